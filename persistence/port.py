@@ -1,0 +1,128 @@
+"""The document-store port: the only storage interface repositories use.
+
+Two implementations stand behind it: SQLite (embedded default) and Azure Cosmos DB.
+Every document carries ``id``, ``user_id`` (the partition key) and ``type``; the
+store adds ``_etag`` on every write so callers can do optimistic concurrency.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Document = dict[str, Any]
+
+OPERATORS = ("=", "!=", "<", "<=", ">", ">=")
+
+
+class StoreError(Exception):
+    """The store could not do what was asked, after its own retries."""
+
+
+class DocumentMissing(StoreError):
+    """No document with that id in that partition."""
+
+
+class DocumentExists(StoreError):
+    """A create collided with an existing id in the partition."""
+
+
+class EtagMismatch(StoreError):
+    """The document changed since it was read (HTTP 412 on Cosmos)."""
+
+
+class StoreUnavailable(StoreError):
+    """Transient failures outlasted the retries (throttling, 503, timeouts)."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``field <op> value`` on a top-level field of the document."""
+
+    field: str
+    op: str
+    value: Any
+
+    def __post_init__(self) -> None:
+        if self.op not in OPERATORS:
+            raise ValueError(f"unsupported operator {self.op!r}")
+        if not self.field.replace("_", "").isalnum():
+            # Field names are spliced into SQL on both stores; values never are.
+            raise ValueError(f"unsupported field name {self.field!r}")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query of one document type. ``user_id=None`` means every partition."""
+
+    type: str
+    user_id: str | None
+    where: tuple[Condition, ...] = ()
+    order_by: str | None = None
+    descending: bool = False
+    limit: int | None = None
+
+
+def where(field_name: str, op: str, value: Any) -> Condition:
+    return Condition(field_name, op, value)
+
+
+@dataclass
+class OperationCounter:
+    """Counts store round trips; the benchmark reads it to show cost per request."""
+
+    reads: int = 0
+    writes: int = 0
+    queries: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str) -> None:
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+        if kind in ("read",):
+            self.reads += 1
+        elif kind in ("query", "count"):
+            self.queries += 1
+        else:
+            self.writes += 1
+
+    @property
+    def total(self) -> int:
+        return self.reads + self.writes + self.queries
+
+    def reset(self) -> None:
+        self.reads = self.writes = self.queries = 0
+        self.by_kind.clear()
+
+
+class DocumentStore(Protocol):
+    """What a repository may ask of a store. All calls are single-partition unless
+    a query names no user."""
+
+    name: str  # "sqlite" or "cosmos", shown by /healthz
+    operations: OperationCounter
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def read(self, user_id: str, doc_id: str) -> Document:
+        """The document, with ``_etag``; raises DocumentMissing."""
+
+    async def create(self, doc: Document) -> Document:
+        """Insert; raises DocumentExists when the id is taken in the partition."""
+
+    async def replace(self, doc: Document, etag: str | None) -> Document:
+        """Overwrite an existing document. With an etag, only if it still matches
+        (EtagMismatch otherwise); DocumentMissing if it is gone."""
+
+    async def upsert(self, doc: Document) -> Document:
+        """Insert or overwrite without a precondition."""
+
+    async def delete(self, user_id: str, doc_id: str, etag: str | None = None) -> None:
+        """Remove; DocumentMissing if absent, EtagMismatch if the etag is stale."""
+
+    async def query(self, query: Query) -> list[Document]: ...
+
+    async def count(self, query: Query) -> int: ...
+
+    async def delete_partition(self, user_id: str) -> int:
+        """Remove every document of one user; returns how many went."""

@@ -1,0 +1,196 @@
+"""The embedded document store: one SQLite file, documents kept as JSON.
+
+It mirrors Cosmos DB's semantics (partition by ``user_id``, ``_etag`` preconditions)
+so that repositories cannot tell the two apart.
+"""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from typing import Any
+
+import aiosqlite
+
+from persistence.port import (
+    Condition,
+    Document,
+    DocumentExists,
+    DocumentMissing,
+    EtagMismatch,
+    OperationCounter,
+    Query,
+)
+
+# Each entry upgrades the schema by one version (PRAGMA user_version counts them).
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE IF NOT EXISTS documents (
+        user_id TEXT NOT NULL,
+        id      TEXT NOT NULL,
+        type    TEXT NOT NULL,
+        etag    TEXT NOT NULL,
+        body    TEXT NOT NULL,
+        PRIMARY KEY (user_id, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS documents_by_user_type ON documents (user_id, type);
+    CREATE INDEX IF NOT EXISTS documents_by_type ON documents (type);
+    """,
+)
+
+
+class SqliteDocumentStore:
+    name = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._db: aiosqlite.Connection | None = None
+        self.operations = OperationCounter()
+
+    async def open(self) -> None:
+        if self._path != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(self._path)), exist_ok=True)
+        self._db = await aiosqlite.connect(self._path, isolation_level=None)
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA synchronous=NORMAL")
+        await self._db.execute("PRAGMA busy_timeout=5000")
+        await self._migrate()
+
+    async def _migrate(self) -> None:
+        db = self._require()
+        async with db.execute("PRAGMA user_version") as cursor:
+            (version,) = await cursor.fetchone()
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            await db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    def _require(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("store is not open")
+        return self._db
+
+    @staticmethod
+    def _with_etag(doc: Document, etag: str) -> Document:
+        stored = dict(doc)
+        stored["_etag"] = etag
+        return stored
+
+    @staticmethod
+    def _body(doc: Document) -> str:
+        return json.dumps({k: v for k, v in doc.items() if k != "_etag"}, separators=(",", ":"))
+
+    async def read(self, user_id: str, doc_id: str) -> Document:
+        self.operations.count("read")
+        async with self._require().execute(
+            "SELECT body, etag FROM documents WHERE user_id = ? AND id = ?", (user_id, doc_id)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            raise DocumentMissing(doc_id)
+        return self._with_etag(json.loads(row[0]), row[1])
+
+    async def create(self, doc: Document) -> Document:
+        self.operations.count("create")
+        etag = uuid.uuid4().hex
+        try:
+            await self._require().execute(
+                "INSERT INTO documents (user_id, id, type, etag, body) VALUES (?, ?, ?, ?, ?)",
+                (doc["user_id"], doc["id"], doc["type"], etag, self._body(doc)),
+            )
+        except aiosqlite.IntegrityError as exc:
+            raise DocumentExists(doc["id"]) from exc
+        return self._with_etag(doc, etag)
+
+    async def replace(self, doc: Document, etag: str | None) -> Document:
+        self.operations.count("replace")
+        new_etag = uuid.uuid4().hex
+        sql = "UPDATE documents SET type = ?, etag = ?, body = ? WHERE user_id = ? AND id = ?"
+        params: list[Any] = [doc["type"], new_etag, self._body(doc), doc["user_id"], doc["id"]]
+        if etag is not None:
+            sql += " AND etag = ?"
+            params.append(etag)
+        cursor = await self._require().execute(sql, params)
+        if cursor.rowcount == 0:
+            await self._raise_missing_or_stale(doc["user_id"], doc["id"])
+        return self._with_etag(doc, new_etag)
+
+    async def upsert(self, doc: Document) -> Document:
+        self.operations.count("upsert")
+        etag = uuid.uuid4().hex
+        await self._require().execute(
+            "INSERT INTO documents (user_id, id, type, etag, body) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (user_id, id) DO UPDATE SET type = excluded.type, "
+            "etag = excluded.etag, body = excluded.body",
+            (doc["user_id"], doc["id"], doc["type"], etag, self._body(doc)),
+        )
+        return self._with_etag(doc, etag)
+
+    async def delete(self, user_id: str, doc_id: str, etag: str | None = None) -> None:
+        self.operations.count("delete")
+        sql = "DELETE FROM documents WHERE user_id = ? AND id = ?"
+        params: list[Any] = [user_id, doc_id]
+        if etag is not None:
+            sql += " AND etag = ?"
+            params.append(etag)
+        cursor = await self._require().execute(sql, params)
+        if cursor.rowcount == 0:
+            await self._raise_missing_or_stale(user_id, doc_id)
+
+    async def _raise_missing_or_stale(self, user_id: str, doc_id: str) -> None:
+        async with self._require().execute(
+            "SELECT 1 FROM documents WHERE user_id = ? AND id = ?", (user_id, doc_id)
+        ) as cursor:
+            exists = await cursor.fetchone() is not None
+        raise EtagMismatch(doc_id) if exists else DocumentMissing(doc_id)
+
+    async def query(self, query: Query) -> list[Document]:
+        self.operations.count("query")
+        sql, params = self._select("body, etag", query)
+        if query.order_by:
+            sql += f" ORDER BY json_extract(body, '$.{query.order_by}')"
+            sql += " DESC" if query.descending else " ASC"
+        if query.limit is not None:
+            sql += " LIMIT ?"
+            params.append(query.limit)
+        async with self._require().execute(sql, params) as cursor:
+            rows = await cursor.fetchall()
+        return [self._with_etag(json.loads(body), etag) for body, etag in rows]
+
+    async def count(self, query: Query) -> int:
+        self.operations.count("count")
+        sql, params = self._select("COUNT(*)", query)
+        async with self._require().execute(sql, params) as cursor:
+            (total,) = await cursor.fetchone()
+        return int(total)
+
+    async def delete_partition(self, user_id: str) -> int:
+        self.operations.count("delete")
+        cursor = await self._require().execute("DELETE FROM documents WHERE user_id = ?", (user_id,))
+        return cursor.rowcount
+
+    @staticmethod
+    def _select(columns: str, query: Query) -> tuple[str, list[Any]]:
+        clauses = ["type = ?"]
+        params: list[Any] = [query.type]
+        if query.user_id is not None:
+            clauses.append("user_id = ?")
+            params.append(query.user_id)
+        for condition in query.where:
+            clauses.append(_condition_sql(condition, params))
+        return f"SELECT {columns} FROM documents WHERE {' AND '.join(clauses)}", params
+
+
+def _condition_sql(condition: Condition, params: list[Any]) -> str:
+    column = f"json_extract(body, '$.{condition.field}')"
+    if condition.value is None:
+        if condition.op == "=":
+            return f"{column} IS NULL"
+        if condition.op == "!=":
+            return f"{column} IS NOT NULL"
+        raise ValueError("only = and != compare with null")
+    params.append(condition.value)
+    return f"{column} {condition.op} ?"
