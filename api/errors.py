@@ -1,0 +1,42 @@
+"""Domain errors -> HTTP status codes, mapped in one place; every error body is JSON."""
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from domain.errors import Conflict, DomainError, Forbidden, NotFound, Unavailable, ValidationError
+
+log = logging.getLogger("avanochi.api")
+
+STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    ValidationError: 400,
+    NotFound: 404,
+    Conflict: 409,
+    Forbidden: 403,
+    Unavailable: 503,
+}
+
+
+
+def json_error(status: int, message: str, **extra: object) -> web.Response:
+    return web.json_response({"error": message, **extra}, status=status)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler):
+    try:
+        return await handler(request)
+    except DomainError as exc:
+        status = STATUS_BY_ERROR.get(type(exc), 400)
+        if isinstance(exc, ValidationError):
+            status = request.get("validation_status", 400)
+        return json_error(status, str(exc))
+    except web.HTTPException as exc:
+        if exc.content_type == "application/json" or exc.status < 400:
+            raise
+        # aiohttp's own 404/405/413 pages are text; API clients get JSON like everything else.
+        return json_error(exc.status, exc.reason)
+    except Exception:
+        log.exception("unhandled error", extra={"route": request.path})
+        return json_error(500, "Something went wrong on our side; it has been logged.")

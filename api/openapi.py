@@ -1,0 +1,178 @@
+"""GET /api/openapi.json: an OpenAPI 3.0 description of the REST API (public, no token)."""
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+TIMESTAMP = {"type": "string", "format": "date-time", "nullable": True}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "400": {"$ref": "#/components/responses/Error"},
+    "401": {"$ref": "#/components/responses/Error"},
+    "403": {"$ref": "#/components/responses/Error"},
+    "404": {"$ref": "#/components/responses/Error"},
+}
+
+
+def _param(name: str, where: str = "query", required: bool = False, schema: dict | None = None) -> dict:
+    return {"name": name, "in": where, "required": required, "schema": schema or {"type": "string"}}
+
+
+USER_QUERY = _param("user_id")
+ID_PATH = _param("id", "path", True)
+
+
+def build_spec(version: str) -> dict[str, Any]:
+    task_write = {
+        "type": "object",
+        "properties": {
+            "user_id": {"type": "string", "description": "required with the admin token"},
+            "title": {"type": "string", "maxLength": 200},
+            "notes": {"type": "string", "maxLength": 2000, "nullable": True},
+            "due_at": TIMESTAMP,
+            "priority": {"type": "string", "enum": ["high", "normal", "low"]},
+        },
+        "required": ["title"],
+    }
+    paths: dict[str, Any] = {
+        "/healthz": {"get": {"summary": "Liveness and the store in use", "security": [],
+                             "responses": {"200": _json({"type": "object"})}}},
+        "/api/tasks": {
+            "post": {"summary": "Create a task", "requestBody": _body(task_write),
+                     "responses": {"201": _json(_ref("Task"), "Created"), **ERRORS}},
+            "get": {"summary": "List a user's tasks",
+                    "parameters": [USER_QUERY, _param("status", schema={"enum": ["open", "done", "all"]}),
+                                   _param("completed", schema={"type": "boolean"}),
+                                   _param("due_before", schema={"type": "string", "format": "date-time"}),
+                                   _param("due_after", schema={"type": "string", "format": "date-time"}),
+                                   _param("limit", schema={"type": "integer", "minimum": 1, "maximum": 1000})],
+                    "responses": {"200": _json({"type": "array", "items": _ref("Task")}), **ERRORS}},
+        },
+        "/api/tasks/{id}": {
+            "parameters": [ID_PATH, USER_QUERY],
+            "get": {"summary": "One task", "responses": {"200": _json(_ref("Task")), **ERRORS}},
+            "patch": {"summary": "Complete (default), reopen or update a task",
+                      "requestBody": _body({"type": "object", "properties": {
+                          "action": {"type": "string", "enum": ["complete", "reopen", "update"]},
+                          **task_write["properties"]}}, required=False),
+                      "responses": {"200": _json(_ref("Task")), **ERRORS}},
+            "delete": {"summary": "Delete a task", "responses": {"204": {"description": "Deleted"}, **ERRORS}},
+        },
+        "/api/work_sessions": {
+            "post": {"summary": "Clock in", "requestBody": _body({"type": "object", "properties": {
+                         "user_id": {"type": "string"}, "note": {"type": "string", "maxLength": 200}}}),
+                     "responses": {"201": _json(_ref("WorkSession"), "Created"),
+                                   "409": {"$ref": "#/components/responses/Error"}, **ERRORS}},
+            "get": {"summary": "A user's work sessions, newest first", "parameters": [USER_QUERY],
+                    "responses": {"200": _json({"type": "array", "items": _ref("WorkSession")}), **ERRORS}},
+        },
+        "/api/work_sessions/active": {
+            "get": {"summary": "The running session, or null", "parameters": [USER_QUERY],
+                    "responses": {"200": _json({"allOf": [_ref("WorkSession")], "nullable": True}), **ERRORS}},
+        },
+        "/api/work_sessions/{id}": {
+            "parameters": [ID_PATH, USER_QUERY],
+            "get": {"summary": "One work session", "responses": {"200": _json(_ref("WorkSession")), **ERRORS}},
+            "patch": {"summary": "Clock out", "responses": {
+                "200": _json(_ref("WorkSession")), "409": {"$ref": "#/components/responses/Error"}, **ERRORS}},
+        },
+        "/api/stats": {"get": {"summary": "Productivity summary", "parameters": [USER_QUERY],
+                               "responses": {"200": _json(_ref("Stats")), **ERRORS}}},
+        "/api/stats/{user_id}": {"get": {"summary": "Productivity summary",
+                                         "parameters": [_param("user_id", "path", True)],
+                                         "responses": {"200": _json(_ref("Stats")), **ERRORS}}},
+        "/api/v1/focus/sessions": {
+            "post": {"summary": "Start a focus session", "requestBody": _body({"type": "object", "properties": {
+                         "user_id": {"type": "string"}, "step_id": {"type": "string", "nullable": True},
+                         "task_id": {"type": "string", "nullable": True},
+                         "duration_minutes": {"type": "integer", "minimum": 5, "maximum": 90, "default": 25}}}),
+                     "responses": {"201": _json(_ref("FocusSession"), "Created"),
+                                   "422": {"$ref": "#/components/responses/Error"}, **ERRORS}},
+        },
+        "/api/v1/focus/sessions/{session_id}": {
+            "parameters": [_param("session_id", "path", True), USER_QUERY],
+            "get": {"summary": "One focus session", "responses": {"200": _json(_ref("FocusSession")), **ERRORS}},
+            "put": {"summary": "End or update a focus session",
+                    "requestBody": _body({"type": "object", "properties": {
+                        "ended_at": TIMESTAMP, "completed": {"type": "boolean"},
+                        "interruptions": {"type": "integer", "minimum": 0}}}, required=False),
+                    "responses": {"200": _json(_ref("FocusSession")),
+                                  "422": {"$ref": "#/components/responses/Error"}, **ERRORS}},
+        },
+        "/api/v1/focus/sessions/user/{user_id}": {
+            "get": {"summary": "A user's recent focus sessions",
+                    "parameters": [_param("user_id", "path", True),
+                                   _param("limit", schema={"type": "integer", "minimum": 1, "maximum": 100, "default": 10})],
+                    "responses": {"200": _json({"type": "array", "items": _ref("FocusSession")}), **ERRORS}},
+        },
+        "/api/v1/focus/sessions/analytics/{user_id}": {
+            "get": {"summary": "Focus analytics", "parameters": [_param("user_id", "path", True)],
+                    "responses": {"200": _json(_ref("FocusAnalytics")), **ERRORS}},
+        },
+        "/api/tokens": {
+            "post": {"summary": "Issue a personal token (admin token only)",
+                     "requestBody": _body({"type": "object", "properties": {"user_id": {"type": "string"}},
+                                           "required": ["user_id"]}),
+                     "responses": {"201": _json({"type": "object", "properties": {
+                         "user_id": {"type": "string"}, "token": {"type": "string"}}}, "Created"), **ERRORS}},
+        },
+    }
+    string, boolean, number, integer = ({"type": t} for t in ("string", "boolean", "number", "integer"))
+    schemas = {
+        "Error": {"type": "object", "properties": {"error": string}, "required": ["error"]},
+        "Task": {"type": "object", "properties": {
+            "id": string, "user_id": string, "title": string, "notes": {"type": "string", "nullable": True},
+            "due_at": TIMESTAMP, "priority": {"type": "string", "enum": ["high", "normal", "low"]},
+            "completed": boolean, "completed_at": TIMESTAMP, "created_at": TIMESTAMP, "updated_at": TIMESTAMP}},
+        "WorkSession": {"type": "object", "properties": {
+            "id": string, "user_id": string, "start_time": TIMESTAMP, "end_time": TIMESTAMP,
+            "duration": {"type": "number", "nullable": True, "description": "hours, 2 decimals"},
+            "note": {"type": "string", "nullable": True}}},
+        "FocusSession": {"type": "object", "properties": {
+            "session_id": string, "user_id": string, "step_id": {"type": "string", "nullable": True},
+            "task_id": {"type": "string", "nullable": True}, "started_at": TIMESTAMP, "ended_at": TIMESTAMP,
+            "duration_minutes": integer, "completed": boolean, "interruptions": integer, "created_at": TIMESTAMP}},
+        "FocusAnalytics": {"type": "object", "properties": {
+            "total_sessions": integer, "completed_sessions": integer, "completion_rate": number,
+            "total_focus_minutes": integer, "average_duration_minutes": number}},
+        "Stats": {"type": "object", "properties": {
+            "user_id": string, "total_tasks": integer, "completed_tasks": integer,
+            "total_sessions": integer, "total_hours": number}},
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Avanochi REST API", "version": version,
+                 "description": "Tasks, work sessions, focus sessions and stats of Avanochi users. "
+                                "A personal token acts as its user; the admin token names any user_id."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": schemas,
+            "responses": {"Error": _json(_ref("Error"), "Error")},
+        },
+    }
+
+
+def register(app: web.Application, version: str) -> None:
+    spec = build_spec(version)
+
+    async def serve(request: web.Request) -> web.Response:
+        return web.json_response(spec)
+
+    app.router.add_get("/api/openapi.json", serve)

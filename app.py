@@ -1,0 +1,112 @@
+"""Avanochi's composition root: settings -> store -> services -> HTTP adapters; and the CLI.
+
+    python app.py            serve HTTP on HOST:PORT (default 0.0.0.0:3978)
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from aiohttp import web
+from pythonjsonlogger.json import JsonFormatter
+
+from api import errors, focus, health, openapi, stats, tasks, tokens, work_sessions
+from api.auth import auth_middleware
+from api.request_log import request_log_middleware
+from domain.clock import Clock, SystemClock
+from domain.services import Services
+from persistence.credentials import CredentialManager, Settings
+from persistence.port import DocumentStore
+from persistence.repositories import Repositories
+
+VERSION = "0.1.0"
+STORE_KEY = web.AppKey("store", object)
+SERVICES_KEY = web.AppKey("services", Services)
+
+
+def build_store(settings: Settings) -> DocumentStore:
+    if settings.uses_cosmos:
+        from persistence.cosmos_store import CosmosDocumentStore  # imported only when used
+
+        return CosmosDocumentStore(
+            settings.cosmos_uri,
+            settings.cosmos_key,
+            settings.cosmos_database,
+            settings.cosmos_container,
+            verify_tls=settings.cosmos_verify_tls,
+        )
+    from persistence.sqlite_store import SqliteDocumentStore
+
+    return SqliteDocumentStore(settings.db_path)
+
+
+def build_app(
+    settings: Settings,
+    *,
+    store: DocumentStore | None = None,
+    clock: Clock | None = None,
+) -> web.Application:
+    """The whole service as an aiohttp app. Tests pass their own store or clock."""
+    store = store or build_store(settings)
+    services = Services.build(Repositories(store), clock or SystemClock())
+    app = web.Application(
+        middlewares=[
+            request_log_middleware,
+            errors.error_middleware,
+            auth_middleware(services.tokens, settings.admin_token),
+        ],
+        client_max_size=16 * 1024 * 1024,
+    )
+    app[STORE_KEY] = store
+    app[SERVICES_KEY] = services
+
+    async def open_store(_: web.Application) -> None:
+        await store.open()
+
+    async def close_store(_: web.Application) -> None:
+        await store.close()
+
+    app.on_startup.append(open_store)
+    app.on_cleanup.append(close_store)
+
+    health.register(app, store, VERSION)
+    tasks.register(app, services)
+    work_sessions.register(app, services)
+    stats.register(app, services)
+    focus.register(app, services)
+    tokens.register(app, services)
+    openapi.register(app, VERSION)
+    return app
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        JsonFormatter("{asctime}{levelname}{name}{message}", style="{", rename_fields={"asctime": "time"})
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # The HTTP libraries log request details (and SDKs log headers) at INFO; keep them quiet.
+    for noisy in ("aiohttp.access", "azure", "urllib3", "botbuilder", "slack_bolt", "slack_sdk"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="app.py", description="Avanochi bot and REST API")
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve"])
+    args = parser.parse_args(argv)
+    settings = Settings.load(CredentialManager())
+    configure_logging(settings.log_level)
+    if args.command == "serve":
+        app = build_app(settings)
+        logging.getLogger("avanochi").info(
+            "starting", extra={"host": settings.host, "port": settings.port,
+                               "store": app[STORE_KEY].name}
+        )
+        web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,274 @@
+"""The things Avanochi keeps: tasks, work sessions, focus sessions and users.
+
+Entities hold their own state and rules; they know nothing of storage or HTTP.
+``to_dict`` gives the public JSON shape (the seed API's field names); ``version``
+is the store's concurrency token and never leaves the server.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from domain.clock import from_iso, to_iso
+from domain.errors import Conflict, ValidationError
+
+PRIORITIES = ("high", "normal", "low")
+FOCUS_MIN_MINUTES, FOCUS_MAX_MINUTES, FOCUS_DEFAULT_MINUTES = 5, 90, 25
+
+
+@dataclass
+class Task:
+    id: str
+    user_id: str
+    title: str
+    created_at: datetime
+    notes: str | None = None
+    due_at: datetime | None = None
+    priority: str = "normal"
+    completed: bool = False
+    completed_at: datetime | None = None
+    updated_at: datetime | None = None
+    version: str | None = field(default=None, compare=False, repr=False)
+
+    def complete(self, now: datetime) -> bool:
+        """Mark done; False when it already was (completing twice counts once)."""
+        if self.completed:
+            return False
+        self.completed, self.completed_at, self.updated_at = True, now, now
+        return True
+
+    def reopen(self, now: datetime) -> bool:
+        if not self.completed:
+            return False
+        self.completed, self.completed_at, self.updated_at = False, None, now
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "user_id": self.user_id,
+            "title": self.title,
+            "notes": self.notes,
+            "due_at": to_iso(self.due_at),
+            "priority": self.priority,
+            "completed": self.completed,
+            "completed_at": to_iso(self.completed_at),
+            "created_at": to_iso(self.created_at),
+            "updated_at": to_iso(self.updated_at),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> Task:
+        return cls(
+            id=data["id"],
+            user_id=data["user_id"],
+            title=data["title"],
+            notes=data.get("notes"),
+            due_at=from_iso(data.get("due_at")),
+            priority=data.get("priority") or "normal",
+            completed=bool(data.get("completed")),
+            completed_at=from_iso(data.get("completed_at")),
+            created_at=from_iso(data["created_at"]),
+            updated_at=from_iso(data.get("updated_at")),
+            version=version,
+        )
+
+
+@dataclass
+class WorkSession:
+    id: str
+    user_id: str
+    start_time: datetime
+    end_time: datetime | None = None
+    duration: float | None = None  # hours, rounded to 2 decimals as in the seed
+    note: str | None = None
+    version: str | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def active(self) -> bool:
+        return self.end_time is None
+
+    def end(self, now: datetime) -> None:
+        if not self.active:
+            raise Conflict("This work session has already ended.")
+        self.end_time = max(now, self.start_time)
+        self.duration = round((self.end_time - self.start_time).total_seconds() / 3600, 2)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "user_id": self.user_id,
+            "start_time": to_iso(self.start_time),
+            "end_time": to_iso(self.end_time),
+            "duration": self.duration,
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> WorkSession:
+        return cls(
+            id=data["id"],
+            user_id=data["user_id"],
+            start_time=from_iso(data["start_time"]),
+            end_time=from_iso(data.get("end_time")),
+            duration=data.get("duration"),
+            note=data.get("note"),
+            version=version,
+        )
+
+
+@dataclass
+class FocusSession:
+    session_id: str
+    user_id: str
+    started_at: datetime
+    created_at: datetime
+    duration_minutes: int = FOCUS_DEFAULT_MINUTES  # the planned length
+    step_id: str | None = None
+    task_id: str | None = None
+    ended_at: datetime | None = None
+    completed: bool = False
+    interruptions: int = 0
+    version: str | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not FOCUS_MIN_MINUTES <= self.duration_minutes <= FOCUS_MAX_MINUTES:
+            raise ValidationError(
+                f"A focus session lasts {FOCUS_MIN_MINUTES} to {FOCUS_MAX_MINUTES} minutes."
+            )
+
+    @property
+    def active(self) -> bool:
+        return self.ended_at is None
+
+    def interrupt(self) -> None:
+        self.interruptions += 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id,
+            "user_id": self.user_id,
+            "step_id": self.step_id,
+            "task_id": self.task_id,
+            "started_at": to_iso(self.started_at),
+            "ended_at": to_iso(self.ended_at),
+            "duration_minutes": self.duration_minutes,
+            "completed": self.completed,
+            "interruptions": self.interruptions,
+            "created_at": to_iso(self.created_at),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> FocusSession:
+        return cls(
+            session_id=data["session_id"],
+            user_id=data["user_id"],
+            step_id=data.get("step_id"),
+            task_id=data.get("task_id"),
+            started_at=from_iso(data["started_at"]),
+            ended_at=from_iso(data.get("ended_at")),
+            duration_minutes=int(data["duration_minutes"]),
+            completed=bool(data.get("completed")),
+            interruptions=int(data.get("interruptions") or 0),
+            created_at=from_iso(data["created_at"]),
+            version=version,
+        )
+
+
+@dataclass
+class User:
+    id: str
+    name: str
+    created_at: datetime
+    timezone: str = "UTC"
+    work_start: str = "09:00"
+    work_end: str = "17:30"
+    work_days: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])  # Monday is 0
+    updated_at: datetime | None = None
+    version: str | None = field(default=None, compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "timezone": self.timezone,
+            "working_hours": {"start": self.work_start, "end": self.work_end, "days": self.work_days},
+            "created_at": to_iso(self.created_at),
+            "updated_at": to_iso(self.updated_at),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> User:
+        hours = data.get("working_hours") or {}
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            timezone=data.get("timezone") or "UTC",
+            work_start=hours.get("start", "09:00"),
+            work_end=hours.get("end", "17:30"),
+            work_days=list(hours.get("days", [0, 1, 2, 3, 4])),
+            created_at=from_iso(data["created_at"]),
+            updated_at=from_iso(data.get("updated_at")),
+            version=version,
+        )
+
+
+@dataclass
+class UndoEntry:
+    """The last task change of a user, kept so that ``undo`` can reverse it."""
+
+    user_id: str
+    action: str  # created | completed | reopened | edited | deleted
+    task: dict[str, Any]  # the task as it was before the change (after it, for "created")
+    at: datetime
+    version: str | None = field(default=None, compare=False, repr=False)
+
+    id = "undo:tasks"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "user_id": self.user_id, "action": self.action,
+                "task": self.task, "at": to_iso(self.at)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> UndoEntry:
+        return cls(data["user_id"], data["action"], data["task"], from_iso(data["at"]), version)
+
+
+@dataclass
+class ApiToken:
+    """A personal REST token, stored only as its SHA-256 digest."""
+
+    digest: str
+    owner: str
+    created_at: datetime
+    version: str | None = field(default=None, compare=False, repr=False)
+
+    PARTITION = "system:tokens"  # a point read by digest finds the owner without a scan
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.digest, "user_id": self.PARTITION, "owner": self.owner,
+                "created_at": to_iso(self.created_at)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> ApiToken:
+        return cls(data["id"], data["owner"], from_iso(data["created_at"]), version)
+
+
+@dataclass
+class ActiveSlot:
+    """Claims "the" running work session of a user: creating it is the atomic check
+    that no other session is running."""
+
+    user_id: str
+    session_id: str
+    version: str | None = field(default=None, compare=False, repr=False)
+
+    id = "slot:work_session"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "user_id": self.user_id, "session_id": self.session_id}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> ActiveSlot:
+        return cls(data["user_id"], data["session_id"], version)

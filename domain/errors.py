@@ -1,0 +1,32 @@
+"""Domain errors: raised by services, mapped once to HTTP codes (api/) and once to chat replies (bot/)."""
+
+
+class DomainError(Exception):
+    """Base of every error a user may see; its message is safe to show."""
+
+
+class ValidationError(DomainError):
+    """The input cannot be accepted as given."""
+
+
+class NotFound(DomainError):
+    """No such thing for this user (another user's things are 'not found' too)."""
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (e.g. a session is already running)."""
+
+
+class Forbidden(DomainError):
+    """The caller may not act for that user."""
+
+
+class Unavailable(DomainError):
+    """The store is failing for now; the caller may retry later."""
+
+
+class StaleEntity(Exception):
+    """Someone else changed the entity since it was loaded; reload and try again.
+
+    Not a DomainError: services retry it and users never see it.
+    """

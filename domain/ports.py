@@ -1,0 +1,51 @@
+"""What the domain needs from storage, as interfaces; persistence/ provides them."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Generic, Protocol, TypeVar
+
+from domain.rollups import RollupChanges
+
+E = TypeVar("E")
+
+
+class Repository(Protocol, Generic[E]):
+    async def get(self, user_id: str, entity_id: str) -> E:
+        """The entity; NotFound if absent (or owned by another user)."""
+
+    async def add(self, entity: E, changes: RollupChanges | None = None) -> E: ...
+
+    async def save(self, entity: E, changes: RollupChanges | None = None) -> E:
+        """StaleEntity when it changed since it was loaded."""
+
+    async def remove(self, entity: E, changes: RollupChanges | None = None) -> None: ...
+
+    async def find(
+        self,
+        user_id: str,
+        conditions: Iterable[Any] = (),
+        order_by: str | None = None,
+        descending: bool = False,
+        limit: int | None = None,
+    ) -> list[E]: ...
+
+    async def count(self, user_id: str, conditions: Iterable[Any] = ()) -> int: ...
+
+    async def find_owner(self, entity_id: str) -> str:
+        """The user an entity id belongs to (cross-partition; admin use only)."""
+
+
+class RepositorySet(Protocol):
+    """The repositories the services share (persistence.repositories.Repositories)."""
+
+    tasks: Repository[Any]
+    work_sessions: Repository[Any]
+    focus_sessions: Repository[Any]
+    users: Repository[Any]
+    undo_entries: Repository[Any]
+    api_tokens: Repository[Any]
+    active_slots: Repository[Any]
+
+    async def settle_pending(self, user_id: str) -> None: ...
+
+    async def rollup(self, user_id: str, key: str) -> dict[str, float]: ...

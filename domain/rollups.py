@@ -1,0 +1,59 @@
+"""Roll-ups: per-user running totals that stats read instead of the whole history.
+
+A service that changes a task or a session describes what the change adds to the
+totals as ``RollupChanges``; the repository applies them exactly once, even if the
+process dies half-way (see persistence/rollup_ledger.py).
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+TOTALS = "totals"
+
+# Counters kept in the totals roll-up, with what they count.
+COUNTERS = {
+    "tasks_total": "tasks that exist",
+    "tasks_completed": "tasks that exist and are completed",
+    "sessions_total": "finished work sessions",
+    "hours_total": "hours in finished work sessions",
+    "focus_total": "focus sessions started",
+    "focus_completed": "focus sessions completed",
+    "focus_minutes": "planned minutes of all focus sessions",
+}
+
+
+def day_key(instant: datetime, timezone: str) -> str:
+    """The roll-up that holds one local calendar day of the user."""
+    return "day:" + instant.astimezone(ZoneInfo(timezone)).date().isoformat()
+
+
+@dataclass
+class RollupChanges:
+    """Increments to apply to named roll-ups ("totals", "day:2026-11-22"), once."""
+
+    op_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    increments: dict[str, dict[str, float]] = field(default_factory=dict)
+    then_delete: bool = False  # the entity goes away once the increments are in
+
+    def add(self, rollup: str, counter: str, amount: float) -> RollupChanges:
+        if amount:
+            bucket = self.increments.setdefault(rollup, {})
+            bucket[counter] = bucket.get(counter, 0) + amount
+        return self
+
+    def add_both(self, day: str, counter: str, amount: float) -> RollupChanges:
+        """Count in the all-time totals and in the day's roll-up."""
+        return self.add(TOTALS, counter, amount).add(day, counter, amount)
+
+    def __bool__(self) -> bool:
+        return bool(self.increments) or self.then_delete
+
+    def to_dict(self) -> dict:
+        return {"op": self.op_id, "increments": self.increments, "then_delete": self.then_delete}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RollupChanges:
+        return cls(op_id=data["op"], increments=data["increments"], then_delete=data["then_delete"])

@@ -1,0 +1,125 @@
+"""Focus sessions (seed 001): start, end or complete, interruptions, history, analytics."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from domain.clock import Clock
+from domain.concurrency import retry_stale
+from domain.entities import FOCUS_DEFAULT_MINUTES, FocusSession
+from domain.errors import NotFound
+from domain.ports import RepositorySet
+from domain.rollups import TOTALS, RollupChanges, day_key
+from domain.services.users import UserService
+from domain.validation import clean_text
+
+LIST_DEFAULT, LIST_MAX = 10, 100
+
+
+class FocusService:
+    def __init__(self, repos: RepositorySet, users: UserService, clock: Clock) -> None:
+        self._sessions = repos.focus_sessions
+        self._repos = repos
+        self._users = users
+        self._clock = clock
+
+    async def start(
+        self,
+        user_id: str,
+        duration_minutes: int = FOCUS_DEFAULT_MINUTES,
+        step_id: Any = None,
+        task_id: Any = None,
+    ) -> FocusSession:
+        now = self._clock.now()
+        session = FocusSession(
+            session_id=str(uuid.uuid4()),
+            user_id=user_id,
+            started_at=now,
+            created_at=now,
+            duration_minutes=duration_minutes,
+            step_id=clean_text(step_id, "step_id", 200, required=False),
+            task_id=clean_text(task_id, "task_id", 200, required=False),
+        )
+        day = day_key(now, await self._users.timezone(user_id))
+        changes = (RollupChanges().add_both(day, "focus_total", 1)
+                   .add_both(day, "focus_minutes", duration_minutes))
+        return await self._sessions.add(session, changes)
+
+    async def update(
+        self,
+        user_id: str,
+        session_id: str,
+        ended_at: datetime | None = None,
+        completed: bool | None = None,
+        interruptions: int | None = None,
+    ) -> FocusSession:
+        """The seed's PUT: set the end, completion and/or interruption count.
+        Completing without an end time ends the session now."""
+        async def attempt() -> FocusSession:
+            session = await self._sessions.get(user_id, session_id)
+            was_completed = session.completed
+            if ended_at is not None:
+                session.ended_at = max(ended_at, session.started_at)
+            elif completed is not None and session.ended_at is None:
+                session.ended_at = self._clock.now()
+            if completed is not None:
+                session.completed = completed
+            if interruptions is not None:
+                session.interruptions = interruptions
+            changes = RollupChanges()
+            if session.completed != was_completed:
+                day = day_key(session.started_at, await self._users.timezone(user_id))
+                changes.add_both(day, "focus_completed", 1 if session.completed else -1)
+            return await self._sessions.save(session, changes or None)
+
+        return await retry_stale(attempt)
+
+    async def complete(self, user_id: str, session_id: str) -> FocusSession:
+        return await self.update(user_id, session_id, completed=True)
+
+    async def cancel(self, user_id: str, session_id: str) -> FocusSession:
+        return await self.update(user_id, session_id, ended_at=self._clock.now(), completed=False)
+
+    async def interrupt(self, user_id: str, session_id: str) -> FocusSession:
+        async def attempt() -> FocusSession:
+            session = await self._sessions.get(user_id, session_id)
+            session.interrupt()
+            return await self._sessions.save(session)
+
+        return await retry_stale(attempt)
+
+    async def owner_of(self, entity_id: str) -> str:
+        """Whose it is, for the admin token (a cross-partition lookup)."""
+        return await self._sessions.find_owner(entity_id)
+
+    async def get(self, user_id: str, session_id: str) -> FocusSession:
+        return await self._sessions.get(user_id, session_id)
+
+    async def active(self, user_id: str) -> FocusSession | None:
+        running = await self._sessions.find(user_id, [("ended_at", "=", None)], "started_at", True, 1)
+        return running[0] if running else None
+
+    async def active_or_raise(self, user_id: str) -> FocusSession:
+        session = await self.active(user_id)
+        if session is None:
+            raise NotFound("No focus session is running.")
+        return session
+
+    async def list_sessions(self, user_id: str, limit: int = LIST_DEFAULT) -> list[FocusSession]:
+        return await self._sessions.find(user_id, (), "started_at", True, limit)
+
+    async def analytics(self, user_id: str) -> dict[str, Any]:
+        """From the roll-up, so the cost does not grow with the number of sessions."""
+        await self._repos.settle_pending(user_id)
+        totals = await self._repos.rollup(user_id, TOTALS)
+        total = int(totals.get("focus_total", 0))
+        completed = int(totals.get("focus_completed", 0))
+        minutes = int(totals.get("focus_minutes", 0))
+        return {
+            "total_sessions": total,
+            "completed_sessions": completed,
+            "completion_rate": (completed / total) if total else 0.0,
+            "total_focus_minutes": minutes,
+            "average_duration_minutes": (minutes / total) if total else 0.0,
+        }

@@ -1,0 +1,203 @@
+"""Tasks: create, list, complete, edit, reschedule, delete, and undo the last change."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from domain.clock import Clock
+from domain.concurrency import retry_stale
+from domain.entities import Task, UndoEntry
+from domain.errors import NotFound, StaleEntity, ValidationError
+from domain.ports import RepositorySet
+from domain.rollups import RollupChanges, day_key
+from domain.services.users import UserService
+from domain.validation import clean_notes, clean_priority, clean_title
+
+STATUSES = ("open", "done", "all")
+LIST_LIMIT_MAX = 1000
+
+
+class TaskService:
+    def __init__(self, repos: RepositorySet, users: UserService, clock: Clock) -> None:
+        self._tasks = repos.tasks
+        self._undo = repos.undo_entries
+        self._users = users
+        self._clock = clock
+
+    async def create_task(
+        self,
+        user_id: str,
+        title: Any,
+        notes: Any = None,
+        due_at: datetime | None = None,
+        priority: Any = None,
+    ) -> Task:
+        now = self._clock.now()
+        task = Task(
+            id=str(uuid.uuid4()),
+            user_id=user_id,
+            title=clean_title(title),
+            notes=clean_notes(notes),
+            due_at=due_at,
+            priority=clean_priority(priority),
+            created_at=now,
+        )
+        day = day_key(now, await self._users.timezone(user_id))
+        changes = RollupChanges().add_both(day, "tasks_total", 1).add(day, "tasks_created", 1)
+        await self._tasks.add(task, changes)
+        await self._remember(user_id, "created", task)
+        return task
+
+    async def owner_of(self, entity_id: str) -> str:
+        """Whose it is, for the admin token (a cross-partition lookup)."""
+        return await self._tasks.find_owner(entity_id)
+
+    async def get_task(self, user_id: str, task_id: str) -> Task:
+        return await self._tasks.get(user_id, task_id)
+
+    async def list_tasks(
+        self,
+        user_id: str,
+        status: str = "all",
+        due_before: datetime | None = None,
+        due_after: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Task]:
+        """Open tasks by due date (undated last), done ones newest first, or all by creation."""
+        if status not in STATUSES:
+            raise ValidationError(f"status must be one of {', '.join(STATUSES)}")
+        conditions: list[tuple] = []
+        if status != "all":
+            conditions.append(("completed", "=", status == "done"))
+        if due_before is not None:
+            conditions.append(("due_at", "<", due_before.isoformat()))
+        if due_after is not None:
+            conditions.append(("due_at", ">=", due_after.isoformat()))
+        order, descending = ("completed_at", True) if status == "done" else ("created_at", False)
+        tasks = await self._tasks.find(user_id, conditions, order, descending, limit)
+        if status == "open":
+            far = datetime.max.replace(tzinfo=self._clock.now().tzinfo)
+            tasks.sort(key=lambda t: (t.due_at or far, {"high": 0, "normal": 1, "low": 2}[t.priority]))
+        return tasks
+
+    async def complete_task(self, user_id: str, task_id: str) -> Task:
+        """Idempotent: completing a done task returns it unchanged and counts nothing."""
+        async def attempt() -> Task:
+            task = await self._tasks.get(user_id, task_id)
+            before = replace(task)
+            if not task.complete(self._clock.now()):
+                return task
+            day = day_key(task.completed_at, await self._users.timezone(user_id))
+            await self._tasks.save(task, RollupChanges().add_both(day, "tasks_completed", 1))
+            await self._remember(user_id, "completed", before)
+            return task
+
+        return await retry_stale(attempt)
+
+    async def reopen_task(self, user_id: str, task_id: str) -> Task:
+        async def attempt() -> Task:
+            task = await self._tasks.get(user_id, task_id)
+            before = replace(task)
+            if not task.reopen(self._clock.now()):
+                return task
+            day = day_key(before.completed_at, await self._users.timezone(user_id))
+            await self._tasks.save(task, RollupChanges().add_both(day, "tasks_completed", -1))
+            await self._remember(user_id, "reopened", before)
+            return task
+
+        return await retry_stale(attempt)
+
+    async def edit_task(self, user_id: str, task_id: str, **fields: Any) -> Task:
+        """Change title, notes, priority and/or due_at (None clears a due date)."""
+        unknown = set(fields) - {"title", "notes", "priority", "due_at"}
+        if unknown:
+            raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}")
+        if not fields:
+            raise ValidationError("Nothing to change")
+        cleaned: dict[str, Any] = {}
+        if "title" in fields:
+            cleaned["title"] = clean_title(fields["title"])
+        if "notes" in fields:
+            cleaned["notes"] = clean_notes(fields["notes"])
+        if "priority" in fields:
+            cleaned["priority"] = clean_priority(fields["priority"])
+        if "due_at" in fields:
+            cleaned["due_at"] = fields["due_at"]
+
+        async def attempt() -> Task:
+            task = await self._tasks.get(user_id, task_id)
+            before = replace(task)
+            for name, value in cleaned.items():
+                setattr(task, name, value)
+            task.updated_at = self._clock.now()
+            await self._tasks.save(task)
+            await self._remember(user_id, "edited", before)
+            return task
+
+        return await retry_stale(attempt)
+
+    async def delete_task(self, user_id: str, task_id: str) -> Task:
+        async def attempt() -> Task:
+            task = await self._tasks.get(user_id, task_id)
+            changes = RollupChanges().add("totals", "tasks_total", -1)
+            if task.completed:
+                changes.add("totals", "tasks_completed", -1)
+            await self._tasks.remove(task, changes)
+            await self._remember(user_id, "deleted", task)
+            return task
+
+        return await retry_stale(attempt)
+
+    async def undo(self, user_id: str) -> tuple[str, Task]:
+        """Reverse the last task change; returns what was undone and the task now."""
+        try:
+            entry = await self._undo.get(user_id, UndoEntry.id)
+        except NotFound:
+            raise NotFound("There is nothing to undo.") from None
+        snapshot = Task.from_dict(entry.task)
+        if entry.action == "created":
+            task = await self.delete_task(user_id, snapshot.id)
+        elif entry.action == "completed":
+            task = await self.reopen_task(user_id, snapshot.id)
+        elif entry.action == "reopened":
+            task = await self.complete_task(user_id, snapshot.id)
+        elif entry.action == "edited":
+            task = await self.edit_task(
+                user_id, snapshot.id, title=snapshot.title, notes=snapshot.notes,
+                priority=snapshot.priority, due_at=snapshot.due_at,
+            )
+        else:  # deleted: bring it back as it was
+            task = snapshot
+            changes = RollupChanges().add("totals", "tasks_total", 1)
+            if task.completed:
+                changes.add("totals", "tasks_completed", 1)
+            try:
+                await self._tasks.add(task, changes)
+            except StaleEntity:
+                pass  # already restored by a concurrent undo
+        # The undo itself is not undoable: drop the entry the reversal just wrote.
+        await self._forget(user_id)
+        return entry.action, task
+
+    async def _remember(self, user_id: str, action: str, task: Task) -> None:
+        entry = UndoEntry(user_id, action, task.to_dict(), self._clock.now())
+        try:
+            current = await self._undo.get(user_id, UndoEntry.id)
+            entry.version = current.version
+            await self._undo.save(entry)
+        except NotFound:
+            try:
+                await self._undo.add(entry)
+            except StaleEntity:
+                pass  # a concurrent change wrote its own entry; last writer wins either way
+        except StaleEntity:
+            pass
+
+    async def _forget(self, user_id: str) -> None:
+        try:
+            entry = await self._undo.get(user_id, UndoEntry.id)
+            await self._undo.remove(entry)
+        except (NotFound, StaleEntity):
+            pass

@@ -1,0 +1,72 @@
+"""Users: the seed's CRUD plus the preferences other services read (time zone, hours)."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from domain.clock import Clock
+from domain.concurrency import retry_stale
+from domain.entities import User
+from domain.errors import NotFound, StaleEntity
+from domain.ports import RepositorySet
+from domain.validation import clean_clock_time, clean_text, clean_timezone, clean_user_id
+
+NAME_MAX = 100
+
+
+class UserService:
+    def __init__(self, repos: RepositorySet, clock: Clock) -> None:
+        self._users = repos.users
+        self._clock = clock
+
+    async def create_user(self, name: Any, user_id: Any = None, timezone: Any = None) -> User:
+        user = User(
+            id=clean_user_id(user_id) if user_id is not None else str(uuid.uuid4()),
+            name=clean_text(name, "name", NAME_MAX),  # type: ignore[arg-type]
+            timezone=clean_timezone(timezone) if timezone is not None else "UTC",
+            created_at=self._clock.now(),
+        )
+        return await self._users.add(user)
+
+    async def get_user(self, user_id: str) -> User:
+        return await self._users.get(user_id, user_id)
+
+    async def ensure(self, user_id: str, name: str | None = None) -> User:
+        """The user, created on first contact (chat users exist once they speak)."""
+        try:
+            return await self.get_user(user_id)
+        except NotFound:
+            pass
+        try:
+            return await self.create_user(name or user_id, user_id=user_id)
+        except StaleEntity:  # created by a concurrent first message
+            return await self.get_user(user_id)
+
+    async def timezone(self, user_id: str) -> str:
+        try:
+            return (await self.get_user(user_id)).timezone
+        except NotFound:
+            return "UTC"
+
+    async def update_user(self, user_id: str, **changes: Any) -> User:
+        """Change name, timezone, work_start, work_end or work_days."""
+        async def attempt() -> User:
+            user = await self.ensure(user_id)
+            if "name" in changes:
+                user.name = clean_text(changes["name"], "name", NAME_MAX)  # type: ignore[assignment]
+            if "timezone" in changes:
+                user.timezone = clean_timezone(changes["timezone"])
+            if "work_start" in changes:
+                user.work_start = clean_clock_time(changes["work_start"], "work_start")
+            if "work_end" in changes:
+                user.work_end = clean_clock_time(changes["work_end"], "work_end")
+            if "work_days" in changes:
+                user.work_days = sorted({int(d) % 7 for d in changes["work_days"]})
+            user.updated_at = self._clock.now()
+            return await self._users.save(user)
+
+        return await retry_stale(attempt)
+
+    async def delete_user(self, user_id: str) -> None:
+        user = await self.get_user(user_id)
+        await self._users.remove(user)

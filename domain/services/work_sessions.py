@@ -1,0 +1,107 @@
+"""Work sessions: clock in, clock out, the running session, the history."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from domain.clock import Clock
+from domain.concurrency import retry_stale
+from domain.entities import ActiveSlot, WorkSession
+from domain.errors import Conflict, NotFound, StaleEntity
+from domain.ports import RepositorySet
+from domain.rollups import RollupChanges, day_key
+from domain.services.users import UserService
+from domain.validation import clean_text
+
+NOTE_MAX = 200
+
+
+class WorkSessionService:
+    def __init__(self, repos: RepositorySet, users: UserService, clock: Clock) -> None:
+        self._sessions = repos.work_sessions
+        self._slots = repos.active_slots
+        self._users = users
+        self._clock = clock
+
+    async def start_session(self, user_id: str, note: Any = None) -> WorkSession:
+        """Clock in. A second start while one runs is a Conflict, never a second session."""
+        session = WorkSession(
+            id=str(uuid.uuid4()),
+            user_id=user_id,
+            start_time=self._clock.now(),
+            note=clean_text(note, "note", NOTE_MAX, required=False),
+        )
+        await self._claim_slot(user_id, session.id)
+        return await self._sessions.add(session)
+
+    async def _claim_slot(self, user_id: str, session_id: str) -> None:
+        # Creating the slot document is atomic on both stores, so of two concurrent
+        # starts exactly one wins. A slot whose session ended (or never got written
+        # because the process died) is stale and may be taken over.
+        for _ in range(5):
+            try:
+                await self._slots.add(ActiveSlot(user_id, session_id))
+                return
+            except StaleEntity:
+                pass
+            try:
+                slot = await self._slots.get(user_id, ActiveSlot.id)
+            except NotFound:
+                continue
+            running = await self._running(user_id, slot.session_id)
+            if running is not None:
+                raise Conflict(f"A work session is already running (id {running.id}).")
+            try:
+                await self._slots.remove(slot)
+            except StaleEntity:
+                pass
+        raise Conflict("A work session is already starting; please try again.")
+
+    async def _running(self, user_id: str, session_id: str) -> WorkSession | None:
+        try:
+            session = await self._sessions.get(user_id, session_id)
+        except NotFound:
+            return None
+        return session if session.active else None
+
+    async def end_session(self, user_id: str, session_id: str) -> WorkSession:
+        """Clock out; Conflict when that session already ended."""
+        async def attempt() -> WorkSession:
+            session = await self._sessions.get(user_id, session_id)
+            session.end(self._clock.now())
+            day = day_key(session.start_time, await self._users.timezone(user_id))
+            changes = (RollupChanges().add_both(day, "sessions_total", 1)
+                       .add_both(day, "hours_total", session.duration or 0))
+            return await self._sessions.save(session, changes)
+
+        ended = await retry_stale(attempt)
+        await self._release_slot(user_id, session_id)
+        return ended
+
+    async def end_active_session(self, user_id: str) -> WorkSession:
+        active = await self.get_active_session(user_id)
+        if active is None:
+            raise NotFound("You are not clocked in.")
+        return await self.end_session(user_id, active.id)
+
+    async def _release_slot(self, user_id: str, session_id: str) -> None:
+        try:
+            slot = await self._slots.get(user_id, ActiveSlot.id)
+            if slot.session_id == session_id:
+                await self._slots.remove(slot)
+        except (NotFound, StaleEntity):
+            pass  # someone else already released or re-claimed it
+
+    async def owner_of(self, entity_id: str) -> str:
+        """Whose it is, for the admin token (a cross-partition lookup)."""
+        return await self._sessions.find_owner(entity_id)
+
+    async def get_active_session(self, user_id: str) -> WorkSession | None:
+        running = await self._sessions.find(user_id, [("end_time", "=", None)], "start_time", True, 1)
+        return running[0] if running else None
+
+    async def get_session(self, user_id: str, session_id: str) -> WorkSession:
+        return await self._sessions.get(user_id, session_id)
+
+    async def list_sessions(self, user_id: str, limit: int | None = None) -> list[WorkSession]:
+        return await self._sessions.find(user_id, (), "start_time", True, limit)

@@ -1,0 +1,113 @@
+"""Input rules shared by every way in (REST, chat, voice): what a title, a note or an id may be."""
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from domain.entities import PRIORITIES
+from domain.errors import ValidationError
+
+TITLE_MAX = 200
+NOTES_MAX = 2000
+USER_ID_MAX = 200
+
+
+def _has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in text)
+
+
+def clean_text(value: Any, what: str, max_length: int, *, required: bool = True) -> str | None:
+    """Trimmed text, or ValidationError naming the field and the rule it broke."""
+    if value is None:
+        if required:
+            raise ValidationError(f"Field '{what}' is required")
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"Field '{what}' must be a string")
+    text = value.strip()
+    if not text:
+        if required:
+            raise ValidationError(f"Field '{what}' is required")
+        return None
+    if _has_control_characters(text.replace("\n", "").replace("\t", "") if what == "notes" else text):
+        raise ValidationError(f"Field '{what}' contains control characters")
+    if len(text) > max_length:
+        raise ValidationError(f"Field '{what}' is longer than {max_length} characters")
+    return text
+
+
+def clean_title(value: Any) -> str:
+    return clean_text(value, "title", TITLE_MAX)  # type: ignore[return-value]
+
+
+def clean_notes(value: Any) -> str | None:
+    return clean_text(value, "notes", NOTES_MAX, required=False)
+
+
+def clean_user_id(value: Any) -> str:
+    return clean_text(value, "user_id", USER_ID_MAX)  # type: ignore[return-value]
+
+
+def clean_id(value: Any, what: str = "id") -> str:
+    return clean_text(value, what, 200)  # type: ignore[return-value]
+
+
+def clean_priority(value: Any) -> str:
+    if value is None:
+        return "normal"
+    if not isinstance(value, str) or value.strip().lower() not in PRIORITIES:
+        raise ValidationError(f"Field 'priority' must be one of {', '.join(PRIORITIES)}")
+    return value.strip().lower()
+
+
+def clean_bool(value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(f"Field '{what}' must be true or false")
+    return value
+
+
+def clean_int(value: Any, what: str, low: int, high: int) -> int:
+    # bool is an int in Python; JSON true is not a number here.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"Field '{what}' must be an integer")
+    if not low <= value <= high:
+        raise ValidationError(f"Field '{what}' must be between {low} and {high}")
+    return value
+
+
+def clean_timestamp(value: Any, what: str, *, required: bool = False) -> datetime | None:
+    """An ISO-8601 instant; one without an offset is read as UTC."""
+    if value is None:
+        if required:
+            raise ValidationError(f"Field '{what}' is required")
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"Field '{what}' must be an ISO-8601 date-time string")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationError(f"Field '{what}' must be an ISO-8601 date-time string") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def clean_timezone(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("A time zone looks like Europe/Madrid or America/New_York")
+    name = value.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"'{name}' is not a time zone I know (try Europe/Madrid)") from None
+    return name
+
+
+def clean_clock_time(value: Any, what: str) -> str:
+    """'HH:MM' on a 24-hour clock."""
+    if isinstance(value, str):
+        try:
+            return datetime.strptime(value.strip(), "%H:%M").strftime("%H:%M")
+        except ValueError:
+            pass
+    raise ValidationError(f"Field '{what}' must be a time like 09:00")

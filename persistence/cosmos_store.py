@@ -1,0 +1,323 @@
+"""Azure Cosmos DB document store: the production implementation of the document-store port.
+
+It mirrors the SQLite store call for call (same errors, same null semantics, same operation
+counts) so repositories cannot tell the two apart. Documents are partitioned by ``/user_id``;
+every user-scoped call is single-partition. Transient failures are retried here, on top of the
+SDK's own throttling retry, and what still fails surfaces as ``StoreUnavailable``.
+"""
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+from azure.core import MatchConditions
+from azure.core.exceptions import AzureError, ServiceRequestError, ServiceResponseError
+from azure.cosmos import PartitionKey
+from azure.cosmos.aio import ContainerProxy, CosmosClient
+from azure.cosmos.exceptions import CosmosClientTimeoutError, CosmosHttpResponseError
+
+from persistence.port import (
+    Condition,
+    Document,
+    DocumentExists,
+    DocumentMissing,
+    EtagMismatch,
+    OperationCounter,
+    Query,
+    StoreError,
+    StoreUnavailable,
+)
+
+T = TypeVar("T")
+
+PARTITION_KEY_PATH = "/user_id"
+# Server-managed properties that mean nothing to callers; ``_etag`` stays, it is the port's
+# concurrency token.
+SYSTEM_PROPERTIES = ("_rid", "_self", "_ts", "_attachments")
+# 408 timeout, 429 throttled, 449 "retry with" (write conflict inside the service), 503 unavailable.
+TRANSIENT_STATUS = frozenset({408, 429, 449, 503})
+# Failures after which a write may or may not have been applied by the service.
+AMBIGUOUS_ERRORS = (ServiceResponseError, CosmosClientTimeoutError, asyncio.TimeoutError)
+
+
+class _Transient(Exception):
+    """One failed attempt worth retrying; carries the server's retry hint."""
+
+    def __init__(self, reason: str, retry_after: float = 0.0, ambiguous: bool = False) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+        self.ambiguous = ambiguous
+
+
+class CosmosDocumentStore:
+    name = "cosmos"
+
+    def __init__(
+        self,
+        uri: str,
+        key: str,
+        database: str,
+        container: str,
+        verify_tls: bool = True,
+        max_attempts: int = 4,
+        base_delay: float = 0.2,
+        *,
+        max_delay: float = 5.0,
+        client_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._uri = uri
+        self._key = key
+        self._database_name = database
+        self._container_name = container
+        self._verify_tls = verify_tls
+        self._max_attempts = max(1, max_attempts)
+        self._base_delay = base_delay
+        self._max_delay = max_delay
+        # Extra CosmosClient keyword arguments (timeouts, connection policy); tests use them
+        # to turn the SDK's own retries down.
+        self._client_options = dict(client_options or {})
+        self._client: CosmosClient | None = None
+        self._container: ContainerProxy | None = None
+        self.operations = OperationCounter()
+
+    def __repr__(self) -> str:  # never show the key, even in a debugger or a log line
+        return f"CosmosDocumentStore({self._uri!r}, {self._database_name!r}, {self._container_name!r})"
+
+    async def open(self) -> None:
+        self._client = CosmosClient(
+            self._uri, credential=self._key, connection_verify=self._verify_tls, **self._client_options
+        )
+        try:
+            database = await self._retrying(
+                "open", lambda: self._client.create_database_if_not_exists(self._database_name)
+            )
+            container = await self._retrying(
+                "open",
+                lambda: database.create_container_if_not_exists(
+                    self._container_name, partition_key=PartitionKey(path=PARTITION_KEY_PATH)
+                ),
+            )
+            properties = await self._retrying("open", container.read)
+        except BaseException:
+            await self.close()
+            raise
+        paths = (properties.get("partitionKey") or {}).get("paths") or []
+        if paths != [PARTITION_KEY_PATH]:
+            # An existing container keeps its key forever; every query here would go cross-partition.
+            await self.close()
+            raise StoreError(f"container {self._container_name!r} is partitioned by {paths}, "
+                             f"expected {PARTITION_KEY_PATH}")
+        self._container = container
+
+    async def close(self) -> None:
+        client, self._client, self._container = self._client, None, None
+        if client is not None:
+            await client.close()
+
+    def _require(self) -> ContainerProxy:
+        if self._container is None:
+            raise RuntimeError("store is not open")
+        return self._container
+
+    async def read(self, user_id: str, doc_id: str) -> Document:
+        self.operations.count("read")
+        container = self._require()
+        return _clean(await self._retrying(
+            "read", lambda: container.read_item(item=doc_id, partition_key=user_id), doc_id))
+
+    async def create(self, doc: Document) -> Document:
+        self.operations.count("create")
+        container, body = self._require(), _body(doc)
+        try:
+            return _clean(await self._retrying("create", lambda: container.create_item(body), doc["id"]))
+        except DocumentExists as exc:
+            # A create whose response was lost may have landed; if the stored document is ours,
+            # the create succeeded exactly once.
+            if getattr(exc, "after_ambiguous", False):
+                stored = await self._retrying(
+                    "read", lambda: container.read_item(item=doc["id"], partition_key=doc["user_id"]),
+                    doc["id"])
+                if _body(_clean(stored)) == body:
+                    return _clean(stored)
+            raise
+
+    async def replace(self, doc: Document, etag: str | None) -> Document:
+        self.operations.count("replace")
+        container, body = self._require(), _body(doc)
+        options = _precondition(etag)
+        return _clean(await self._retrying(
+            "replace", lambda: container.replace_item(item=doc["id"], body=body, **options), doc["id"]))
+
+    async def upsert(self, doc: Document) -> Document:
+        self.operations.count("upsert")
+        container, body = self._require(), _body(doc)
+        return _clean(await self._retrying("upsert", lambda: container.upsert_item(body), doc["id"]))
+
+    async def delete(self, user_id: str, doc_id: str, etag: str | None = None) -> None:
+        self.operations.count("delete")
+        await self._delete(user_id, doc_id, etag)
+
+    async def _delete(self, user_id: str, doc_id: str, etag: str | None) -> None:
+        container, options = self._require(), _precondition(etag)
+        try:
+            await self._retrying(
+                "delete", lambda: container.delete_item(item=doc_id, partition_key=user_id, **options),
+                doc_id)
+        except DocumentMissing as exc:
+            # Gone after a retry whose first attempt may have landed: that attempt deleted it.
+            if not getattr(exc, "after_ambiguous", False):
+                raise
+
+    async def query(self, query: Query) -> list[Document]:
+        self.operations.count("query")
+        if query.limit == 0:
+            return []
+        sql, params = _select(query)
+        return [_clean(doc) for doc in await self._collect(sql, params, query.user_id)]
+
+    async def count(self, query: Query) -> int:
+        self.operations.count("count")
+        sql, params = _where(query)
+        # A cross-partition aggregate may come back as one partial count per partition.
+        values = await self._collect(f"SELECT VALUE COUNT(1) FROM c WHERE {sql}", params, query.user_id)
+        return int(sum(values))
+
+    async def delete_partition(self, user_id: str) -> int:
+        self.operations.count("delete")
+        # No transactional batch, TTL or delete-by-partition on the test server: list the ids and
+        # delete them one by one. Each delete is idempotent, so a rerun finishes a partial wipe.
+        rows = await self._collect(
+            "SELECT VALUE c.id FROM c WHERE c.user_id = @user_id",
+            [{"name": "@user_id", "value": user_id}], user_id)
+        deleted = 0
+        for doc_id in rows:
+            try:
+                await self._delete(user_id, doc_id, None)
+                deleted += 1
+            except DocumentMissing:
+                pass  # removed concurrently; not ours to count
+        return deleted
+
+    async def _collect(self, sql: str, params: list[dict[str, Any]], user_id: str | None) -> list[Any]:
+        container = self._require()
+        # No partition key means every partition: the async SDK then sends the cross-partition
+        # header itself (it has no enable_cross_partition_query flag).
+        scope = {} if user_id is None else {"partition_key": user_id}
+
+        async def run() -> list[Any]:
+            return [row async for row in container.query_items(sql, parameters=params, **scope)]
+
+        return await self._retrying("query", run)
+
+    async def _retrying(
+        self, operation: str, call: Callable[[], Awaitable[T]], subject: str | None = None
+    ) -> T:
+        """Run ``call`` with bounded exponential backoff and jitter on transient failures."""
+        ambiguous = False
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                return await _translate(operation, call, subject)
+            except _Transient as exc:
+                ambiguous = ambiguous or exc.ambiguous
+                if attempt == self._max_attempts:
+                    raise StoreUnavailable(
+                        f"cosmos {operation} still failing after {attempt} attempts: {exc}") from None
+                backoff = self._base_delay * 2 ** (attempt - 1) * random.uniform(0.5, 1.0)
+                # Honour the server's hint (it knows when the budget refills), within our cap.
+                await asyncio.sleep(min(max(backoff, exc.retry_after), self._max_delay))
+            except (DocumentExists, DocumentMissing, EtagMismatch) as exc:
+                exc.after_ambiguous = ambiguous  # type: ignore[attr-defined]
+                raise
+        raise AssertionError("unreachable")
+
+
+async def _translate(operation: str, call: Callable[[], Awaitable[T]], subject: str | None) -> T:
+    """One attempt, with SDK failures turned into port errors or ``_Transient``."""
+    try:
+        return await call()
+    except CosmosHttpResponseError as exc:
+        status = exc.status_code or 0
+        # Like the SQLite store, the port's errors carry the document id.
+        if status == 404:
+            raise DocumentMissing(subject or operation) from None
+        if status == 409:
+            raise DocumentExists(subject or operation) from None
+        if status == 412:
+            raise EtagMismatch(subject or operation) from None
+        if status in TRANSIENT_STATUS:
+            hint = (exc.headers or {}).get("x-ms-retry-after-ms")
+            retry_after = float(hint) / 1000 if hint else 0.0
+            raise _Transient(f"HTTP {status}", retry_after, ambiguous=status == 408) from None
+        # The SDK message can be long and echo request details; keep ours short.
+        raise StoreError(f"cosmos {operation} failed: HTTP {status}") from None
+    except (ServiceRequestError, *AMBIGUOUS_ERRORS, OSError) as exc:
+        ambiguous = isinstance(exc, AMBIGUOUS_ERRORS)
+        raise _Transient(type(exc).__name__, ambiguous=ambiguous) from None
+    except AzureError as exc:
+        raise StoreError(f"cosmos {operation} failed: {type(exc).__name__}") from None
+
+
+def _clean(doc: Mapping[str, Any]) -> Document:
+    return {k: v for k, v in doc.items() if k not in SYSTEM_PROPERTIES}
+
+
+def _body(doc: Document) -> Document:
+    # The etag travels as an If-Match header, never inside the document.
+    return {k: v for k, v in doc.items() if k != "_etag" and k not in SYSTEM_PROPERTIES}
+
+
+def _precondition(etag: str | None) -> dict[str, Any]:
+    if etag is None:
+        return {}
+    return {"etag": etag, "match_condition": MatchConditions.IfNotModified}
+
+
+def _field(name: str) -> str:
+    # Bracket notation keeps names that are Cosmos SQL keywords (value, order, ...) usable.
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"unsupported field name {name!r}")
+    return f'c["{name}"]'
+
+
+def _where(query: Query) -> tuple[str, list[dict[str, Any]]]:
+    clauses = ["c.type = @type"]
+    params: list[dict[str, Any]] = [{"name": "@type", "value": query.type}]
+    if query.user_id is not None:
+        # Spelled out even with partition_key= set: the test server insists on it.
+        clauses.append("c.user_id = @user_id")
+        params.append({"name": "@user_id", "value": query.user_id})
+    for index, condition in enumerate(query.where):
+        clauses.append(_condition_sql(condition, f"@p{index}", params))
+    return " AND ".join(clauses), params
+
+
+def _select(query: Query) -> tuple[str, list[dict[str, Any]]]:
+    where_sql, params = _where(query)
+    top = ""
+    # SQLite treats a negative LIMIT as none; OFFSET/LIMIT is not parsed by the test server.
+    if query.limit is not None and query.limit > 0:
+        top = "TOP @limit "
+        params.append({"name": "@limit", "value": int(query.limit)})
+    sql = f"SELECT {top}* FROM c WHERE {where_sql}"
+    if query.order_by:
+        sql += f" ORDER BY {_field(query.order_by)} {'DESC' if query.descending else 'ASC'}"
+    return sql, params
+
+
+def _condition_sql(condition: Condition, name: str, params: list[dict[str, Any]]) -> str:
+    column = _field(condition.field)
+    if condition.value is None:
+        # SQLite's json_extract gives NULL for a missing field too, so "= null" must also match
+        # documents without the field; in Cosmos SQL a missing field compares as undefined.
+        if condition.op == "=":
+            return f"(NOT IS_DEFINED({column}) OR {column} = null)"
+        if condition.op == "!=":
+            return f"{column} != null"
+        raise ValueError("only = and != compare with null")
+    params.append({"name": name, "value": condition.value})
+    if condition.op == "!=":
+        # In SQLite NULL != x is NULL (no match); in Cosmos null != x is true.
+        return f"({column} != {name} AND {column} != null)"
+    return f"{column} {condition.op} {name}"

@@ -1,0 +1,74 @@
+"""CredentialManager (from the seed): settings from the environment and a .env file."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from dotenv import dotenv_values
+
+
+class CredentialManager:
+    """Looks settings up in an explicit mapping (tests), else the environment, else .env."""
+
+    def __init__(self, values: Mapping[str, str] | None = None, env_file: str | None = ".env") -> None:
+        file_values = dotenv_values(env_file) if env_file and os.path.exists(env_file) else {}
+        self._values: dict[str, str] = {k: v for k, v in file_values.items() if v is not None}
+        self._values.update(os.environ if values is None else values)
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        value = self._values.get(key)
+        return value if value not in (None, "") else default
+
+    def get_bool(self, key: str, default: bool) -> bool:
+        value = self.get(key)
+        if value is None:
+            return default
+        return value.strip().lower() in ("1", "true", "yes", "on")
+
+    def get_cosmos_credentials(self) -> dict[str, str]:
+        return {
+            "uri": self.get("COSMOS_DB_URI", ""),
+            "primary_key": self.get("COSMOS_DB_PRIMARY_KEY", ""),
+            "database_name": self.get("COSMOS_DB_DATABASE", "avanochi"),
+            "container_name": self.get("COSMOS_DB_CONTAINER", "items"),
+        }
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str
+    port: int
+    log_level: str
+    db_path: str
+    cosmos_uri: str
+    cosmos_key: str
+    cosmos_database: str
+    cosmos_container: str
+    cosmos_verify_tls: bool
+    admin_token: str | None
+
+    @property
+    def uses_cosmos(self) -> bool:
+        return bool(self.cosmos_uri and self.cosmos_key)
+
+    @classmethod
+    def load(cls, credentials: CredentialManager) -> Settings:
+        cosmos = credentials.get_cosmos_credentials()
+        port = credentials.get("PORT", "3978")
+        try:
+            port_number = int(port)  # type: ignore[arg-type]
+        except ValueError:
+            raise SystemExit(f"PORT must be a number, not {port!r}") from None
+        return cls(
+            host=credentials.get("HOST", "0.0.0.0"),  # type: ignore[arg-type]
+            port=port_number,
+            log_level=(credentials.get("LOG_LEVEL", "INFO") or "INFO").upper(),
+            db_path=credentials.get("AVANOCHI_DB_PATH", "./data/avanochi.sqlite3"),  # type: ignore[arg-type]
+            cosmos_uri=cosmos["uri"],
+            cosmos_key=cosmos["primary_key"],
+            cosmos_database=cosmos["database_name"],
+            cosmos_container=cosmos["container_name"],
+            cosmos_verify_tls=credentials.get_bool("COSMOS_DB_VERIFY_TLS", True),
+            admin_token=credentials.get("AVANOCHI_ADMIN_TOKEN"),
+        )

@@ -1,0 +1,222 @@
+"""Repositories: entities in and out of the document store, written once on the port.
+
+Every entity write may carry roll-up changes; the entity document holds them as a
+``pending`` marker until the ledger has applied them (see rollup_ledger.py), so a
+crash between the two writes is finished by the next reader instead of lost.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import Any, Generic, TypeVar
+
+from domain.entities import ActiveSlot, ApiToken, FocusSession, Task, UndoEntry, User, WorkSession
+from domain.errors import NotFound, StaleEntity, Unavailable
+from domain.rollups import RollupChanges
+from persistence.port import (
+    Condition,
+    Document,
+    DocumentExists,
+    DocumentMissing,
+    DocumentStore,
+    EtagMismatch,
+    Query,
+    StoreUnavailable,
+    where,
+)
+from persistence.rollup_ledger import RollupLedger
+
+E = TypeVar("E")
+
+
+@asynccontextmanager
+async def store_errors_as_domain_errors():
+    try:
+        yield
+    except StoreUnavailable:
+        raise Unavailable("The data store is busy right now; please try again in a moment.") from None
+
+
+class EntityRepository(Generic[E]):
+    """Loads and saves one kind of entity; ``id_of`` names its id attribute."""
+
+    def __init__(
+        self,
+        store: DocumentStore,
+        ledger: RollupLedger,
+        doc_type: str,
+        id_of: Callable[[E], str],
+        from_dict: Callable[[dict[str, Any], str | None], E],
+        not_found: str,
+    ) -> None:
+        self._store = store
+        self._ledger = ledger
+        self.doc_type = doc_type
+        self._id_of = id_of
+        self._from_dict = from_dict
+        self._not_found = not_found
+
+    def _document(self, entity: E, changes: RollupChanges | None) -> Document:
+        doc = entity.to_dict()  # type: ignore[attr-defined]
+        doc["id"] = self._id_of(entity)
+        doc.setdefault("user_id", doc["id"])  # a user's own document lives in its partition
+        doc["type"] = self.doc_type
+        doc["pending"] = changes.to_dict() if changes else None
+        return doc
+
+    def _entity(self, doc: Document) -> E:
+        return self._from_dict(doc, doc.get("_etag"))
+
+    async def get(self, user_id: str, entity_id: str) -> E:
+        async with store_errors_as_domain_errors():
+            try:
+                doc = await self._store.read(user_id, entity_id)
+            except DocumentMissing:
+                raise NotFound(self._not_found) from None
+            if doc.get("type") != self.doc_type:
+                raise NotFound(self._not_found)
+            if doc.get("pending"):
+                doc = await self._settle(doc)
+                if doc is None:
+                    raise NotFound(self._not_found)
+            return self._entity(doc)
+
+    async def add(self, entity: E, changes: RollupChanges | None = None) -> E:
+        async with store_errors_as_domain_errors():
+            try:
+                stored = await self._store.create(self._document(entity, changes))
+            except DocumentExists:
+                raise StaleEntity(self._id_of(entity)) from None
+            return await self._finish(entity, stored)
+
+    async def save(self, entity: E, changes: RollupChanges | None = None) -> E:
+        """Write back an entity loaded with ``get``; StaleEntity if it changed meanwhile."""
+        async with store_errors_as_domain_errors():
+            try:
+                stored = await self._store.replace(
+                    self._document(entity, changes), entity.version  # type: ignore[attr-defined]
+                )
+            except (EtagMismatch, DocumentMissing):
+                raise StaleEntity(self._id_of(entity)) from None
+            return await self._finish(entity, stored)
+
+    async def remove(self, entity: E, changes: RollupChanges | None = None) -> None:
+        changes = changes or RollupChanges()
+        changes.then_delete = True
+        await self.save(entity, changes)
+
+    async def _finish(self, entity: E, stored: Document) -> E:
+        if stored.get("pending"):
+            stored = await self._settle(stored)
+        if stored is not None:
+            entity.version = stored["_etag"]  # type: ignore[attr-defined]
+        return entity
+
+    async def _settle(self, doc: Document) -> Document | None:
+        """Apply a document's pending roll-up changes and clear the marker.
+
+        Returns the document as it now stands, or None once it is deleted."""
+        while doc.get("pending"):
+            changes = RollupChanges.from_dict(doc["pending"])
+            await self._ledger.apply(doc["user_id"], changes)
+            try:
+                if changes.then_delete:
+                    await self._store.delete(doc["user_id"], doc["id"], doc["_etag"])
+                    return None
+                settled = {k: v for k, v in doc.items() if k != "_etag"}
+                settled["pending"] = None
+                return await self._store.replace(settled, doc["_etag"])
+            except DocumentMissing:
+                return None
+            except EtagMismatch:
+                # Another reader settled it (or a new change landed): look again.
+                try:
+                    doc = await self._store.read(doc["user_id"], doc["id"])
+                except DocumentMissing:
+                    return None
+        return doc
+
+    async def settle_pending(self, user_id: str) -> None:
+        async with store_errors_as_domain_errors():
+            for doc in await self._store.query(
+                Query(self.doc_type, user_id, (where("pending", "!=", None),))
+            ):
+                await self._settle(doc)
+
+    async def find(
+        self,
+        user_id: str,
+        conditions: Iterable[Condition] = (),
+        order_by: str | None = None,
+        descending: bool = False,
+        limit: int | None = None,
+    ) -> list[E]:
+        query = Query(self.doc_type, user_id, _conditions(conditions), order_by, descending, limit)
+        async with store_errors_as_domain_errors():
+            docs = await self._store.query(query)
+        # A document caught half-way through its deletion is already gone for the user.
+        return [
+            self._entity(doc)
+            for doc in docs
+            if not (doc.get("pending") or {}).get("then_delete")
+        ]
+
+    async def count(self, user_id: str, conditions: Iterable[Condition] = ()) -> int:
+        async with store_errors_as_domain_errors():
+            return await self._store.count(Query(self.doc_type, user_id, _conditions(conditions)))
+
+    async def find_owner(self, entity_id: str) -> str:
+        """Whose entity this id is: a cross-partition lookup, only for the admin token,
+        whose seed-era clients name a task or session without its user."""
+        async with store_errors_as_domain_errors():
+            docs = await self._store.query(
+                Query(self.doc_type, None, (where("id", "=", entity_id),), limit=1)
+            )
+        if not docs:
+            raise NotFound(self._not_found)
+        return docs[0]["user_id"]
+
+
+def _conditions(conditions: Iterable[Condition | tuple]) -> tuple[Condition, ...]:
+    """Services speak in ("field", "op", value) triples; the port wants Conditions."""
+    return tuple(c if isinstance(c, Condition) else Condition(*c) for c in conditions)
+
+
+class Repositories:
+    """Every repository over one store; built once by the composition root."""
+
+    def __init__(self, store: DocumentStore) -> None:
+        self.store = store
+        self.ledger = RollupLedger(store)
+        self.tasks: EntityRepository[Task] = EntityRepository(
+            store, self.ledger, "task", lambda t: t.id, Task.from_dict, "Task not found"
+        )
+        self.work_sessions: EntityRepository[WorkSession] = EntityRepository(
+            store, self.ledger, "work_session", lambda s: s.id, WorkSession.from_dict,
+            "Work session not found",
+        )
+        self.focus_sessions: EntityRepository[FocusSession] = EntityRepository(
+            store, self.ledger, "focus_session", lambda s: s.session_id, FocusSession.from_dict,
+            "Focus session not found",
+        )
+        self.users: EntityRepository[User] = EntityRepository(
+            store, self.ledger, "user", lambda u: u.id, User.from_dict, "User not found"
+        )
+        self.undo_entries: EntityRepository[UndoEntry] = EntityRepository(
+            store, self.ledger, "undo", lambda u: u.id, UndoEntry.from_dict, "Nothing to undo"
+        )
+        self.api_tokens: EntityRepository[ApiToken] = EntityRepository(
+            store, self.ledger, "api_token", lambda t: t.digest, ApiToken.from_dict, "Unknown token"
+        )
+        self.active_slots: EntityRepository[ActiveSlot] = EntityRepository(
+            store, self.ledger, "active_slot", lambda s: s.id, ActiveSlot.from_dict,
+            "No running work session",
+        )
+
+    async def settle_pending(self, user_id: str) -> None:
+        for repository in (self.tasks, self.work_sessions, self.focus_sessions):
+            await repository.settle_pending(user_id)
+
+    async def rollup(self, user_id: str, key: str) -> dict[str, float]:
+        async with store_errors_as_domain_errors():
+            return await self.ledger.read(user_id, key)
