@@ -47,7 +47,9 @@ def build_app(
     store: DocumentStore | None = None,
     clock: Clock | None = None,
 ) -> web.Application:
-    """The whole service as an aiohttp app. Tests pass their own store or clock."""
+    """The whole service as an aiohttp app. Tests pass their own (already open) store
+    or clock; a store built here is opened and closed with the app."""
+    owns_store = store is None
     store = store or build_store(settings)
     services = Services.build(Repositories(store), clock or SystemClock())
     app = web.Application(
@@ -67,8 +69,9 @@ def build_app(
     async def close_store(_: web.Application) -> None:
         await store.close()
 
-    app.on_startup.append(open_store)
-    app.on_cleanup.append(close_store)
+    if owns_store:
+        app.on_startup.append(open_store)
+        app.on_cleanup.append(close_store)
 
     health.register(app, store, VERSION)
     tasks.register(app, services)

@@ -26,6 +26,9 @@ class Caller:
     admin: bool
 
 
+CALLER = web.RequestKey("caller", Caller)
+
+
 def auth_middleware(tokens: TokenService, admin_token: str | None):
     @web.middleware
     async def middleware(request: web.Request, handler):
@@ -37,12 +40,12 @@ def auth_middleware(tokens: TokenService, admin_token: str | None):
         if scheme.lower() != "bearer" or not token:
             return _unauthorized("Missing bearer token")
         if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
-            request["caller"] = Caller(user_id=None, admin=True)
+            request[CALLER] = Caller(user_id=None, admin=True)
         else:
             owner = await tokens.owner_of(token)
             if owner is None:
                 return _unauthorized("Invalid token")
-            request["caller"] = Caller(user_id=owner, admin=False)
+            request[CALLER] = Caller(user_id=owner, admin=False)
         return await handler(request)
 
     return middleware
@@ -55,7 +58,7 @@ def _unauthorized(message: str) -> web.Response:
 
 
 def caller(request: web.Request) -> Caller:
-    return request["caller"]
+    return request[CALLER]
 
 
 def require_admin(request: web.Request) -> None:

@@ -19,6 +19,10 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
 
 
 
+# Seed 001 (a FastAPI service) answered invalid input with 422; its routes set this to keep that.
+VALIDATION_STATUS = web.RequestKey("validation_status", int)
+
+
 def json_error(status: int, message: str, **extra: object) -> web.Response:
     return web.json_response({"error": message, **extra}, status=status)
 
@@ -30,7 +34,7 @@ async def error_middleware(request: web.Request, handler):
     except DomainError as exc:
         status = STATUS_BY_ERROR.get(type(exc), 400)
         if isinstance(exc, ValidationError):
-            status = request.get("validation_status", 400)
+            status = request.get(VALIDATION_STATUS, 400)
         return json_error(status, str(exc))
     except web.HTTPException as exc:
         if exc.content_type == "application/json" or exc.status < 400:

@@ -5,6 +5,7 @@ from aiohttp import web
 
 from api.auth import acting_user, owner_of_entity
 from api.body import json_object, path_id, query_int
+from api.errors import VALIDATION_STATUS
 from domain.entities import FOCUS_DEFAULT_MINUTES, FOCUS_MAX_MINUTES, FOCUS_MIN_MINUTES
 from domain.services import Services
 from domain.services.focus import LIST_DEFAULT, LIST_MAX
@@ -19,7 +20,7 @@ def register(app: web.Application, services: Services) -> None:
 
     def seed_validation(request: web.Request) -> None:
         # Seed 001 was FastAPI, which answers invalid input with 422; keep that for its clients.
-        request["validation_status"] = 422
+        request[VALIDATION_STATUS] = 422
 
     async def start(request: web.Request) -> web.Response:
         seed_validation(request)

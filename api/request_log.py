@@ -11,12 +11,13 @@ import uuid
 from aiohttp import web
 
 log = logging.getLogger("avanochi.access")
+REQUEST_ID = web.RequestKey("request_id", str)
 
 
 @web.middleware
 async def request_log_middleware(request: web.Request, handler):
     request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
-    request["request_id"] = request_id
+    request[REQUEST_ID] = request_id
     started = time.perf_counter()
     status = 500
     try:

@@ -38,17 +38,20 @@ PARTITION_KEY_PATH = "/user_id"
 SYSTEM_PROPERTIES = ("_rid", "_self", "_ts", "_attachments")
 # 408 timeout, 429 throttled, 449 "retry with" (write conflict inside the service), 503 unavailable.
 TRANSIENT_STATUS = frozenset({408, 429, 449, 503})
-# Failures after which a write may or may not have been applied by the service.
-AMBIGUOUS_ERRORS = (ServiceResponseError, CosmosClientTimeoutError, asyncio.TimeoutError)
+# Real Cosmos DB answers 404/1003 when the database or container, not the item, is missing.
+OWNER_MISSING_SUBSTATUS = 1003
+DELETE_CONCURRENCY = 8
+# Connection failures and timeouts, after the SDK's own connection retries. A write that timed
+# out may have landed; a retried create then reports DocumentExists, which callers must accept.
+TRANSIENT_ERRORS = (ServiceRequestError, ServiceResponseError, CosmosClientTimeoutError, OSError)
 
 
 class _Transient(Exception):
     """One failed attempt worth retrying; carries the server's retry hint."""
 
-    def __init__(self, reason: str, retry_after: float = 0.0, ambiguous: bool = False) -> None:
+    def __init__(self, reason: str, retry_after: float = 0.0) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
-        self.ambiguous = ambiguous
 
 
 class CosmosDocumentStore:
@@ -130,18 +133,9 @@ class CosmosDocumentStore:
     async def create(self, doc: Document) -> Document:
         self.operations.count("create")
         container, body = self._require(), _body(doc)
-        try:
-            return _clean(await self._retrying("create", lambda: container.create_item(body), doc["id"]))
-        except DocumentExists as exc:
-            # A create whose response was lost may have landed; if the stored document is ours,
-            # the create succeeded exactly once.
-            if getattr(exc, "after_ambiguous", False):
-                stored = await self._retrying(
-                    "read", lambda: container.read_item(item=doc["id"], partition_key=doc["user_id"]),
-                    doc["id"])
-                if _body(_clean(stored)) == body:
-                    return _clean(stored)
-            raise
+        # No "was it ours?" check on a 409 after a lost response: de-duplication keys rely on
+        # DocumentExists meaning someone got there first, so a conflict always reports as one.
+        return _clean(await self._retrying("create", lambda: container.create_item(body), doc["id"]))
 
     async def replace(self, doc: Document, etag: str | None) -> Document:
         self.operations.count("replace")
@@ -161,14 +155,8 @@ class CosmosDocumentStore:
 
     async def _delete(self, user_id: str, doc_id: str, etag: str | None) -> None:
         container, options = self._require(), _precondition(etag)
-        try:
-            await self._retrying(
-                "delete", lambda: container.delete_item(item=doc_id, partition_key=user_id, **options),
-                doc_id)
-        except DocumentMissing as exc:
-            # Gone after a retry whose first attempt may have landed: that attempt deleted it.
-            if not getattr(exc, "after_ambiguous", False):
-                raise
+        await self._retrying(
+            "delete", lambda: container.delete_item(item=doc_id, partition_key=user_id, **options), doc_id)
 
     async def query(self, query: Query) -> list[Document]:
         self.operations.count("query")
@@ -191,13 +179,18 @@ class CosmosDocumentStore:
         rows = await self._collect(
             "SELECT VALUE c.id FROM c WHERE c.user_id = @user_id",
             [{"name": "@user_id", "value": user_id}], user_id)
-        deleted = 0
-        for doc_id in rows:
+
+        async def remove(doc_id: str) -> int:
             try:
                 await self._delete(user_id, doc_id, None)
-                deleted += 1
+                return 1
             except DocumentMissing:
-                pass  # removed concurrently; not ours to count
+                return 0  # removed concurrently; not ours to count
+
+        deleted = 0
+        # A few deletes in flight at once: fast enough for a big history, gentle on throughput.
+        for start in range(0, len(rows), DELETE_CONCURRENCY):
+            deleted += sum(await asyncio.gather(*map(remove, rows[start:start + DELETE_CONCURRENCY])))
         return deleted
 
     async def _collect(self, sql: str, params: list[dict[str, Any]], user_id: str | None) -> list[Any]:
@@ -215,21 +208,16 @@ class CosmosDocumentStore:
         self, operation: str, call: Callable[[], Awaitable[T]], subject: str | None = None
     ) -> T:
         """Run ``call`` with bounded exponential backoff and jitter on transient failures."""
-        ambiguous = False
         for attempt in range(1, self._max_attempts + 1):
             try:
                 return await _translate(operation, call, subject)
             except _Transient as exc:
-                ambiguous = ambiguous or exc.ambiguous
                 if attempt == self._max_attempts:
                     raise StoreUnavailable(
                         f"cosmos {operation} still failing after {attempt} attempts: {exc}") from None
                 backoff = self._base_delay * 2 ** (attempt - 1) * random.uniform(0.5, 1.0)
                 # Honour the server's hint (it knows when the budget refills), within our cap.
                 await asyncio.sleep(min(max(backoff, exc.retry_after), self._max_delay))
-            except (DocumentExists, DocumentMissing, EtagMismatch) as exc:
-                exc.after_ambiguous = ambiguous  # type: ignore[attr-defined]
-                raise
         raise AssertionError("unreachable")
 
 
@@ -239,6 +227,9 @@ async def _translate(operation: str, call: Callable[[], Awaitable[T]], subject: 
         return await call()
     except CosmosHttpResponseError as exc:
         status = exc.status_code or 0
+        if status == 404 and exc.sub_status == OWNER_MISSING_SUBSTATUS:
+            # The database or container itself is gone: not a missing document.
+            raise StoreError(f"cosmos {operation} failed: container not found") from None
         # Like the SQLite store, the port's errors carry the document id.
         if status == 404:
             raise DocumentMissing(subject or operation) from None
@@ -247,16 +238,20 @@ async def _translate(operation: str, call: Callable[[], Awaitable[T]], subject: 
         if status == 412:
             raise EtagMismatch(subject or operation) from None
         if status in TRANSIENT_STATUS:
-            hint = (exc.headers or {}).get("x-ms-retry-after-ms")
-            retry_after = float(hint) / 1000 if hint else 0.0
-            raise _Transient(f"HTTP {status}", retry_after, ambiguous=status == 408) from None
+            raise _Transient(f"HTTP {status}", _retry_after(exc)) from None
         # The SDK message can be long and echo request details; keep ours short.
         raise StoreError(f"cosmos {operation} failed: HTTP {status}") from None
-    except (ServiceRequestError, *AMBIGUOUS_ERRORS, OSError) as exc:
-        ambiguous = isinstance(exc, AMBIGUOUS_ERRORS)
-        raise _Transient(type(exc).__name__, ambiguous=ambiguous) from None
+    except TRANSIENT_ERRORS as exc:
+        raise _Transient(type(exc).__name__) from None
     except AzureError as exc:
         raise StoreError(f"cosmos {operation} failed: {type(exc).__name__}") from None
+
+
+def _retry_after(exc: CosmosHttpResponseError) -> float:
+    try:
+        return float((exc.headers or {}).get("x-ms-retry-after-ms") or 0) / 1000
+    except ValueError:
+        return 0.0
 
 
 def _clean(doc: Mapping[str, Any]) -> Document:

@@ -32,11 +32,14 @@ STORE_KINDS = [
 def cosmos_server() -> Iterator[CosmosServer]:
     """The Cosmos DB test server on loopback (HTTPS, self-signed), shared by the session."""
     server = CosmosServer()
+    missing = ""
     try:
         server.start()
     except CosmosServerMissing as exc:
+        missing = str(exc)
+    if missing:
         # Fail, never skip: a silently skipped Cosmos run would hide every Cosmos bug.
-        pytest.fail(str(exc), pytrace=False)
+        pytest.fail(missing, pytrace=False)
     try:
         yield server
     finally:
@@ -53,10 +56,12 @@ def make_store(
     cosmos_server: CosmosServer | None = None,
     *,
     database: str | None = None,
+    uri: str | None = None,
     **options: Any,
 ) -> DocumentStore:
     """A new, unopened store of ``kind``: SQLite in ``tmp_path``, or Cosmos on its own database
-    (``database`` or a fresh unique name). ``options`` go to the Cosmos store's constructor."""
+    (``database`` or a fresh unique name), reached at ``uri`` (a proxy, say) or the server's own.
+    ``options`` go to the Cosmos store's constructor."""
     if kind == "sqlite":
         return SqliteDocumentStore(str(tmp_path / f"store-{uuid.uuid4().hex[:8]}.sqlite3"))
     if kind == "cosmos":
@@ -64,7 +69,7 @@ def make_store(
             raise ValueError("a cosmos store needs the cosmos_server fixture")
         options.setdefault("base_delay", 0.05)
         return CosmosDocumentStore(
-            cosmos_server.uri, cosmos_server.key, database or unique_database(), COSMOS_CONTAINER,
+            uri or cosmos_server.uri, cosmos_server.key, database or unique_database(), COSMOS_CONTAINER,
             verify_tls=False, **options,
         )
     raise ValueError(f"unknown store kind {kind!r}")

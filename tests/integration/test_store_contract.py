@@ -180,6 +180,14 @@ async def test_query_orders_and_limits(store: DocumentStore) -> None:
     assert await store.query(Query("task", "nobody")) == []
 
 
+async def test_fields_named_like_sql_keywords(store: DocumentStore) -> None:
+    for i, (value, order) in enumerate([(3, "b"), (1, "c"), (2, "a")]):
+        await store.create(task("alice", f"k{i}", value=value, order=order, select=None))
+    found = await store.query(Query("task", "alice", where=(where("value", ">", 1), where("select", "=", None)),
+                                    order_by="order"))
+    assert ids(found) == ["k2", "k0"]
+
+
 async def test_cross_partition_query(store: DocumentStore) -> None:
     await seed(store)
     everyone = await store.query(Query("task", None, order_by="points"))
@@ -214,6 +222,8 @@ async def test_concurrent_creates_all_land(store: DocumentStore) -> None:
     await asyncio.gather(*(store.create(task("alice", f"c{i}", n=i)) for i in range(40)))
     assert await store.count(Query("task", "alice")) == 40
     assert sorted(d["n"] for d in await store.query(Query("task", "alice"))) == list(range(40))
+    assert await store.delete_partition("alice") == 40
+    assert await store.count(Query("task", "alice")) == 0
 
 
 async def test_concurrent_conditional_replaces_exactly_one_wins(store: DocumentStore) -> None:

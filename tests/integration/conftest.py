@@ -1,0 +1,52 @@
+"""The whole app on loopback over real HTTP, on each store."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiohttp import ClientResponse, ClientSession
+from aiohttp.test_utils import TestServer
+
+from app import build_app
+from persistence.credentials import CredentialManager, Settings
+
+ADMIN_TOKEN = "test-admin-token-0123456789"
+
+
+@dataclass
+class Api:
+    """An HTTP client for the running app that sends a bearer token by default."""
+
+    session: ClientSession
+    base: str
+    token: str | None = ADMIN_TOKEN
+
+    async def call(self, method: str, path: str, *, token: str | None | bool = True,
+                   **kwargs: Any) -> ClientResponse:
+        headers = dict(kwargs.pop("headers", {}))
+        bearer = self.token if token is True else token
+        if bearer:
+            headers["Authorization"] = f"Bearer {bearer}"
+        return await self.session.request(method, self.base + path, headers=headers, **kwargs)
+
+    async def json(self, method: str, path: str, expect: int, **kwargs: Any) -> Any:
+        response = await self.call(method, path, **kwargs)
+        body = await response.json(content_type=None)
+        assert response.status == expect, (response.status, body)
+        return body
+
+
+def make_settings(**overrides: str) -> Settings:
+    values = {"AVANOCHI_ADMIN_TOKEN": ADMIN_TOKEN, "LOG_LEVEL": "INFO", **overrides}
+    return Settings.load(CredentialManager(values, env_file=None))
+
+
+@pytest.fixture
+async def api(store) -> AsyncIterator[Api]:
+    server = TestServer(build_app(make_settings(), store=store), host="127.0.0.1")
+    await server.start_server()
+    async with ClientSession() as session:
+        yield Api(session, str(server.make_url("")).rstrip("/"))
+    await server.close()
