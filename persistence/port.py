@@ -61,6 +61,10 @@ class Query:
     descending: bool = False
     limit: int | None = None
 
+    def __post_init__(self) -> None:
+        if self.order_by is not None and not self.order_by.replace("_", "").isalnum():
+            raise ValueError(f"unsupported field name {self.order_by!r}")
+
 
 def where(field_name: str, op: str, value: Any) -> Condition:
     return Condition(field_name, op, value)

@@ -5,10 +5,13 @@ the public emulator key. Each test gets its own database on one shared server pr
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -22,6 +25,7 @@ PATCHED_FILE = ROOT / "node_modules" / "@vercel" / "cosmosdb-server" / "lib" / "
 # The well-known key of the Cosmos DB emulator: public, and the test server accepts any key.
 EMULATOR_KEY = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw=="
 HOST = "127.0.0.1"
+PR_SET_PDEATHSIG = 1
 
 
 class CosmosServerMissing(RuntimeError):
@@ -32,6 +36,15 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    # Runs in the child before exec: on Linux, ask for SIGTERM when the test process dies, so a
+    # killed pytest run leaves no server behind.
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 def _accepts(port: int) -> bool:
@@ -78,6 +91,7 @@ class CosmosServer:
             self.process = subprocess.Popen(
                 args, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 env={**os.environ, "NODE_NO_WARNINGS": "1"},
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and self.process.poll() is None:

@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
 from aiohttp import web
 from azure.cosmos.documents import ConnectionPolicy, RetryOptions
 
-from persistence.cosmos_store import CosmosDocumentStore
 from persistence.port import Query, StoreUnavailable
 from tests.conftest import opened_store
 from tests.cosmos_server import CosmosServer

@@ -1,0 +1,178 @@
+"""Reading the arguments of commands: due dates in the user's time zone, minutes,
+amounts of water, priorities, time ranges, task numbers. Typed and spoken forms alike."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import dateparser
+
+from domain.errors import ValidationError
+
+GLASS_ML = 250
+
+NUMBER_WORDS = {
+    "zero": 0, "one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "half": 0.5,
+}
+PRIORITY_MARKS = {"!high": "high", "!h": "high", "!urgent": "high", "!important": "high",
+                  "!low": "low", "!l": "low", "!normal": "normal"}
+PRIORITY_WORDS = re.compile(r"\s+(?:with\s+)?(high|low|normal)\s+priority\b", re.IGNORECASE)
+DUE_SPLIT = re.compile(r"\s+(?:due(?:\s+(?:on|by|at))?|by)\s+(?P<when>.+)$", re.IGNORECASE)
+TIME_MENTIONED = re.compile(r"\d\s*(?:am|pm)\b|\d:\d\d|\bnoon\b|\bmidnight\b|\btonight\b|\bin\s+\d+\s*"
+                            r"(?:min|minute|hour|h)\b|\bmorning\b|\bafternoon\b|\bevening\b",
+                            re.IGNORECASE)
+
+
+def words_to_numbers(text: str) -> str:
+    """'forty five minutes' -> '45 minutes', so spoken numbers read like typed ones."""
+    tokens = text.split()
+    out: list[str] = []
+    pending: float | None = None
+    for token in tokens:
+        word = token.lower().strip(",.")
+        value = NUMBER_WORDS.get(word)
+        if value is not None and word not in ("a", "an", "half"):
+            pending = value if pending is None else pending + value
+            continue
+        if pending is not None:
+            out.append(str(int(pending)))
+            pending = None
+        out.append(token)
+    if pending is not None:
+        out.append(str(int(pending)))
+    return " ".join(out)
+
+
+def parse_when(text: str, timezone: str, now: datetime, default_time: str = "17:00") -> datetime:
+    """A natural date ("friday 5pm", "tomorrow", "in 2 hours") read in the user's time zone.
+    A date with no time means the end of the working day."""
+    zone = ZoneInfo(timezone)
+    local_now = now.astimezone(zone)
+    phrase = words_to_numbers(text.strip())
+    if phrase.lower() in ("today", "eod", "end of day", "tonight") and not TIME_MENTIONED.search(phrase):
+        phrase = "today"
+    parsed = dateparser.parse(
+        phrase,
+        languages=["en"],
+        settings={
+            "RELATIVE_BASE": local_now.replace(tzinfo=None),
+            "TIMEZONE": timezone,
+            "TO_TIMEZONE": timezone,
+            "RETURN_AS_TIMEZONE_AWARE": True,
+            "PREFER_DATES_FROM": "future",
+        },
+    )
+    if parsed is None:
+        raise ValidationError(f"I couldn't read '{text}' as a date. Try 'tomorrow 5pm' or 'friday'.")
+    if not TIME_MENTIONED.search(phrase):
+        # "tomorrow" comes back at the current clock time; a day named alone means its end.
+        hour, minute = (int(part) for part in default_time.split(":"))
+        parsed = parsed.replace(hour=hour, minute=minute)
+    # Rebuild in the zone so that a DST change between now and then gets the right offset.
+    return datetime.combine(parsed.date(), parsed.time(), zone)
+
+
+@dataclass(frozen=True)
+class NewTask:
+    title: str
+    due_text: str | None
+    priority: str
+
+
+def parse_new_task(args: str) -> NewTask:
+    """'Write the report due friday 5pm !high' -> title, 'friday 5pm', 'high'."""
+    priority = "normal"
+    words = []
+    for word in args.split():
+        mark = PRIORITY_MARKS.get(word.lower())
+        if mark:
+            priority = mark
+        else:
+            words.append(word)
+    text = " ".join(words)
+    spoken = PRIORITY_WORDS.search(text)
+    if spoken:
+        priority = spoken.group(1).lower()
+        text = (text[: spoken.start()] + text[spoken.end():]).strip()
+    due_text = None
+    match = DUE_SPLIT.search(text)
+    if match:
+        due_text = match.group("when").strip()
+        text = text[: match.start()].strip()
+    return NewTask(title=text, due_text=due_text, priority=priority)
+
+
+def parse_minutes(text: str, default: int | None = None) -> int | None:
+    """'40', '40m', '40 minutes', 'for forty minutes', '1h', '1.5 hours' -> minutes."""
+    phrase = words_to_numbers(text.lower().replace("for ", " ")).strip()
+    if not phrase:
+        return default
+    match = re.match(r"^(\d+(?:\.\d+)?)\s*(h|hr|hrs|hour|hours|m|min|mins|minute|minutes)?\b", phrase)
+    if not match:
+        return default
+    amount = float(match.group(1))
+    unit = match.group(2) or "m"
+    return round(amount * 60) if unit.startswith("h") else round(amount)
+
+
+def parse_water_ml(text: str) -> int:
+    """'' (a glass), '2 glasses', 'a glass of water', '500 ml', '500ml', '0.5 l', '1 litre'."""
+    phrase = words_to_numbers(text.lower()).replace("of water", "").strip()
+    if not phrase or phrase in ("a glass", "glass", "one glass"):
+        return GLASS_ML
+    match = re.match(r"^(\d+(?:\.\d+)?|a|an)?\s*(ml|millilit(?:er|re)s?|l|lit(?:er|re)s?|glass(?:es)?|"
+                     r"cups?|bottles?)?\b", phrase)
+    if not match or not (match.group(1) or match.group(2)):
+        raise ValidationError("Tell me how much, like 'water 2 glasses' or 'water 500 ml'.")
+    amount = float(match.group(1)) if match.group(1) not in (None, "a", "an") else 1.0
+    unit = match.group(2) or ("ml" if amount > 20 else "glass")
+    if unit.startswith("l"):
+        return round(amount * 1000)
+    if unit.startswith("ml") or unit.startswith("milli"):
+        return round(amount)
+    if unit.startswith("bottle"):
+        return round(amount * 500)
+    return round(amount * GLASS_ML)
+
+
+def parse_time_range(text: str) -> tuple[str, str]:
+    """'09:00-17:30', '9-17:30', '9am to 5:30pm' -> ('09:00', '17:30')."""
+    parts = re.split(r"\s*(?:-|–|to|until)\s*", text.strip().lower(), maxsplit=1)
+    if len(parts) != 2:
+        raise ValidationError("Give a range like 09:00-17:30.")
+    return _clock_time(parts[0]), _clock_time(parts[1])
+
+
+def _clock_time(text: str) -> str:
+    match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", text.strip())
+    if not match:
+        raise ValidationError(f"'{text}' is not a time like 09:00.")
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if match.group(3) == "pm" and hour < 12:
+        hour += 12
+    if match.group(3) == "am" and hour == 12:
+        hour = 0
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise ValidationError(f"'{text}' is not a time of day.")
+    return f"{hour:02d}:{minute:02d}"
+
+
+def parse_duration(text: str) -> timedelta:
+    """'15m', '15 minutes', '1h', 'an hour' -> timedelta (for snooze)."""
+    minutes = parse_minutes(text.replace("an hour", "1 hour"))
+    if not minutes:
+        raise ValidationError("How long? Try 'snooze 15m'.")
+    return timedelta(minutes=minutes)
+
+
+def task_number(text: str) -> int | None:
+    """'2', '#2', 'number two', 'task 2' -> 2; None when it is not a number."""
+    phrase = words_to_numbers(text.lower()).replace("number", "").replace("task", "").replace("#", "")
+    phrase = phrase.strip()
+    return int(phrase) if phrase.isdigit() else None

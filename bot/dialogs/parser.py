@@ -1,0 +1,109 @@
+"""The command language (DESIGN.md section 5): words in, a Command out.
+
+One parser for every way in: Teams, Slack, the console and voice transcripts. It is
+forgiving: case, punctuation, synonyms, a leading @mention, and for typos it
+suggests the command the user probably meant instead of guessing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+# Phrases that start a command, with the command they mean. Longer phrases win, so
+# "delete my data" is not "delete" and "focus stop" is not "focus".
+PHRASES: dict[str, str] = {
+    "help": "help", "?": "help", "commands": "help", "what can you do": "help",
+    "add": "add", "task add": "add", "add task": "add", "add a task": "add", "new task": "add",
+    "todo": "add", "to do": "add", "create task": "add", "remember to": "add",
+    "tasks": "tasks", "task list": "tasks", "list": "tasks", "my tasks": "tasks", "list tasks": "tasks",
+    "show tasks": "tasks", "show my tasks": "tasks", "todos": "tasks", "what are my tasks": "tasks",
+    "done": "done", "task done": "done", "mark done": "done", "complete": "done", "completed": "done",
+    "finish": "done", "finished": "done", "i finished": "done", "check off": "done",
+    "edit": "edit", "rename": "edit",
+    "due": "due", "reschedule": "due", "move": "due",
+    "delete": "delete", "remove": "delete", "del": "delete", "delete task": "delete",
+    "undo": "undo",
+    "start": "start", "clock in": "start", "start work": "start", "start working": "start",
+    "start session": "start", "check in": "start",
+    "stop": "stop", "clock out": "stop", "stop work": "stop", "stop working": "stop",
+    "end session": "stop", "end work": "stop", "check out": "stop",
+    "status": "status", "where am i": "status",
+    "focus": "focus", "pomodoro": "focus", "start focus": "focus", "start focusing": "focus",
+    "focus stop": "focus_stop", "stop focus": "focus_stop", "end focus": "focus_stop",
+    "focus done": "focus_stop", "focus end": "focus_stop", "stop focusing": "focus_stop",
+    "focus cancel": "focus_cancel", "cancel focus": "focus_cancel", "abort focus": "focus_cancel",
+    "interrupted": "interrupted", "interruption": "interrupted", "i was interrupted": "interrupted",
+    "water": "water", "drink": "water", "drank": "water", "i drank": "water", "i had": "water",
+    "log water": "water", "hydrate": "water",
+    "break": "break", "take a break": "break", "took a break": "break", "i took a break": "break",
+    "lunch": "lunch", "had lunch": "lunch", "i had lunch": "lunch", "ate lunch": "lunch",
+    "stats": "stats", "statistics": "stats", "summary": "stats", "progress": "stats", "report": "stats",
+    "pet": "pet", "my pet": "pet", "avanochi": "pet",
+    "achievements": "achievements", "badges": "achievements",
+    "insights": "insights", "burnout": "insights",
+    "timezone": "timezone", "time zone": "timezone", "tz": "timezone",
+    "hours": "hours", "working hours": "hours", "work hours": "hours",
+    "quiet": "quiet", "quiet hours": "quiet",
+    "remind": "remind", "reminders": "reminders", "snooze": "snooze", "pause": "pause",
+    "settings": "settings", "preferences": "settings",
+    "token": "token", "api token": "token", "my token": "token",
+    "export my data": "export", "export": "export", "download my data": "export",
+    "delete my data": "delete_data", "erase my data": "delete_data", "forget me": "delete_data",
+    "yes": "yes", "y": "yes", "yep": "yes", "sure": "yes", "confirm": "yes", "ok": "yes",
+    "no": "no", "n": "no", "nope": "no", "cancel": "no", "never mind": "no",
+    "hi": "hello", "hello": "hello", "hey": "hello",
+}
+# "i had" is water only when water follows ("i had a glass of water"); "i had lunch" is longer.
+SUGGESTABLE = sorted({phrase for phrase in PHRASES if len(phrase) > 2 and " " not in phrase})
+
+MENTION = re.compile(r"^\s*(?:<@[^>]+>|@\S+)\s*")
+TRAILING_PUNCTUATION = re.compile(r"[\s.!?,;:]+$")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: str = ""  # the rest of the words, original case kept
+
+
+@dataclass(frozen=True)
+class NotUnderstood:
+    text: str
+    suggestion: str | None = None  # the command the user probably meant
+
+
+def normalize(text: str) -> str:
+    text = MENTION.sub("", text or "")
+    text = text.replace("\u2019", "'").replace("\u00a0", " ")
+    return re.sub(r"\s+", " ", TRAILING_PUNCTUATION.sub("", text.strip()))
+
+
+def parse(text: str) -> Command | NotUnderstood:
+    cleaned = normalize(text)
+    if not cleaned:
+        return Command("help")
+    if cleaned == "?":
+        return Command("help")
+    lowered = cleaned.lower()
+    for phrase in sorted(PHRASES, key=len, reverse=True):
+        if lowered == phrase or lowered.startswith(phrase + " "):
+            name = PHRASES[phrase]
+            args = cleaned[len(phrase):].strip()
+            if phrase == "i had" and "water" not in args.lower() and "glass" not in args.lower():
+                continue
+            return Command(name, args)
+    return NotUnderstood(cleaned, suggest(lowered))
+
+
+def suggest(lowered: str) -> str | None:
+    """The known command closest to the first word, when it is close enough to be a typo."""
+    first = lowered.split(" ", 1)[0]
+    matches = process.extract(first, SUGGESTABLE, scorer=fuzz.ratio, score_cutoff=70, limit=5)
+    if not matches:
+        return None
+    # Among equally close words, one the user typed the start of is the likelier ("stat" -> "stats").
+    best = max(matches, key=lambda m: (m[1], m[0].startswith(first)))[0]
+    rest = lowered[len(first):].strip()
+    return f"{best} {rest}".strip()
