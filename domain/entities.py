@@ -185,6 +185,13 @@ class User:
     work_start: str = "09:00"
     work_end: str = "17:30"
     work_days: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])  # Monday is 0
+    quiet_start: str = "20:00"
+    quiet_end: str = "08:00"
+    reminders_on: bool = True
+    # Per kind of nudge: {"on": bool, "every": minutes}; kinds missing here use the defaults.
+    reminder_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    snoozed_until: datetime | None = None
+    paused_until: datetime | None = None
     updated_at: datetime | None = None
     version: str | None = field(default=None, compare=False, repr=False)
 
@@ -194,6 +201,13 @@ class User:
             "name": self.name,
             "timezone": self.timezone,
             "working_hours": {"start": self.work_start, "end": self.work_end, "days": self.work_days},
+            "quiet_hours": {"start": self.quiet_start, "end": self.quiet_end},
+            "reminders": {
+                "on": self.reminders_on,
+                "settings": self.reminder_settings,
+                "snoozed_until": to_iso(self.snoozed_until),
+                "paused_until": to_iso(self.paused_until),
+            },
             "created_at": to_iso(self.created_at),
             "updated_at": to_iso(self.updated_at),
         }
@@ -201,6 +215,8 @@ class User:
     @classmethod
     def from_dict(cls, data: dict[str, Any], version: str | None = None) -> User:
         hours = data.get("working_hours") or {}
+        quiet = data.get("quiet_hours") or {}
+        reminders = data.get("reminders") or {}
         return cls(
             id=data["id"],
             name=data["name"],
@@ -208,6 +224,12 @@ class User:
             work_start=hours.get("start", "09:00"),
             work_end=hours.get("end", "17:30"),
             work_days=list(hours.get("days", [0, 1, 2, 3, 4])),
+            quiet_start=quiet.get("start", "20:00"),
+            quiet_end=quiet.get("end", "08:00"),
+            reminders_on=reminders.get("on", True),
+            reminder_settings=dict(reminders.get("settings") or {}),
+            snoozed_until=from_iso(reminders.get("snoozed_until")),
+            paused_until=from_iso(reminders.get("paused_until")),
             created_at=from_iso(data["created_at"]),
             updated_at=from_iso(data.get("updated_at")),
             version=version,
@@ -272,3 +294,100 @@ class ActiveSlot:
     @classmethod
     def from_dict(cls, data: dict[str, Any], version: str | None = None) -> ActiveSlot:
         return cls(data["user_id"], data["session_id"], version)
+
+
+HABIT_KINDS = ("water", "break", "lunch")
+
+
+@dataclass
+class HabitLog:
+    """One healthy-habit entry: water (amount in ml), a break or lunch (amount in minutes)."""
+
+    id: str
+    user_id: str
+    kind: str
+    amount: int
+    at: datetime
+    version: str | None = field(default=None, compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "user_id": self.user_id, "kind": self.kind,
+                "amount": self.amount, "at": to_iso(self.at)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> HabitLog:
+        return cls(data["id"], data["user_id"], data["kind"], int(data["amount"]),
+                   from_iso(data["at"]), version)
+
+
+@dataclass
+class ConversationState:
+    """What the bot remembers between two messages of a user: a question it asked,
+    the numbering of the last task list, how far onboarding got. Kept in the store so
+    that it survives restarts and works across instances."""
+
+    user_id: str
+    question: dict[str, Any] | None = None  # what the bot asked and waits an answer to
+    last_list: list[str] = field(default_factory=list)
+    onboarding: str = "new"  # new -> asked_timezone -> asked_hours -> done
+    version: str | None = field(default=None, compare=False, repr=False)
+
+    id = "state:conversation"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "user_id": self.user_id, "question": self.question,
+                "last_list": self.last_list, "onboarding": self.onboarding}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> ConversationState:
+        return cls(data["user_id"], data.get("question"), list(data.get("last_list") or []),
+                   data.get("onboarding", "new"), version)
+
+
+@dataclass
+class ChannelAddress:
+    """Where to reach a user proactively: the Teams conversation reference or the Slack DM."""
+
+    user_id: str
+    channel: str  # "slack" | "msteams"
+    data: dict[str, Any]
+    updated_at: datetime
+    version: str | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def id(self) -> str:
+        return f"address:{self.channel}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "user_id": self.user_id, "channel": self.channel,
+                "data": self.data, "updated_at": to_iso(self.updated_at)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> ChannelAddress:
+        return cls(data["user_id"], data["channel"], data["data"], from_iso(data["updated_at"]), version)
+
+
+@dataclass
+class DeliveryLog:
+    """The ids of a user's recent deliveries (Slack event ids, Teams activity ids), so a
+    redelivered event is handled once. Bounded: platforms retry within minutes."""
+
+    user_id: str
+    recent: list[str] = field(default_factory=list)
+    version: str | None = field(default=None, compare=False, repr=False)
+
+    id = "deliveries"
+    MEMORY = 300
+
+    def first_time(self, delivery_id: str) -> bool:
+        if delivery_id in self.recent:
+            return False
+        self.recent = (self.recent + [delivery_id])[-self.MEMORY:]
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "user_id": self.user_id, "recent": self.recent}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> DeliveryLog:
+        return cls(data["user_id"], list(data.get("recent") or []), version)

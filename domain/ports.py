@@ -45,7 +45,16 @@ class RepositorySet(Protocol):
     undo_entries: Repository[Any]
     api_tokens: Repository[Any]
     active_slots: Repository[Any]
+    habit_logs: Repository[Any]
+    conversation_states: Repository[Any]
+    channel_addresses: Repository[Any]
+    delivery_logs: Repository[Any]
 
     async def settle_pending(self, user_id: str) -> None: ...
 
     async def rollup(self, user_id: str, key: str) -> dict[str, float]: ...
+
+    async def all_rollups(self, user_id: str) -> dict[str, dict[str, float]]: ...
+
+    async def erase(self, user_id: str) -> int:
+        """Delete every document in the user's partition."""

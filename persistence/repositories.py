@@ -1,7 +1,7 @@
 """Repositories: entities in and out of the document store, written once on the port.
 
 Every entity write may carry roll-up changes; the entity document holds them as a
-``pending`` marker until the ledger has applied them (see rollup_ledger.py), so a
+``rollup_pending`` marker until the ledger has applied them (see rollup_ledger.py), so a
 crash between the two writes is finished by the next reader instead of lost.
 """
 from __future__ import annotations
@@ -10,7 +10,19 @@ from collections.abc import Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, Generic, TypeVar
 
-from domain.entities import ActiveSlot, ApiToken, FocusSession, Task, UndoEntry, User, WorkSession
+from domain.entities import (
+    ActiveSlot,
+    ApiToken,
+    ChannelAddress,
+    ConversationState,
+    DeliveryLog,
+    FocusSession,
+    HabitLog,
+    Task,
+    UndoEntry,
+    User,
+    WorkSession,
+)
 from domain.errors import NotFound, StaleEntity, Unavailable
 from domain.rollups import RollupChanges
 from persistence.port import (
@@ -24,7 +36,7 @@ from persistence.port import (
     StoreUnavailable,
     where,
 )
-from persistence.rollup_ledger import RollupLedger
+from persistence.rollup_ledger import ROLLUP_TYPE, RollupLedger
 
 E = TypeVar("E")
 
@@ -61,7 +73,7 @@ class EntityRepository(Generic[E]):
         doc["id"] = self._id_of(entity)
         doc.setdefault("user_id", doc["id"])  # a user's own document lives in its partition
         doc["type"] = self.doc_type
-        doc["pending"] = changes.to_dict() if changes else None
+        doc["rollup_pending"] = changes.to_dict() if changes else None
         return doc
 
     def _entity(self, doc: Document) -> E:
@@ -75,7 +87,7 @@ class EntityRepository(Generic[E]):
                 raise NotFound(self._not_found) from None
             if doc.get("type") != self.doc_type:
                 raise NotFound(self._not_found)
-            if doc.get("pending"):
+            if doc.get("rollup_pending"):
                 doc = await self._settle(doc)
                 if doc is None:
                     raise NotFound(self._not_found)
@@ -106,7 +118,7 @@ class EntityRepository(Generic[E]):
         await self.save(entity, changes)
 
     async def _finish(self, entity: E, stored: Document) -> E:
-        if stored.get("pending"):
+        if stored.get("rollup_pending"):
             stored = await self._settle(stored)
         if stored is not None:
             entity.version = stored["_etag"]  # type: ignore[attr-defined]
@@ -116,15 +128,15 @@ class EntityRepository(Generic[E]):
         """Apply a document's pending roll-up changes and clear the marker.
 
         Returns the document as it now stands, or None once it is deleted."""
-        while doc.get("pending"):
-            changes = RollupChanges.from_dict(doc["pending"])
+        while doc.get("rollup_pending"):
+            changes = RollupChanges.from_dict(doc["rollup_pending"])
             await self._ledger.apply(doc["user_id"], changes)
             try:
                 if changes.then_delete:
                     await self._store.delete(doc["user_id"], doc["id"], doc["_etag"])
                     return None
                 settled = {k: v for k, v in doc.items() if k != "_etag"}
-                settled["pending"] = None
+                settled["rollup_pending"] = None
                 return await self._store.replace(settled, doc["_etag"])
             except DocumentMissing:
                 return None
@@ -139,7 +151,7 @@ class EntityRepository(Generic[E]):
     async def settle_pending(self, user_id: str) -> None:
         async with store_errors_as_domain_errors():
             for doc in await self._store.query(
-                Query(self.doc_type, user_id, (where("pending", "!=", None),))
+                Query(self.doc_type, user_id, (where("rollup_pending", "!=", None),))
             ):
                 await self._settle(doc)
 
@@ -158,7 +170,7 @@ class EntityRepository(Generic[E]):
         return [
             self._entity(doc)
             for doc in docs
-            if not (doc.get("pending") or {}).get("then_delete")
+            if not (doc.get("rollup_pending") or {}).get("then_delete")
         ]
 
     async def count(self, user_id: str, conditions: Iterable[Condition] = ()) -> int:
@@ -212,10 +224,33 @@ class Repositories:
             store, self.ledger, "active_slot", lambda s: s.id, ActiveSlot.from_dict,
             "No running work session",
         )
+        self.habit_logs: EntityRepository[HabitLog] = EntityRepository(
+            store, self.ledger, "habit_log", lambda h: h.id, HabitLog.from_dict, "Habit log not found"
+        )
+        self.conversation_states: EntityRepository[ConversationState] = EntityRepository(
+            store, self.ledger, "conversation_state", lambda c: c.id, ConversationState.from_dict,
+            "No conversation yet",
+        )
+        self.channel_addresses: EntityRepository[ChannelAddress] = EntityRepository(
+            store, self.ledger, "channel_address", lambda a: a.id, ChannelAddress.from_dict,
+            "No address for that channel",
+        )
+        self.delivery_logs: EntityRepository[DeliveryLog] = EntityRepository(
+            store, self.ledger, "delivery_log", lambda d: d.id, DeliveryLog.from_dict, "No deliveries"
+        )
 
     async def settle_pending(self, user_id: str) -> None:
-        for repository in (self.tasks, self.work_sessions, self.focus_sessions):
+        for repository in (self.tasks, self.work_sessions, self.focus_sessions, self.habit_logs):
             await repository.settle_pending(user_id)
+
+    async def all_rollups(self, user_id: str) -> dict[str, dict[str, float]]:
+        async with store_errors_as_domain_errors():
+            docs = await self.store.query(Query(ROLLUP_TYPE, user_id, order_by="key"))
+        return {doc["key"]: doc["counters"] for doc in docs}
+
+    async def erase(self, user_id: str) -> int:
+        async with store_errors_as_domain_errors():
+            return await self.store.delete_partition(user_id)
 
     async def rollup(self, user_id: str, key: str) -> dict[str, float]:
         async with store_errors_as_domain_errors():

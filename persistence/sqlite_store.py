@@ -39,7 +39,7 @@ MIGRATIONS: tuple[str, ...] = (
     # session" or "pending roll-ups" cost the same with 10 or 100,000 documents.
     """
     CREATE INDEX IF NOT EXISTS documents_pending ON documents (user_id, type)
-        WHERE json_extract(body, '$.pending') IS NOT NULL;
+        WHERE json_extract(body, '$.rollup_pending') IS NOT NULL;
     CREATE INDEX IF NOT EXISTS documents_open_work ON documents (user_id, type)
         WHERE json_extract(body, '$.end_time') IS NULL;
     CREATE INDEX IF NOT EXISTS documents_open_focus ON documents (user_id, type)

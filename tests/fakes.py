@@ -121,7 +121,7 @@ class InMemoryDocumentStore:
         self.operations.count("query")
         found = self._select(query)
         if query.order_by:
-            # Stable, and reversed as a whole: nulls first ascending, last descending, as in SQLite.
+            # Nulls sort first ascending and last descending, as in SQLite; ties keep key order.
             found.sort(key=lambda doc: _rank(doc.get(query.order_by)), reverse=query.descending)
         return found if query.limit is None else found[: query.limit]
 

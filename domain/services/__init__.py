@@ -5,7 +5,10 @@ from dataclasses import dataclass
 
 from domain.clock import Clock
 from domain.ports import RepositorySet
+from domain.services.account import AccountService
+from domain.services.conversations import ConversationService
 from domain.services.focus import FocusService
+from domain.services.habits import HabitService
 from domain.services.stats import StatsService
 from domain.services.tasks import TaskService
 from domain.services.tokens import TokenService
@@ -21,17 +24,24 @@ class Services:
     focus: FocusService
     stats: StatsService
     tokens: TokenService
+    habits: HabitService
+    conversations: ConversationService
+    account: AccountService
     clock: Clock
 
     @classmethod
     def build(cls, repos: RepositorySet, clock: Clock) -> Services:
         users = UserService(repos, clock)
+        tokens = TokenService(repos, clock)
         return cls(
             users=users,
             tasks=TaskService(repos, users, clock),
             work_sessions=WorkSessionService(repos, users, clock),
             focus=FocusService(repos, users, clock),
-            stats=StatsService(repos),
-            tokens=TokenService(repos, clock),
+            stats=StatsService(repos, users, clock),
+            tokens=tokens,
+            habits=HabitService(repos, users, clock),
+            conversations=ConversationService(repos, clock),
+            account=AccountService(repos, tokens, clock),
             clock=clock,
         )

@@ -46,7 +46,7 @@ def is_rollup_write(name, args):
 
 def is_marker_clear(name, args):
     doc = args[0] if args else None
-    return name == "replace" and isinstance(doc, dict) and doc["type"] == "task" and doc["pending"] is None
+    return name == "replace" and isinstance(doc, dict) and doc["type"] == "task" and doc["rollup_pending"] is None
 
 
 @pytest.mark.parametrize("crash_on", [is_rollup_write, is_marker_clear], ids=["before-rollup", "before-clear"])
