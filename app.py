@@ -1,10 +1,12 @@
 """Avanochi's composition root: settings -> store -> services -> HTTP adapters; and the CLI.
 
     python app.py            serve HTTP on HOST:PORT (default 0.0.0.0:3978)
+    python app.py chat       talk to the bot in this terminal (same dialogs, same store)
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 
@@ -14,6 +16,7 @@ from pythonjsonlogger.json import JsonFormatter
 from api import errors, focus, health, openapi, stats, tasks, tokens, work_sessions
 from api.auth import auth_middleware
 from api.request_log import request_log_middleware
+from bot.dialogs.router import Dialogs
 from domain.clock import Clock, SystemClock
 from domain.services import Services
 from persistence.credentials import CredentialManager, Settings
@@ -98,7 +101,7 @@ def configure_logging(level: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="app.py", description="Avanochi bot and REST API")
-    parser.add_argument("command", nargs="?", default="serve", choices=["serve"])
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "chat"])
     args = parser.parse_args(argv)
     settings = Settings.load(CredentialManager())
     configure_logging(settings.log_level)
@@ -109,6 +112,19 @@ def main(argv: list[str] | None = None) -> None:
                                "store": app[STORE_KEY].name}
         )
         web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
+    elif args.command == "chat":
+        asyncio.run(run_console(settings))
+
+
+async def run_console(settings: Settings) -> None:
+    from bot.adapters.console import chat
+
+    store = build_store(settings)
+    await store.open()
+    try:
+        await chat(Dialogs(Services.build(Repositories(store), SystemClock())))
+    finally:
+        await store.close()
 
 
 if __name__ == "__main__":

@@ -94,12 +94,12 @@ def clean_timestamp(value: Any, what: str, *, required: bool = False) -> datetim
 
 def clean_timezone(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError("A time zone looks like Europe/Madrid or America/New_York")
+        raise ValidationError("A time zone looks like Europe/Madrid or America/New_York.")
     name = value.strip()
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"'{name}' is not a time zone I know (try Europe/Madrid)") from None
+        raise ValidationError(f"'{name}' is not a time zone I know (try Europe/Madrid).") from None
     return name
 
 

@@ -7,11 +7,12 @@ from typing import Any
 from domain.clock import Clock
 from domain.concurrency import retry_stale
 from domain.entities import User
-from domain.errors import NotFound, StaleEntity
+from domain.errors import NotFound, StaleEntity, ValidationError
 from domain.ports import RepositorySet
 from domain.validation import clean_clock_time, clean_text, clean_timezone, clean_user_id
 
 NAME_MAX = 100
+REMINDER_KINDS = ("water", "break", "lunch", "wrap_up", "long_session")
 
 
 class UserService:
@@ -49,7 +50,8 @@ class UserService:
             return "UTC"
 
     async def update_user(self, user_id: str, **changes: Any) -> User:
-        """Change name, timezone, work_start, work_end or work_days."""
+        """Change the name, time zone, working and quiet hours, or reminder preferences.
+        ``reminder`` is a (kind, {"on": bool, "every": minutes}) pair."""
         async def attempt() -> User:
             user = await self.ensure(user_id)
             if "name" in changes:
@@ -62,6 +64,22 @@ class UserService:
                 user.work_end = clean_clock_time(changes["work_end"], "work_end")
             if "work_days" in changes:
                 user.work_days = sorted({int(d) % 7 for d in changes["work_days"]})
+            if "quiet_start" in changes:
+                user.quiet_start = clean_clock_time(changes["quiet_start"], "quiet_start")
+            if "quiet_end" in changes:
+                user.quiet_end = clean_clock_time(changes["quiet_end"], "quiet_end")
+            if "reminders_on" in changes:
+                user.reminders_on = bool(changes["reminders_on"])
+            if "reminder" in changes:
+                kind, setting = changes["reminder"]
+                if kind not in REMINDER_KINDS:
+                    raise ValidationError(f"I can remind you about {', '.join(REMINDER_KINDS)}.")
+                user.reminder_settings = {**user.reminder_settings,
+                                          kind: {**user.reminder_settings.get(kind, {}), **setting}}
+            if "snoozed_until" in changes:
+                user.snoozed_until = changes["snoozed_until"]
+            if "paused_until" in changes:
+                user.paused_until = changes["paused_until"]
             user.updated_at = self._clock.now()
             return await self._users.save(user)
 

@@ -1,0 +1,44 @@
+"""Account flows: a personal REST token, exporting all data, deleting all data."""
+from __future__ import annotations
+
+import json
+
+from bot.dialogs.turn import Turn
+from bot.messages import Button, FileOut, Reply
+
+
+class AccountDialog:
+    async def token(self, turn: Turn, args: str) -> list[Reply]:
+        if not turn.message.private:
+            return [Reply("Tokens are personal: ask me for one in a direct message.", private=True)]
+        token = await turn.services.tokens.issue(turn.user_id)
+        return [Reply(
+            f"Your personal API token (shown once; a new one replaces it):\n`{token}`\n"
+            f"Use it as `Authorization: Bearer <token>` on the REST API. Your user id is `{turn.user_id}`.",
+            title="API token", kind="token", private=True,
+        )]
+
+    async def export(self, turn: Turn, args: str) -> list[Reply]:
+        data = await turn.services.account.export(turn.user_id)
+        content = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
+        counts = f"{len(data['tasks'])} tasks, {len(data['work_sessions'])} work sessions, " \
+                 f"{len(data['focus_sessions'])} focus sessions"
+        return [Reply(f"Here is everything I keep about you ({counts}).",
+                      file=FileOut("avanochi-export.json", content), kind="export", private=True)]
+
+    async def delete_data(self, turn: Turn, args: str) -> list[Reply]:
+        turn.ask("confirm_delete_data")
+        return [Reply(
+            "This deletes all your tasks, sessions, habits, settings and tokens, for good. Are you sure?",
+            buttons=[Button("Delete everything", {"command": "yes"}, "danger"),
+                     Button("Cancel", {"command": "no"})],
+            kind="confirm", private=True,
+        )]
+
+    async def confirm_delete_data(self, turn: Turn, yes: bool) -> list[Reply]:
+        turn.forget_question()
+        if not yes:
+            return [Reply("Nothing deleted.")]
+        removed = await turn.services.account.erase(turn.user_id)
+        turn.erased = True
+        return [Reply(f"Done: {removed} records deleted. If you talk to me again, I'll start afresh.")]

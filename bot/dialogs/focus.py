@@ -1,0 +1,58 @@
+"""Focus (pomodoro) flows: start with minutes and an optional task, stop, interrupted, cancel."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from bot.dialogs.arguments import parse_minutes
+from bot.dialogs.turn import Turn
+from bot.messages import Button, Reply
+from domain.entities import FOCUS_DEFAULT_MINUTES
+
+ON_TASK = re.compile(r"\s*\bon\s+(?P<task>.+)$", re.IGNORECASE)
+
+
+class FocusDialog:
+    async def start(self, turn: Turn, args: str) -> list[Reply]:
+        focus = turn.services.focus
+        running = await focus.active(turn.user_id)
+        if running:
+            left = running.duration_minutes - (turn.now - running.started_at).total_seconds() / 60
+            return [Reply(f"You are already focusing ({max(0, round(left))} min left).",
+                          buttons=[Button("Stop focus", {"command": "focus_stop"})], kind="focus")]
+        task = None
+        match = ON_TASK.search(args)
+        if match:
+            task = await turn.find_task(match.group("task"))
+            args = args[: match.start()]
+        minutes = parse_minutes(args, FOCUS_DEFAULT_MINUTES)
+        session = await focus.start(turn.user_id, minutes, task_id=task.id if task else None)
+        ends_local = (session.started_at + timedelta(minutes=minutes)).astimezone(ZoneInfo(turn.user.timezone))
+        on = f" on *{task.title}*" if task else ""
+        return [Reply(f"Focus{on} for {minutes} min, until {ends_local:%H:%M}. I'll keep quiet.",
+                      buttons=[Button("Done", {"command": "focus_stop"}, "primary"),
+                               Button("Interrupted", {"command": "interrupted"}),
+                               Button("Cancel", {"command": "focus_cancel"}, "danger")],
+                      kind="focus")]
+
+    async def stop(self, turn: Turn, args: str) -> list[Reply]:
+        focus = turn.services.focus
+        session = await focus.active_or_raise(turn.user_id)
+        session = await focus.complete(turn.user_id, session.session_id)
+        minutes = round((session.ended_at - session.started_at).total_seconds() / 60)
+        extra = f" with {session.interruptions} interruption(s)" if session.interruptions else ""
+        return [Reply(f"Focus session complete: {minutes} min{extra}. Nice work — stretch a little?",
+                      buttons=[Button("Log a break", {"command": "break"})], kind="focus")]
+
+    async def interrupted(self, turn: Turn, args: str) -> list[Reply]:
+        focus = turn.services.focus
+        session = await focus.active_or_raise(turn.user_id)
+        session = await focus.interrupt(turn.user_id, session.session_id)
+        return [Reply(f"Noted ({session.interruptions} so far). Back to it when you can.", kind="focus")]
+
+    async def cancel(self, turn: Turn, args: str) -> list[Reply]:
+        focus = turn.services.focus
+        session = await focus.active_or_raise(turn.user_id)
+        await focus.cancel(turn.user_id, session.session_id)
+        return [Reply("Focus session cancelled. No worries.", kind="focus")]

@@ -1,0 +1,168 @@
+"""The dialog router: one entry point for every channel. A neutral message in, neutral
+replies out; the conversation state is loaded from and saved to the store each turn."""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+
+from bot.dialogs.account import AccountDialog
+from bot.dialogs.focus import FocusDialog
+from bot.dialogs.habits import HabitDialog
+from bot.dialogs.onboarding import OnboardingDialog
+from bot.dialogs.parser import Command, NotUnderstood, parse
+from bot.dialogs.settings import SettingsDialog
+from bot.dialogs.stats import StatsDialog
+from bot.dialogs.tasks import TaskDialog
+from bot.dialogs.turn import Turn
+from bot.dialogs.work import WorkDialog
+from bot.messages import Button, IncomingMessage, Reply
+from domain.errors import DomainError, Unavailable
+from domain.services import Services
+
+log = logging.getLogger("avanochi.dialogs")
+
+Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
+YES, NO = "yes", "no"
+TIME_RANGE = re.compile(r"^\s*\d{1,2}(:\d{2})?\s*(am|pm)?\s*(-|–|to|until)\s*\d{1,2}(:\d{2})?\s*(am|pm)?\s*$", re.I)
+
+
+class Dialogs:
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self.tasks = TaskDialog()
+        self.work = WorkDialog()
+        self.focus = FocusDialog()
+        self.habits = HabitDialog()
+        self.stats = StatsDialog()
+        self.settings = SettingsDialog()
+        self.account = AccountDialog()
+        self.onboarding = OnboardingDialog()
+        self._handlers: dict[str, Handler] = {
+            "help": self.onboarding.help, "hello": self.onboarding.hello,
+            "add": self.tasks.add, "tasks": self.tasks.list, "done": self.tasks.done,
+            "edit": self.tasks.edit, "due": self.tasks.due, "delete": self.tasks.delete,
+            "undo": self.tasks.undo,
+            "start": self.work.start, "stop": self.work.stop, "status": self.work.status,
+            "focus": self.focus.start, "focus_stop": self.focus.stop,
+            "interrupted": self.focus.interrupted, "focus_cancel": self.focus.cancel,
+            "water": self.habits.water, "break": self.habits.take_break, "lunch": self.habits.lunch,
+            "stats": self.stats.stats,
+            "pet": self._not_yet, "achievements": self._not_yet, "insights": self._not_yet,
+            "timezone": self.settings.timezone, "hours": self.settings.hours, "quiet": self.settings.quiet,
+            "remind": self.settings.remind, "reminders": self.settings.reminders,
+            "snooze": self.settings.snooze, "pause": self.settings.pause, "settings": self.settings.show,
+            "token": self.account.token, "export": self.account.export,
+            "delete_data": self.account.delete_data,
+            "yes": self._nothing_to_confirm, "no": self._nothing_to_confirm,
+        }
+
+    async def welcome(self, message: IncomingMessage) -> list[Reply]:
+        """The greeting when the bot is installed or first opened."""
+        services = self._services
+        await services.users.ensure(message.user_id, message.user_name)
+        return [self.onboarding.welcome(message.user_name)]
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        services = self._services
+        try:
+            if not await services.conversations.first_delivery(message.user_id, message.delivery_id):
+                log.info("duplicate delivery dropped", extra={"channel": message.channel})
+                return []
+            user = await services.users.ensure(message.user_id, message.user_name)
+            turn = Turn(message, user, await services.conversations.state(message.user_id), services)
+            replies = await self._run(turn)
+            if not turn.erased:
+                await services.conversations.save_state(turn.state)
+            return replies
+        except Unavailable as error:
+            return [Reply(f"Sorry, {error}", kind="error")]
+        except DomainError as error:
+            return [Reply(str(error), kind="error")]
+        except Exception:
+            log.exception("dialog failed", extra={"channel": message.channel})
+            return [Reply("Sorry, something went wrong on my side. Please try again in a moment.",
+                          kind="error")]
+
+    async def _run(self, turn: Turn) -> list[Reply]:
+        answered = await self._answer_question(turn)
+        if answered is not None:
+            return answered
+        command = self._command(turn.message)
+        if isinstance(command, NotUnderstood):
+            return [self._not_understood(command)]
+        try:
+            replies = await self._dispatch(turn, command)
+        except DomainError as error:
+            replies = [Reply(str(error), kind="error")]
+        follow_up = None if turn.erased else self.onboarding.next_question(turn)
+        return replies + ([follow_up] if follow_up else [])
+
+    @staticmethod
+    def _command(message: IncomingMessage) -> Command | NotUnderstood:
+        action = message.action
+        if action:
+            if action.get("command") == "run":  # a "did you mean" button carries the words
+                return parse(str(action.get("text", "")))
+            return Command(str(action.get("command", "help")), str(action.get("args", "")))
+        return parse(message.text)
+
+    async def _dispatch(self, turn: Turn, command: Command) -> list[Reply]:
+        action = turn.message.action or {}
+        if command.name == "done" and action.get("task_id"):
+            return await self.tasks.done(turn, "", task_id=str(action["task_id"]))
+        if command.name == "snooze" and isinstance(action.get("minutes"), int):
+            return await self.settings.snooze(turn, "", minutes=action["minutes"])
+        handler = self._handlers.get(command.name, self.onboarding.help)
+        return await handler(turn, command.args)
+
+    async def _answer_question(self, turn: Turn) -> list[Reply] | None:
+        """Route the message to the question the bot asked last, if it answers it;
+        anything else drops the question and is handled as a command."""
+        question = turn.state.question
+        if not question:
+            return None
+        command = self._command(turn.message)
+        name = command.name if isinstance(command, Command) else None
+        text = turn.message.text.strip() if not turn.message.action else str(turn.message.action.get("args", ""))
+        kind = question.get("kind")
+        try:
+            if kind in ("confirm_delete_task", "confirm_delete_data") and name in (YES, NO):
+                confirm = self.tasks.confirm_delete if kind == "confirm_delete_task" else \
+                    self.account.confirm_delete_data
+                return await confirm(turn, name == YES)
+            if kind == "task_title" and not turn.message.action:
+                if name == NO:
+                    turn.forget_question()
+                    return [Reply("OK, no task added.")]
+                return await self.tasks.answer_title(turn, text)
+            if kind == "onboarding_timezone" and (name in (YES, NO) or "/" in text or
+                                                  text.lower() in ("skip", "utc")):
+                return await self.onboarding.answer_timezone(turn, name if name in (YES, NO) else text)
+            if kind == "onboarding_hours" and (TIME_RANGE.match(text) or text.lower() == "skip"):
+                return await self.onboarding.answer_hours(turn, text)
+        except DomainError as error:
+            return [Reply(str(error), kind="error")]
+        turn.forget_question()
+        if kind and kind.startswith("onboarding"):
+            turn.state.onboarding = "done"  # they moved on; don't ask again
+        return None
+
+    @staticmethod
+    def _not_understood(command: NotUnderstood) -> Reply:
+        if command.suggestion:
+            return Reply(f"I didn't catch that. Did you mean *{command.suggestion}*?",
+                         buttons=[Button(f"Yes, {command.suggestion}", {"command": "run", "text": command.suggestion},
+                                         "primary"), Button("Help", {"command": "help"})],
+                         kind="suggestion")
+        return Reply("I didn't catch that. Say 'help' to see what I understand.",
+                     buttons=[Button("Help", {"command": "help"})], kind="suggestion")
+
+    @staticmethod
+    async def _nothing_to_confirm(turn: Turn, args: str) -> list[Reply]:
+        return [Reply("There's nothing waiting for a yes or no. Say 'help' to see what I can do.")]
+
+    @staticmethod
+    async def _not_yet(turn: Turn, args: str) -> list[Reply]:
+        return [Reply("Your Avanochi is still in its egg: the pet, achievements and insights hatch in a "
+                      "coming release. Your finished work is already being counted for it.")]

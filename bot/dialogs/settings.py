@@ -1,0 +1,92 @@
+"""Settings flows: time zone, working hours, quiet hours, reminder preferences."""
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo
+
+from bot.dialogs.arguments import parse_duration, parse_minutes, parse_time_range, parse_when
+from bot.dialogs.turn import Turn
+from bot.messages import Button, Fact, Reply
+from domain.errors import ValidationError
+from domain.services.users import REMINDER_KINDS
+
+REMIND = re.compile(r"^(?P<kind>[a-z_ -]+?)\s+(?:every\s+(?P<every>.+)|(?P<switch>on|off))$", re.IGNORECASE)
+KIND_NAMES = {"water": "water", "hydrate": "water", "break": "break", "breaks": "break", "lunch": "lunch",
+              "wrap up": "wrap_up", "wrap-up": "wrap_up", "wrap_up": "wrap_up", "end of day": "wrap_up",
+              "long session": "long_session", "long_session": "long_session", "overtime": "long_session"}
+
+
+class SettingsDialog:
+    async def show(self, turn: Turn, args: str = "") -> list[Reply]:
+        user = turn.user
+        reminders = "on" if user.reminders_on else "off"
+        if user.paused_until and user.paused_until > turn.now:
+            reminders = f"paused until {user.paused_until.astimezone(ZoneInfo(user.timezone)):%a %d %b}"
+        days = " ".join("Mon Tue Wed Thu Fri Sat Sun".split()[d] for d in user.work_days)
+        return [Reply("Your settings:", title="Settings", facts=[
+            Fact("Time zone", user.timezone),
+            Fact("Working hours", f"{user.work_start}-{user.work_end} ({days})"),
+            Fact("Quiet hours", f"{user.quiet_start}-{user.quiet_end}"),
+            Fact("Reminders", reminders),
+        ], kind="settings")]
+
+    async def timezone(self, turn: Turn, args: str) -> list[Reply]:
+        if not args.strip():
+            return [Reply(f"Your time zone is {turn.user.timezone}. Change it with 'timezone Europe/Madrid'.")]
+        turn.user = await turn.services.users.update_user(turn.user_id, timezone=args.strip())
+        local = turn.now.astimezone(ZoneInfo(turn.user.timezone))
+        return [Reply(f"Time zone set to {turn.user.timezone} (it is {local:%H:%M} there).", kind="settings")]
+
+    async def hours(self, turn: Turn, args: str) -> list[Reply]:
+        if not args.strip():
+            return [Reply(f"You work {turn.user.work_start}-{turn.user.work_end}. "
+                          "Change it with 'hours 09:00-17:30'.")]
+        start, end = parse_time_range(args)
+        turn.user = await turn.services.users.update_user(turn.user_id, work_start=start, work_end=end)
+        return [Reply(f"Working hours set to {start}-{end}.", kind="settings")]
+
+    async def quiet(self, turn: Turn, args: str) -> list[Reply]:
+        if not args.strip():
+            return [Reply(f"Quiet hours are {turn.user.quiet_start}-{turn.user.quiet_end}. "
+                          "Change them with 'quiet 18:00-08:00'.")]
+        start, end = parse_time_range(args)
+        turn.user = await turn.services.users.update_user(turn.user_id, quiet_start=start, quiet_end=end)
+        return [Reply(f"Quiet hours set to {start}-{end}: no nudges then.", kind="settings")]
+
+    async def remind(self, turn: Turn, args: str) -> list[Reply]:
+        match = REMIND.match(args.strip())
+        kind = KIND_NAMES.get(match.group("kind").strip().lower()) if match else None
+        if not match or kind not in REMINDER_KINDS:
+            raise ValidationError("Try 'remind water every 90m', 'remind break every 50m' or 'remind lunch off'.")
+        if match.group("switch"):
+            on = match.group("switch").lower() == "on"
+            await turn.services.users.update_user(turn.user_id, reminder=(kind, {"on": on}))
+            return [Reply(f"{kind.replace('_', ' ').capitalize()} reminders {'on' if on else 'off'}.")]
+        minutes = parse_minutes(match.group("every"))
+        if not minutes or not 10 <= minutes <= 480:
+            raise ValidationError("Pick an interval between 10 minutes and 8 hours, like 'every 90m'.")
+        await turn.services.users.update_user(turn.user_id, reminder=(kind, {"on": True, "every": minutes}))
+        return [Reply(f"I'll remind you about {kind.replace('_', ' ')} every {minutes} minutes.")]
+
+    async def reminders(self, turn: Turn, args: str) -> list[Reply]:
+        switch = args.strip().lower()
+        if switch not in ("on", "off"):
+            return await self.show(turn)
+        await turn.services.users.update_user(turn.user_id, reminders_on=switch == "on", paused_until=None)
+        return [Reply("Reminders on. I'll nudge you during working hours." if switch == "on"
+                      else "Reminders off. Say 'reminders on' to bring them back.")]
+
+    async def snooze(self, turn: Turn, args: str, minutes: int | None = None) -> list[Reply]:
+        length = parse_duration(args or "15m") if minutes is None else parse_duration(f"{minutes}m")
+        until = turn.now + length
+        await turn.services.users.update_user(turn.user_id, snoozed_until=until)
+        return [Reply(f"Snoozed for {int(length.total_seconds() // 60)} minutes.")]
+
+    async def pause(self, turn: Turn, args: str) -> list[Reply]:
+        text = re.sub(r"^(?:until|till|for)\s+", "", args.strip(), flags=re.IGNORECASE)
+        if not text:
+            raise ValidationError("Until when? Try 'pause until monday'.")
+        until = parse_when(text, turn.user.timezone, turn.now, "00:00")
+        await turn.services.users.update_user(turn.user_id, paused_until=until)
+        return [Reply(f"Reminders paused until {until:%A %d %B}. Rest well!",
+                      buttons=[Button("Resume now", {"command": "reminders", "args": "on"})])]

@@ -1,0 +1,35 @@
+"""Stats flows: today, week, month or all-time numbers."""
+from __future__ import annotations
+
+from bot.dialogs.turn import Turn
+from bot.dialogs.work import hours_and_minutes
+from bot.messages import Fact, Reply
+
+
+class StatsDialog:
+    async def stats(self, turn: Turn, args: str) -> list[Reply]:
+        period = (args.strip().lower() or "today").replace("this ", "")
+        services = turn.services
+        if period in ("all", "total", "ever"):
+            summary = await services.stats.summary(turn.user_id)
+            focus = await services.focus.analytics(turn.user_id)
+            facts = [
+                Fact("Tasks done", f"{summary['completed_tasks']} of {summary['total_tasks']}"),
+                Fact("Work sessions", str(summary["total_sessions"])),
+                Fact("Hours worked", hours_and_minutes(summary["total_hours"])),
+                Fact("Focus sessions", f"{focus['completed_sessions']} of {focus['total_sessions']} completed"),
+            ]
+            return [Reply("Since you started with Avanochi:", title="All-time stats", facts=facts, kind="stats")]
+        if period not in ("today", "week", "month"):
+            period = "today"
+        numbers = await services.stats.period(turn.user_id, period)
+        facts = [
+            Fact("Tasks done", str(numbers["tasks_completed"])),
+            Fact("Hours worked", hours_and_minutes(numbers["hours"])),
+            Fact("Focus", f"{numbers['focus_completed']} of {numbers['focus_sessions']} sessions, "
+                          f"{numbers['focus_minutes']} min planned"),
+            Fact("Water", f"{numbers['water_ml']} ml"),
+            Fact("Breaks", str(numbers["breaks"])),
+        ]
+        title = {"today": "Today", "week": "Last 7 days", "month": "Last 30 days"}[period]
+        return [Reply("Here is how it went:", title=title, facts=facts, kind="stats")]

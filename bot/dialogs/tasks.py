@@ -1,0 +1,133 @@
+"""Task flows: add, list, done, edit, due, delete (with confirmation), undo."""
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from bot.dialogs.arguments import parse_new_task, parse_when
+from bot.dialogs.turn import Turn
+from bot.messages import Button, ListItem, Reply
+from domain.entities import Task
+
+LIST_FILTERS = ("today", "week", "done", "all", "")
+
+
+def describe_due(task: Task, timezone: str) -> str | None:
+    if task.due_at is None:
+        return None
+    return "due " + task.due_at.astimezone(ZoneInfo(timezone)).strftime("%a %d %b %H:%M")
+
+
+def task_buttons(task: Task) -> list[Button]:
+    return [Button("Done", {"command": "done", "task_id": task.id}, "primary")]
+
+
+class TaskDialog:
+    async def add(self, turn: Turn, args: str) -> list[Reply]:
+        parsed = parse_new_task(args)
+        if not parsed.title:
+            turn.ask("task_title", due_text=parsed.due_text, priority=parsed.priority)
+            return [Reply("What should the task be called?", kind="question")]
+        return await self.create(turn, parsed.title, parsed.due_text, parsed.priority)
+
+    async def create(self, turn: Turn, title: str, due_text: str | None, priority: str) -> list[Reply]:
+        due = parse_when(due_text, turn.user.timezone, turn.now, turn.user.work_end) if due_text else None
+        task = await turn.services.tasks.create_task(turn.user_id, title, due_at=due, priority=priority)
+        detail = describe_due(task, turn.user.timezone)
+        text = f"Added *{task.title}*" + (f", {detail}" if detail else "") + (
+            " (high priority)" if task.priority == "high" else "") + "."
+        return [Reply(text, buttons=task_buttons(task) + [Button("Undo", {"command": "undo"})], kind="task")]
+
+    async def answer_title(self, turn: Turn, text: str) -> list[Reply]:
+        question = turn.state.question or {}
+        turn.forget_question()
+        parsed = parse_new_task(text)
+        return await self.create(turn, parsed.title or text, parsed.due_text or question.get("due_text"),
+                                 parsed.priority if parsed.priority != "normal" else question.get("priority", "normal"))
+
+    async def list(self, turn: Turn, args: str) -> list[Reply]:
+        which = args.strip().lower()
+        if which not in LIST_FILTERS:
+            which = ""
+        tasks = turn.services.tasks
+        zone = ZoneInfo(turn.user.timezone)
+        if which == "done":
+            found = await tasks.list_tasks(turn.user_id, "done", limit=20)
+        elif which == "all":
+            found = await tasks.list_tasks(turn.user_id, "all", limit=50)
+        elif which in ("today", "week"):
+            local = turn.now.astimezone(zone)
+            end_of_today = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+            horizon = end_of_today + timedelta(days=6 if which == "week" else 0)
+            found = await tasks.list_tasks(turn.user_id, "open", due_before=horizon)
+        else:
+            found = await tasks.list_tasks(turn.user_id, "open", limit=50)
+        turn.state.last_list = [task.id for task in found]
+        if not found:
+            empty = {"done": "Nothing finished yet.", "today": "Nothing due today.",
+                     "week": "Nothing due this week."}.get(which, "No open tasks. Add one with 'add <title>'.")
+            return [Reply(empty, kind="tasks")]
+        items = [
+            ListItem(
+                text=f"{number}. {task.title}" + (" ❗" if task.priority == "high" else ""),
+                detail=describe_due(task, turn.user.timezone),
+                button=None if task.completed else Button("Done", {"command": "done", "task_id": task.id}),
+                done=task.completed,
+            )
+            for number, task in enumerate(found, start=1)
+        ]
+        title = {"done": "Done", "today": "Due today", "week": "Due this week", "all": "All tasks"}.get(
+            which, "Open tasks")
+        return [Reply("Say 'done <number>' when you finish one.", title=title, items=items, kind="tasks")]
+
+    async def done(self, turn: Turn, args: str, task_id: str | None = None) -> list[Reply]:
+        task = (await turn.services.tasks.get_task(turn.user_id, task_id) if task_id
+                else await turn.find_task(args))
+        if task.completed:
+            return [Reply(f"*{task.title}* was already done. ✓", kind="task")]
+        task = await turn.services.tasks.complete_task(turn.user_id, task.id)
+        remaining = await turn.services.tasks.list_tasks(turn.user_id, "open")
+        return [Reply(f"Done: *{task.title}*. {len(remaining)} open task(s) left.",
+                      buttons=[Button("Undo", {"command": "undo"})], kind="task")]
+
+    async def edit(self, turn: Turn, args: str) -> list[Reply]:
+        reference, _, title = args.strip().partition(" ")
+        if not title.strip():
+            return [Reply("Say 'edit <number> <new title>', e.g. 'edit 2 Call the bank'.", kind="error")]
+        task = await turn.find_task(reference)
+        task = await turn.services.tasks.edit_task(turn.user_id, task.id, title=title)
+        return [Reply(f"Renamed to *{task.title}*.", buttons=[Button("Undo", {"command": "undo"})], kind="task")]
+
+    async def due(self, turn: Turn, args: str) -> list[Reply]:
+        reference, _, when = args.strip().partition(" ")
+        if not when.strip():
+            return [Reply("Say 'due <number> <when>', e.g. 'due 2 friday 5pm'.", kind="error")]
+        task = await turn.find_task(reference)
+        due = None if when.strip().lower() in ("none", "never", "clear") else parse_when(
+            when, turn.user.timezone, turn.now, turn.user.work_end)
+        task = await turn.services.tasks.edit_task(turn.user_id, task.id, due_at=due)
+        detail = describe_due(task, turn.user.timezone) or "no due date"
+        return [Reply(f"*{task.title}*: {detail}.", buttons=[Button("Undo", {"command": "undo"})], kind="task")]
+
+    async def delete(self, turn: Turn, args: str) -> list[Reply]:
+        task = await turn.find_task(args, include_done=True)
+        turn.ask("confirm_delete_task", task_id=task.id)
+        return [Reply(
+            f"Delete *{task.title}*?",
+            buttons=[Button("Delete", {"command": "yes"}, "danger"), Button("Keep it", {"command": "no"})],
+            kind="confirm",
+        )]
+
+    async def confirm_delete(self, turn: Turn, yes: bool) -> list[Reply]:
+        question = turn.state.question or {}
+        turn.forget_question()
+        if not yes:
+            return [Reply("Kept it.")]
+        task = await turn.services.tasks.delete_task(turn.user_id, question["task_id"])
+        return [Reply(f"Deleted *{task.title}*.", buttons=[Button("Undo", {"command": "undo"})], kind="task")]
+
+    async def undo(self, turn: Turn, args: str) -> list[Reply]:
+        action, task = await turn.services.tasks.undo(turn.user_id)
+        what = {"created": "Removed the task you added", "completed": "Reopened",
+                "reopened": "Marked done again", "edited": "Restored", "deleted": "Restored"}[action]
+        return [Reply(f"{what}: *{task.title}*.", kind="task")]
