@@ -83,6 +83,17 @@ def build_app(
     focus.register(app, services)
     tokens.register(app, services)
     openapi.register(app, VERSION)
+
+    dialogs = Dialogs(services)
+    # Teams is always served: with no MicrosoftAppId it runs unauthenticated for the
+    # Bot Framework Emulator. Slack needs its token and signing secret.
+    from bot.adapters import teams  # imported here: the only modules that know botbuilder/bolt
+
+    teams.register(app, dialogs, services, settings)
+    if settings.slack_enabled:
+        from bot.adapters import slack
+
+        slack.register(app, dialogs, services, settings)
     return app
 
 

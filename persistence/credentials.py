@@ -47,6 +47,17 @@ class Settings:
     cosmos_container: str
     cosmos_verify_tls: bool
     admin_token: str | None
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    microsoft_app_id: str | None = None
+    microsoft_app_password: str | None = None
+    microsoft_app_type: str = "MultiTenant"
+    microsoft_app_tenant_id: str | None = None
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_signing_secret)
 
     @property
     def uses_cosmos(self) -> bool:
@@ -71,4 +82,11 @@ class Settings:
             cosmos_container=cosmos["container_name"],
             cosmos_verify_tls=credentials.get_bool("COSMOS_DB_VERIFY_TLS", True),
             admin_token=credentials.get("AVANOCHI_ADMIN_TOKEN"),
+            slack_bot_token=credentials.get("SLACK_BOT_TOKEN"),
+            slack_signing_secret=credentials.get("SLACK_SIGNING_SECRET"),
+            slack_api_url=credentials.get("SLACK_API_URL", "https://slack.com/api/"),  # type: ignore[arg-type]
+            microsoft_app_id=credentials.get("MicrosoftAppId"),
+            microsoft_app_password=credentials.get("MicrosoftAppPassword"),
+            microsoft_app_type=credentials.get("MicrosoftAppType", "MultiTenant"),  # type: ignore[arg-type]
+            microsoft_app_tenant_id=credentials.get("MicrosoftAppTenantId"),
         )
