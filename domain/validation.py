@@ -14,8 +14,16 @@ NOTES_MAX = 2000
 USER_ID_MAX = 200
 
 
+# Format characters that belong in ordinary text: the zero-width joiner and non-joiner
+# build emoji (👩‍💻) and shape scripts; the rest of category Cf hides text (U+200B, bidi overrides).
+ALLOWED_FORMAT_CHARACTERS = frozenset("\u200c\u200d")
+
+
 def _has_control_characters(text: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in text)
+    return any(
+        unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and ch not in ALLOWED_FORMAT_CHARACTERS
+        for ch in text
+    )
 
 
 def clean_text(value: Any, what: str, max_length: int, *, required: bool = True) -> str | None:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from domain.clock import Clock
+from domain.clock import Clock, to_iso
 from domain.concurrency import retry_stale
 from domain.entities import Task, UndoEntry
 from domain.errors import NotFound, StaleEntity, ValidationError
@@ -71,23 +71,28 @@ class TaskService:
         conditions: list[tuple] = []
         if status != "all":
             conditions.append(("completed", "=", status == "done"))
+        # Stored due dates are UTC ISO strings, so bounds must be too for the comparison to hold.
         if due_before is not None:
-            conditions.append(("due_at", "<", due_before.isoformat()))
+            conditions.append(("due_at", "<", to_iso(due_before)))
         if due_after is not None:
-            conditions.append(("due_at", ">=", due_after.isoformat()))
-        order, descending = ("completed_at", True) if status == "done" else ("created_at", False)
-        tasks = await self._tasks.find(user_id, conditions, order, descending, limit)
+            conditions.append(("due_at", ">=", to_iso(due_after)))
         if status == "open":
-            far = datetime.max.replace(tzinfo=self._clock.now().tzinfo)
+            # Sorted here (undated last, then by priority) before the limit, so that a
+            # limit keeps the tasks due soonest. Open lists are short; done ones are not.
+            tasks = await self._tasks.find(user_id, conditions, "created_at")
+            far = datetime.max.replace(tzinfo=UTC)
             tasks.sort(key=lambda t: (t.due_at or far, {"high": 0, "normal": 1, "low": 2}[t.priority]))
-        return tasks
+            return tasks[:limit] if limit is not None else tasks
+        order, descending = ("completed_at", True) if status == "done" else ("created_at", False)
+        return await self._tasks.find(user_id, conditions, order, descending, limit)
 
-    async def complete_task(self, user_id: str, task_id: str) -> Task:
-        """Idempotent: completing a done task returns it unchanged and counts nothing."""
+    async def complete_task(self, user_id: str, task_id: str, at: datetime | None = None) -> Task:
+        """Idempotent: completing a done task returns it unchanged and counts nothing.
+        ``at`` backdates the completion (undoing a reopen restores the original time)."""
         async def attempt() -> Task:
             task = await self._tasks.get(user_id, task_id)
             before = replace(task)
-            if not task.complete(self._clock.now()):
+            if not task.complete(at or self._clock.now()):
                 return task
             day = day_key(task.completed_at, await self._users.timezone(user_id))
             await self._tasks.save(task, RollupChanges().add_both(day, "tasks_completed", 1))
@@ -162,7 +167,7 @@ class TaskService:
         elif entry.action == "completed":
             task = await self.reopen_task(user_id, snapshot.id)
         elif entry.action == "reopened":
-            task = await self.complete_task(user_id, snapshot.id)
+            task = await self.complete_task(user_id, snapshot.id, at=snapshot.completed_at)
         elif entry.action == "edited":
             task = await self.edit_task(
                 user_id, snapshot.id, title=snapshot.title, notes=snapshot.notes,

@@ -13,6 +13,17 @@ from domain.validation import clean_clock_time, clean_text, clean_timezone, clea
 
 NAME_MAX = 100
 REMINDER_KINDS = ("water", "break", "lunch", "wrap_up", "long_session")
+UPDATABLE = frozenset({"name", "timezone", "work_start", "work_end", "work_days", "quiet_start",
+                       "quiet_end", "reminders_on", "reminder", "snoozed_until", "paused_until"})
+
+
+def clean_work_days(days: Any) -> list[int]:
+    """Weekday numbers, Monday 0 to Sunday 6 (Python's weekday())."""
+    if not isinstance(days, (list, tuple)) or not days or not all(
+        isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in days
+    ):
+        raise ValidationError("Working days are numbers from 0 (Monday) to 6 (Sunday).")
+    return sorted(set(days))
 
 
 class UserService:
@@ -52,6 +63,9 @@ class UserService:
     async def update_user(self, user_id: str, **changes: Any) -> User:
         """Change the name, time zone, working and quiet hours, or reminder preferences.
         ``reminder`` is a (kind, {"on": bool, "every": minutes}) pair."""
+        unknown = set(changes) - UPDATABLE
+        if unknown:
+            raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}")
         async def attempt() -> User:
             user = await self.ensure(user_id)
             if "name" in changes:
@@ -63,7 +77,7 @@ class UserService:
             if "work_end" in changes:
                 user.work_end = clean_clock_time(changes["work_end"], "work_end")
             if "work_days" in changes:
-                user.work_days = sorted({int(d) % 7 for d in changes["work_days"]})
+                user.work_days = clean_work_days(changes["work_days"])
             if "quiet_start" in changes:
                 user.quiet_start = clean_clock_time(changes["quiet_start"], "quiet_start")
             if "quiet_end" in changes:

@@ -63,12 +63,6 @@ async def test_undo_reopen_completes_again(services: Services, clock: FakeClock)
     await assert_nothing_left_to_undo(services)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG domain/services/tasks.py undo of 'reopened' calls complete_task, which stamps "
-    "completed_at with now instead of restoring the original completion time (and counts it on "
-    "today's day roll-up, while the reopen had taken it off the original day)",
-)
 async def test_undo_reopen_restores_the_original_completion_time(services: Services, clock: FakeClock) -> None:
     task = await services.tasks.create_task(USER, "report")
     completed_at = (await services.tasks.complete_task(USER, task.id)).completed_at

@@ -22,6 +22,14 @@ async def test_ensure_creates_the_user_once(services: Services, store: InMemoryD
     assert await store.count(Query("user", None)) == 1
 
 
+async def test_ensure_of_a_known_user_is_a_single_read(services: Services, store: InMemoryDocumentStore) -> None:
+    # Every chat message ensures its user, so the common case must cost one point read.
+    await services.users.ensure(USER)
+    store.operations.reset()
+    await services.users.ensure(USER)
+    assert store.operations.by_kind == {"read": 1}
+
+
 async def test_ensure_without_a_name_uses_the_id(services: Services) -> None:
     user = await services.users.ensure(USER)
     assert (user.name, user.timezone, user.work_start, user.work_end, user.work_days) == (
@@ -85,22 +93,11 @@ async def test_create_user_validates_name_and_time_zone(services: Services) -> N
         await services.users.get_user(USER)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG domain/services/users.py update_user: work_days is read with int(d) % 7, so a "
-    "non-number raises a bare ValueError (not ValidationError: a 500 / stack trace instead of "
-    "a friendly reply)",
-)
 async def test_work_days_that_are_not_numbers_are_a_validation_error(services: Services) -> None:
     with pytest.raises(ValidationError):
         await services.users.update_user(USER, work_days=["mon", "tue"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG domain/services/users.py update_user: work_days wraps with % 7 instead of rejecting, "
-    "so ISO weekday 7 (Sunday) silently becomes 0 (Monday) and -1 becomes Sunday",
-)
 async def test_work_days_outside_0_to_6_are_rejected(services: Services) -> None:
     with pytest.raises(ValidationError):
         await services.users.update_user(USER, work_days=[1, 2, 3, 4, 7])
