@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 
 from aiohttp import web
 from pythonjsonlogger.json import JsonFormatter
 
-from api import errors, focus, health, openapi, stats, tasks, tokens, work_sessions
+from api import errors, focus, health, openapi, reminders, stats, tasks, tokens, work_sessions
 from api.auth import auth_middleware
 from api.request_log import request_log_middleware
 from bot.dialogs.router import Dialogs
+from bot.reminders.engine import ReminderEngine
 from domain.clock import Clock, SystemClock
 from domain.services import Services
 from persistence.credentials import CredentialManager, Settings
@@ -84,6 +86,11 @@ def build_app(
     tokens.register(app, services)
     openapi.register(app, VERSION)
 
+    engine = ReminderEngine(services, notifiers={})
+    reminders.register(app, engine)
+    if settings.reminder_interval > 0:
+        app.cleanup_ctx.append(reminder_loop(engine, settings.reminder_interval))
+
     dialogs = Dialogs(services)
     # Teams is always served: with no MicrosoftAppId it runs unauthenticated for the
     # Bot Framework Emulator. Slack needs its token and signing secret.
@@ -95,6 +102,31 @@ def build_app(
 
         slack.register(app, dialogs, services, settings)
     return app
+
+
+def reminder_loop(engine: ReminderEngine, interval: float):
+    """The in-process trigger: a reminder pass every ``interval`` seconds while the app runs."""
+    log = logging.getLogger("avanochi.reminders")
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                summary = await engine.run()
+                if summary.due_schedules:
+                    log.info("reminder pass", extra={"due": summary.due_schedules, "sent": summary.sent,
+                                                     "retried": summary.retried})
+            except Exception:  # keep the loop alive; the next pass retries
+                log.exception("reminder pass failed")
+
+    async def context(app: web.Application):
+        task = asyncio.create_task(loop())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return context
 
 
 def configure_logging(level: str) -> None:

@@ -1,12 +1,19 @@
 """What the domain needs from storage, as interfaces; persistence/ provides them."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, Protocol, TypeVar
 
 from domain.rollups import RollupChanges
 
 E = TypeVar("E")
+
+# Called with a user id when what the user does changes in a way reminders care about.
+ActivityHook = Callable[[str], Awaitable[None]]
+
+
+async def ignore_activity(user_id: str) -> None:
+    return None
 
 
 class Repository(Protocol, Generic[E]):
@@ -31,6 +38,11 @@ class Repository(Protocol, Generic[E]):
 
     async def count(self, user_id: str, conditions: Iterable[Any] = ()) -> int: ...
 
+    async def find_across_users(
+        self, conditions: Iterable[Any], order_by: str | None = None, limit: int | None = None
+    ) -> list[E]:
+        """Cross-partition; only for indexed lookups."""
+
     async def find_owner(self, entity_id: str) -> str:
         """The user an entity id belongs to (cross-partition; admin use only)."""
 
@@ -49,6 +61,7 @@ class RepositorySet(Protocol):
     conversation_states: Repository[Any]
     channel_addresses: Repository[Any]
     delivery_logs: Repository[Any]
+    reminder_schedules: Repository[Any]
 
     async def settle_pending(self, user_id: str) -> None: ...
 

@@ -54,6 +54,8 @@ class Settings:
     microsoft_app_password: str | None = None
     microsoft_app_type: str = "MultiTenant"
     microsoft_app_tenant_id: str | None = None
+    reminder_interval: float = 30.0  # seconds between in-process reminder passes; 0 disables
+
 
     @property
     def slack_enabled(self) -> bool:
@@ -89,4 +91,13 @@ class Settings:
             microsoft_app_password=credentials.get("MicrosoftAppPassword"),
             microsoft_app_type=credentials.get("MicrosoftAppType", "MultiTenant"),  # type: ignore[arg-type]
             microsoft_app_tenant_id=credentials.get("MicrosoftAppTenantId"),
+            reminder_interval=_seconds(credentials.get("AVANOCHI_REMINDER_INTERVAL", "30")),
         )
+
+
+def _seconds(text: str | None) -> float:
+    try:
+        value = float(text or 0)
+    except ValueError:
+        raise SystemExit(f"AVANOCHI_REMINDER_INTERVAL must be a number of seconds, not {text!r}") from None
+    return max(value, 0.0)

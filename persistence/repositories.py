@@ -24,6 +24,7 @@ from domain.entities import (
     WorkSession,
 )
 from domain.errors import NotFound, StaleEntity, Unavailable
+from domain.reminders.schedule import ReminderSchedule
 from domain.rollups import RollupChanges
 from persistence.port import (
     Condition,
@@ -173,6 +174,15 @@ class EntityRepository(Generic[E]):
             if not (doc.get("rollup_pending") or {}).get("then_delete")
         ]
 
+    async def find_across_users(
+        self, conditions: Iterable[Condition | tuple], order_by: str | None = None, limit: int | None = None
+    ) -> list[E]:
+        """A cross-partition query; only for indexed lookups such as "schedules due now"."""
+        query = Query(self.doc_type, None, _conditions(conditions), order_by, False, limit)
+        async with store_errors_as_domain_errors():
+            docs = await self._store.query(query)
+        return [self._entity(doc) for doc in docs]
+
     async def count(self, user_id: str, conditions: Iterable[Condition] = ()) -> int:
         async with store_errors_as_domain_errors():
             return await self._store.count(Query(self.doc_type, user_id, _conditions(conditions)))
@@ -234,6 +244,10 @@ class Repositories:
         self.channel_addresses: EntityRepository[ChannelAddress] = EntityRepository(
             store, self.ledger, "channel_address", lambda a: a.id, ChannelAddress.from_dict,
             "No address for that channel",
+        )
+        self.reminder_schedules: EntityRepository[ReminderSchedule] = EntityRepository(
+            store, self.ledger, "reminder_schedule", lambda r: r.id, ReminderSchedule.from_dict,
+            "No reminder schedule",
         )
         self.delivery_logs: EntityRepository[DeliveryLog] = EntityRepository(
             store, self.ledger, "delivery_log", lambda d: d.id, DeliveryLog.from_dict, "No deliveries"

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from domain.clock import Clock
 from domain.ports import RepositorySet
+from domain.reminders.service import ReminderService
 from domain.services.account import AccountService
 from domain.services.conversations import ConversationService
 from domain.services.focus import FocusService
@@ -25,19 +26,22 @@ class Services:
     stats: StatsService
     tokens: TokenService
     habits: HabitService
+    reminders: ReminderService
     conversations: ConversationService
     account: AccountService
     clock: Clock
 
     @classmethod
     def build(cls, repos: RepositorySet, clock: Clock) -> Services:
-        users = UserService(repos, clock)
+        reminders = ReminderService(repos, clock)
+        users = UserService(repos, clock, reminders.touch)
         tokens = TokenService(repos, clock)
         return cls(
             users=users,
             tasks=TaskService(repos, users, clock),
-            work_sessions=WorkSessionService(repos, users, clock),
-            focus=FocusService(repos, users, clock),
+            work_sessions=WorkSessionService(repos, users, clock, reminders.touch),
+            focus=FocusService(repos, users, clock, reminders.touch),
+            reminders=reminders,
             stats=StatsService(repos, users, clock),
             tokens=tokens,
             habits=HabitService(repos, users, clock),

@@ -9,7 +9,7 @@ from domain.clock import Clock
 from domain.concurrency import retry_stale
 from domain.entities import FOCUS_DEFAULT_MINUTES, FocusSession
 from domain.errors import NotFound
-from domain.ports import RepositorySet
+from domain.ports import ActivityHook, RepositorySet, ignore_activity
 from domain.rollups import TOTALS, RollupChanges, day_key
 from domain.services.users import UserService
 from domain.validation import clean_text
@@ -18,11 +18,13 @@ LIST_DEFAULT, LIST_MAX = 10, 100
 
 
 class FocusService:
-    def __init__(self, repos: RepositorySet, users: UserService, clock: Clock) -> None:
+    def __init__(self, repos: RepositorySet, users: UserService, clock: Clock,
+                 on_activity: ActivityHook | None = None) -> None:
         self._sessions = repos.focus_sessions
         self._repos = repos
         self._users = users
         self._clock = clock
+        self._on_activity = on_activity or ignore_activity
 
     async def start(
         self,
@@ -44,7 +46,9 @@ class FocusService:
         day = day_key(now, await self._users.timezone(user_id))
         changes = (RollupChanges().add_both(day, "focus_total", 1)
                    .add_both(day, "focus_minutes", duration_minutes))
-        return await self._sessions.add(session, changes)
+        await self._sessions.add(session, changes)
+        await self._on_activity(user_id)  # its end is a nudge; breaks pause meanwhile
+        return session
 
     async def update(
         self,
@@ -73,7 +77,9 @@ class FocusService:
                 changes.add_both(day, "focus_completed", 1 if session.completed else -1)
             return await self._sessions.save(session, changes or None)
 
-        return await retry_stale(attempt)
+        updated = await retry_stale(attempt)
+        await self._on_activity(user_id)
+        return updated
 
     async def complete(self, user_id: str, session_id: str) -> FocusSession:
         return await self.update(user_id, session_id, completed=True)

@@ -8,7 +8,7 @@ from domain.clock import Clock
 from domain.concurrency import retry_stale
 from domain.entities import User
 from domain.errors import NotFound, StaleEntity, ValidationError
-from domain.ports import RepositorySet
+from domain.ports import ActivityHook, RepositorySet, ignore_activity
 from domain.validation import clean_clock_time, clean_text, clean_timezone, clean_user_id
 
 NAME_MAX = 100
@@ -27,9 +27,10 @@ def clean_work_days(days: Any) -> list[int]:
 
 
 class UserService:
-    def __init__(self, repos: RepositorySet, clock: Clock) -> None:
+    def __init__(self, repos: RepositorySet, clock: Clock, on_activity: ActivityHook | None = None) -> None:
         self._users = repos.users
         self._clock = clock
+        self._on_activity = on_activity or ignore_activity
 
     async def create_user(self, name: Any, user_id: Any = None, timezone: Any = None) -> User:
         user = User(
@@ -50,9 +51,11 @@ class UserService:
         except NotFound:
             pass
         try:
-            return await self.create_user(name or user_id, user_id=user_id)
+            user = await self.create_user(name or user_id, user_id=user_id)
         except StaleEntity:  # created by a concurrent first message
             return await self.get_user(user_id)
+        await self._on_activity(user_id)  # a new user gets a reminder schedule
+        return user
 
     async def timezone(self, user_id: str) -> str:
         try:
@@ -97,7 +100,9 @@ class UserService:
             user.updated_at = self._clock.now()
             return await self._users.save(user)
 
-        return await retry_stale(attempt)
+        user = await retry_stale(attempt)
+        await self._on_activity(user_id)  # preferences move nudges: look at them again
+        return user
 
     async def delete_user(self, user_id: str) -> None:
         user = await self.get_user(user_id)

@@ -8,7 +8,7 @@ from domain.clock import Clock
 from domain.concurrency import retry_stale
 from domain.entities import ActiveSlot, WorkSession
 from domain.errors import Conflict, NotFound, StaleEntity
-from domain.ports import RepositorySet
+from domain.ports import ActivityHook, RepositorySet, ignore_activity
 from domain.rollups import RollupChanges, day_key
 from domain.services.users import UserService
 from domain.validation import clean_text
@@ -17,11 +17,13 @@ NOTE_MAX = 200
 
 
 class WorkSessionService:
-    def __init__(self, repos: RepositorySet, users: UserService, clock: Clock) -> None:
+    def __init__(self, repos: RepositorySet, users: UserService, clock: Clock,
+                 on_activity: ActivityHook | None = None) -> None:
         self._sessions = repos.work_sessions
         self._slots = repos.active_slots
         self._users = users
         self._clock = clock
+        self._on_activity = on_activity or ignore_activity
 
     async def start_session(self, user_id: str, note: Any = None) -> WorkSession:
         """Clock in. A second start while one runs is a Conflict, never a second session."""
@@ -32,7 +34,9 @@ class WorkSessionService:
             note=clean_text(note, "note", NOTE_MAX, required=False),
         )
         await self._claim_slot(user_id, session.id)
-        return await self._sessions.add(session)
+        await self._sessions.add(session)
+        await self._on_activity(user_id)
+        return session
 
     async def _claim_slot(self, user_id: str, session_id: str) -> None:
         # Creating the slot document is atomic on both stores, so of two concurrent
@@ -76,6 +80,7 @@ class WorkSessionService:
 
         ended = await retry_stale(attempt)
         await self._release_slot(user_id, session_id)
+        await self._on_activity(user_id)
         return ended
 
     async def end_active_session(self, user_id: str) -> WorkSession:

@@ -39,7 +39,8 @@ class Api:
 
 
 def make_settings(**overrides: str) -> Settings:
-    values = {"AVANOCHI_ADMIN_TOKEN": ADMIN_TOKEN, "LOG_LEVEL": "INFO", **overrides}
+    values = {"AVANOCHI_ADMIN_TOKEN": ADMIN_TOKEN, "LOG_LEVEL": "INFO", "AVANOCHI_REMINDER_INTERVAL": "0",
+              **overrides}
     return Settings.load(CredentialManager(values, env_file=None))
 
 

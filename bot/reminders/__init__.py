@@ -1,0 +1,1 @@
+"""Proactive nudges: composing them as replies and running the reminder engine."""

@@ -1,0 +1,46 @@
+"""What each nudge says and which buttons it carries: log it, snooze 15 min, stop this kind."""
+from __future__ import annotations
+
+from bot.dialogs.work import hours_and_minutes
+from bot.messages import Button, Reply
+from domain.reminders.schedule import OutboxEntry
+from domain.services import Services
+
+SNOOZE = Button("Snooze 15 min", {"command": "snooze", "minutes": 15})
+
+
+def _stop(kind: str, label: str) -> Button:
+    return Button(f"Stop {label} reminders", {"command": "remind", "args": f"{kind.replace('_', ' ')} off"})
+
+
+async def compose(entry: OutboxEntry, user_id: str, services: Services) -> Reply:
+    kind = entry.kind
+    if kind == "water":
+        today = await services.habits.today(user_id)
+        return Reply(f"Time for some water 💧 ({today['water_ml']} of {today['water_goal_ml']} ml today).",
+                     buttons=[Button("I drank a glass", {"command": "water"}, "primary"), SNOOZE,
+                              _stop("water", "water")], kind="nudge")
+    if kind == "break":
+        return Reply("You've been at it for a while. Stand up, stretch, rest your eyes for a few minutes.",
+                     buttons=[Button("Took a break", {"command": "break"}, "primary"), SNOOZE,
+                              _stop("break", "break")], kind="nudge")
+    if kind == "lunch":
+        return Reply("It's lunch time. A proper break now makes the afternoon easier. 🥗",
+                     buttons=[Button("Had lunch", {"command": "lunch"}, "primary"), SNOOZE,
+                              _stop("lunch", "lunch")], kind="nudge")
+    if kind == "wrap_up":
+        today = await services.stats.period(user_id, "today")
+        return Reply(
+            f"Time to wrap up: {today['tasks_completed']} task(s) done, "
+            f"{hours_and_minutes(today['hours'])} worked, {today['water_ml']} ml of water today.",
+            buttons=[Button("Clock out", {"command": "stop"}, "primary"), SNOOZE, _stop("wrap_up", "wrap-up")],
+            kind="nudge")
+    if kind == "long_session":
+        session = await services.work_sessions.get_active_session(user_id)
+        hours = (services.clock.now() - session.start_time).total_seconds() / 3600 if session else 0
+        return Reply(f"You have been clocked in for {hours_and_minutes(hours)}. Time to call it a day?",
+                     buttons=[Button("Clock out", {"command": "stop"}, "danger"), SNOOZE,
+                              _stop("long_session", "long-session")], kind="nudge")
+    return Reply("Focus time is up! How did it go?",
+                 buttons=[Button("Done", {"command": "focus_stop"}, "primary"),
+                          Button("I was interrupted", {"command": "interrupted"}), SNOOZE], kind="nudge")

@@ -1,0 +1,174 @@
+"""When a user's nudges are due: pure rules over their preferences, what they are doing,
+and what was already sent. No storage, no clock of its own: give it ``now``.
+
+The rules users of similar tools ask for: nothing while they are not working, nothing
+in quiet hours or while paused or snoozed, a break counted only over continuous active
+work (never inside a focus session, which gets its own nudge when it ends), lunch once
+in its window, a wrap-up at the end of the working day, and a warning when a session
+runs past 10 hours or past midnight.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from domain.entities import User
+
+KINDS = ("water", "break", "lunch", "wrap_up", "long_session", "focus_end")
+DEFAULTS: dict[str, dict] = {
+    "water": {"on": True, "every": 90},
+    "break": {"on": True, "every": 50},
+    "lunch": {"on": True, "window": ("12:00", "14:00"), "after": 30},
+    "wrap_up": {"on": True},
+    "long_session": {"on": True, "hours": 10},
+    "focus_end": {"on": True},
+}
+# Safety nudges that still come in quiet hours: being clocked in at 2 am is the point.
+IGNORE_QUIET = frozenset({"long_session", "focus_end"})
+FAR_FUTURE = datetime.max.replace(tzinfo=ZoneInfo("UTC")) - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What the user is doing and did last, as the engine read it from the store."""
+
+    clocked_in_since: datetime | None = None
+    session_id: str | None = None
+    focus_started: datetime | None = None
+    focus_planned_end: datetime | None = None
+    focus_id: str | None = None
+    last_focus_end: datetime | None = None
+    last_water: datetime | None = None
+    last_break: datetime | None = None
+    lunch_logged_on: date | None = None  # local date of the last lunch
+    worked_on: date | None = None  # local date of the last clock-in
+
+
+@dataclass(frozen=True)
+class Nudge:
+    kind: str
+    due_at: datetime
+    key: str  # identifies the occurrence: the same key is never sent twice
+
+
+@dataclass
+class Sent:
+    """What was already sent, per kind: the time and the occurrence key."""
+
+    at: dict[str, datetime] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+def setting(user: User, kind: str, name: str):
+    return {**DEFAULTS[kind], **user.reminder_settings.get(kind, {})}.get(name)
+
+
+def _clock(text: str) -> time:
+    hour, minute = text.split(":")
+    return time(int(hour), int(minute))
+
+
+def in_window(local: datetime, start: str, end: str) -> bool:
+    """Whether a local time falls in [start, end), windows may cross midnight."""
+    now, begin, finish = local.time(), _clock(start), _clock(end)
+    return begin <= now < finish if begin <= finish else now >= begin or now < finish
+
+
+def window_end(local: datetime, start: str, end: str) -> datetime:
+    """The first local instant after ``local`` outside the window it is in."""
+    finish = datetime.combine(local.date(), _clock(end), local.tzinfo)
+    if finish <= local:
+        finish += timedelta(days=1)
+    return finish
+
+
+def at_work(user: User, activity: Activity, local: datetime) -> bool:
+    if activity.clocked_in_since is not None or activity.focus_started is not None:
+        return True
+    return local.weekday() in user.work_days and in_window(local, user.work_start, user.work_end)
+
+
+def candidates(user: User, activity: Activity, sent: Sent, now: datetime) -> list[Nudge]:
+    """Each enabled kind's next occurrence (its due time may be in the past: due now)."""
+    zone = ZoneInfo(user.timezone)
+    local = now.astimezone(zone)
+    today = local.date()
+    found: list[Nudge] = []
+
+    def on(kind: str) -> bool:
+        return bool(setting(user, kind, "on"))
+
+    working = at_work(user, activity, local)
+    if on("water") and working:
+        base = max(t for t in (activity.clocked_in_since, activity.last_water, sent.at.get("water"),
+                               _work_start(user, local)) if t is not None)
+        due = base + timedelta(minutes=setting(user, "water", "every"))
+        found.append(Nudge("water", due, f"water:{due.isoformat()}"))
+    if on("break") and activity.clocked_in_since and activity.focus_started is None:
+        since = max(t for t in (activity.clocked_in_since, activity.last_break, activity.last_focus_end,
+                                sent.at.get("break")) if t is not None)
+        due = since + timedelta(minutes=setting(user, "break", "every"))
+        found.append(Nudge("break", due, f"break:{due.isoformat()}"))
+    if on("lunch") and working and local.weekday() in user.work_days and activity.lunch_logged_on != today:
+        start, end = setting(user, "lunch", "window")
+        due = datetime.combine(today, _clock(start), zone) + timedelta(minutes=setting(user, "lunch", "after"))
+        # Once the window has passed, a lunch nudge is useless: skip it for today.
+        if local.time() < _clock(end) and due < datetime.combine(today, _clock(end), zone):
+            found.append(Nudge("lunch", due, f"lunch:{today.isoformat()}"))
+    if on("wrap_up") and local.weekday() in user.work_days and activity.worked_on == today:
+        due = datetime.combine(today, _clock(user.work_end), zone)
+        found.append(Nudge("wrap_up", due, f"wrap_up:{today.isoformat()}"))
+    if on("long_session") and activity.clocked_in_since is not None:
+        started = activity.clocked_in_since
+        midnight = datetime.combine(started.astimezone(zone).date() + timedelta(days=1), time(0), zone)
+        due = min(started + timedelta(hours=setting(user, "long_session", "hours")), midnight)
+        found.append(Nudge("long_session", due, f"long_session:{activity.session_id}"))
+    if on("focus_end") and activity.focus_planned_end is not None:
+        found.append(Nudge("focus_end", activity.focus_planned_end, f"focus_end:{activity.focus_id}"))
+    return [nudge for nudge in found if sent.keys.get(nudge.kind) != nudge.key]
+
+
+def _work_start(user: User, local: datetime) -> datetime | None:
+    """Today's start of work, so the first water nudge comes an interval after it."""
+    if local.weekday() not in user.work_days:
+        return None
+    start = datetime.combine(local.date(), _clock(user.work_start), local.tzinfo)
+    return start if start <= local else None
+
+
+def hold_until(user: User, kind: str, now: datetime) -> datetime | None:
+    """When a nudge due now must wait (reminders off -> never, paused, snoozed, quiet hours)."""
+    if not user.reminders_on:
+        return FAR_FUTURE
+    if user.paused_until and user.paused_until > now:
+        return user.paused_until
+    if user.snoozed_until and user.snoozed_until > now:
+        return user.snoozed_until
+    local = now.astimezone(ZoneInfo(user.timezone))
+    if kind not in IGNORE_QUIET and in_window(local, user.quiet_start, user.quiet_end):
+        return window_end(local, user.quiet_start, user.quiet_end)
+    return None
+
+
+@dataclass(frozen=True)
+class Plan:
+    due: list[Nudge]  # to send now
+    next_check: datetime  # when to look at this user again, at the latest
+
+
+def plan(user: User, activity: Activity, sent: Sent, now: datetime) -> Plan:
+    """The nudges to send now and when to look again. Nudges held back by quiet hours,
+    snooze or pause are looked at again when the hold ends (and re-evaluated then)."""
+    due: list[Nudge] = []
+    next_check = now + timedelta(hours=6)  # activity changes also reschedule; this is a backstop
+    for nudge in candidates(user, activity, sent, now):
+        if nudge.due_at > now:
+            next_check = min(next_check, nudge.due_at)
+            continue
+        held = hold_until(user, nudge.kind, now)
+        if held is None:
+            due.append(nudge)
+        else:
+            next_check = min(next_check, held)
+    return Plan(due, next_check)

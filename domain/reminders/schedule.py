@@ -1,0 +1,97 @@
+"""A user's reminder schedule: when to look at them next, what was sent, and the outbox.
+
+One document per user. ``next_due`` is indexed, so finding the users with something due
+costs O(due), not O(users). Claiming a nudge and putting it in the outbox is one ETag
+write of this document, so of several bot instances exactly one claims each occurrence;
+an outbox entry is leased while it is being sent, and a lease that runs out (the sender
+died between claim and send) makes the entry due again instead of lost.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from domain.clock import from_iso, to_iso
+from domain.reminders.policy import FAR_FUTURE, Nudge, Sent
+
+LEASE = timedelta(seconds=90)
+# A nudge that could not be delivered for this long is stale ("drink water" 6 hours late).
+GIVE_UP_AFTER = timedelta(hours=6)
+
+
+@dataclass
+class OutboxEntry:
+    key: str
+    kind: str
+    due_at: datetime
+    not_before: datetime
+    attempts: int = 0
+    leased_until: datetime | None = None
+
+    def ready(self, now: datetime) -> bool:
+        return self.not_before <= now and (self.leased_until is None or self.leased_until <= now)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "kind": self.kind, "due_at": to_iso(self.due_at),
+                "not_before": to_iso(self.not_before), "attempts": self.attempts,
+                "leased_until": to_iso(self.leased_until)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OutboxEntry:
+        return cls(data["key"], data["kind"], from_iso(data["due_at"]), from_iso(data["not_before"]),
+                   int(data.get("attempts", 0)), from_iso(data.get("leased_until")))
+
+
+@dataclass
+class ReminderSchedule:
+    user_id: str
+    next_due: datetime
+    sent: Sent = field(default_factory=Sent)
+    outbox: list[OutboxEntry] = field(default_factory=list)
+    version: str | None = field(default=None, compare=False, repr=False)
+
+    id = "reminder_schedule"
+
+    def claim(self, nudges: list[Nudge], now: datetime) -> None:
+        """Record the nudges as sent-to-be and queue them in the outbox."""
+        for nudge in nudges:
+            self.sent.at[nudge.kind] = now
+            self.sent.keys[nudge.kind] = nudge.key
+            self.outbox.append(OutboxEntry(nudge.key, nudge.kind, nudge.due_at, now))
+
+    def lease(self, now: datetime) -> list[OutboxEntry]:
+        """Take the entries ready to send; expired ones are dropped."""
+        self.outbox = [e for e in self.outbox if now - e.due_at < GIVE_UP_AFTER]
+        ready = [e for e in self.outbox if e.ready(now)]
+        for entry in ready:
+            entry.leased_until = now + LEASE
+            entry.attempts += 1
+        return ready
+
+    def reschedule(self, next_check: datetime) -> None:
+        times = [next_check] + [e.leased_until or e.not_before for e in self.outbox]
+        self.next_due = min(times)
+
+    def entry(self, key: str) -> OutboxEntry | None:
+        return next((e for e in self.outbox if e.key == key), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "user_id": self.user_id,
+            "next_due": to_iso(self.next_due),
+            "sent": {"at": {k: to_iso(v) for k, v in self.sent.at.items()}, "keys": self.sent.keys},
+            "outbox": [e.to_dict() for e in self.outbox],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> ReminderSchedule:
+        sent = data.get("sent") or {}
+        return cls(
+            user_id=data["user_id"],
+            next_due=from_iso(data["next_due"]) or FAR_FUTURE,
+            sent=Sent({k: from_iso(v) for k, v in (sent.get("at") or {}).items()}, dict(sent.get("keys") or {})),
+            outbox=[OutboxEntry.from_dict(e) for e in data.get("outbox") or []],
+            version=version,
+        )

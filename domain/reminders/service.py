@@ -1,0 +1,81 @@
+"""Reminder bookkeeping for the other services: wake a user's schedule when what they do
+changes, read what they are doing, and find the schedules that are due."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from domain.clock import Clock, to_iso
+from domain.concurrency import retry_stale
+from domain.entities import User
+from domain.errors import NotFound, StaleEntity
+from domain.ports import RepositorySet
+from domain.reminders.policy import Activity
+from domain.reminders.schedule import ReminderSchedule
+
+
+class ReminderService:
+    def __init__(self, repos: RepositorySet, clock: Clock) -> None:
+        self._repos = repos
+        self._schedules = repos.reminder_schedules
+        self._clock = clock
+
+    async def touch(self, user_id: str) -> None:
+        """Something changed (clock-in, focus, settings): look at this user on the next run."""
+        now = self._clock.now()
+
+        async def attempt() -> None:
+            try:
+                schedule = await self._schedules.get(user_id, ReminderSchedule.id)
+            except NotFound:
+                await self._schedules.add(ReminderSchedule(user_id, now))
+                return
+            if schedule.next_due > now:
+                schedule.next_due = now
+                await self._schedules.save(schedule)
+
+        try:
+            await retry_stale(attempt)
+        except StaleEntity:
+            pass
+
+    async def schedule(self, user_id: str) -> ReminderSchedule:
+        return await self._schedules.get(user_id, ReminderSchedule.id)
+
+    async def save_schedule(self, schedule: ReminderSchedule) -> None:
+        """StaleEntity when another instance wrote it since it was loaded."""
+        await self._schedules.save(schedule)
+
+    async def due(self, now: datetime, limit: int) -> list[ReminderSchedule]:
+        """Schedules due at ``now``, earliest first: an indexed range read, O(due)."""
+        return await self._schedules.find_across_users(
+            [("next_due", "<=", to_iso(now))], order_by="next_due", limit=limit
+        )
+
+    async def activity(self, user: User) -> Activity:
+        """What the user is doing and did last, from the store (a handful of point queries)."""
+        repos, zone = self._repos, ZoneInfo(user.timezone)
+        user_id = user.id
+        running = await repos.work_sessions.find(user_id, [("end_time", "=", None)], "start_time", True, 1)
+        last_session = running or await repos.work_sessions.find(user_id, (), "start_time", True, 1)
+        focus = await repos.focus_sessions.find(user_id, (), "started_at", True, 1)
+        focusing = focus[0] if focus and focus[0].ended_at is None else None
+        last_focus_end = focus[0].ended_at if focus and focus[0].ended_at else None
+
+        async def last(kind: str) -> datetime | None:
+            logs = await repos.habit_logs.find(user_id, [("kind", "=", kind)], "at", True, 1)
+            return logs[0].at if logs else None
+
+        lunch = await last("lunch")
+        return Activity(
+            clocked_in_since=running[0].start_time if running else None,
+            session_id=running[0].id if running else None,
+            focus_started=focusing.started_at if focusing else None,
+            focus_planned_end=(focusing.started_at + timedelta(minutes=focusing.duration_minutes)) if focusing else None,
+            focus_id=focusing.session_id if focusing else None,
+            last_focus_end=last_focus_end,
+            last_water=await last("water"),
+            last_break=await last("break"),
+            lunch_logged_on=lunch.astimezone(zone).date() if lunch else None,
+            worked_on=last_session[0].start_time.astimezone(zone).date() if last_session else None,
+        )
