@@ -136,7 +136,9 @@ class Dialogs:
                     turn.forget_question()
                     return [Reply("OK, no task added.")]
                 return await self.tasks.answer_title(turn, text)
-            if kind == "onboarding_timezone" and (name in (YES, NO) or "/" in text or
+            # A bare zone name answers; "timezone Asia/Tokyo" is a command and runs as one.
+            bare_zone = "/" in text and " " not in text.strip()
+            if kind == "onboarding_timezone" and (name in (YES, NO) or bare_zone or
                                                   text.lower() in ("skip", "utc")):
                 return await self.onboarding.answer_timezone(turn, name if name in (YES, NO) else text)
             if kind == "onboarding_hours" and (TIME_RANGE.match(text) or text.lower() == "skip"):
