@@ -2,6 +2,7 @@
 
     python app.py            serve HTTP on HOST:PORT (default 0.0.0.0:3978)
     python app.py chat       talk to the bot in this terminal (same dialogs, same store)
+    python app.py teams-manifest [--output PATH] [--site-url URL]   the Teams app package (zip)
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from persistence.repositories import Repositories
 VERSION = "0.1.0"
 STORE_KEY = web.AppKey("store", object)
 SERVICES_KEY = web.AppKey("services", Services)
+ENGINE_KEY = web.AppKey("reminder_engine", ReminderEngine)
 
 
 def build_store(settings: Settings) -> DocumentStore:
@@ -86,21 +88,25 @@ def build_app(
     tokens.register(app, services)
     openapi.register(app, VERSION)
 
-    engine = ReminderEngine(services, notifiers={})
-    reminders.register(app, engine)
-    if settings.reminder_interval > 0:
-        app.cleanup_ctx.append(reminder_loop(engine, settings.reminder_interval))
-
     dialogs = Dialogs(services)
+    notifiers = {}
     # Teams is always served: with no MicrosoftAppId it runs unauthenticated for the
     # Bot Framework Emulator. Slack needs its token and signing secret.
     from bot.adapters import teams  # imported here: the only modules that know botbuilder/bolt
 
-    teams.register(app, dialogs, services, settings)
+    teams_notifier = teams.register(app, dialogs, services, settings)
+    if teams_notifier is not None:
+        notifiers["msteams"] = teams_notifier
     if settings.slack_enabled:
         from bot.adapters import slack
 
-        slack.register(app, dialogs, services, settings)
+        notifiers["slack"] = slack.register(app, dialogs, services, settings)
+
+    engine = ReminderEngine(services, notifiers)
+    app[ENGINE_KEY] = engine
+    reminders.register(app, engine)
+    if settings.reminder_interval > 0:
+        app.cleanup_ctx.append(reminder_loop(engine, settings.reminder_interval))
     return app
 
 
@@ -144,7 +150,11 @@ def configure_logging(level: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="app.py", description="Avanochi bot and REST API")
-    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "chat"])
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "chat", "teams-manifest"])
+    parser.add_argument("--output", default="build/avanochi-teams.zip",
+                        help="where teams-manifest writes the Teams app package")
+    parser.add_argument("--site-url", default=None,
+                        help="your public https URL, for the Teams manifest's developer links")
     args = parser.parse_args(argv)
     settings = Settings.load(CredentialManager())
     configure_logging(settings.log_level)
@@ -157,6 +167,11 @@ def main(argv: list[str] | None = None) -> None:
         web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
     elif args.command == "chat":
         asyncio.run(run_console(settings))
+    elif args.command == "teams-manifest":
+        from bot.teams_manifest import write_package
+
+        extra = {"site_url": args.site_url} if args.site_url else {}
+        print(write_package(settings, args.output, **extra))
 
 
 async def run_console(settings: Settings) -> None:

@@ -29,6 +29,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.adapters.slack_notifier import SlackNotifier
 from bot.dialogs.parser import Command, parse
 from bot.messages import Attachment, IncomingMessage, Reply
 from bot.render.block_kit import (
@@ -409,8 +410,10 @@ class SlackAdapter:
 SLACK_ADAPTER = web.AppKey("slack_adapter", SlackAdapter)  # its Web API client serves proactive messages
 
 
-def register(app: web.Application, dialogs, services, settings) -> None:
+def register(app: web.Application, dialogs, services, settings) -> SlackNotifier:
+    """Serve /slack/events; returns the notifier that sends this channel's reminders."""
     adapter = SlackAdapter(dialogs, services, settings)
     app[SLACK_ADAPTER] = adapter
     app.router.add_post("/slack/events", adapter.handle)
     app.on_shutdown.append(adapter.drain)
+    return SlackNotifier(settings.slack_bot_token, settings.slack_api_url)

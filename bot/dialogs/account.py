@@ -7,10 +7,13 @@ from bot.dialogs.turn import Turn
 from bot.messages import Button, FileOut, Reply
 
 
+PRIVATE_ONLY = Reply("That's personal: ask me in a direct message.", private=True)
+
+
 class AccountDialog:
     async def token(self, turn: Turn, args: str) -> list[Reply]:
         if not turn.message.private:
-            return [Reply("Tokens are personal: ask me for one in a direct message.", private=True)]
+            return [PRIVATE_ONLY]
         token = await turn.services.tokens.issue(turn.user_id)
         return [Reply(
             f"Your personal API token (shown once; a new one replaces it):\n`{token}`\n"
@@ -19,6 +22,8 @@ class AccountDialog:
         )]
 
     async def export(self, turn: Turn, args: str) -> list[Reply]:
+        if not turn.message.private:
+            return [PRIVATE_ONLY]
         data = await turn.services.account.export(turn.user_id)
         content = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
         counts = f"{len(data['tasks'])} tasks, {len(data['work_sessions'])} work sessions, " \
@@ -27,6 +32,9 @@ class AccountDialog:
                       file=FileOut("avanochi-export.json", content), kind="export", private=True)]
 
     async def delete_data(self, turn: Turn, args: str) -> list[Reply]:
+        # Only in a private chat: a "yes" must come from where the question was seen.
+        if not turn.message.private:
+            return [PRIVATE_ONLY]
         turn.ask("confirm_delete_data")
         return [Reply(
             "This deletes all your tasks, sessions, habits, settings and tokens, for good. Are you sure?",

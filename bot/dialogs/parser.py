@@ -6,6 +6,7 @@ suggests the command the user probably meant instead of guessing.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -103,7 +104,8 @@ def suggest(lowered: str) -> str | None:
     matches = process.extract(first, SUGGESTABLE, scorer=fuzz.ratio, score_cutoff=70, limit=5)
     if not matches:
         return None
-    # Among equally close words, one the user typed the start of is the likelier ("stat" -> "stats").
-    best = max(matches, key=lambda m: (m[1], m[0].startswith(first)))[0]
+    # Among equally close words, the one sharing the longest start with what was typed is
+    # the likelier ("stat" and "statz" -> "stats", not "start").
+    best = max(matches, key=lambda m: (m[1], len(os.path.commonprefix([m[0], first]))))[0]
     rest = lowered[len(first):].strip()
     return f"{best} {rest}".strip()

@@ -1,0 +1,56 @@
+"""Proactive Slack messages for the reminder engine: conversations.open + chat.postMessage.
+
+Rate limits are not retried here: a 429 goes back to the engine with its Retry-After, and
+the engine keeps the nudge in the outbox until then instead of blocking a worker.
+"""
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.messages import Reply
+from bot.reminders.engine import Delivery, Outcome
+from bot.render.block_kit import render_message
+from domain.entities import ChannelAddress
+
+log = logging.getLogger("avanochi.slack")
+
+# Slack's answers that mean the bot cannot reach this user any more (uninstalled,
+# deactivated, or removed from the conversation): retrying would never succeed.
+UNREACHABLE = frozenset({
+    "account_inactive", "channel_not_found", "not_in_channel", "is_archived", "user_not_found",
+    "user_disabled", "cannot_dm_bot", "invalid_auth", "token_revoked", "missing_scope",
+})
+
+
+class SlackNotifier:
+    channel = "slack"
+    min_interval = 1.0  # Slack allows about one message per second per channel
+
+    def __init__(self, token: str, api_url: str) -> None:
+        self._client = AsyncWebClient(token=token, base_url=api_url.rstrip("/") + "/",
+                                      retry_handlers=[AsyncConnectionErrorRetryHandler()])
+
+    async def deliver(self, address: ChannelAddress, replies: list[Reply]) -> Outcome:
+        try:
+            channel = address.data.get("channel")
+            if not channel:
+                opened = await self._client.conversations_open(users=address.data["user"])
+                channel = opened["channel"]["id"]
+            for reply in replies:
+                await self._client.chat_postMessage(channel=channel, **render_message(reply))
+        except SlackApiError as error:
+            response = error.response
+            code = response.get("error", "") if response is not None else ""
+            if response is not None and response.status_code == 429:
+                retry_after = float(response.headers.get("Retry-After", response.headers.get("retry-after", 1)))
+                return Outcome(Delivery.RETRY, retry_after=retry_after)
+            if code in UNREACHABLE:
+                log.info("slack user unreachable", extra={"reason": code})
+                return Outcome(Delivery.UNREACHABLE)
+            log.warning("slack delivery failed", extra={"reason": code or response.status_code})
+            return Outcome(Delivery.RETRY)
+        return Outcome(Delivery.SENT)

@@ -1,0 +1,155 @@
+"""Bot Framework authentication of POST /api/messages when MicrosoftAppId is set: only requests with a
+valid channel JWT are served; missing, forged or misdirected tokens get a 401 JSON answer with nothing
+written and nothing sent. Both stores.
+
+Two set-ups: the production configuration (public Azure cloud), for what can be refused without
+fetching Microsoft's signing keys; and the same SDK pointed (through its own configuration switches)
+at a local OpenID issuer, so that real RS256 signature checks run offline.
+"""
+from __future__ import annotations
+
+import time
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from bot.adapters.teams import TEAMS_ENDPOINT, bot_framework_authentication
+from tests.fake_connector import FakeIssuer, assert_cards_valid, static_credentials_factory, teams_world
+from tests.integration.conftest import Api, make_settings
+
+APP_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+OUTBOUND_TOKEN = "outbound-token-for-the-connector"
+
+
+def secured_settings():
+    return make_settings(MicrosoftAppId=APP_ID, MicrosoftAppPassword="app-password")
+
+
+@pytest.fixture
+async def secured(store):
+    """The app as configured in production: public cloud Bot Framework authentication."""
+    async with teams_world(secured_settings(), store) as world:
+        yield world
+
+
+@pytest.fixture
+def issuer():
+    issuer = FakeIssuer()
+    issuer.start()
+    yield issuer
+    issuer.close()
+
+
+@pytest.fixture
+async def issued(store, issuer):
+    """The app with the SDK checking tokens against the local issuer's keys."""
+    async with teams_world(secured_settings(), store) as world:
+        world.app[TEAMS_ENDPOINT].use_authentication(bot_framework_authentication(
+            secured_settings(), channel_openid_metadata_url=issuer.metadata_url,
+            credentials_factory=static_credentials_factory(APP_ID, OUTBOUND_TOKEN)))
+        yield world
+        assert_cards_valid(world.connector)
+
+
+async def assert_refused(world, authorization: str | None) -> None:
+    chat = world.chat
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    status, body = await chat.post(chat.activity("add Sneaky task"), headers=headers)
+    assert status == 401, body
+    assert body == {"error": "Unauthorized: a valid Bot Framework token is required"}
+    assert world.connector.activities == []
+    api = Api(world.session, world.base)
+    assert await api.json("GET", f"/api/tasks?user_id={chat.user_id}", 200) == []
+
+
+def unsigned_token(**claims) -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = int(time.time())
+    payload = {"iss": "https://api.botframework.com", "aud": APP_ID, "nbf": now, "exp": now + 600, **claims}
+    payload = {name: value for name, value in payload.items() if value is not None}
+    return jwt.encode(payload, key, algorithm="RS256", headers={"kid": "made-up"})
+
+
+async def test_missing_token_is_401(secured):
+    await assert_refused(secured, None)
+
+
+@pytest.mark.parametrize("authorization", [
+    "Bearer not-a-jwt",
+    "Bearer ",
+    "Basic dXNlcjpwYXNzd29yZA==",
+    "Bearer a.b.c",
+    "Bearer eyJhbGciOiJub25lIn0.eyJhdWQiOiJ4In0.",
+])
+async def test_garbage_tokens_are_401(secured, authorization):
+    await assert_refused(secured, authorization)
+
+
+async def test_token_from_an_unknown_issuer_is_401(secured):
+    token = unsigned_token(iss="https://login.evil.example/", serviceurl="http://127.0.0.1/")
+    await assert_refused(secured, f"Bearer {token}")
+
+
+async def test_a_token_without_issuer_is_401(secured):
+    await assert_refused(secured, "Bearer " + unsigned_token(iss=None))
+
+
+async def test_a_valid_token_is_served_and_replies_carry_the_bot_token(issued, issuer):
+    chat = issued.chat
+    chat.authorization = "Bearer " + issuer.token(APP_ID, issued.connector.url)
+    replies = await chat.say("add Signed task")
+    assert replies and all(a["_meta"]["authorization"] == f"Bearer {OUTBOUND_TOKEN}" for a in replies)
+    api = Api(issued.session, issued.base)
+    tasks = await api.json("GET", f"/api/tasks?user_id={chat.user_id}", 200)
+    assert [task["title"] for task in tasks] == ["Signed task"]
+
+
+async def test_token_signed_by_an_unknown_key_is_401(issued, issuer):
+    forged_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    token = issuer.token(APP_ID, issued.connector.url, key=forged_key)  # same kid, wrong key
+    await assert_refused(issued, f"Bearer {token}")
+
+
+async def test_token_with_an_unknown_key_id_is_401(issued, issuer):
+    forged_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    await assert_refused(issued, "Bearer " + issuer.token(APP_ID, issued.connector.url, key=forged_key,
+                                                          kid="someone-elses-key"))
+
+
+async def test_expired_token_is_401(issued, issuer):
+    token = issuer.token(APP_ID, issued.connector.url, lifetime=-3600)
+    await assert_refused(issued, f"Bearer {token}")
+
+
+async def test_token_for_another_bot_is_401(issued, issuer):
+    token = issuer.token("00000000-0000-0000-0000-000000000000", issued.connector.url)
+    await assert_refused(issued, f"Bearer {token}")
+
+
+async def test_token_for_another_service_url_is_401(issued, issuer):
+    token = issuer.token(APP_ID, "https://smba.evil.example/")
+    await assert_refused(issued, f"Bearer {token}")
+
+
+async def test_token_from_another_issuer_with_a_known_key_is_401(issued, issuer):
+    token = issuer.token(APP_ID, issued.connector.url, issuer="https://sts.evil.example/")
+    await assert_refused(issued, f"Bearer {token}")
+
+
+async def test_key_not_endorsed_for_teams_is_401(store):
+    slack_only = FakeIssuer(endorsements=("slack",))
+    slack_only.start()
+    try:
+        async with teams_world(secured_settings(), store) as world:
+            world.app[TEAMS_ENDPOINT].use_authentication(bot_framework_authentication(
+                secured_settings(), channel_openid_metadata_url=slack_only.metadata_url,
+                credentials_factory=static_credentials_factory(APP_ID, OUTBOUND_TOKEN)))
+            await assert_refused(world, "Bearer " + slack_only.token(APP_ID, world.connector.url))
+    finally:
+        slack_only.close()
+
+
+async def test_without_app_id_the_emulator_needs_no_token(store):
+    async with teams_world(make_settings(), store) as world:
+        assert await world.chat.say("help")

@@ -1,0 +1,265 @@
+"""The Teams conversation around the commands: install greeting, conversation references, duplicate
+deliveries, onboarding with Teams' localTimezone, @mentions in channels, personal replies kept out
+of groups, the file consent flow for exports, typing, and proactive messages. Both stores."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from botbuilder.schema import Activity
+
+from app import SERVICES_KEY
+from bot.adapters.teams import TEAMS_ENDPOINT, incoming_message
+from bot.messages import Button, Reply
+from tests.fake_connector import BOT_ID, assert_cards_valid, cards, submit_actions, teams_world, visible_text
+from tests.integration.conftest import Api, make_settings
+
+CONSENT_TYPE = "application/vnd.microsoft.teams.card.file.consent"
+CHANNEL_ID = "19:general@thread.tacv2;messageid=1700000000001"
+
+
+@pytest.fixture
+async def world(store):
+    async with teams_world(make_settings(), store) as world:
+        yield world
+        assert_cards_valid(world.connector)
+
+
+@pytest.fixture
+def api(world) -> Api:
+    return Api(world.session, world.base)
+
+
+def text_of(activities: list[dict]) -> str:
+    return "\n".join(visible_text(activity) for activity in activities)
+
+
+def mention() -> dict:
+    return {"type": "mention", "text": "<at>Avanochi</at>", "mentioned": {"id": BOT_ID, "name": "Avanochi"}}
+
+
+def install_activity(chat, activity_id: str = "f:install-1") -> dict:
+    """What Teams posts when a user adds the bot in personal scope."""
+    activity = chat.activity(None, type="conversationUpdate", id=activity_id,
+                             membersAdded=[{"id": BOT_ID}])
+    activity["from"] = {"id": f"29:{chat.aad}-id", "aadObjectId": chat.aad}
+    return activity
+
+
+async def test_install_greets_once_with_a_short_tour(world):
+    chat = world.chat
+    status, _ = await chat.post(install_activity(chat))
+    assert status == 200
+    [greeting] = world.connector.messages()
+    [card] = cards([greeting])
+    assert card["body"][0]["text"] == "Welcome to Avanochi"
+    assert {a["title"] for a in submit_actions(card)} == {"Show my tasks", "Help"}
+    assert greeting["_meta"]["conversation"] == chat.conversation_id
+    status, _ = await chat.post(install_activity(chat))  # Teams retried the event
+    assert status == 200 and len(world.connector.messages()) == 1
+
+
+async def test_members_added_without_the_bot_are_ignored(world):
+    chat = world.chat
+    activity = install_activity(chat)
+    activity["membersAdded"] = [{"id": "29:someone-else"}]
+    assert (await chat.post(activity))[0] == 200
+    assert world.connector.activities == []
+
+
+async def test_conversation_reference_is_stored_for_personal_chat_only(world):
+    chat = world.chat
+    await chat.say("help")
+    conversations = world.app[SERVICES_KEY].conversations
+    address = await conversations.address(chat.user_id, "msteams")
+    reference = address.data
+    assert reference["serviceUrl"] == world.connector.url
+    assert reference["conversation"]["id"] == chat.conversation_id
+    assert reference["user"]["aadObjectId"] == chat.aad and reference["bot"]["id"] == BOT_ID
+    assert reference["channelId"] == "msteams" and "activityId" not in reference
+    assert reference["conversation"]["tenantId"] == chat.tenant
+    channel = world.chat_as(conversation_id=CHANNEL_ID, conversation_type="channel")
+    await channel.say("<at>Avanochi</at> help", entities=[mention()])
+    again = await conversations.address(chat.user_id, "msteams")
+    assert again.data["conversation"]["id"] == chat.conversation_id  # reminders stay out of channels
+
+
+async def test_a_repeated_activity_is_processed_once(world, api):
+    chat = world.chat
+    activity = chat.activity("add Only once")
+    assert (await chat.post(activity))[0] == 200
+    sent = len(world.connector.messages())
+    assert (await chat.post(activity))[0] == 200
+    assert len(world.connector.messages()) == sent
+    tasks = await api.json("GET", f"/api/tasks?user_id={chat.user_id}", 200)
+    assert [task["title"] for task in tasks] == ["Only once"]
+
+
+async def test_onboarding_proposes_teams_local_timezone(world):
+    chat = world.chat
+    first = await chat.say("add Buy coffee")
+    assert "Added **Buy coffee**" in text_of(first)
+    question = first[-1]
+    assert "are you in Europe/Madrid (it's 10:00 there)?" in visible_text(question)
+    yes = next(a for a in submit_actions(cards([question])[0]) if a["title"] == "Yes")
+    hours = await chat.press(yes["data"])
+    assert "Time zone: Europe/Madrid. What are your working hours?" in text_of(hours)
+    done = await chat.say("08:00-16:00")
+    assert "All set: 08:00-16:00, Europe/Madrid." in text_of(done)
+    facts = cards(await chat.say("settings"))[0]["body"][2]["facts"]
+    assert {"title": "Time zone", "value": "Europe/Madrid"} in facts
+
+
+async def test_channel_mention_is_stripped_and_replies_thread(world, api):
+    channel = world.chat_as(conversation_id=CHANNEL_ID, conversation_type="channel")
+    activity = channel.activity("<at>Avanochi</at> add Team retro notes", entities=[mention()])
+    before = len(world.connector.activities)
+    assert (await channel.post(activity))[0] == 200
+    replies = world.connector.messages(before)
+    assert "Added **Team retro notes**" in text_of(replies)
+    assert all(a["_meta"]["reply_to"] == activity["id"] for a in replies)
+    assert all(a["_meta"]["conversation"] == CHANNEL_ID for a in replies)
+    tasks = await api.json("GET", f"/api/tasks?user_id={channel.user_id}", 200)
+    assert [task["title"] for task in tasks] == ["Team retro notes"]
+
+
+async def test_tenant_comes_from_conversation_when_channel_data_has_none(world, api):
+    chat = world.chat_as(tenant="tenant-9", aad="aad-bob")
+    activity = chat.activity("add From conversation tenant")
+    activity["channelData"] = {}
+    assert (await chat.post(activity))[0] == 200
+    tasks = await api.json("GET", "/api/tasks?user_id=msteams:tenant-9:aad-bob", 200)
+    assert len(tasks) == 1
+
+
+async def test_user_without_aad_object_id_is_known_by_from_id(world, api):
+    chat = world.chat
+    activity = chat.activity("add Anonymous")
+    activity["from"] = {"id": "29:raw-from-id", "name": "Guest"}
+    assert (await chat.post(activity))[0] == 200
+    tasks = await api.json("GET", "/api/tasks?user_id=msteams:tenant-1:29:raw-from-id", 200)
+    assert len(tasks) == 1
+
+
+async def test_personal_replies_stay_out_of_group_chats(world):
+    group = world.chat_as(conversation_id="19:group-chat@thread.v2", conversation_type="groupChat")
+    replies = await group.say("<at>Avanochi</at> export my data", entities=[mention()])
+    assert "only answer it in our 1:1 chat" in text_of(replies)
+    assert not any(a.get("contentType") == CONSENT_TYPE for r in replies for a in r.get("attachments") or [])
+
+
+async def test_typing_goes_out_before_the_replies(world):
+    chat = world.chat
+    await chat.say("help")
+    kinds = [activity["type"] for activity in world.connector.activities]
+    assert kinds[0] == "typing" and kinds[1:] and set(kinds[1:]) == {"message"}
+
+
+async def export_and_accept(world, chat) -> tuple[list[dict], dict]:
+    offered = await chat.say("export my data")
+    consent = next(a for r in offered for a in r.get("attachments") or [] if a["contentType"] == CONSENT_TYPE)
+    invoke = chat.activity(None, type="invoke", name="fileConsent/invoke", replyToId="sent-1", value={
+        "type": "fileUpload", "action": "accept", "context": consent["content"]["acceptContext"],
+        "uploadInfo": {"name": consent["name"], "uploadUrl": world.connector.url + "upload/" + consent["name"],
+                       "contentUrl": "https://contoso-my.sharepoint.com/personal/ada/Documents/" + consent["name"],
+                       "uniqueId": "1150D938-8870-4044-9F2C-5BBDEBA70C9D", "fileType": "json"}})
+    return offered, invoke
+
+
+async def test_export_goes_through_the_file_consent_flow(world):
+    chat = world.chat
+    await chat.say("add Exported task")
+    offered, invoke = await export_and_accept(world, chat)
+    assert "Here is everything I keep about you (1 tasks" in text_of(offered)
+    consent = next(a for r in offered for a in r.get("attachments") or [] if a["contentType"] == CONSENT_TYPE)
+    assert consent["name"] == "avanochi-export.json" and consent["content"]["sizeInBytes"] > 0
+    before = len(world.connector.activities)
+    status, body = await chat.post(invoke)
+    assert status == 200
+    exported = json.loads(world.connector.uploads["avanochi-export.json"])
+    assert [task["title"] for task in exported["tasks"]] == ["Exported task"]
+    [ready] = world.connector.messages(before)
+    [info] = ready["attachments"]
+    assert info["contentType"] == "application/vnd.microsoft.teams.card.file.info"
+    assert info["content"] == {"uniqueId": "1150D938-8870-4044-9F2C-5BBDEBA70C9D", "fileType": "json"}
+    assert info["contentUrl"].endswith("avanochi-export.json")
+
+
+async def test_declined_file_consent_sends_nothing(world):
+    chat = world.chat
+    _, invoke = await export_and_accept(world, chat)
+    invoke["value"]["action"] = "decline"
+    before = len(world.connector.activities)
+    assert (await chat.post(invoke))[0] == 200
+    assert world.connector.uploads == {}
+    assert "won't send the file" in text_of(world.connector.messages(before))
+
+
+async def test_emulator_gets_the_export_as_a_data_uri(world):
+    emulator = world.chat_as(conversation_id="emulator-conversation")
+    activity = emulator.activity("export my data", channelId="emulator")
+    del activity["conversation"]["conversationType"], activity["channelData"], activity["conversation"]["tenantId"]
+    before = len(world.connector.activities)
+    assert (await emulator.post(activity))[0] == 200
+    files = [a for r in world.connector.messages(before) for a in r.get("attachments") or []
+             if a["contentType"] == "application/json"]
+    assert files and files[0]["contentUrl"].startswith("data:application/json;base64,")
+
+
+async def test_proactive_message_reaches_the_stored_conversation(world):
+    chat = world.chat
+    await chat.say("help")
+    address = await world.app[SERVICES_KEY].conversations.address(chat.user_id, "msteams")
+    endpoint = world.app[TEAMS_ENDPOINT]
+    before = len(world.connector.activities)
+    nudge = Reply("Time for a glass of water 💧", buttons=[Button("Logged it", {"command": "water"})])
+    assert await endpoint.send_proactive(address.data, [nudge]) is True
+    [sent] = world.connector.messages(before)
+    assert sent["_meta"]["conversation"] == chat.conversation_id and sent["_meta"]["reply_to"] is None
+    assert submit_actions(cards([sent])[0])[0]["data"] == {"command": "water"}
+    world.connector.refuse[chat.conversation_id] = 403  # the user blocked the bot
+    assert await endpoint.send_proactive(address.data, [nudge]) is False
+
+
+async def test_non_activity_bodies_are_rejected(world):
+    async with world.session.post(world.base + "/api/messages", data="not json",
+                                  headers={"Content-Type": "application/json"}) as response:
+        assert response.status == 400 and "error" in await response.json()
+    async with world.session.post(world.base + "/api/messages", json={"text": "no type"}) as response:
+        assert response.status == 400
+    async with world.session.post(world.base + "/api/messages", data="x") as response:
+        assert response.status == 415
+
+
+def test_translation_of_a_channel_message_with_a_file():
+    """The neutral message a Teams activity becomes (the part voice notes will rely on)."""
+    body = {
+        "type": "message", "id": "1700000000123", "channelId": "msteams", "serviceUrl": "https://smba.example/",
+        "text": "<at>Avanochi</at>&nbsp;add  Review <at>Bob</at>'s notes", "localTimezone": "America/New_York",
+        "from": {"id": "29:1abc", "name": "Grace Hopper", "aadObjectId": "aad-grace"},
+        "conversation": {"id": CHANNEL_ID, "conversationType": "channel", "tenantId": "t-conv", "isGroup": True},
+        "recipient": {"id": BOT_ID, "name": "Avanochi"},
+        "channelData": {"tenant": {"id": "t-data"}},
+        "entities": [mention(), {"type": "mention", "text": "<at>Bob</at>", "mentioned": {"id": "29:bob"}}],
+        "attachments": [
+            {"contentType": "text/html", "content": "<p>copy of the text</p>"},
+            {"contentType": "application/vnd.microsoft.teams.file.download.info", "name": "note.m4a",
+             "contentUrl": "https://contoso.sharepoint.com/note.m4a",
+             "content": {"downloadUrl": "https://download.example/note.m4a", "fileType": "m4a",
+                         "uniqueId": "u-1"}},
+            {"contentType": "audio/ogg", "contentUrl": "https://smba.example/v3/attachments/1/views/original"},
+        ],
+    }
+    message = incoming_message(Activity().deserialize(body))
+    assert message.user_id == "msteams:t-data:aad-grace"  # channelData.tenant wins over conversation
+    assert message.channel == "msteams" and message.conversation_id == CHANNEL_ID
+    assert message.text == "add Review <at>Bob</at>'s notes"  # only the bot's own mention goes
+    assert message.private is False and message.timezone_hint == "America/New_York"
+    assert message.user_name == "Grace Hopper" and message.delivery_id == "1700000000123"
+    assert message.action is None
+    assert [(a.url, a.content_type, a.name) for a in message.attachments] == [
+        ("https://download.example/note.m4a", "m4a", "note.m4a"),
+        ("https://smba.example/v3/attachments/1/views/original", "audio/ogg", None)]
+    press = incoming_message(Activity().deserialize({**body, "text": None, "value": {"command": "done"}}))
+    assert press.action == {"command": "done"} and press.text == ""
