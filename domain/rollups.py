@@ -34,7 +34,9 @@ def day_key(instant: datetime, timezone: str) -> str:
 class RollupChanges:
     """Increments to apply to named roll-ups ("totals", "day:2026-11-22"), once."""
 
-    op_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # 64 random bits: unique enough among the few hundred ids a roll-up remembers, and
+    # half the size of a full uuid in documents that are read on every stats request.
+    op_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     increments: dict[str, dict[str, float]] = field(default_factory=dict)
     then_delete: bool = False  # the entity goes away once the increments are in
 

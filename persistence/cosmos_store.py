@@ -277,8 +277,11 @@ def _field(name: str) -> str:
 
 
 def _where(query: Query) -> tuple[str, list[dict[str, Any]]]:
-    clauses = ["c.type = @type"]
-    params: list[dict[str, Any]] = [{"name": "@type", "value": query.type}]
+    clauses: list[str] = []
+    params: list[dict[str, Any]] = []
+    if query.type is not None:
+        clauses.append("c.type = @type")
+        params.append({"name": "@type", "value": query.type})
     if query.user_id is not None:
         # Spelled out even with partition_key= set: the test server insists on it.
         clauses.append("c.user_id = @user_id")

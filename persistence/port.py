@@ -52,9 +52,10 @@ class Condition:
 
 @dataclass(frozen=True)
 class Query:
-    """A query of one document type. ``user_id=None`` means every partition."""
+    """A query of one document type (``type=None``: any type, in one partition only).
+    ``user_id=None`` means every partition."""
 
-    type: str
+    type: str | None
     user_id: str | None
     where: tuple[Condition, ...] = ()
     order_by: str | None = None
@@ -62,6 +63,8 @@ class Query:
     limit: int | None = None
 
     def __post_init__(self) -> None:
+        if self.type is None and self.user_id is None:
+            raise ValueError("a query of every type must stay in one partition")
         if self.order_by is not None and not self.order_by.replace("_", "").isalnum():
             raise ValueError(f"unsupported field name {self.order_by!r}")
 

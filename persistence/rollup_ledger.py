@@ -19,7 +19,7 @@ from persistence.port import DocumentExists, DocumentMissing, DocumentStore, Eta
 ROLLUP_TYPE = "rollup"
 # Operation ids remembered per roll-up. A crashed marker must be settled before this
 # many later operations hit the same roll-up; stats reads and entity loads settle them.
-APPLIED_MEMORY = 500
+APPLIED_MEMORY = 200
 MAX_ATTEMPTS = 40
 
 

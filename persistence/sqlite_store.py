@@ -69,6 +69,22 @@ MIGRATIONS: tuple[str, ...] = (
         ('documents', 'documents_next_due', '1000000 100000 2');
     ANALYZE sqlite_schema;
     """,
+    # Histories listed newest or oldest first read in index order instead of sorting the
+    # whole history of the user (170 ms for a 1,000-row page out of 100,000 without them).
+    """
+    CREATE INDEX IF NOT EXISTS documents_by_created ON documents (user_id, type, json_extract(body, '$.created_at'));
+    CREATE INDEX IF NOT EXISTS documents_by_completed ON documents (user_id, type, json_extract(body, '$.completed_at'));
+    CREATE INDEX IF NOT EXISTS documents_by_start ON documents (user_id, type, json_extract(body, '$.start_time'));
+    CREATE INDEX IF NOT EXISTS documents_by_started ON documents (user_id, type, json_extract(body, '$.started_at'));
+    CREATE INDEX IF NOT EXISTS documents_by_at ON documents (user_id, type, json_extract(body, '$.at'));
+    INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+        ('documents', 'documents_by_created', '1000000 10000 2000 1'),
+        ('documents', 'documents_by_completed', '1000000 10000 2000 1'),
+        ('documents', 'documents_by_start', '1000000 10000 2000 1'),
+        ('documents', 'documents_by_started', '1000000 10000 2000 1'),
+        ('documents', 'documents_by_at', '1000000 10000 2000 1');
+    ANALYZE sqlite_schema;
+    """,
 )
 
 
@@ -207,8 +223,11 @@ class SqliteDocumentStore:
 
     @staticmethod
     def _select(columns: str, query: Query) -> tuple[str, list[Any]]:
-        clauses = ["type = ?"]
-        params: list[Any] = [query.type]
+        clauses: list[str] = []
+        params: list[Any] = []
+        if query.type is not None:
+            clauses.append("type = ?")
+            params.append(query.type)
         if query.user_id is not None:
             clauses.append("user_id = ?")
             params.append(query.user_id)

@@ -111,7 +111,7 @@ class InMemoryDocumentStore:
             _check(condition)
         found = []
         for (user_id, _), (body, etag) in sorted(self.documents.items()):  # primary-key order
-            if body["type"] != query.type or query.user_id not in (None, user_id):
+            if query.type not in (None, body["type"]) or query.user_id not in (None, user_id):
                 continue
             if all(_matches(body, condition) for condition in query.where):
                 found.append({**json.loads(json.dumps(body)), "_etag": etag})
