@@ -8,13 +8,21 @@ from domain.services import Services
 
 
 def register(app: web.Application, services: Services) -> None:
+    async def stats_of(user_id: str) -> web.Response:
+        summary = await services.stats.summary(user_id)
+        progress = await services.progress.snapshot(user_id)
+        return web.json_response({**summary, **progress.to_dict()})
+
     async def by_query(request: web.Request) -> web.Response:
-        user_id = acting_user(request, request.query.get("user_id"))
-        return web.json_response(await services.stats.summary(user_id))
+        return await stats_of(acting_user(request, request.query.get("user_id")))
 
     async def by_path(request: web.Request) -> web.Response:
-        user_id = acting_user(request, request.match_info["user_id"])
-        return web.json_response(await services.stats.summary(user_id))
+        return await stats_of(acting_user(request, request.match_info["user_id"]))
+
+    async def insights(request: web.Request) -> web.Response:
+        user_id = acting_user(request, request.query.get("user_id"))
+        return web.json_response((await services.insights.assess(user_id)).to_dict())
 
     app.router.add_get("/api/stats", by_query)
     app.router.add_get("/api/stats/{user_id}", by_path)
+    app.router.add_get("/api/insights", insights)

@@ -62,6 +62,7 @@ class RepositorySet(Protocol):
     channel_addresses: Repository[Any]
     delivery_logs: Repository[Any]
     reminder_schedules: Repository[Any]
+    progress_records: Repository[Any]
 
     async def settle_pending(self, user_id: str) -> None: ...
 

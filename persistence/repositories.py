@@ -24,6 +24,7 @@ from domain.entities import (
     WorkSession,
 )
 from domain.errors import NotFound, StaleEntity, Unavailable
+from domain.progress.record import ProgressRecord
 from domain.reminders.schedule import ReminderSchedule
 from domain.rollups import RollupChanges
 from persistence.port import (
@@ -89,7 +90,7 @@ class EntityRepository(Generic[E]):
             if doc.get("type") != self.doc_type:
                 raise NotFound(self._not_found)
             if doc.get("rollup_pending"):
-                doc = await self._settle(doc)
+                doc = await self.settle(doc)
                 if doc is None:
                     raise NotFound(self._not_found)
             return self._entity(doc)
@@ -114,18 +115,31 @@ class EntityRepository(Generic[E]):
             return await self._finish(entity, stored)
 
     async def remove(self, entity: E, changes: RollupChanges | None = None) -> None:
-        changes = changes or RollupChanges()
+        """Delete an entity loaded with ``get``; StaleEntity if it changed meanwhile."""
+        if not changes or not changes.increments:
+            # Nothing to count: a plain conditional delete, no marker round trip.
+            async with store_errors_as_domain_errors():
+                try:
+                    await self._store.delete(self._user_of(entity), self._id_of(entity),
+                                             entity.version)  # type: ignore[attr-defined]
+                except (EtagMismatch, DocumentMissing):
+                    raise StaleEntity(self._id_of(entity)) from None
+            return
         changes.then_delete = True
         await self.save(entity, changes)
 
+    def _user_of(self, entity: E) -> str:
+        doc = entity.to_dict()  # type: ignore[attr-defined]
+        return doc.get("user_id") or doc["id"]
+
     async def _finish(self, entity: E, stored: Document) -> E:
         if stored.get("rollup_pending"):
-            stored = await self._settle(stored)
+            stored = await self.settle(stored)
         if stored is not None:
             entity.version = stored["_etag"]  # type: ignore[attr-defined]
         return entity
 
-    async def _settle(self, doc: Document) -> Document | None:
+    async def settle(self, doc: Document) -> Document | None:
         """Apply a document's pending roll-up changes and clear the marker.
 
         Returns the document as it now stands, or None once it is deleted."""
@@ -148,13 +162,6 @@ class EntityRepository(Generic[E]):
                 except DocumentMissing:
                     return None
         return doc
-
-    async def settle_pending(self, user_id: str) -> None:
-        async with store_errors_as_domain_errors():
-            for doc in await self._store.query(
-                Query(self.doc_type, user_id, (where("rollup_pending", "!=", None),))
-            ):
-                await self._settle(doc)
 
     async def find(
         self,
@@ -252,10 +259,20 @@ class Repositories:
         self.delivery_logs: EntityRepository[DeliveryLog] = EntityRepository(
             store, self.ledger, "delivery_log", lambda d: d.id, DeliveryLog.from_dict, "No deliveries"
         )
+        self.progress_records: EntityRepository[ProgressRecord] = EntityRepository(
+            store, self.ledger, "progress", lambda p: p.id, ProgressRecord.from_dict, "No progress yet"
+        )
 
     async def settle_pending(self, user_id: str) -> None:
-        for repository in (self.tasks, self.work_sessions, self.focus_sessions, self.habit_logs):
-            await repository.settle_pending(user_id)
+        """Finish the roll-up changes writers left behind, for every kind of entity, in one query."""
+        by_type = {repo.doc_type: repo for repo in (self.tasks, self.work_sessions, self.focus_sessions,
+                                                    self.habit_logs)}
+        async with store_errors_as_domain_errors():
+            docs = await self.store.query(Query(None, user_id, (where("rollup_pending", "!=", None),)))
+            for doc in docs:
+                repository = by_type.get(doc["type"])
+                if repository is not None:
+                    await repository.settle(doc)
 
     async def all_rollups(self, user_id: str) -> dict[str, dict[str, float]]:
         async with store_errors_as_domain_errors():

@@ -7,6 +7,7 @@ import re
 from collections.abc import Awaitable, Callable
 
 from bot.dialogs.account import AccountDialog
+from bot.dialogs.companion import CompanionDialog
 from bot.dialogs.focus import FocusDialog
 from bot.dialogs.habits import HabitDialog
 from bot.dialogs.onboarding import OnboardingDialog
@@ -38,6 +39,7 @@ class Dialogs:
         self.settings = SettingsDialog()
         self.account = AccountDialog()
         self.onboarding = OnboardingDialog()
+        self.companion = CompanionDialog()
         self._handlers: dict[str, Handler] = {
             "help": self.onboarding.help, "hello": self.onboarding.hello,
             "add": self.tasks.add, "tasks": self.tasks.list, "done": self.tasks.done,
@@ -48,7 +50,8 @@ class Dialogs:
             "interrupted": self.focus.interrupted, "focus_cancel": self.focus.cancel,
             "water": self.habits.water, "break": self.habits.take_break, "lunch": self.habits.lunch,
             "stats": self.stats.stats,
-            "pet": self._not_yet, "achievements": self._not_yet, "insights": self._not_yet,
+            "pet": self.companion.pet, "achievements": self.companion.achievements,
+            "insights": self.companion.insights,
             "timezone": self.settings.timezone, "hours": self.settings.hours, "quiet": self.settings.quiet,
             "remind": self.settings.remind, "reminders": self.settings.reminders,
             "snooze": self.settings.snooze, "pause": self.settings.pause, "settings": self.settings.show,
@@ -110,11 +113,12 @@ class Dialogs:
     async def _dispatch(self, turn: Turn, command: Command) -> list[Reply]:
         action = turn.message.action or {}
         if command.name == "done" and action.get("task_id"):
-            return await self.tasks.done(turn, "", task_id=str(action["task_id"]))
+            replies = await self.tasks.done(turn, "", task_id=str(action["task_id"]))
+            return await self.companion.after(turn, "done", replies)
         if command.name == "snooze" and isinstance(action.get("minutes"), int):
             return await self.settings.snooze(turn, "", minutes=action["minutes"])
         handler = self._handlers.get(command.name, self.onboarding.help)
-        return await handler(turn, command.args)
+        return await self.companion.after(turn, command.name, await handler(turn, command.args))
 
     async def _answer_question(self, turn: Turn) -> list[Reply] | None:
         """Route the message to the question the bot asked last, if it answers it;

@@ -88,5 +88,6 @@ class SettingsDialog:
             raise ValidationError("Until when? Try 'pause until monday'.")
         until = parse_when(text, turn.user.timezone, turn.now, "00:00")
         await turn.services.users.update_user(turn.user_id, paused_until=until)
+        await turn.services.progress.snapshot(turn.user_id)  # notes the pause: its days won't break the streak
         return [Reply(f"Reminders paused until {until:%A %d %B}. Rest well!",
                       buttons=[Button("Resume now", {"command": "reminders", "args": "on"})])]

@@ -1,9 +1,13 @@
 """Stats flows: today, week, month or all-time numbers."""
 from __future__ import annotations
 
+import asyncio
+
 from bot.dialogs.turn import Turn
 from bot.dialogs.work import hours_and_minutes
-from bot.messages import Fact, Reply
+from bot.messages import Fact, Image, Reply
+from bot.render.charts import chart_alt_text, period_chart
+from domain.history import workday_hours
 
 
 class StatsDialog:
@@ -32,4 +36,8 @@ class StatsDialog:
             Fact("Breaks", str(numbers["breaks"])),
         ]
         title = {"today": "Today", "week": "Last 7 days", "month": "Last 30 days"}[period]
-        return [Reply("Here is how it went:", title=title, facts=facts, kind="stats")]
+        image = None
+        if period != "today":  # matplotlib is CPU work: keep it off the event loop
+            png = await asyncio.to_thread(period_chart, numbers, workday_hours=workday_hours(turn.user))
+            image = Image(png, chart_alt_text(numbers))
+        return [Reply("Here is how it went:", title=title, facts=facts, image=image, kind="stats")]

@@ -4,7 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.clock import Clock
+from domain.insights import InsightService
+from domain.pet import PetService
 from domain.ports import RepositorySet
+from domain.progress import ProgressService
 from domain.reminders.service import ReminderService
 from domain.services.account import AccountService
 from domain.services.conversations import ConversationService
@@ -29,6 +32,9 @@ class Services:
     reminders: ReminderService
     conversations: ConversationService
     account: AccountService
+    progress: ProgressService
+    pet: PetService
+    insights: InsightService
     clock: Clock
 
     @classmethod
@@ -36,6 +42,7 @@ class Services:
         reminders = ReminderService(repos, clock)
         users = UserService(repos, clock, reminders.touch)
         tokens = TokenService(repos, clock)
+        progress = ProgressService(repos, users, clock, repos.progress_records)
         return cls(
             users=users,
             tasks=TaskService(repos, users, clock),
@@ -47,5 +54,8 @@ class Services:
             habits=HabitService(repos, users, clock),
             conversations=ConversationService(repos, clock),
             account=AccountService(repos, tokens, clock),
+            progress=progress,
+            pet=PetService(repos, users, progress, clock),
+            insights=InsightService(repos, users, clock),
             clock=clock,
         )

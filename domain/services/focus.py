@@ -10,6 +10,7 @@ from domain.concurrency import retry_stale
 from domain.entities import FOCUS_DEFAULT_MINUTES, FocusSession
 from domain.errors import NotFound
 from domain.ports import ActivityHook, RepositorySet, ignore_activity
+from domain.progress.rules import focus_completion_counters
 from domain.rollups import TOTALS, RollupChanges, day_key
 from domain.services.users import UserService
 from domain.validation import clean_text
@@ -74,7 +75,10 @@ class FocusService:
             changes = RollupChanges()
             if session.completed != was_completed:
                 day = day_key(session.started_at, await self._users.timezone(user_id))
-                changes.add_both(day, "focus_completed", 1 if session.completed else -1)
+                sign = 1 if session.completed else -1
+                changes.add_both(day, "focus_completed", sign)
+                for counter, amount in focus_completion_counters(session.duration_minutes).items():
+                    changes.add(day, counter, sign * amount)
             return await self._sessions.save(session, changes or None)
 
         updated = await retry_stale(attempt)

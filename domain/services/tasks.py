@@ -11,6 +11,7 @@ from domain.concurrency import retry_stale
 from domain.entities import Task, UndoEntry
 from domain.errors import NotFound, StaleEntity, ValidationError
 from domain.ports import RepositorySet
+from domain.progress.rules import task_completion_counters
 from domain.rollups import RollupChanges, day_key
 from domain.services.users import UserService
 from domain.validation import clean_notes, clean_priority, clean_title
@@ -95,7 +96,10 @@ class TaskService:
             if not task.complete(at or self._clock.now()):
                 return task
             day = day_key(task.completed_at, await self._users.timezone(user_id))
-            await self._tasks.save(task, RollupChanges().add_both(day, "tasks_completed", 1))
+            changes = RollupChanges().add_both(day, "tasks_completed", 1)
+            for counter, amount in task_completion_counters(task.priority).items():
+                changes.add(day, counter, amount)  # the day only: XP reads days
+            await self._tasks.save(task, changes)
             await self._remember(user_id, "completed", before)
             return task
 
@@ -108,7 +112,10 @@ class TaskService:
             if not task.reopen(self._clock.now()):
                 return task
             day = day_key(before.completed_at, await self._users.timezone(user_id))
-            await self._tasks.save(task, RollupChanges().add_both(day, "tasks_completed", -1))
+            changes = RollupChanges().add_both(day, "tasks_completed", -1)
+            for counter, amount in task_completion_counters(before.priority).items():
+                changes.add(day, counter, -amount)
+            await self._tasks.save(task, changes)
             await self._remember(user_id, "reopened", before)
             return task
 

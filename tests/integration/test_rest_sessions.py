@@ -65,4 +65,6 @@ async def test_stats_are_zero_for_a_new_user(api):
     assert await api.json("GET", "/api/stats/nobody", 200) == {
         "user_id": "nobody", "total_tasks": 0, "completed_tasks": 0,
         "total_sessions": 0, "total_hours": 0.0,
+        "xp": 0, "level": 1, "level_xp": 0, "next_level_xp": 100, "streak_days": 0, "best_streak": 0,
+        "xp_today": 0, "achievements": [],
     }

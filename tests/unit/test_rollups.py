@@ -101,7 +101,8 @@ async def test_focus_sessions_count_on_the_local_day(
     clock.set(utc(2026, 3, 2, 15, 30))  # 00:30 on the 3rd in Tokyo
     session = await services.focus.start(USER, 30)
     await services.focus.complete(USER, session.session_id)
-    assert await repos.rollup(USER, "day:2026-03-03") == {"focus_total": 1, "focus_minutes": 30, "focus_completed": 1}
+    assert await repos.rollup(USER, "day:2026-03-03") == {"focus_total": 1, "focus_minutes": 30, "focus_completed": 1,
+                                                            "focus_completed_minutes": 30}
     assert await repos.rollup(USER, "day:2026-03-02") == {}
 
 

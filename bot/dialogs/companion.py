@@ -1,0 +1,64 @@
+"""Companion flows: the pet, achievements and insights, and the pet's word after an action."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+from bot.dialogs.turn import Turn
+from bot.messages import Fact, Image, ListItem, Reply
+from bot.render.pet_image import draw_pet, pet_alt_text
+from domain.pet import reaction
+from domain.progress import CATALOGUE
+
+# The commands the pet reacts to, and as what.
+REACTS_TO = {"done": "done", "add": "add", "water": "water", "break": "break", "lunch": "lunch",
+             "focus": "focus_start", "focus_stop": "focus_stop", "focus_cancel": "focus_cancel",
+             "start": "start", "stop": "stop", "undo": "undo"}
+
+
+class CompanionDialog:
+    async def pet(self, turn: Turn, args: str) -> list[Reply]:
+        view = await turn.services.pet.look(turn.user_id)
+        pet, progress = view.pet, view.progress
+        png = await asyncio.to_thread(draw_pet, pet)  # ~20 ms of CPU: off the event loop
+        facts = [
+            Fact("Level", f"{progress.level} · {progress.xp} XP, {progress.next_level_xp - progress.xp} to the next"),
+            Fact("Streak", f"{progress.streak_days} day{'s' * (progress.streak_days != 1)} "
+                           f"(best {progress.best_streak})"),
+            Fact("Mood", "asleep" if pet.asleep else pet.mood),
+            Fact("Energy", f"{pet.energy}/100"),
+            Fact("Hydration", f"{pet.hydration}/100"),
+        ]
+        why = f"Lately: {', '.join(pet.reasons)}." if pet.reasons else ""
+        return [Reply(f"{reaction('look', pet)} {why}".strip(), title=f"Your Avanochi ({pet.stage})",
+                      facts=facts, image=Image(png, pet_alt_text(pet)), kind="pet")]
+
+    async def achievements(self, turn: Turn, args: str) -> list[Reply]:
+        progress = await turn.services.progress.snapshot(turn.user_id)
+        earned = {entry.achievement.id: entry.earned_on for entry in progress.achievements}
+        items = [ListItem(f"{a.icon} {a.name}", detail=f"earned {earned[a.id]}" if a.id in earned else a.description,
+                          done=a.id in earned) for a in CATALOGUE]
+        return [Reply(f"{len(earned)} of {len(CATALOGUE)} earned. Level {progress.level}, "
+                      f"{progress.streak_days}-day streak.", title="Achievements", items=items, kind="achievements")]
+
+    async def insights(self, turn: Turn, args: str) -> list[Reply]:
+        insight = await turn.services.insights.assess(turn.user_id)
+        lines = insight.explain()
+        body = "\n".join(lines[1:]) or "Nothing in the last two weeks points to overload."
+        return [Reply(body, title=lines[0], items=[ListItem(r) for r in insight.recommendations],
+                      kind="insights", private=True)]
+
+    async def after(self, turn: Turn, command: str, replies: list[Reply]) -> list[Reply]:
+        """The action's reply, carrying the pet's one-line reaction and any level or
+        achievement just earned (in the same message: no extra post, no reordering)."""
+        action = REACTS_TO.get(command)
+        if action is None or turn.erased or not replies or any(r.kind == "error" for r in replies):
+            return replies
+        news = await turn.services.progress.announce(turn.user_id)
+        view = await turn.services.pet.look(turn.user_id, news.progress)
+        lines = [f"🐾 {reaction(action, view.pet)}"]
+        if news.level_up:
+            lines.append(f"⭐ Level {news.level_up}! Your Avanochi is a {view.pet.stage} now.")
+        lines += [f"{a.icon} {a.name}: {a.description}" for a in news.achievements]
+        first = replies[0]
+        return [replace(first, text=f"{first.text}\n" + "\n".join(lines))] + replies[1:]

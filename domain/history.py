@@ -1,0 +1,105 @@
+"""Bounded reads of a user's recent history for the companion (progress, pet, insights).
+
+Day roll-ups are read by point reads of the days asked for, never by scanning the
+history, so the cost of a read follows the span, not the number of tasks or sessions.
+Also here: the rules the three share about a working day and a late night.
+"""
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from domain.clock import to_iso
+from domain.entities import User, WorkSession
+from domain.ports import RepositorySet
+
+# Work in this local span counts as a late night, whatever the user's quiet hours say:
+# quiet hours are a preference, sleep is not.
+LATE_FROM, LATE_UNTIL = time(22, 0), time(5, 0)
+LATE_MINUTES_THAT_COUNT = 15
+READ_BATCH = 31  # concurrent point reads at once: enough for a month, gentle on the store
+# Past this many days, one partition query of all roll-ups costs less than a point read each.
+SCAN_INSTEAD_AFTER = 60
+SESSIONS_READ_MAX = 200
+
+Counters = dict[str, float]
+
+
+def local_today(user: User, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(user.timezone)).date()
+
+
+def days_between(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+async def read_days(repos: RepositorySet, user_id: str, first: date, last: date) -> dict[date, Counters]:
+    """The day roll-ups from ``first`` to ``last`` (local dates, both included), oldest
+    first; a day nothing happened on reads as ``{}``."""
+    days = days_between(first, last)
+    if len(days) > SCAN_INSTEAD_AFTER:
+        every = await repos.all_rollups(user_id)
+        return {day: dict(every.get("day:" + day.isoformat(), {})) for day in days}
+    found: dict[date, Counters] = {}
+    for start in range(0, len(days), READ_BATCH):
+        batch = days[start:start + READ_BATCH]
+        counters = await asyncio.gather(*(repos.rollup(user_id, "day:" + d.isoformat()) for d in batch))
+        found.update(zip(batch, (dict(c) for c in counters)))
+    return found
+
+
+async def recent_work_sessions(repos: RepositorySet, user_id: str, since: datetime) -> list[WorkSession]:
+    """Work sessions started since ``since`` (and the running one), oldest first, bounded."""
+    return await repos.work_sessions.find(
+        user_id, [("start_time", ">=", to_iso(since))], "start_time", False, SESSIONS_READ_MAX
+    )
+
+
+def local_midnight(day: date, user: User) -> datetime:
+    return datetime.combine(day, time(0), ZoneInfo(user.timezone))
+
+
+def _clock(text: str) -> time:
+    hour, minute = text.split(":")
+    return time(int(hour), int(minute))
+
+
+def workday_hours(user: User) -> float:
+    """The length of the user's working day in hours (a night shift wraps midnight)."""
+    start, end = _clock(user.work_start), _clock(user.work_end)
+    minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    return (minutes if minutes > 0 else minutes + 24 * 60) / 60
+
+
+def is_working_day(user: User, day: date) -> bool:
+    return day.weekday() in user.work_days
+
+
+def session_end(session: WorkSession, now: datetime) -> datetime:
+    """When a session ended, or now for the running one."""
+    return session.end_time or max(now, session.start_time)
+
+
+def late_minutes_by_night(start: datetime, end: datetime, zone: ZoneInfo) -> dict[date, float]:
+    """Minutes of [start, end) between 22:00 and 05:00 local time, per night; a night is
+    named by the evening it starts on (01:00 on Tuesday is Monday night)."""
+    found: dict[date, float] = {}
+    first = start.astimezone(zone).date() - timedelta(days=1)
+    for night in days_between(first, end.astimezone(zone).date()):
+        dusk = datetime.combine(night, LATE_FROM, zone)
+        dawn = datetime.combine(night + timedelta(days=1), LATE_UNTIL, zone)
+        overlap = (min(end, dawn) - max(start, dusk)).total_seconds() / 60
+        if overlap > 0:
+            found[night] = overlap
+    return found
+
+
+def late_night_dates(sessions: list[WorkSession], user: User, now: datetime) -> set[date]:
+    """The nights (by their evening's local date) with real work in them."""
+    zone = ZoneInfo(user.timezone)
+    nights: set[date] = set()
+    for session in sessions:
+        by_night = late_minutes_by_night(session.start_time, session_end(session, now), zone)
+        nights.update(night for night, minutes in by_night.items() if minutes >= LATE_MINUTES_THAT_COUNT)
+    return nights

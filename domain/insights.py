@@ -1,0 +1,294 @@
+"""Insights: an explainable burnout-risk score (0-100) over the last 14 days, the factors
+behind it, and recommendations drawn from the user's own history.
+
+The score is a weighted sum: each factor has a weight (the most points it can add) and
+a share (0..1, how much of it the last two weeks show), and says in one sentence why.
+Weights (they add up to 100):
+
+| factor           | weight | full share when                                     |
+| ---------------- | ------ | --------------------------------------------------- |
+| overtime         | 30     | 15 h past the working hours in two weeks            |
+| late nights      | 15     | 5 nights with work after 22:00                      |
+| skipped breaks   | 15     | no break or lunch where one per 2.5 h was due       |
+| days off worked  | 10     | 3 days off with work                                |
+| long stretches   | 10     | 5 stretches of more than 3 h without a break        |
+| falling focus    | 10     | finished focus sessions down by 50 points, week 2 vs week 1 |
+| growing overdue  | 10     | 5 more overdue tasks than a week ago                |
+
+Template text only; a narrative model, when configured, can retell ``Insight.explain()``.
+"""
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from domain.clock import Clock, to_iso
+from domain.entities import FocusSession, User, WorkSession
+from domain.errors import NotFound
+from domain.history import (
+    Counters,
+    is_working_day,
+    late_night_dates,
+    local_midnight,
+    local_today,
+    read_days,
+    recent_work_sessions,
+    session_end,
+    workday_hours,
+)
+from domain.ports import RepositorySet
+from domain.services.users import UserService
+
+PERIOD_DAYS = 14
+WEIGHTS = {"overtime": 30, "late_nights": 15, "skipped_breaks": 15, "days_off": 10,
+           "long_stretches": 10, "falling_focus": 10, "growing_overdue": 10}
+OVERTIME_FULL_HOURS, LATE_FULL_NIGHTS, DAYS_OFF_FULL, STRETCHES_FULL, OVERDUE_FULL = 15, 5, 3, 5, 5
+HOURS_PER_REST = 2.5  # two breaks and lunch in an 8-hour day is enough
+LONG_STRETCH = timedelta(hours=3)
+ALERT_THRESHOLD, ALERT_EVERY = 60, timedelta(days=7)
+BREAK_EVERY_MAX = 90  # minutes: a rhythm slower than this is not one to keep
+FOCUS_READ_MAX, RESTS_READ_MAX = 300, 400
+
+
+@dataclass(frozen=True)
+class Factor:
+    key: str
+    weight: int
+    share: float  # 0..1
+    sentence: str
+
+    @property
+    def points(self) -> float:
+        return self.weight * self.share
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "weight": self.weight, "points": round(self.points, 1),
+                "explanation": self.sentence}
+
+
+@dataclass(frozen=True)
+class Insight:
+    score: int
+    factors: tuple[Factor, ...]  # those that add points, biggest first
+    recommendations: tuple[str, ...]
+    period_days: int = PERIOD_DAYS
+
+    @property
+    def band(self) -> str:
+        return "high" if self.score >= ALERT_THRESHOLD else "moderate" if self.score >= 30 else "low"
+
+    def explain(self) -> list[str]:
+        """The score and its top factors, one line each, for a chat reply."""
+        lines = [f"Burnout risk: {self.score}/100 ({self.band}) over the last {self.period_days} days."]
+        lines += [f"+{factor.points:.0f}: {factor.sentence}" for factor in self.factors[:3]]
+        return lines
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": self.score, "band": self.band, "period_days": self.period_days,
+                "factors": [factor.to_dict() for factor in self.factors],
+                "recommendations": list(self.recommendations)}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the score is computed from: the last 14 local days and bounded reads."""
+
+    days: dict[date, Counters]  # oldest first, today last; today's hours include a running session
+    work_sessions: list[WorkSession]
+    focus_sessions: list[FocusSession]
+    rests: list[datetime]  # when breaks and lunches were logged
+    overdue_now: int = 0
+    overdue_week_ago: int = 0
+    late_nights: set[date] = field(default_factory=set)
+
+
+def _share(value: float, full: float) -> float:
+    return max(0.0, min(1.0, value / full)) if full else 0.0
+
+
+def _rate(done: float, started: float) -> float | None:
+    return done / started if started >= 2 else None
+
+
+def assess(evidence: Evidence, user: User, now: datetime) -> Insight:
+    """The score, its factors and the recommendations, from the evidence alone."""
+    day_length = workday_hours(user)
+    overtime = 0.0
+    overtime_days = days_off = rests_due = rests_taken = 0
+    for day, counters in evidence.days.items():
+        hours = counters.get("hours_total", 0)
+        if not is_working_day(user, day):
+            days_off += hours > 0 or counters.get("sessions_total", 0) > 0
+            continue
+        overtime += max(0.0, hours - day_length)
+        overtime_days += hours > day_length + 0.25
+        due = int(hours / HOURS_PER_REST)
+        rests_due += due
+        rests_taken += min(due, int(counters.get("breaks", 0) + counters.get("lunches", 0)))
+    stretches = long_stretches(evidence.work_sessions, evidence.rests, now)
+    halves = list(evidence.days.values())
+    early, late = halves[: len(halves) // 2], halves[len(halves) // 2:]
+    before = _rate(sum(c.get("focus_completed", 0) for c in early), sum(c.get("focus_total", 0) for c in early))
+    after_done = sum(c.get("focus_completed", 0) for c in late)
+    after_started = sum(c.get("focus_total", 0) for c in late)
+    after = _rate(after_done, after_started)
+    focus_share = 0.0
+    if before is not None and after is not None:
+        focus_share = _share(before - after, 0.5)
+    elif after is not None and after_started >= 3:
+        focus_share = _share(0.6 - after, 0.6)
+    growth = evidence.overdue_now - evidence.overdue_week_ago
+    nights = len(evidence.late_nights)
+    factors = [
+        Factor("overtime", WEIGHTS["overtime"], _share(overtime, OVERTIME_FULL_HOURS),
+               f"You worked {overtime:.1f} h past your working hours, going over on {overtime_days} days."),
+        Factor("late_nights", WEIGHTS["late_nights"], _share(nights, LATE_FULL_NIGHTS),
+               f"You worked after 22:00 on {nights} night{'s' * (nights != 1)}."),
+        Factor("skipped_breaks", WEIGHTS["skipped_breaks"],
+               1 - rests_taken / rests_due if rests_due >= 2 else 0.0,
+               f"You took {rests_taken} of the {rests_due} breaks your hours called for (one every 2.5 h)."),
+        Factor("days_off", WEIGHTS["days_off"], _share(days_off, DAYS_OFF_FULL),
+               f"You worked on {days_off} of your days off."),
+        Factor("long_stretches", WEIGHTS["long_stretches"], _share(stretches, STRETCHES_FULL),
+               f"{stretches} time{'s' * (stretches != 1)} you worked more than 3 h without a break."),
+        Factor("falling_focus", WEIGHTS["falling_focus"], focus_share,
+               f"You finished {after_done:.0f} of {after_started:.0f} focus sessions this week"
+               + (f", down from {before:.0%} the week before." if before is not None else ".")),
+        Factor("growing_overdue", WEIGHTS["growing_overdue"], _share(growth, OVERDUE_FULL),
+               f"Your overdue list grew from {evidence.overdue_week_ago} to {evidence.overdue_now} in a week."),
+    ]
+    present = tuple(sorted((f for f in factors if f.points >= 0.5), key=lambda f: -f.points))
+    score = min(100, round(sum(f.points for f in factors)))
+    return Insight(score, present, recommendations(present, evidence, user, now))
+
+
+def long_stretches(sessions: list[WorkSession], rests: list[datetime], now: datetime) -> int:
+    """Stretches of work longer than 3 h with no break or lunch logged in them."""
+    count = 0
+    for session in sessions:
+        end = session_end(session, now)
+        marks = [session.start_time] + sorted(r for r in rests if session.start_time < r < end) + [end]
+        count += sum(1 for a, b in zip(marks, marks[1:]) if b - a > LONG_STRETCH)
+    return count
+
+
+def best_focus_hour(sessions: list[FocusSession], user: User) -> tuple[int, int, int] | None:
+    """The local hour whose focus sessions finish most often: (hour, finished, started)."""
+    zone = ZoneInfo(user.timezone)
+    by_hour: dict[int, list[bool]] = defaultdict(list)
+    for session in sessions:
+        if not session.active:
+            by_hour[session.started_at.astimezone(zone).hour].append(session.completed)
+    ranked = [(sum(done) / len(done), len(done), hour, sum(done)) for hour, done in by_hour.items() if len(done) >= 2]
+    if not ranked:
+        return None
+    rate, started, hour, finished = max(ranked)
+    return (hour, finished, started) if finished else None
+
+
+def break_cadence(sessions: list[WorkSession], rests: list[datetime], now: datetime) -> int | None:
+    """The user's usual minutes of work between breaks, when they take them (at least 3 seen)."""
+    gaps = []
+    for session in sessions:
+        end = session_end(session, now)
+        inside = sorted(r for r in rests if session.start_time < r < end)
+        marks = [session.start_time] + inside
+        gaps += [(b - a).total_seconds() / 60 for a, b in zip(marks, marks[1:])]
+    if len(gaps) < 3:
+        return None
+    return int(min(120, max(30, 5 * round(statistics.median(gaps) / 5))))
+
+
+ADVICE = {
+    "overtime": "Wrap up at {end}: set the day's last task by {last} and clock out with `stop`.",
+    "late_nights": "Stop before 22:00: `quiet 21:30-08:00` tells me to leave your evenings alone.",
+    "days_off": "Keep your days off free: close open loops in Friday's last hour instead.",
+    "falling_focus": "Try shorter sessions for a few days (`focus 15`) until you finish most again.",
+    "growing_overdue": "Go through the overdue list: re-date (`due <n> friday`) or drop (`delete <n>`) what won't happen.",
+}
+
+
+def recommendations(factors: tuple[Factor, ...], evidence: Evidence, user: User,
+                    now: datetime) -> tuple[str, ...]:
+    """Two or three concrete suggestions: the top factor's remedy, then the user's own
+    best focus hour and break rhythm; starter habits for someone with no history yet."""
+    found: list[str] = []
+    remedy = next((f for f in factors if f.key in ADVICE and f.points >= 3), None)
+    if remedy is not None:
+        last = (datetime.strptime(user.work_end, "%H:%M") - timedelta(minutes=30)).strftime("%H:%M")
+        found.append(ADVICE[remedy.key].format(end=user.work_end, last=last))
+    best = best_focus_hour(evidence.focus_sessions, user)
+    if best:
+        hour, finished, started = best
+        found.append(f"You finish {finished} of {started} focus sessions you start around {hour:02d}:00: "
+                     "keep that hour for your hardest task.")
+    cadence = break_cadence(evidence.work_sessions, evidence.rests, now)
+    if any(f.key in ("skipped_breaks", "long_stretches") for f in factors):
+        if cadence and cadence <= BREAK_EVERY_MAX:
+            found.append(f"When you do take breaks they come about every {cadence} minutes: "
+                         f"`remind break every {cadence}m` keeps that rhythm on busy days too.")
+        else:
+            found.append(f"Take a 10-minute break every {BREAK_EVERY_MAX} minutes: "
+                         f"`remind break every {BREAK_EVERY_MAX}m` and I'll nudge you.")
+    elif cadence and len(found) < 2:
+        found.append(f"Your breaks come about every {cadence} minutes: that rhythm works, keep it.")
+    worked = any(c.get("hours_total", 0) or c.get("tasks_completed", 0) or c.get("focus_total", 0)
+                 for c in evidence.days.values())
+    if worked:
+        found.append("Your pace looks sustainable: keep your hours and breaks as they are.")
+    else:
+        found += ["Start small: one 25-minute focus session a day (`focus 25`) builds the habit.",
+                  "Plan tomorrow tonight: add its three most important tasks (`add <title> due tomorrow`)."]
+    return tuple(found[:3])
+
+
+def alert_due(insight: Insight, last_alert: datetime | None, now: datetime) -> bool:
+    """Whether to send the private risk alert: over the threshold, at most once a week."""
+    return insight.score >= ALERT_THRESHOLD and (last_alert is None or now - last_alert >= ALERT_EVERY)
+
+
+class InsightService:
+    def __init__(self, repos: RepositorySet, users: UserService, clock: Clock) -> None:
+        self._repos = repos
+        self._users = users
+        self._clock = clock
+
+    async def assess(self, user_id: str) -> Insight:
+        return assess(await self.evidence(user_id), await self._user(user_id), self._clock.now())
+
+    async def evidence(self, user_id: str) -> Evidence:
+        """Bounded reads: 14 day roll-ups, and the sessions, focus sessions and rests of those days."""
+        now = self._clock.now()
+        user = await self._user(user_id)
+        today = local_today(user, now)
+        first = today - timedelta(days=PERIOD_DAYS - 1)
+        since = local_midnight(first, user)
+        days = await read_days(self._repos, user_id, first, today)
+        sessions = await recent_work_sessions(self._repos, user_id, since)
+        for session in sessions:
+            if session.active:  # not in the roll-ups until it ends
+                days[today]["hours_total"] = days[today].get("hours_total", 0) + (
+                    (now - session.start_time).total_seconds() / 3600)
+        focus = await self._repos.focus_sessions.find(
+            user_id, [("started_at", ">=", to_iso(since))], "started_at", False, FOCUS_READ_MAX)
+        rests = await self._repos.habit_logs.find(
+            user_id, [("at", ">=", to_iso(since)), ("kind", "!=", "water")], "at", False, RESTS_READ_MAX)
+        week_ago = now - timedelta(days=7)
+        tasks = self._repos.tasks
+        overdue_now = await tasks.count(user_id, [("completed", "=", False), ("due_at", "<", to_iso(now))])
+        # Overdue a week ago: still open, or finished since then.
+        overdue_then = await tasks.count(user_id, [("completed", "=", False), ("due_at", "<", to_iso(week_ago))])
+        overdue_then += await tasks.count(user_id, [("completed", "=", True), ("completed_at", ">=", to_iso(week_ago)),
+                                                    ("due_at", "<", to_iso(week_ago))])
+        return Evidence(days, sessions, focus, [log.at for log in rests], overdue_now, overdue_then,
+                        late_night_dates(sessions, user, now))
+
+    async def _user(self, user_id: str) -> User:
+        try:
+            return await self._users.get_user(user_id)
+        except NotFound:
+            return User(user_id, user_id, created_at=self._clock.now())

@@ -1,0 +1,167 @@
+"""Progress rules: XP from one local day's roll-up counters, the level curve, the daily streak.
+
+XP is never kept as a running sum that actions add to: it is derived from the counters
+the services already keep per local day. Whatever changes a counter (undoing a
+completion, reopening a task, un-completing a focus session) changes the XP with it,
+and deriving it twice gives the same number.
+
+XP of a day (each part capped per day, so logging cannot be farmed):
+
+| what                          | XP                                  | daily cap |
+| ----------------------------- | ----------------------------------- | --------- |
+| completed task                | high 30, normal 20, low 10          | 200       |
+| completed focus session       | 1 per planned minute (25 min -> 25) | 180       |
+| water goal (2000 ml) met      | 15, once                            | 15        |
+| break logged                  | 5 each, the first 4 of the day      | 20        |
+| lunch logged                  | 10, once                            | 10        |
+
+A full, healthy day is worth about 150-250 XP; a day can never be worth more than 425.
+
+Level curve: reaching level ``n`` takes ``50 * (n - 1) * n`` XP in all, so level 2 is at
+100 XP, 3 at 300, 5 at 1000, 10 at 4500, 20 at 19000: about a week of good days to the
+teen pet, a month to the adult, three to four months to the elder. Each level asks 100
+XP more than the one before, so levels keep coming but slow down.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from domain.services.habits import WATER_GOAL_ML
+
+TASK_XP = {"high": 30, "normal": 20, "low": 10}
+TASK_XP_DAY_CAP = 200
+FOCUS_XP_PER_MINUTE = 1
+FOCUS_XP_DAY_CAP = 180
+WATER_GOAL_XP = 15
+BREAK_XP, BREAKS_WITH_XP_PER_DAY = 5, 4
+LUNCH_XP = 10
+LEVEL_STEP_XP = 50
+
+# Roll-up counters that priority and focus length need, beyond the ones services kept
+# before the companion existed. Until a service writes them, a completed task counts as
+# "normal" and a completed focus session at the day's average planned length.
+TASKS_COMPLETED_HIGH = "tasks_completed_high"
+TASKS_COMPLETED_LOW = "tasks_completed_low"
+FOCUS_COMPLETED_MINUTES = "focus_completed_minutes"
+
+
+def task_completion_counters(priority: str) -> dict[str, int]:
+    """What completing a task of ``priority`` adds to its day and the totals besides
+    ``tasks_completed`` (negate for a reopen)."""
+    return {"high": {TASKS_COMPLETED_HIGH: 1}, "low": {TASKS_COMPLETED_LOW: 1}}.get(priority, {})
+
+
+def focus_completion_counters(duration_minutes: int) -> dict[str, int]:
+    """What completing a focus session adds besides ``focus_completed`` (negate to undo)."""
+    return {FOCUS_COMPLETED_MINUTES: duration_minutes}
+
+
+@dataclass(frozen=True)
+class DayXp:
+    tasks: int = 0
+    focus: int = 0
+    water: int = 0
+    breaks: int = 0
+    lunch: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.tasks + self.focus + self.water + self.breaks + self.lunch
+
+
+def _count(counters: dict[str, float], name: str) -> int:
+    # Counters can dip below zero for a moment (a reopen settled before its completion)
+    # or drift when a priority was edited after completion: never let that cost XP.
+    return max(0, int(round(counters.get(name, 0))))
+
+
+def completed_focus_minutes(counters: dict[str, float]) -> float:
+    if FOCUS_COMPLETED_MINUTES in counters:
+        return max(0.0, counters[FOCUS_COMPLETED_MINUTES])
+    completed, started = _count(counters, "focus_completed"), _count(counters, "focus_total")
+    if not completed or not started:
+        return 0.0
+    return min(completed, started) * counters.get("focus_minutes", 0) / started
+
+
+def day_xp(counters: dict[str, float], water_goal_ml: int = WATER_GOAL_ML) -> DayXp:
+    """The XP one local day earned, from its roll-up counters."""
+    done = _count(counters, "tasks_completed")
+    high = min(done, _count(counters, TASKS_COMPLETED_HIGH))
+    low = min(done - high, _count(counters, TASKS_COMPLETED_LOW))
+    normal = done - high - low
+    tasks = high * TASK_XP["high"] + normal * TASK_XP["normal"] + low * TASK_XP["low"]
+    focus = round(completed_focus_minutes(counters) * FOCUS_XP_PER_MINUTE)
+    return DayXp(
+        tasks=min(TASK_XP_DAY_CAP, tasks),
+        focus=min(FOCUS_XP_DAY_CAP, focus),
+        water=WATER_GOAL_XP if counters.get("water_ml", 0) >= water_goal_ml else 0,
+        breaks=BREAK_XP * min(BREAKS_WITH_XP_PER_DAY, _count(counters, "breaks")),
+        lunch=LUNCH_XP if _count(counters, "lunches") else 0,
+    )
+
+
+def level_start_xp(level: int) -> int:
+    """The XP at which ``level`` is reached (level 1 at 0)."""
+    return LEVEL_STEP_XP * (level - 1) * level
+
+
+def level_for(xp: int) -> int:
+    """The level that ``xp`` in all has reached (the inverse of level_start_xp)."""
+    xp = max(0, xp)
+    level = max(1, int((1 + math.sqrt(1 + 4 * xp / LEVEL_STEP_XP)) / 2))
+    while level_start_xp(level + 1) <= xp:  # float rounding near a boundary
+        level += 1
+    while level > 1 and level_start_xp(level) > xp:
+        level -= 1
+    return level
+
+
+@dataclass(frozen=True)
+class LevelProgress:
+    level: int
+    xp: int
+    level_xp: int  # where this level started
+    next_level_xp: int  # where the next one starts
+
+    @property
+    def fraction(self) -> float:
+        """How far from this level to the next, 0.0 to 1.0."""
+        return (self.xp - self.level_xp) / (self.next_level_xp - self.level_xp)
+
+
+def level_progress(xp: int) -> LevelProgress:
+    level = level_for(xp)
+    return LevelProgress(level, max(0, xp), level_start_xp(level), level_start_xp(level + 1))
+
+
+def day_counts_for_streak(counters: dict[str, float]) -> bool:
+    """A day counts with at least one completed task or completed focus session."""
+    return _count(counters, "tasks_completed") > 0 or _count(counters, "focus_completed") > 0
+
+
+@dataclass(frozen=True)
+class Streak:
+    """The streak as of the end of some day: its length and the best one so far."""
+
+    current: int = 0
+    best: int = 0
+
+    def after(self, counted: bool, excused: bool) -> Streak:
+        """The streak after one more day. A counted day extends it; an excused one (a
+        day off, a paused day, or today, which is not over) leaves it as it was; any
+        other day breaks it. Being a fold, it can be carried forward from a checkpoint."""
+        if counted:
+            current = self.current + 1
+        elif excused:
+            current = self.current
+        else:
+            current = 0
+        return Streak(current, max(self.best, current))
+
+
+def excused_day(day: date, work_days: list[int], paused: list[tuple[date, date]]) -> bool:
+    """Days off (not in the user's working days) and paused days don't break a streak."""
+    return day.weekday() not in work_days or any(first <= day <= last for first, last in paused)
