@@ -123,6 +123,14 @@ def build_spec(version: str) -> dict[str, Any]:
             "get": {"summary": "Focus analytics", "parameters": [_param("user_id", "path", True)],
                     "responses": {"200": _json(_ref("FocusAnalytics")), **ERRORS}},
         },
+        "/api/insights": {"get": {"summary": "Burnout-risk score (0-100) over 14 days, its factors and "
+                                             "recommendations", "parameters": [USER_QUERY],
+                                  "responses": {"200": _json(_ref("Insight")), **ERRORS}}},
+        "/api/reminders/run": {
+            "post": {"summary": "Run due reminders now (admin token); optionally at a given instant",
+                     "requestBody": _body({"type": "object", "properties": {"now": TIMESTAMP}}, required=False),
+                     "responses": {"200": _json({"type": "object"}), **ERRORS}},
+        },
         "/api/tokens": {
             "post": {"summary": "Issue a personal token (admin token only)",
                      "requestBody": _body({"type": "object", "properties": {"user_id": {"type": "string"}},
@@ -151,7 +159,13 @@ def build_spec(version: str) -> dict[str, Any]:
             "total_focus_minutes": integer, "average_duration_minutes": number}},
         "Stats": {"type": "object", "properties": {
             "user_id": string, "total_tasks": integer, "completed_tasks": integer,
-            "total_sessions": integer, "total_hours": number}},
+            "total_sessions": integer, "total_hours": number, "xp": integer, "level": integer,
+            "level_xp": integer, "next_level_xp": integer, "streak_days": integer, "best_streak": integer,
+            "xp_today": integer, "achievements": {"type": "array", "items": {"type": "object"}}}},
+        "Insight": {"type": "object", "properties": {
+            "score": integer, "band": string, "period_days": integer,
+            "factors": {"type": "array", "items": {"type": "object"}},
+            "recommendations": {"type": "array", "items": string}}},
     }
     return {
         "openapi": "3.0.3",

@@ -18,10 +18,8 @@ class AccountService:
     async def export(self, user_id: str) -> dict[str, Any]:
         """Everything stored about the user, as plain JSON."""
         repos = self._repos
-        try:
-            profile = (await repos.users.get(user_id, user_id)).to_dict()
-        except NotFound:
-            profile = None
+        profile = await self._optional(repos.users, user_id, user_id)
+        progress = await self._optional(repos.progress_records, user_id, "progress")
         return {
             "user_id": user_id,
             "exported_at": to_iso(self._clock.now()),
@@ -31,7 +29,15 @@ class AccountService:
             "focus_sessions": [s.to_dict() for s in await repos.focus_sessions.find(user_id, (), "started_at")],
             "habits": [h.to_dict() for h in await repos.habit_logs.find(user_id, (), "at")],
             "daily_rollups": await repos.all_rollups(user_id),
+            "progress": progress,
         }
+
+    @staticmethod
+    async def _optional(repository, user_id: str, entity_id: str) -> dict[str, Any] | None:
+        try:
+            return (await repository.get(user_id, entity_id)).to_dict()
+        except NotFound:
+            return None
 
     async def erase(self, user_id: str) -> int:
         """Delete every document of the user, and their API tokens. Returns how many went."""

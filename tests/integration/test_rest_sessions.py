@@ -68,3 +68,12 @@ async def test_stats_are_zero_for_a_new_user(api):
         "xp": 0, "level": 1, "level_xp": 0, "next_level_xp": 100, "streak_days": 0, "best_streak": 0,
         "xp_today": 0, "achievements": [],
     }
+
+
+async def test_insights_explain_a_score_for_the_caller_only(api):
+    token = (await api.json("POST", "/api/tokens", 201, json={"user_id": USER}))["token"]
+    insight = await api.json("GET", "/api/insights", 200, token=token)
+    assert 0 <= insight["score"] <= 100 and insight["period_days"] == 14
+    assert 2 <= len(insight["recommendations"]) <= 3
+    await api.json("GET", "/api/insights?user_id=someone-else", 403, token=token)
+    await api.json("GET", "/api/insights", 400)  # the admin must name the user
