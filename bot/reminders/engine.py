@@ -19,7 +19,7 @@ from bot.reminders.nudges import compose
 from domain.concurrency import retry_stale
 from domain.entities import ChannelAddress
 from domain.errors import DomainError, NotFound
-from domain.reminders.policy import FAR_FUTURE, plan
+from domain.reminders.policy import FAR_FUTURE, RISK_ALERT_DELIVERED, plan
 from domain.reminders.schedule import OutboxEntry
 from domain.services import Services
 
@@ -33,6 +33,7 @@ class Delivery(Enum):
     RETRY = "retry"  # the platform said later (429 with Retry-After, 5xx, timeouts)
     UNREACHABLE = "unreachable"  # the bot is blocked or uninstalled: stop trying
     NOWHERE = "nowhere"  # no stored address on a channel this instance serves: drop it
+    SKIPPED = "skipped"  # nothing worth saying after all (a risk check that found low risk)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class RunSummary:
     retried: int = 0
     dropped: int = 0
     paused_users: int = 0
+    skipped: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
@@ -126,8 +128,10 @@ class ReminderEngine:
                 if outcome.status is Delivery.RETRY:
                     entry.leased_until = None
                     entry.not_before = now + _backoff(entry.attempts, outcome.retry_after)
-                else:
-                    schedule.outbox.remove(entry)
+                    continue
+                schedule.outbox.remove(entry)
+                if entry.kind == "risk_alert" and outcome.status is Delivery.SENT:
+                    schedule.sent.at[RISK_ALERT_DELIVERED] = now  # the weekly limit counts real alerts
             if any(o.status is Delivery.UNREACHABLE for o in outcomes.values()):
                 schedule.outbox = []
             schedule.reschedule(schedule.next_due)
@@ -141,6 +145,8 @@ class ReminderEngine:
                 summary.by_kind[entry.kind] = summary.by_kind.get(entry.kind, 0) + 1
             elif status is Delivery.RETRY:
                 summary.retried += 1
+            elif status is Delivery.SKIPPED:
+                summary.skipped += 1
             else:
                 summary.dropped += 1
         if any(o.status is Delivery.UNREACHABLE for o in outcomes.values()):
@@ -154,6 +160,8 @@ class ReminderEngine:
             return Outcome(Delivery.NOWHERE)
         notifier = self._notifiers[address.channel]
         reply = await compose(entry, user_id, self._services)
+        if reply is None:
+            return Outcome(Delivery.SKIPPED)
         await self._pace(f"{address.channel}:{user_id}", notifier.min_interval)
         try:
             return await notifier.deliver(address, [reply])

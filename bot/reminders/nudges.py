@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from bot.dialogs.work import hours_and_minutes
-from bot.messages import Button, Reply
+from bot.messages import Button, Fact, Reply
+from domain.insights import ALERT_THRESHOLD
 from domain.reminders.schedule import OutboxEntry
 from domain.services import Services
 
@@ -13,8 +14,13 @@ def _stop(kind: str, label: str) -> Button:
     return Button(f"Stop {label} reminders", {"command": "remind", "args": f"{kind.replace('_', ' ')} off"})
 
 
-async def compose(entry: OutboxEntry, user_id: str, services: Services) -> Reply:
+async def compose(entry: OutboxEntry, user_id: str, services: Services) -> Reply | None:
+    """The nudge as a reply; None when there is nothing worth sending after all."""
     kind = entry.kind
+    if kind == "weekly_report":
+        return await weekly_report(user_id, services)
+    if kind == "risk_alert":
+        return await risk_alert(user_id, services)
     if kind == "water":
         today = await services.habits.today(user_id)
         return Reply(f"Time for some water 💧 ({today['water_ml']} of {today['water_goal_ml']} ml today).",
@@ -44,3 +50,33 @@ async def compose(entry: OutboxEntry, user_id: str, services: Services) -> Reply
     return Reply("Focus time is up! How did it go?",
                  buttons=[Button("Done", {"command": "focus_stop"}, "primary"),
                           Button("I was interrupted", {"command": "interrupted"}), SNOOZE], kind="nudge")
+
+
+async def weekly_report(user_id: str, services: Services) -> Reply:
+    week = await services.stats.period(user_id, "week")
+    progress = await services.progress.snapshot(user_id)
+    insight = await services.insights.assess(user_id)
+    facts = [
+        Fact("Tasks done", str(week["tasks_completed"])),
+        Fact("Hours worked", hours_and_minutes(week["hours"])),
+        Fact("Focus", f"{week['focus_completed']} of {week['focus_sessions']} sessions completed"),
+        Fact("Water", f"{week['water_ml']} ml"),
+        Fact("Level", f"{progress.level} ({progress.xp} XP), streak {progress.streak_days} day(s)"),
+        Fact("Burnout risk", f"{insight.score}/100 ({insight.band})"),
+    ]
+    tip = insight.recommendations[0] if insight.recommendations else "Have a restful weekend."
+    return Reply(f"Here is your week. {tip}", title="Your week with Avanochi", facts=facts,
+                 buttons=[Button("Insights", {"command": "insights"}), _stop("weekly_report", "weekly report")],
+                 kind="nudge", private=True)
+
+
+async def risk_alert(user_id: str, services: Services) -> Reply | None:
+    insight = await services.insights.assess(user_id)
+    if insight.score < ALERT_THRESHOLD:
+        return None
+    lines = "\n".join(f"• {factor.sentence}" for factor in insight.factors[:3])
+    advice = "\n".join(f"→ {tip}" for tip in insight.recommendations[:2])
+    return Reply(f"Your last two weeks look heavy (risk {insight.score}/100). Only you can see this.\n"
+                 f"{lines}\n{advice}".strip(), title="A word about your pace",
+                 buttons=[Button("Insights", {"command": "insights"}), _stop("risk_alert", "risk alert")],
+                 kind="nudge", private=True)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from domain.entities import User
 
-KINDS = ("water", "break", "lunch", "wrap_up", "long_session", "focus_end")
+KINDS = ("water", "break", "lunch", "wrap_up", "long_session", "focus_end", "weekly_report", "risk_alert")
 DEFAULTS: dict[str, dict] = {
     "water": {"on": True, "every": 90},
     "break": {"on": True, "every": 50},
@@ -23,7 +23,12 @@ DEFAULTS: dict[str, dict] = {
     "wrap_up": {"on": True},
     "long_session": {"on": True, "hours": 10},
     "focus_end": {"on": True},
+    # On the last working day of the week, just after work: the week in numbers.
+    "weekly_report": {"on": True, "after": 10},
+    # Checked after each working day; sent only when the burnout risk is high, at most weekly.
+    "risk_alert": {"on": True, "after": 20, "every_days": 7},
 }
+RISK_ALERT_DELIVERED = "risk_alert_delivered"  # in Sent.at: when the last alert actually went out
 # Safety nudges that still come in quiet hours: being clocked in at 2 am is the point.
 IGNORE_QUIET = frozenset({"long_session", "focus_end"})
 FAR_FUTURE = datetime.max.replace(tzinfo=ZoneInfo("UTC")) - timedelta(days=1)
@@ -124,6 +129,17 @@ def candidates(user: User, activity: Activity, sent: Sent, now: datetime) -> lis
         midnight = datetime.combine(started.astimezone(zone).date() + timedelta(days=1), time(0), zone)
         due = min(started + timedelta(hours=setting(user, "long_session", "hours")), midnight)
         found.append(Nudge("long_session", due, f"long_session:{activity.session_id}"))
+    if on("weekly_report") and user.work_days and local.weekday() == max(user.work_days):
+        due = datetime.combine(today, _clock(user.work_end), zone) + timedelta(
+            minutes=setting(user, "weekly_report", "after"))
+        year, week, _ = today.isocalendar()
+        found.append(Nudge("weekly_report", due, f"weekly_report:{year}-W{week:02d}"))
+    last_alert = sent.at.get(RISK_ALERT_DELIVERED)
+    recently = last_alert is not None and now - last_alert < timedelta(days=setting(user, "risk_alert", "every_days"))
+    if on("risk_alert") and local.weekday() in user.work_days and not recently:
+        due = datetime.combine(today, _clock(user.work_end), zone) + timedelta(
+            minutes=setting(user, "risk_alert", "after"))
+        found.append(Nudge("risk_alert", due, f"risk_alert:{today.isoformat()}"))
     if on("focus_end") and activity.focus_planned_end is not None:
         found.append(Nudge("focus_end", activity.focus_planned_end, f"focus_end:{activity.focus_id}"))
     return [nudge for nudge in found if sent.keys.get(nudge.kind) != nudge.key]

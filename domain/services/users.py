@@ -12,7 +12,7 @@ from domain.ports import ActivityHook, RepositorySet, ignore_activity
 from domain.validation import clean_clock_time, clean_text, clean_timezone, clean_user_id
 
 NAME_MAX = 100
-REMINDER_KINDS = ("water", "break", "lunch", "wrap_up", "long_session")
+REMINDER_KINDS = ("water", "break", "lunch", "wrap_up", "long_session", "weekly_report", "risk_alert")
 UPDATABLE = frozenset({"name", "timezone", "work_start", "work_end", "work_days", "quiet_start",
                        "quiet_end", "reminders_on", "reminder", "snoozed_until", "paused_until"})
 

@@ -1,0 +1,70 @@
+"""The weekly report and the private burnout-risk alert, sent by the reminder engine."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.reminders.engine import ReminderEngine
+from domain.clock import FakeClock
+from domain.services import Services
+from persistence.repositories import Repositories
+from tests.companion_setup import live
+from tests.fakes import InMemoryDocumentStore
+from tests.reminder_doubles import RecordingNotifier
+
+
+def world():
+    clock = FakeClock(datetime(2026, 3, 1, tzinfo=UTC))
+    return clock, Services.build(Repositories(InMemoryDocumentStore()), clock), RecordingNotifier()
+
+
+async def persona(name: str):
+    clock, services, notifier = world()
+    user_id = await live(name, services, clock)
+    await services.conversations.remember_address(user_id, "slack", {"user": name, "channel": "D" + name})
+    for kind in ("water", "break", "lunch", "wrap_up", "long_session", "weekly_report"):
+        await services.users.update_user(user_id, reminder=(kind, {"on": False}))
+    return clock, services, notifier, user_id
+
+
+async def run_at(services, notifier, clock, instant):
+    clock.set(instant)
+    return await ReminderEngine(services, {"slack": notifier}).run()
+
+
+async def test_an_overworked_user_gets_one_private_alert_a_week():
+    clock, services, notifier, _ = await persona("overworked")
+    monday_evening = datetime(2026, 3, 16, 16, 51, tzinfo=UTC)  # 17:51 in Madrid, after work
+    summary = await run_at(services, notifier, clock, monday_evening)
+    assert summary.sent == 1
+    [(_, alert)] = notifier.sent
+    assert alert.private and "risk" in alert.text and alert.title == "A word about your pace"
+    for day in range(1, 7):  # the rest of the week: checked, not sent again
+        await run_at(services, notifier, clock, monday_evening + timedelta(days=day))
+    assert len(notifier.sent) == 1
+
+
+async def test_a_balanced_user_gets_no_alert():
+    clock, services, notifier, _ = await persona("balanced")
+    summary = await run_at(services, notifier, clock, datetime(2026, 3, 16, 16, 51, tzinfo=UTC))
+    assert notifier.sent == [] and summary.skipped == 1
+
+
+async def test_the_weekly_report_comes_on_the_last_working_day_after_work():
+    clock, services, notifier = world()
+    user = "slack:T1:report"
+    clock.set(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    await services.users.ensure(user)
+    await services.users.update_user(user, timezone="Europe/Madrid")
+    await services.conversations.remember_address(user, "slack", {"user": "R", "channel": "DR"})
+    for kind in ("water", "break", "lunch", "wrap_up", "risk_alert"):
+        await services.users.update_user(user, reminder=(kind, {"on": False}))
+    task = await services.tasks.create_task(user, "weekly thing")
+    await services.tasks.complete_task(user, task.id)
+    await run_at(services, notifier, clock, datetime(2026, 3, 5, 16, 45, tzinfo=UTC))  # Thursday
+    assert notifier.sent == []
+    await run_at(services, notifier, clock, datetime(2026, 3, 6, 16, 39, tzinfo=UTC))  # Friday 17:39
+    assert notifier.sent == []
+    await run_at(services, notifier, clock, datetime(2026, 3, 6, 16, 40, tzinfo=UTC))  # Friday 17:40
+    [(_, report)] = notifier.sent
+    assert report.title == "Your week with Avanochi" and report.private
+    assert {fact.label: fact.value for fact in report.facts}["Tasks done"] == "1"
