@@ -13,7 +13,9 @@ from domain.services.users import REMINDER_KINDS
 REMIND = re.compile(r"^(?P<kind>[a-z_ -]+?)\s+(?:every\s+(?P<every>.+)|(?P<switch>on|off))$", re.IGNORECASE)
 KIND_NAMES = {"water": "water", "hydrate": "water", "break": "break", "breaks": "break", "lunch": "lunch",
               "wrap up": "wrap_up", "wrap-up": "wrap_up", "wrap_up": "wrap_up", "end of day": "wrap_up",
-              "long session": "long_session", "long_session": "long_session", "overtime": "long_session"}
+              "long session": "long_session", "long_session": "long_session", "overtime": "long_session",
+              "weekly report": "weekly_report", "weekly_report": "weekly_report", "report": "weekly_report",
+              "risk alert": "risk_alert", "risk_alert": "risk_alert", "burnout": "risk_alert"}
 
 
 class SettingsDialog:

@@ -68,3 +68,17 @@ async def test_the_weekly_report_comes_on_the_last_working_day_after_work():
     [(_, report)] = notifier.sent
     assert report.title == "Your week with Avanochi" and report.private
     assert {fact.label: fact.value for fact in report.facts}["Tasks done"] == "1"
+
+
+async def test_the_stop_buttons_of_reports_switch_them_off():
+    from bot.dialogs.router import Dialogs
+    from bot.messages import IncomingMessage
+
+    clock, services, _ = world()
+    dialogs = Dialogs(services)
+    for kind, args in (("weekly_report", "weekly report off"), ("risk_alert", "risk alert off")):
+        message = IncomingMessage("slack:T1:stopper", "slack", "D1", action={"command": "remind", "args": args})
+        [reply, *_] = await dialogs.handle(message)
+        assert "reminders off" in reply.text
+        user = await services.users.get_user("slack:T1:stopper")
+        assert user.reminder_settings[kind]["on"] is False
