@@ -15,11 +15,12 @@ import sys
 from aiohttp import web
 from pythonjsonlogger.json import JsonFormatter
 
-from api import errors, focus, health, openapi, reminders, stats, tasks, tokens, work_sessions
+from api import errors, focus, health, openapi, reminders, stats, tasks, tokens, voice, work_sessions
 from api.auth import auth_middleware
 from api.request_log import request_log_middleware
 from bot.dialogs.router import Dialogs
 from bot.reminders.engine import ReminderEngine
+from bot.voice.engines import SpeechToText, build_speech_to_text
 from domain.clock import Clock, SystemClock
 from domain.services import Services
 from persistence.credentials import CredentialManager, Settings
@@ -53,6 +54,8 @@ def build_app(
     *,
     store: DocumentStore | None = None,
     clock: Clock | None = None,
+    speech: SpeechToText | None = None,
+    warm_speech: bool = False,
 ) -> web.Application:
     """The whole service as an aiohttp app. Tests pass their own (already open) store
     or clock; a store built here is opened and closed with the app."""
@@ -88,7 +91,10 @@ def build_app(
     tokens.register(app, services)
     openapi.register(app, VERSION)
 
-    dialogs = Dialogs(services)
+    speech = speech or build_speech_to_text(settings.azure_speech_key, settings.azure_speech_region)
+    app.cleanup_ctx.append(speech_lifetime(speech, warm_speech))
+    dialogs = Dialogs(services, speech)
+    voice.register(app, dialogs, speech)
     notifiers = {}
     # Teams is always served: with no MicrosoftAppId it runs unauthenticated for the
     # Bot Framework Emulator. Slack needs its token and signing secret.
@@ -108,6 +114,19 @@ def build_app(
     if settings.reminder_interval > 0:
         app.cleanup_ctx.append(reminder_loop(engine, settings.reminder_interval))
     return app
+
+
+def speech_lifetime(speech: SpeechToText, warm: bool):
+    """Load the speech engine in the background at start-up (when serving), release it at the end."""
+    async def context(app: web.Application):
+        if warm:
+            task = asyncio.create_task(speech.warm_up())
+            task.add_done_callback(lambda t: t.cancelled() or t.exception() and logging.getLogger(
+                "avanochi.voice").warning("speech engine failed to warm up", exc_info=t.exception()))
+        yield
+        await speech.close()
+
+    return context
 
 
 def reminder_loop(engine: ReminderEngine, interval: float):
@@ -159,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings.load(CredentialManager())
     configure_logging(settings.log_level)
     if args.command == "serve":
-        app = build_app(settings)
+        app = build_app(settings, warm_speech=True)
         logging.getLogger("avanochi").info(
             "starting", extra={"host": settings.host, "port": settings.port,
                                "store": app[STORE_KEY].name}

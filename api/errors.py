@@ -5,6 +5,7 @@ import logging
 
 from aiohttp import web
 
+from bot.voice.decode import TooLarge
 from domain.errors import Conflict, DomainError, Forbidden, NotFound, Unavailable, ValidationError
 
 log = logging.getLogger("avanochi.api")
@@ -34,7 +35,9 @@ async def error_middleware(request: web.Request, handler):
     except DomainError as exc:
         status = STATUS_BY_ERROR.get(type(exc), 400)
         if isinstance(exc, ValidationError):
-            status = request.get(VALIDATION_STATUS, 400)
+            status = 413 if isinstance(exc, TooLarge) else request.get(VALIDATION_STATUS, 400)
+        elif isinstance(exc, Unavailable):
+            status = 503
         return json_error(status, str(exc))
     except web.HTTPException as exc:
         if exc.content_type == "application/json" or exc.status < 400:

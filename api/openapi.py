@@ -37,6 +37,7 @@ ID_PATH = _param("id", "path", True)
 
 
 def build_spec(version: str) -> dict[str, Any]:
+    string, boolean, number, integer = ({"type": t} for t in ("string", "boolean", "number", "integer"))
     task_write = {
         "type": "object",
         "properties": {
@@ -131,6 +132,19 @@ def build_spec(version: str) -> dict[str, Any]:
                      "requestBody": _body({"type": "object", "properties": {"now": TIMESTAMP}}, required=False),
                      "responses": {"200": _json({"type": "object"}), **ERRORS}},
         },
+        "/api/voice": {
+            "post": {"summary": "A voice note (audio body, at most 60 s and 10 MB): the transcript, and the "
+                                "spoken command's replies when it was heard clearly",
+                     "parameters": [USER_QUERY, _param("filename")],
+                     "requestBody": {"required": True, "content": {"audio/*": {"schema": {
+                         "type": "string", "format": "binary"}}}},
+                     "responses": {"200": _json({"type": "object", "properties": {
+                         "transcript": string, "confidence": {"type": "number", "nullable": True},
+                         "engine": string, "clean": boolean, "command": {"type": "string", "nullable": True},
+                         "suggestion": string, "replies": {"type": "array", "items": string}}}),
+                         "413": {"$ref": "#/components/responses/Error"},
+                         "503": {"$ref": "#/components/responses/Error"}, **ERRORS}},
+        },
         "/api/tokens": {
             "post": {"summary": "Issue a personal token (admin token only)",
                      "requestBody": _body({"type": "object", "properties": {"user_id": {"type": "string"}},
@@ -139,7 +153,6 @@ def build_spec(version: str) -> dict[str, Any]:
                          "user_id": {"type": "string"}, "token": {"type": "string"}}}, "Created"), **ERRORS}},
         },
     }
-    string, boolean, number, integer = ({"type": t} for t in ("string", "boolean", "number", "integer"))
     schemas = {
         "Error": {"type": "object", "properties": {"error": string}, "required": ["error"]},
         "Task": {"type": "object", "properties": {

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dotenv import dotenv_values
 
@@ -42,20 +42,21 @@ class Settings:
     log_level: str
     db_path: str
     cosmos_uri: str
-    cosmos_key: str
+    cosmos_key: str = field(repr=False)  # secrets never show in a repr or a log line
     cosmos_database: str
     cosmos_container: str
     cosmos_verify_tls: bool
-    admin_token: str | None
-    slack_bot_token: str | None = None
-    slack_signing_secret: str | None = None
+    admin_token: str | None = field(repr=False)
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
     slack_api_url: str = "https://slack.com/api/"
     microsoft_app_id: str | None = None
-    microsoft_app_password: str | None = None
+    microsoft_app_password: str | None = field(default=None, repr=False)
     microsoft_app_type: str = "MultiTenant"
     microsoft_app_tenant_id: str | None = None
     reminder_interval: float = 30.0  # seconds between in-process reminder passes; 0 disables
-
+    azure_speech_key: str | None = field(default=None, repr=False)
+    azure_speech_region: str | None = None
 
     @property
     def slack_enabled(self) -> bool:
@@ -92,6 +93,8 @@ class Settings:
             microsoft_app_type=credentials.get("MicrosoftAppType", "MultiTenant"),  # type: ignore[arg-type]
             microsoft_app_tenant_id=credentials.get("MicrosoftAppTenantId"),
             reminder_interval=_seconds(credentials.get("AVANOCHI_REMINDER_INTERVAL", "30")),
+            azure_speech_key=credentials.get("AZURE_SPEECH_KEY"),
+            azure_speech_region=credentials.get("AZURE_SPEECH_REGION"),
         )
 
 

@@ -79,6 +79,7 @@ class FakeSlackApi:
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, bytes] = {}
+        self.shared: dict[str, bytes] = {}  # files users "shared" with the bot (voice notes)
         self._faults: dict[str, list[Fault]] = {}
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -127,6 +128,7 @@ class FakeSlackApi:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_get("/files-pri/{name}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -222,6 +224,20 @@ class FakeSlackApi:
             return {"ok": False, "error": "file_not_found"}
         return {"files": [{"id": f["id"], "title": f.get("title"), "size": len(self.uploads[f["id"]])}
                           for f in files]}
+
+    def share_file(self, name: str, data: bytes) -> str:
+        """Host a file the way Slack does (url_private_download, bot token required); its URL."""
+        self.shared[name] = data
+        return f"{self.root}/files-pri/{name}"
+
+    async def _download(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        self.calls.append(Call("download", {"name": name, "auth": request.headers.get("Authorization")}))
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return web.Response(status=302, headers={"Location": "https://slack.com/signin"})
+        if name not in self.shared:
+            return web.Response(status=404)
+        return web.Response(body=self.shared[name], content_type="application/octet-stream")
 
     async def _upload(self, request: web.Request) -> web.Response:
         file_id = request.match_info["file_id"]

@@ -18,6 +18,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
@@ -32,6 +33,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.adapters.slack_notifier import SlackNotifier
 from bot.dialogs.parser import Command, parse
 from bot.messages import Attachment, IncomingMessage, Reply
+from bot.voice.decode import MAX_BYTES
 from bot.render.block_kit import (
     ACTION_PREFIX,
     HOME_TASKS,
@@ -120,6 +122,7 @@ class SlackAdapter:
     def __init__(self, dialogs, services, settings) -> None:
         self._dialogs = dialogs
         self._services = services
+        self._token = settings.slack_bot_token
         self._retry = [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
         base_url = settings.slack_api_url.rstrip("/") + "/"  # methods are joined onto it
         self.client = AsyncWebClient(token=settings.slack_bot_token, base_url=base_url, retry_handlers=self._retry)
@@ -252,7 +255,7 @@ class SlackAdapter:
             hint, name = await self._get_to_know(route)
             message = IncomingMessage(route.user_id, "slack", timezone_hint=hint,
                                       **{**fields, "user_name": name or fields.get("user_name")})
-            replies = await self._dialogs.handle(message)
+            replies = await self._dialogs.handle(message, fetch=self._fetch)
             if says_yes(message):
                 # A yes may have erased the user's data (and their stored DM): meet them afresh.
                 self._known.pop(route.user_id, None)
@@ -262,6 +265,16 @@ class SlackAdapter:
         await self._deliver(route, replies)
         if route.home:
             await self._publish_home(route)
+
+    async def _fetch(self, attachment: Attachment) -> bytes:
+        """A shared file's bytes (voice notes): Slack's private URLs need the bot token.
+        Reads one byte past the limit so that the caller can tell "too large"."""
+        headers = {"Authorization": f"Bearer {self._token}"}
+        timeout = aiohttp.ClientTimeout(total=30)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            async with session.get(attachment.url, headers=headers) as response:
+                response.raise_for_status()
+                return await response.content.read(MAX_BYTES + 1)
 
     async def _get_to_know(self, route: Route) -> tuple[str | None, str | None]:
         """The time zone and name Slack knows, read (users.info) only while onboarding has

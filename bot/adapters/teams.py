@@ -36,6 +36,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot.messages import Attachment, FileOut, IncomingMessage, Reply
 from bot.reminders.engine import Delivery, Outcome
+from bot.voice.decode import MAX_BYTES
 from bot.render.adaptive_card import CARD_CONTENT_TYPE, render
 
 log = logging.getLogger("avanochi.teams")
@@ -139,6 +140,15 @@ def incoming_message(activity: Activity) -> IncomingMessage:
     )
 
 
+async def fetch_attachment(attachment: Attachment) -> bytes:
+    """A file sent in personal chat: Teams' downloadUrl is pre-authenticated (short-lived).
+    Reads one byte past the voice limit so that the caller can tell "too large"."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+        async with session.get(attachment.url) as response:
+            response.raise_for_status()
+            return await response.content.read(MAX_BYTES + 1)
+
+
 def _attachments(activity: Activity):
     for item in activity.attachments or []:
         content_type = item.content_type or ""
@@ -204,7 +214,7 @@ class AvanochiTeamsBot(TeamsActivityHandler):
         # awaited before the replies so that it never lands after them.
         typing = asyncio.create_task(self._typing(turn_context))
         try:
-            replies = await self._dialogs.handle(message)
+            replies = await self._dialogs.handle(message, fetch=fetch_attachment)
         finally:
             await typing
         if replies:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from collections.abc import Awaitable, Callable
 
 from bot.dialogs.account import AccountDialog
@@ -16,9 +17,11 @@ from bot.dialogs.settings import SettingsDialog
 from bot.dialogs.stats import StatsDialog
 from bot.dialogs.tasks import TaskDialog
 from bot.dialogs.turn import Turn
+from bot.dialogs.voice import Fetch, VoiceDialog
 from bot.dialogs.work import WorkDialog
 from bot.messages import Button, IncomingMessage, Reply
 from domain.errors import DomainError, Unavailable
+from bot.voice.engines import SpeechToText
 from domain.services import Services
 
 log = logging.getLogger("avanochi.dialogs")
@@ -29,8 +32,9 @@ TIME_RANGE = re.compile(r"^\s*\d{1,2}(:\d{2})?\s*(am|pm)?\s*(-|–|to|until)\s*\
 
 
 class Dialogs:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, speech: SpeechToText | None = None) -> None:
         self._services = services
+        self.voice = VoiceDialog(speech) if speech is not None else None
         self.tasks = TaskDialog()
         self.work = WorkDialog()
         self.focus = FocusDialog()
@@ -66,7 +70,9 @@ class Dialogs:
         await services.users.ensure(message.user_id, message.user_name)
         return [self.onboarding.welcome(message.user_name)]
 
-    async def handle(self, message: IncomingMessage) -> list[Reply]:
+    async def handle(self, message: IncomingMessage, fetch: Fetch | None = None) -> list[Reply]:
+        """Replies to one message. ``fetch`` downloads attachments (voice notes) with the
+        platform's credentials; without it, attachments are ignored."""
         services = self._services
         try:
             if not await services.conversations.first_delivery(message.user_id, message.delivery_id):
@@ -74,7 +80,10 @@ class Dialogs:
                 return []
             user = await services.users.ensure(message.user_id, message.user_name)
             turn = Turn(message, user, await services.conversations.state(message.user_id), services)
-            replies = await self._run(turn)
+            # A clip with words typed beside it: the words are the command.
+            listen = self.voice and fetch and not message.action and not message.text.strip()
+            audio = self.voice.audio_of(message) if listen else None
+            replies = await (self._listen(turn, audio, fetch) if audio else self._run(turn))
             if not turn.erased:
                 await services.conversations.save_state(turn.state)
             return replies
@@ -86,6 +95,19 @@ class Dialogs:
             log.exception("dialog failed", extra={"channel": message.channel})
             return [Reply("Sorry, something went wrong on my side. Please try again in a moment.",
                           kind="error")]
+
+    async def _listen(self, turn: Turn, audio, fetch: Fetch) -> list[Reply]:
+        """A voice note: say what was heard, then run it as if typed, or ask when unsure."""
+        try:
+            heard = await self.voice.hear(audio, fetch)  # type: ignore[union-attr]
+        except DomainError as error:  # not audio, too long, nothing heard, engine down
+            return [Reply(str(error), kind="error")]
+        if not heard.clean:
+            proposal, question = self.voice.confirm(heard)  # type: ignore[union-attr]
+            turn.ask("voice_confirm", text=proposal)
+            return [question]
+        turn.message = replace(turn.message, text=heard.text, attachments=())
+        return [self.voice.heard(heard)] + await self._run(turn)  # type: ignore[union-attr]
 
     async def _run(self, turn: Turn) -> list[Reply]:
         answered = await self._answer_question(turn)
@@ -135,6 +157,12 @@ class Dialogs:
                 confirm = self.tasks.confirm_delete if kind == "confirm_delete_task" else \
                     self.account.confirm_delete_data
                 return await confirm(turn, name == YES)
+            if kind == "voice_confirm" and name in (YES, NO):
+                turn.forget_question()
+                if name == NO:
+                    return [Reply("OK, I'll let that one go. You can always type it.")]
+                turn.message = replace(turn.message, text=str(question.get("text", "")), action=None)
+                return await self._run(turn)
             if kind == "task_title" and not turn.message.action:
                 if name == NO:
                     turn.forget_question()

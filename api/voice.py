@@ -1,0 +1,41 @@
+"""POST /api/voice: an audio body in, the transcript and the spoken command's result out."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from api.auth import acting_user
+from bot.dialogs.router import Dialogs
+from bot.messages import IncomingMessage
+from bot.voice.decode import MAX_BYTES, TooLarge
+from bot.voice.engines import SpeechToText
+from bot.voice.transcribe import read_transcript, transcribe_attachment
+
+
+def register(app: web.Application, dialogs: Dialogs, speech: SpeechToText) -> None:
+    async def voice(request: web.Request) -> web.Response:
+        user_id = acting_user(request, request.query.get("user_id"))
+        if request.content_length is not None and request.content_length > MAX_BYTES:
+            raise TooLarge()  # refused before reading it
+        data = await request.content.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise TooLarge()
+        name = request.query.get("filename")
+        transcript = await transcribe_attachment(data, request.content_type, name, speech)
+        heard = read_transcript(transcript)
+        body = {
+            "transcript": heard.text,
+            "confidence": transcript.confidence,
+            "engine": transcript.engine,
+            "clean": heard.clean,
+            "command": getattr(heard.command, "name", None),
+            "replies": [],
+        }
+        if heard.clean:
+            # The same dialogs as chat; a REST caller sees its own replies, so it counts as private.
+            message = IncomingMessage(user_id, "api", f"api:{user_id}", text=heard.text)
+            body["replies"] = [reply.plain() for reply in await dialogs.handle(message)]
+        else:
+            body["suggestion"] = getattr(heard.command, "suggestion", None) or heard.text
+        return web.json_response(body)
+
+    app.router.add_post("/api/voice", voice)

@@ -1,0 +1,56 @@
+"""Voice notes in chat: download the clip, say what was heard, then run it through the same
+parser as typed text, or ask first when the transcript is not clean enough to act on."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.messages import Attachment, Button, IncomingMessage, Reply
+from bot.voice.decode import MAX_BYTES, TooLarge
+from bot.voice.engines import SpeechToText
+from domain.errors import Unavailable
+from bot.voice.transcribe import Heard, is_audio_attachment, read_transcript, transcribe_attachment
+
+# How an adapter fetches an attachment's bytes (it knows the platform's auth).
+Fetch = Callable[[Attachment], Awaitable[bytes]]
+
+
+class DownloadFailed(Unavailable):
+    def __init__(self) -> None:
+        super().__init__("I couldn't download that voice note. Please try sending it again.")
+
+
+class VoiceDialog:
+    def __init__(self, speech: SpeechToText) -> None:
+        self._speech = speech
+
+    @staticmethod
+    def audio_of(message: IncomingMessage) -> Attachment | None:
+        return next((a for a in message.attachments if is_audio_attachment(a.content_type, a.name)), None)
+
+    async def hear(self, attachment: Attachment, fetch: Fetch) -> Heard:
+        """The transcript and its reading; AudioError (friendly) when the clip can't be used."""
+        if attachment.size is not None and attachment.size > MAX_BYTES:
+            raise TooLarge()  # don't download what we would refuse anyway
+        try:
+            data = await fetch(attachment)
+        except Exception as error:  # the platform's file server failed us: say so, don't crash
+            raise DownloadFailed() from error
+        if len(data) > MAX_BYTES:
+            raise TooLarge()
+        return read_transcript(await transcribe_attachment(data, attachment.content_type, attachment.name,
+                                                           self._speech))
+
+    @staticmethod
+    def heard(heard: Heard) -> Reply:
+        return Reply(f'Heard: "{heard.text}"', kind="heard")
+
+    @staticmethod
+    def confirm(heard: Heard) -> tuple[str, Reply]:
+        """The command to propose, and the question with Yes/No buttons."""
+        suggestion = getattr(heard.command, "suggestion", None)
+        proposal = heard.text if suggestion is None else suggestion
+        return proposal, Reply(
+            f'Heard: "{heard.text}". Did you mean *{proposal}*?',
+            buttons=[Button("Yes, do it", {"command": "yes"}, "primary"), Button("No", {"command": "no"})],
+            kind="confirm",
+        )

@@ -1,0 +1,61 @@
+"""Speech-to-text engines behind one interface, and the choice between them by settings.
+
+``SpeechToText.transcribe`` takes 16 kHz mono 16-bit PCM (what ``decode.decode_audio`` makes) and
+returns a ``Transcript``. Azure Speech (``azure_speech``) is used when both ``AZURE_SPEECH_KEY``
+and ``AZURE_SPEECH_REGION`` are set; otherwise the embedded pocketsphinx engine (``offline``),
+which needs no network and listens with a language model built from the command language.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from bot.voice.audio_format import SAMPLE_RATE
+from domain.errors import Unavailable
+
+log = logging.getLogger("avanochi.voice")
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str  # the words as the engine heard them, no final punctuation; "" when it heard nothing
+    confidence: float | None  # 0..1, None when the engine gives no score
+    engine: str
+
+
+class SpeechUnavailable(Unavailable):
+    """The engine failed (service down, worker crashed); the user may type the command instead."""
+
+    def __init__(self, reason: str = "my speech recognition isn't working right now") -> None:
+        super().__init__(f"{reason}. Please type the command instead.")
+
+
+@runtime_checkable
+class SpeechToText(Protocol):
+    name: str
+
+    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> Transcript: ...
+
+    async def warm_up(self) -> None:
+        """Load what the first note would otherwise wait for (call at start-up, in the background)."""
+
+    async def close(self) -> None:
+        """Release workers and connections (call when the app stops)."""
+
+
+def build_speech_to_text(azure_key: str | None = None, azure_region: str | None = None) -> SpeechToText:
+    """Azure Speech when both of its settings are given, else the offline engine.
+
+    One half of the Azure settings alone is a configuration mistake: it is logged, and the
+    offline engine is used rather than failing every voice note. Nothing is loaded here:
+    both engines import their SDK and models on first use or ``warm_up``."""
+    if azure_key and azure_region:
+        from bot.voice.azure_speech import AzureSpeechEngine  # the Azure SDK is optional
+
+        return AzureSpeechEngine(azure_key, azure_region)
+    if azure_key or azure_region:
+        log.warning("AZURE_SPEECH_KEY and AZURE_SPEECH_REGION must both be set; using the offline engine")
+    from bot.voice.offline import PocketsphinxEngine
+
+    return PocketsphinxEngine()

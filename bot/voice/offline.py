@@ -1,0 +1,175 @@
+"""The offline speech engine: pocketsphinx's en-us acoustic model with the bot's own language model,
+run in a worker process.
+
+Why a process: pocketsphinx holds the GIL for the whole of a decode (measured: a 42 s note froze
+the event loop for 2.4 s), so a thread would stall every other request, Slack's 3 s ack included.
+Feeding it in small blocks would free the GIL but loses whole-note cepstral normalisation, which
+costs 12 points of command accuracy (148 -> 122 of 220 dev clips). The worker loads the decoder once and then
+takes one note at a time; a crash of the native code costs that note, not the bot.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import multiprocessing
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from bot.voice import language_model
+from bot.voice.audio_format import SAMPLE_RATE
+from bot.voice.engines import SpeechUnavailable, Transcript
+
+log = logging.getLogger("avanochi.voice")
+
+ModelName = Literal["commands", "general"]
+
+
+def is_word(token: str) -> bool:
+    """False for what pocketsphinx emits that is not speech: <s>, </s>, <sil> and the noise
+    fillers of the acoustic model's noisedict ([NOISE], [SPEECH], ...)."""
+    return bool(token) and token[0] not in "<[" and not token.startswith("++")
+
+
+class Recognizer:
+    """One pocketsphinx decoder, used in the calling thread: the worker process's engine, and what
+    tests and the benchmark call directly.
+
+    ``language_model="commands"`` listens only for the bot's vocabulary (``language_model.build``);
+    ``"general"`` uses the wheel's general English model (24% of held-out commands right against
+    77%, three times slower: bench/VOICE.md) and exists for that comparison.
+    """
+
+    # Dither: synthetic and trimmed clips hold stretches of digital zero, whose log energy wrecks
+    # the features (44% -> 54% of commands right on espeak-ng dev clips). A fixed seed, re-applied
+    # before every note (``reinit_feat``), makes the result depend on the note alone. Beams and
+    # language weight stay at pocketsphinx's defaults: wider ones were slower and no better.
+    DECODER_CONFIG: ClassVar[dict[str, Any]] = {"dither": True, "seed": 1}
+
+    def __init__(self, language_model: ModelName = "commands", **decoder_options: Any) -> None:
+        self.name = "pocketsphinx" if language_model == "commands" else "pocketsphinx-general"
+        self.language_model = language_model
+        self._options = decoder_options
+        self._decoder: Any = None
+
+    def load(self) -> Recognizer:
+        if self._decoder is None:
+            self._decoder = self._build()
+        return self
+
+    def recognize(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> Transcript:
+        if sample_rate != SAMPLE_RATE:
+            raise ValueError(f"pocketsphinx's en-us model takes {SAMPLE_RATE} Hz audio, not {sample_rate}")
+        decoder = self.load()._decoder
+        decoder.reinit_feat()  # fresh dither seed and cepstral mean: no memory of earlier notes
+        decoder.start_utt()
+        # full_utt: the whole note is here, so cepstral normalisation can use all of it.
+        decoder.process_raw(pcm, no_search=False, full_utt=True)
+        decoder.end_utt()
+        segments = [(segment.word, segment.prob) for segment in decoder.seg()]
+        words = [_word(word) for word, _ in segments if is_word(word)]
+        if decoder.hyp() is None or not words:
+            return Transcript("", 0.0, self.name)
+        return Transcript(" ".join(words), _confidence(segments), self.name)
+
+    def _build(self) -> Any:
+        from pocketsphinx import Decoder  # imported here: the Azure-only deployment doesn't load it
+
+        models = language_model.model_dir()
+        options: dict[str, Any] = {"hmm": str(models / "en-us"), "samprate": SAMPLE_RATE,
+                                   "loglevel": "FATAL", **self.DECODER_CONFIG}
+        if self.language_model == "general":
+            options.update(lm=str(models / "en-us.lm.bin"), dict=str(models / "cmudict-en-us.dict"))
+            return Decoder(**{**options, **self._options})
+        with tempfile.TemporaryDirectory(prefix="avanochi-lm-") as directory:
+            # The decoder reads both files while it is built; they are not needed afterwards.
+            files = language_model.build(Path(directory))
+            log.info("voice language model: %d words, %d sentences", files.words, files.sentences)
+            options.update(lm=str(files.language_model), dict=str(files.dictionary))
+            return Decoder(**{**options, **self._options})
+
+
+class PocketsphinxEngine:
+    """``SpeechToText`` over a ``Recognizer`` in a worker process (see the module docstring)."""
+
+    def __init__(self, language_model: ModelName = "commands", *, workers: int = 1,
+                 **decoder_options: Any) -> None:
+        self.name = "pocketsphinx" if language_model == "commands" else "pocketsphinx-general"
+        self._model: ModelName = language_model
+        self._options = decoder_options
+        self._workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    async def warm_up(self) -> None:
+        """Start the worker and load its models now (about a second), not on the first note."""
+        await asyncio.wrap_future(self._executor().submit(_worker_ready))
+
+    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> Transcript:
+        pool = self._executor()
+        try:
+            return await asyncio.wrap_future(pool.submit(_worker_recognize, pcm, sample_rate))
+        except BrokenProcessPool:
+            # The native decoder died (or was killed for memory): start afresh on the next note.
+            log.exception("offline speech worker died")
+            self._discard(pool)
+            raise SpeechUnavailable("my speech recognizer stumbled on that note") from None
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes (the benchmark reads their memory)."""
+        return list(self._pool._processes) if self._pool is not None else []  # type: ignore[attr-defined]
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # spawn, not fork: the parent runs an event loop and threads that a fork would copy mid-state.
+            self._pool = ProcessPoolExecutor(max_workers=self._workers,
+                                             mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_worker_start, initargs=(self._model, self._options))
+        return self._pool
+
+    def _discard(self, pool: ProcessPoolExecutor) -> None:
+        if self._pool is pool:
+            self._pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+# The worker process's own recognizer. A per-process global is what a ProcessPoolExecutor
+# initializer can hand to later calls; it never exists in the bot's own process.
+_worker_recognizer: Recognizer | None = None
+
+
+def _worker_start(model: ModelName, options: dict[str, Any]) -> None:
+    global _worker_recognizer
+    _worker_recognizer = Recognizer(model, **options).load()
+
+
+def _worker_ready() -> bool:
+    return _worker_recognizer is not None
+
+
+def _worker_recognize(pcm: bytes, sample_rate: int) -> Transcript:
+    assert _worker_recognizer is not None, "the pool initializer loads the recognizer"
+    return _worker_recognizer.recognize(pcm, sample_rate)
+
+
+def _word(word: str) -> str:
+    return word.split("(", 1)[0]  # "read(2)" is the second pronunciation of "read"
+
+
+def _confidence(segments: list[tuple[str, float]]) -> float:
+    """The geometric mean of the words' lattice posteriors.
+
+    Of the scores tried on clips of training sentences it separated right from wrong commands
+    best (ROC AUC 0.92, against 0.88 for the least certain word and 0.86 for the hypothesis
+    posterior)."""
+    posteriors = [min(1.0, max(prob, 1e-6)) for word, prob in segments if is_word(word)]
+    if not posteriors:
+        return 0.0
+    return round(math.exp(sum(math.log(prob) for prob in posteriors) / len(posteriors)), 4)
