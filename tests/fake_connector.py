@@ -21,7 +21,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import jwt
@@ -34,8 +33,8 @@ from jwt.algorithms import RSAAlgorithm
 from app import build_app
 from bot.render.adaptive_card import CARD_CONTENT_TYPE
 from domain.clock import FakeClock
+from tests.schemas import load_schema
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
 BOT_ID = "28:avanochi-bot-id"
 CHANNEL_ISSUER = "https://api.botframework.com"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning
@@ -275,7 +274,7 @@ def submit_actions(card: dict[str, Any]) -> list[dict[str, Any]]:
 
 @functools.cache
 def card_validator() -> Draft6Validator:
-    return Draft6Validator(json.loads((SCHEMAS / "adaptive-card-1.5.json").read_text(encoding="utf-8")))
+    return Draft6Validator(load_schema("adaptive-card-1.5.json"))
 
 
 def card_errors(card: dict[str, Any]) -> list[str]:

@@ -20,7 +20,7 @@ from domain.concurrency import retry_stale
 from domain.entities import ChannelAddress
 from domain.errors import DomainError, NotFound
 from domain.reminders.policy import FAR_FUTURE, RISK_ALERT_DELIVERED, plan
-from domain.reminders.schedule import OutboxEntry
+from domain.reminders.schedule import OutboxEntry, ReminderSchedule
 from domain.services import Services
 
 log = logging.getLogger("avanochi.reminders")

@@ -51,3 +51,7 @@ async def api(store) -> AsyncIterator[Api]:
     async with ClientSession() as session:
         yield Api(session, str(server.make_url("")).rstrip("/"))
     await server.close()
+
+
+# The Slack harness fixture (whole app + fake Slack Web API), for every integration test module.
+from tests.fake_slack import slack  # noqa: E402,F401

@@ -7,7 +7,6 @@ import json
 import re
 
 from app import SERVICES_KEY
-from tests.fake_slack import slack  # noqa: F401  (the fixture)
 from tests.integration.conftest import Api
 
 U1 = "slack:T0TEAM:U1"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from app import SERVICES_KEY
-from tests.fake_slack import slack  # noqa: F401  (the fixture)
 
 U1 = "slack:T0TEAM:U1"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app import SERVICES_KEY
-from tests.fake_slack import NOW, slack  # noqa: F401  (the fixture)
+from tests.fake_slack import NOW
 
 U1 = "slack:T0TEAM:U1"
 

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 
 from app import STORE_KEY, build_app
 from domain.clock import FakeClock
-from tests.fake_slack import BOT_TOKEN, BOT_USER, NOW, SIGNING_SECRET, slack  # noqa: F401  (the fixture)
+from tests.fake_slack import BOT_TOKEN, BOT_USER, NOW, SIGNING_SECRET
 from tests.integration.conftest import make_settings
 
 U1 = "slack:T0TEAM:U1"

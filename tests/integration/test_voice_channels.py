@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from app import SERVICES_KEY
-from tests.fake_slack import slack  # noqa: F401  (the fixture)
 
 VOICE = Path(__file__).resolve().parent.parent / "fixtures" / "voice"
 U1 = "slack:T0TEAM:U1"

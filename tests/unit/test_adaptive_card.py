@@ -2,8 +2,6 @@
 against the official 1.5 schema."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import pytest
 from jsonschema import Draft6Validator
@@ -11,8 +9,8 @@ from jsonschema import Draft6Validator
 from bot.dialogs.router import Dialogs
 from bot.messages import Button, Fact, FileOut, Image, IncomingMessage, ListItem, Reply
 from bot.render.adaptive_card import needs_card, render, to_card, to_markdown
+from tests.schemas import load_schema
 
-SCHEMA_PATH = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "adaptive-card-1.5.json"
 PNG_1X1 = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082")
@@ -20,7 +18,7 @@ PNG_1X1 = bytes.fromhex(
 
 @pytest.fixture(scope="module")
 def validator() -> Draft6Validator:
-    return Draft6Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    return Draft6Validator(load_schema("adaptive-card-1.5.json"))
 
 
 def schema_errors(validator: Draft6Validator, card: dict) -> list[str]:

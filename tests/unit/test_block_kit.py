@@ -21,9 +21,9 @@ from bot.render.block_kit import (
     render_message,
     render_text_only,
 )
+from tests.schemas import load_schema
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMAS = ROOT.parent / "shared" / "schemas"
 
 
 def all_texts(blocks):
@@ -143,7 +143,7 @@ def test_words_undo_slack_markup():
 
 
 def test_the_slack_manifest_validates_against_slacks_schema():
-    schema = json.loads((SCHEMAS / "slack-app-manifest.schema.json").read_text(encoding="utf-8"))
+    schema = load_schema("slack-app-manifest.schema.json")
     manifest = json.loads((ROOT / "slack" / "manifest.json").read_text(encoding="utf-8"))
     assert [error.message for error in Draft7Validator(schema).iter_errors(manifest)] == []
     features, settings = manifest["features"], manifest["settings"]

@@ -5,15 +5,14 @@ import json
 import struct
 import zipfile
 import zlib
-from pathlib import Path
 
 import pytest
 from jsonschema import Draft7Validator
 
 from bot.teams_manifest import ICON_FOLDER, build_manifest, png_size, teams_app_id, write_package
 from persistence.credentials import CredentialManager, Settings
+from tests.schemas import load_schema
 
-SCHEMA_PATH = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "teams-manifest-1.29.schema.json"
 BOT_ID = "00000000-1111-2222-3333-444444444444"
 
 
@@ -23,7 +22,7 @@ def settings(**values: str) -> Settings:
 
 @pytest.fixture(scope="module")
 def validator() -> Draft7Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = load_schema("teams-manifest-1.29.schema.json")
     # One pattern in the schema (\p{L}) is beyond Python's re: check the schema without formats.
     Draft7Validator.check_schema(schema, format_checker=None)
     return Draft7Validator(schema)
