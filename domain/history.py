@@ -6,7 +6,6 @@ Also here: the rules the three share about a working day and a late night.
 """
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,9 +17,6 @@ from domain.ports import RepositorySet
 # quiet hours are a preference, sleep is not.
 LATE_FROM, LATE_UNTIL = time(22, 0), time(5, 0)
 LATE_MINUTES_THAT_COUNT = 15
-READ_BATCH = 31  # concurrent point reads at once: enough for a month, gentle on the store
-# Past this many days, one partition query of all roll-ups costs less than a point read each.
-SCAN_INSTEAD_AFTER = 60
 SESSIONS_READ_MAX = 200
 
 Counters = dict[str, float]
@@ -38,15 +34,8 @@ async def read_days(repos: RepositorySet, user_id: str, first: date, last: date)
     """The day roll-ups from ``first`` to ``last`` (local dates, both included), oldest
     first; a day nothing happened on reads as ``{}``."""
     days = days_between(first, last)
-    if len(days) > SCAN_INSTEAD_AFTER:
-        every = await repos.all_rollups(user_id)
-        return {day: dict(every.get("day:" + day.isoformat(), {})) for day in days}
-    found: dict[date, Counters] = {}
-    for start in range(0, len(days), READ_BATCH):
-        batch = days[start:start + READ_BATCH]
-        counters = await asyncio.gather(*(repos.rollup(user_id, "day:" + d.isoformat()) for d in batch))
-        found.update(zip(batch, (dict(c) for c in counters)))
-    return found
+    found = await repos.rollups_between(user_id, "day:" + first.isoformat(), "day:" + last.isoformat())
+    return {day: dict(found.get("day:" + day.isoformat(), {})) for day in days}
 
 
 async def recent_work_sessions(repos: RepositorySet, user_id: str, since: datetime) -> list[WorkSession]:

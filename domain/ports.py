@@ -70,5 +70,7 @@ class RepositorySet(Protocol):
 
     async def all_rollups(self, user_id: str) -> dict[str, dict[str, float]]: ...
 
+    async def rollups_between(self, user_id: str, first: str, last: str) -> dict[str, dict[str, float]]: ...
+
     async def erase(self, user_id: str) -> int:
         """Delete every document in the user's partition."""

@@ -85,6 +85,12 @@ MIGRATIONS: tuple[str, ...] = (
         ('documents', 'documents_by_at', '1000000 10000 2000 1');
     ANALYZE sqlite_schema;
     """,
+    # Roll-ups by key, so "the last 14 days" is one range read within the user's partition.
+    """
+    CREATE INDEX IF NOT EXISTS documents_by_key ON documents (user_id, type, json_extract(body, '$.key'));
+    INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('documents', 'documents_by_key', '1000000 10000 2000 1');
+    ANALYZE sqlite_schema;
+    """,
 )
 
 

@@ -44,8 +44,9 @@ class StatsService:
         keys = ["day:" + (today - timedelta(days=back)).isoformat() for back in range(PERIOD_DAYS[period])]
         days = []
         sums: dict[str, float] = {}
+        found = await self._repos.rollups_between(user_id, keys[-1], keys[0])
         for key in reversed(keys):
-            counters = await self._repos.rollup(user_id, key)
+            counters = found.get(key, {})
             days.append({"day": key.removeprefix("day:"), **counters})
             for name, value in counters.items():
                 sums[name] = sums.get(name, 0) + value

@@ -36,6 +36,8 @@ async def plan_of(store: SqliteDocumentStore, query: Query) -> str:
     (Query("task", None, (where("id", "=", "x"),), limit=1), "documents_by_id"),
     (Query("task", "u", (), "created_at", False, 50), "documents_by_created"),
     (Query("work_session", "u", (), "start_time", True, 50), "documents_by_start"),
+    (Query("rollup", "u", (where("key", ">=", "day:2026-03-01"), where("key", "<=", "day:2026-03-14"))),
+     "documents_by_key"),
 ])
 async def test_lookups_use_their_index_and_never_sort_a_history(sqlite, query, index):
     plan = await plan_of(sqlite, query)

@@ -108,8 +108,8 @@ async def test_evidence_is_read_in_a_bounded_number_of_operations(
     user_id = await live("overworked", services, clock)
     store.operations.reset()
     await insights.assess(user_id)
-    # The user, 14 day roll-ups, and a handful of indexed queries and counts.
-    assert store.operations.reads <= 16 and store.operations.queries <= 6
+    # The user, one range query for the 14 day roll-ups, and a handful of indexed queries and counts.
+    assert store.operations.reads <= 2 and store.operations.queries <= 7
 
 
 def session(start_hour: float, hours: float) -> WorkSession:

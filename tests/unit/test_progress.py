@@ -340,9 +340,10 @@ async def test_a_snapshot_costs_the_same_after_two_months_as_after_two_weeks(
         if n == 13:
             after_two_weeks = await cost_of_a_snapshot()
     after_two_months = await cost_of_a_snapshot()
-    # The user, the record, 14 days, the totals, and the pending-settle queries: no scan.
-    assert after_two_months == after_two_weeks <= 25
-    assert store.operations.by_kind.get("query", 0) == 1  # settle_pending's one query, none for history
+    # The user, the record, the totals, and two queries: no scan.
+    assert after_two_months == after_two_weeks <= 6
+    # settle_pending's query and the 14-day range of roll-ups; nothing that walks the history.
+    assert store.operations.by_kind.get("query", 0) == 2
 
 
 async def test_reading_progress_writes_nothing_until_there_is_something_to_keep(
