@@ -414,6 +414,7 @@ class SlackAdapter:
                 await services.stats.period(user_id, "today"),
                 await services.users.timezone(user_id),
                 services.clock.now(),
+                await self._dialogs.home_pet(user_id),
             )
             await self.client.views_publish(user_id=route.user, view=view)
         except Exception:

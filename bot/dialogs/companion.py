@@ -5,7 +5,7 @@ import asyncio
 from dataclasses import replace
 
 from bot.dialogs.turn import Turn
-from bot.messages import Fact, Image, ListItem, Reply
+from bot.messages import Button, Fact, Image, ListItem, Reply
 from bot.render.pet_image import draw_pet, pet_alt_text
 from domain.pet import reaction
 from domain.progress import CATALOGUE
@@ -19,19 +19,13 @@ REACTS_TO = {"done": "done", "add": "add", "water": "water", "break": "break", "
 class CompanionDialog:
     async def pet(self, turn: Turn, args: str) -> list[Reply]:
         view = await turn.services.pet.look(turn.user_id)
-        pet, progress = view.pet, view.progress
-        png = await asyncio.to_thread(draw_pet, pet)  # ~20 ms of CPU: off the event loop
-        facts = [
-            Fact("Level", f"{progress.level} · {progress.xp} XP, {progress.next_level_xp - progress.xp} to the next"),
-            Fact("Streak", f"{progress.streak_days} day{'s' * (progress.streak_days != 1)} "
-                           f"(best {progress.best_streak})"),
-            Fact("Mood", "asleep" if pet.asleep else pet.mood),
-            Fact("Energy", f"{pet.energy}/100"),
-            Fact("Hydration", f"{pet.hydration}/100"),
-        ]
-        why = f"Lately: {', '.join(pet.reasons)}." if pet.reasons else ""
-        return [Reply(f"{reaction('look', pet)} {why}".strip(), title=f"Your Avanochi ({pet.stage})",
-                      facts=facts, image=Image(png, pet_alt_text(pet)), kind="pet")]
+        png = await asyncio.to_thread(draw_pet, view.pet)  # ~20 ms of CPU: off the event loop
+        return [replace(pet_reply(view), image=Image(png, pet_alt_text(view.pet)))]
+
+    async def home(self, services, user_id: str) -> Reply:
+        """The pet as a section of a home page (Slack's App Home shows no uploaded image)."""
+        reply = pet_reply(await services.pet.look(user_id))
+        return replace(reply, buttons=[Button("Show my pet", {"command": "pet"})])
 
     async def achievements(self, turn: Turn, args: str) -> list[Reply]:
         progress = await turn.services.progress.snapshot(turn.user_id)
@@ -62,3 +56,19 @@ class CompanionDialog:
         lines += [f"{a.icon} {a.name}: {a.description}" for a in news.achievements]
         first = replies[0]
         return [replace(first, text=f"{first.text}\n" + "\n".join(lines))] + replies[1:]
+
+
+def pet_reply(view) -> Reply:
+    """The pet's stage, mood, energy and hydration, with the level and streak behind them."""
+    pet, progress = view.pet, view.progress
+    facts = [
+        Fact("Level", f"{progress.level} · {progress.xp} XP, {progress.next_level_xp - progress.xp} to the next"),
+        Fact("Streak", f"{progress.streak_days} day{'s' * (progress.streak_days != 1)} "
+                       f"(best {progress.best_streak})"),
+        Fact("Mood", "asleep" if pet.asleep else pet.mood),
+        Fact("Energy", f"{pet.energy}/100"),
+        Fact("Hydration", f"{pet.hydration}/100"),
+    ]
+    why = f"Lately: {', '.join(pet.reasons)}." if pet.reasons else ""
+    return Reply(f"{reaction('look', pet)} {why}".strip(), title=f"Your Avanochi ({pet.stage})",
+                 facts=facts, kind="pet")

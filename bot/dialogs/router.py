@@ -64,6 +64,13 @@ class Dialogs:
             "yes": self._nothing_to_confirm, "no": self._nothing_to_confirm,
         }
 
+    async def home_pet(self, user_id: str) -> Reply | None:
+        """The pet's section of a home page; None if it can't be drawn up now (the page still shows)."""
+        try:
+            return await self.companion.home(self._services, user_id)
+        except DomainError:
+            return None
+
     async def welcome(self, message: IncomingMessage) -> list[Reply]:
         """The greeting when the bot is installed or first opened."""
         services = self._services

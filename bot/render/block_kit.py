@@ -175,9 +175,9 @@ def render_view(replies: list[Reply]) -> dict[str, Any]:
 
 
 def home_view(session: WorkSession | None, tasks: list[Task], today: dict[str, Any], zone: str,
-              now: datetime) -> dict[str, Any]:
+              now: datetime, pet: Reply | None = None) -> dict[str, Any]:
     """The App Home: the running work session, the open tasks with Done buttons (the first
-    HOME_TASKS of ``tasks``) and today's numbers (StatsService.period)."""
+    HOME_TASKS of ``tasks``), today's numbers (StatsService.period) and the pet."""
     local = ZoneInfo(zone)
     if session:
         worked = hours_and_minutes((now - session.start_time).total_seconds() / 3600)
@@ -199,7 +199,7 @@ def home_view(session: WorkSession | None, tasks: list[Task], today: dict[str, A
         Fact("Water", f"{today['water_ml']} ml"),
         Fact("Breaks", str(today["breaks"])),
     ])
-    return render_view([work, open_tasks, stats])
+    return render_view([work, open_tasks, stats] + ([pet] if pet else []))
 
 
 def payload_of(action: dict[str, Any]) -> dict[str, Any] | None:

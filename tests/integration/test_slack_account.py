@@ -55,7 +55,8 @@ async def test_app_home_shows_the_session_open_tasks_and_today(slack):
     assert home.body["user_id"] == "U1" and home.body["view"]["type"] == "home"
     texts = json.dumps(home.body["view"]["blocks"])
     assert "Clocked in since 10:00" in texts and "Write the report" in texts and "Call the bank" in texts
-    assert [b["text"]["text"] for _, b in home.buttons()] == ["Clock out", "Done", "Done"]
+    assert "Your Avanochi (egg)" in texts and "*Energy*" in texts  # the pet, with its stats
+    assert [b["text"]["text"] for _, b in home.buttons()] == ["Clock out", "Done", "Done", "Show my pet"]
     # A press in the Home answers in the DM and refreshes the Home.
     since = len(slack.api.calls)
     [done] = await slack.workspace.click(home, "Done")
