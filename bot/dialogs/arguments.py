@@ -163,6 +163,30 @@ def _clock_time(text: str) -> str:
     return f"{hour:02d}:{minute:02d}"
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_weekdays(text: str) -> list[int]:
+    """'mon-fri', 'mon,tue,thu', 'monday to thursday', 'sun-thu' -> weekday numbers (Monday 0)."""
+    days: set[int] = set()
+    phrase = re.sub(r"\s*(?:-|–|\bto\b|\bthrough\b|\buntil\b)\s*", "-", text.lower().strip())
+    for part in re.split(r"[\s,]+|\band\b", phrase):
+        if not part:
+            continue
+        ends = [end.strip()[:3] for end in part.split("-")]
+        if not all(end in WEEKDAYS for end in ends) or len(ends) > 2:
+            raise ValidationError(f"'{part}' is not a day or a range of days. Try 'days mon-fri'.")
+        first, last = WEEKDAYS.index(ends[0]), WEEKDAYS.index(ends[-1])
+        day = first
+        days.add(day)
+        while day != last:  # ranges may wrap the week: sun-thu
+            day = (day + 1) % 7
+            days.add(day)
+    if not days:
+        raise ValidationError("Which days? Try 'days mon-fri'.")
+    return sorted(days)
+
+
 def parse_duration(text: str) -> timedelta:
     """'15m', '15 minutes', '1h', 'an hour' -> timedelta (for snooze)."""
     minutes = parse_minutes(text.replace("an hour", "1 hour"))

@@ -47,6 +47,7 @@ PHRASES: dict[str, str] = {
     "timezone": "timezone", "time zone": "timezone", "tz": "timezone",
     "hours": "hours", "working hours": "hours", "work hours": "hours",
     "quiet": "quiet", "quiet hours": "quiet",
+    "days": "days", "work days": "days", "working days": "days", "workdays": "days",
     "remind": "remind", "reminders": "reminders", "snooze": "snooze", "pause": "pause",
     "settings": "settings", "preferences": "settings",
     "token": "token", "api token": "token", "my token": "token",

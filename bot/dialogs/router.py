@@ -56,7 +56,7 @@ class Dialogs:
             "stats": self.stats.stats,
             "pet": self.companion.pet, "achievements": self.companion.achievements,
             "insights": self.companion.insights,
-            "timezone": self.settings.timezone, "hours": self.settings.hours, "quiet": self.settings.quiet,
+            "timezone": self.settings.timezone, "hours": self.settings.hours, "quiet": self.settings.quiet, "days": self.settings.days,
             "remind": self.settings.remind, "reminders": self.settings.reminders,
             "snooze": self.settings.snooze, "pause": self.settings.pause, "settings": self.settings.show,
             "token": self.account.token, "export": self.account.export,

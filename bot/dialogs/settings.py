@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
-from bot.dialogs.arguments import parse_duration, parse_minutes, parse_time_range, parse_when
+from bot.dialogs.arguments import parse_duration, parse_minutes, parse_time_range, parse_weekdays, parse_when
 from bot.dialogs.turn import Turn
 from bot.messages import Button, Fact, Reply
 from domain.errors import ValidationError
@@ -46,6 +46,16 @@ class SettingsDialog:
         start, end = parse_time_range(args)
         turn.user = await turn.services.users.update_user(turn.user_id, work_start=start, work_end=end)
         return [Reply(f"Working hours set to {start}-{end}.", kind="settings")]
+
+    async def days(self, turn: Turn, args: str) -> list[Reply]:
+        names = "Mon Tue Wed Thu Fri Sat Sun".split()
+        if not args.strip():
+            listed = " ".join(names[d] for d in turn.user.work_days)
+            return [Reply(f"You work on {listed}. Change it with 'days mon-fri' or 'days sun-thu'.")]
+        days = parse_weekdays(args)
+        turn.user = await turn.services.users.update_user(turn.user_id, work_days=days)
+        return [Reply(f"Working days set to {' '.join(names[d] for d in days)}: no nudges, "
+                      "and no broken streaks, on the others.", kind="settings")]
 
     async def quiet(self, turn: Turn, args: str) -> list[Reply]:
         if not args.strip():

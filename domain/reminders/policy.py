@@ -129,7 +129,7 @@ def candidates(user: User, activity: Activity, sent: Sent, now: datetime) -> lis
         midnight = datetime.combine(started.astimezone(zone).date() + timedelta(days=1), time(0), zone)
         due = min(started + timedelta(hours=setting(user, "long_session", "hours")), midnight)
         found.append(Nudge("long_session", due, f"long_session:{activity.session_id}"))
-    if on("weekly_report") and user.work_days and local.weekday() == max(user.work_days):
+    if on("weekly_report") and user.work_days and local.weekday() == last_working_day(user.work_days):
         due = datetime.combine(today, _clock(user.work_end), zone) + timedelta(
             minutes=setting(user, "weekly_report", "after"))
         year, week, _ = today.isocalendar()
@@ -143,6 +143,20 @@ def candidates(user: User, activity: Activity, sent: Sent, now: datetime) -> lis
     if on("focus_end") and activity.focus_planned_end is not None:
         found.append(Nudge("focus_end", activity.focus_planned_end, f"focus_end:{activity.focus_id}"))
     return [nudge for nudge in found if sent.keys.get(nudge.kind) != nudge.key]
+
+
+def last_working_day(work_days: list[int]) -> int:
+    """The day that ends the working week: the one before the longest run of days off
+    (Friday for Mon-Fri, Thursday for Sun-Thu); the last listed day when there is no day off."""
+    days = set(work_days)
+
+    def days_off_after(day: int) -> int:
+        gap = 0
+        while gap < 7 and (day + gap + 1) % 7 not in days:
+            gap += 1
+        return gap
+
+    return max(days, key=lambda day: (days_off_after(day), day))
 
 
 def _work_start(user: User, local: datetime) -> datetime | None:

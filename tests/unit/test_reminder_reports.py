@@ -82,3 +82,35 @@ async def test_the_stop_buttons_of_reports_switch_them_off():
         assert "reminders off" in reply.text
         user = await services.users.get_user("slack:T1:stopper")
         assert user.reminder_settings[kind]["on"] is False
+
+
+async def test_working_days_set_in_chat_move_the_weekly_report_and_the_lunch_nudge():
+    from bot.dialogs.router import Dialogs
+    from bot.messages import IncomingMessage
+
+    clock, services, notifier = world()
+    clock.set(datetime(2026, 3, 1, 8, 0, tzinfo=UTC))  # a Sunday
+    dialogs = Dialogs(services)
+    user = "slack:T1:sunthu"
+    say = lambda text: dialogs.handle(IncomingMessage(user, "slack", "D1", text=text))  # noqa: E731
+    [reply, *_] = await say("days sun-thu")
+    assert "Sun Mon Tue Wed Thu" in reply.text or "Mon Tue Wed Thu Sun" in reply.text
+    assert (await services.users.get_user(user)).work_days == [0, 1, 2, 3, 6]
+    [error, *_] = await say("days funday")
+    assert "not a day" in error.text
+    await services.conversations.remember_address(user, "slack", {"user": "S", "channel": "DS"})
+    for kind in ("water", "break", "wrap_up", "risk_alert"):
+        await services.users.update_user(user, reminder=(kind, {"on": False}))
+    # Friday is now a day off: no lunch nudge; Thursday is the last working day: the weekly report.
+    await run_at(services, notifier, clock, datetime(2026, 3, 6, 11, 31, tzinfo=UTC))  # Fri 12:31 UTC
+    assert notifier.sent == []
+    await run_at(services, notifier, clock, datetime(2026, 3, 12, 17, 41, tzinfo=UTC))  # Thu 17:41 UTC
+    assert [reply.title for _, reply in notifier.sent][-1] == "Your week with Avanochi"
+
+
+def test_the_last_working_day_ends_the_working_week():
+    from domain.reminders.policy import last_working_day
+
+    assert last_working_day([0, 1, 2, 3, 4]) == 4  # Friday
+    assert last_working_day([0, 1, 2, 3, 6]) == 3  # Sunday to Thursday: Thursday
+    assert last_working_day([0, 1, 2, 3, 4, 5, 6]) == 6  # no day off: Sunday
