@@ -19,6 +19,7 @@ from api import errors, focus, health, openapi, reminders, stats, tasks, tokens,
 from api.auth import auth_middleware
 from api.request_log import request_log_middleware
 from bot.dialogs.router import Dialogs
+from bot.narrator import build_narrator
 from bot.reminders.engine import ReminderEngine
 from bot.voice.engines import SpeechToText, build_speech_to_text
 from domain.clock import Clock, SystemClock
@@ -93,7 +94,9 @@ def build_app(
 
     speech = speech or build_speech_to_text(settings.azure_speech_key, settings.azure_speech_region)
     app.cleanup_ctx.append(speech_lifetime(speech, warm_speech))
-    dialogs = Dialogs(services, speech)
+    narrator = build_narrator(settings.azure_openai_endpoint, settings.azure_openai_key,
+                              settings.azure_openai_deployment)
+    dialogs = Dialogs(services, speech, narrator)
     voice.register(app, dialogs, speech)
     notifiers = {}
     # Teams is always served: with no MicrosoftAppId it runs unauthenticated for the

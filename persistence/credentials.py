@@ -57,6 +57,9 @@ class Settings:
     reminder_interval: float = 30.0  # seconds between in-process reminder passes; 0 disables
     azure_speech_key: str | None = field(default=None, repr=False)
     azure_speech_region: str | None = None
+    azure_openai_endpoint: str | None = None
+    azure_openai_key: str | None = field(default=None, repr=False)
+    azure_openai_deployment: str | None = None
 
     @property
     def slack_enabled(self) -> bool:
@@ -95,6 +98,9 @@ class Settings:
             reminder_interval=_seconds(credentials.get("AVANOCHI_REMINDER_INTERVAL", "30")),
             azure_speech_key=credentials.get("AZURE_SPEECH_KEY"),
             azure_speech_region=credentials.get("AZURE_SPEECH_REGION"),
+            azure_openai_endpoint=credentials.get("AZURE_OPENAI_ENDPOINT"),
+            azure_openai_key=credentials.get("AZURE_OPENAI_API_KEY"),
+            azure_openai_deployment=credentials.get("AZURE_OPENAI_DEPLOYMENT"),
         )
 
 

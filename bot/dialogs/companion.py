@@ -17,6 +17,9 @@ REACTS_TO = {"done": "done", "add": "add", "water": "water", "break": "break", "
 
 
 class CompanionDialog:
+    def __init__(self, narrator=None) -> None:
+        self._narrator = narrator  # bot.narrator.AzureOpenAINarrator, or None for template text
+
     async def pet(self, turn: Turn, args: str) -> list[Reply]:
         view = await turn.services.pet.look(turn.user_id)
         png = await asyncio.to_thread(draw_pet, view.pet)  # ~20 ms of CPU: off the event loop
@@ -39,6 +42,9 @@ class CompanionDialog:
         insight = await turn.services.insights.assess(turn.user_id)
         lines = insight.explain()
         body = "\n".join(lines[1:]) or "Nothing in the last two weeks points to overload."
+        story = await self._narrator.narrate(insight) if self._narrator else None
+        if story:
+            body = f"{story}\n{body}"  # the narrative first; the explained factors stay below it
         return [Reply(body, title=lines[0], items=[ListItem(r) for r in insight.recommendations],
                       kind="insights", private=True)]
 

@@ -32,7 +32,7 @@ TIME_RANGE = re.compile(r"^\s*\d{1,2}(:\d{2})?\s*(am|pm)?\s*(-|–|to|until)\s*\
 
 
 class Dialogs:
-    def __init__(self, services: Services, speech: SpeechToText | None = None) -> None:
+    def __init__(self, services: Services, speech: SpeechToText | None = None, narrator=None) -> None:
         self._services = services
         self.voice = VoiceDialog(speech) if speech is not None else None
         self.tasks = TaskDialog()
@@ -43,7 +43,7 @@ class Dialogs:
         self.settings = SettingsDialog()
         self.account = AccountDialog()
         self.onboarding = OnboardingDialog()
-        self.companion = CompanionDialog()
+        self.companion = CompanionDialog(narrator)
         self._handlers: dict[str, Handler] = {
             "help": self.onboarding.help, "hello": self.onboarding.hello,
             "add": self.tasks.add, "tasks": self.tasks.list, "done": self.tasks.done,
