@@ -17,6 +17,7 @@ uploads the bytes and posts a FileInfoCard. Other channels (the Emulator) get a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import base64
 import logging
 import re
@@ -33,6 +34,7 @@ from botbuilder.schema.teams import FileConsentCard, FileConsentCardResponse, Fi
 from botbuilder.schema.teams.additional_properties import ContentType
 from botframework.connector.auth import AuthenticationConstants, BotFrameworkAuthentication
 from msrest.exceptions import ClientRequestError, HttpOperationError
+from msrest.universal_http.requests import ClientRetryPolicy
 
 from bot.messages import Attachment, FileOut, IncomingMessage, Reply
 from bot.reminders.engine import Delivery, Outcome
@@ -40,6 +42,12 @@ from bot.voice.decode import MAX_BYTES
 from bot.render.adaptive_card import CARD_CONTENT_TYPE, render
 
 log = logging.getLogger("avanochi.teams")
+TYPING_AFTER = 0.3  # seconds a turn may take before the user sees "Avanochi is typing"
+
+# Every Bot Connector client msrest builds computes its retry codes as
+# [i for i in range(999) if i not in safe_codes] with safe_codes a 501-item list: ~4 ms of CPU,
+# twice per Teams turn (bench/CHANNELS.md). As a set the same test is instant; the codes are unchanged.
+ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)
 
 CHANNEL = "msteams"
 LEADING_MENTIONS = re.compile(r"^\s*(?:<at[^>]*>.*?</at>\s*)+", re.IGNORECASE | re.DOTALL)
@@ -210,13 +218,16 @@ class AvanochiTeamsBot(TeamsActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         message = incoming_message(turn_context.activity)
         await self._remember(message, turn_context.activity)
-        # Typing goes out while the dialogs work (not before them: no added latency); it is
+        # Typing goes out only when the turn is slow (a voice note, a chart): a fast turn's reply
+        # is its own signal, and one outbound call fewer per message. Once started, it is
         # awaited before the replies so that it never lands after them.
-        typing = asyncio.create_task(self._typing(turn_context))
+        typing = asyncio.create_task(self._typing(turn_context, after=TYPING_AFTER))
         try:
             replies = await self._dialogs.handle(message, fetch=fetch_attachment)
         finally:
-            await typing
+            typing.cancel()  # no effect once it has been sent
+            with contextlib.suppress(asyncio.CancelledError):
+                await typing
         if replies:
             await turn_context.send_activities(
                 reply_activities(replies, message, turn_context.activity.channel_id))
@@ -279,7 +290,8 @@ class AvanochiTeamsBot(TeamsActivityHandler):
             log.warning("conversation reference not stored", exc_info=True)
 
     @staticmethod
-    async def _typing(turn_context: TurnContext) -> None:
+    async def _typing(turn_context: TurnContext, after: float = 0.0) -> None:
+        await asyncio.sleep(after)
         try:
             await turn_context.send_activity(Activity(type=ActivityTypes.typing))
         except Exception:  # a lost typing indicator is no reason to lose the answer

@@ -25,7 +25,7 @@ PRIORITY_MARKS = {"!high": "high", "!h": "high", "!urgent": "high", "!important"
 PRIORITY_WORDS = re.compile(r"\s+(?:with\s+)?(high|low|normal)\s+priority\b", re.IGNORECASE)
 DUE_SPLIT = re.compile(r"\s+(?:due(?:\s+(?:on|by|at))?|by)\s+(?P<when>.+)$", re.IGNORECASE)
 TIME_MENTIONED = re.compile(r"\d\s*(?:am|pm)\b|\d:\d\d|\bnoon\b|\bmidnight\b|\btonight\b|\bin\s+\d+\s*"
-                            r"(?:min|minute|hour|h)\b|\bmorning\b|\bafternoon\b|\bevening\b",
+                            r"(?:min(?:ute)?s?|hours?|hrs?|h)\b|\bmorning\b|\bafternoon\b|\bevening\b",
                             re.IGNORECASE)
 
 

@@ -149,10 +149,16 @@ async def test_personal_replies_stay_out_of_group_chats(world):
     assert not any(a.get("contentType") == CONSENT_TYPE for r in replies for a in r.get("attachments") or [])
 
 
-async def test_typing_goes_out_before_the_replies(world):
+async def test_typing_goes_out_before_the_replies_of_a_slow_turn(world, monkeypatch):
+    import bot.adapters.teams as teams
+
     chat = world.chat
+    await chat.say("help")  # a fast turn: its reply is the only signal
+    assert {activity["type"] for activity in world.connector.activities} == {"message"}
+    monkeypatch.setattr(teams, "TYPING_AFTER", 0.0)  # every turn counts as slow now
+    before = len(world.connector.activities)
     await chat.say("help")
-    kinds = [activity["type"] for activity in world.connector.activities]
+    kinds = [activity["type"] for activity in world.connector.activities[before:]]
     assert kinds[0] == "typing" and kinds[1:] and set(kinds[1:]) == {"message"}
 
 
