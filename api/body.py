@@ -23,7 +23,7 @@ async def json_object(request: web.Request, *, optional: bool = False) -> dict[s
         raise ValidationError("Invalid JSON payload: the body is empty")
     try:
         data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # deep nesting is garbage too
         raise ValidationError("Invalid JSON payload") from None
     if not isinstance(data, dict):
         raise ValidationError("Invalid JSON payload: expected a JSON object")

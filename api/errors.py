@@ -45,5 +45,7 @@ async def error_middleware(request: web.Request, handler):
         # aiohttp's own 404/405/413 pages are text; API clients get JSON like everything else.
         return json_error(exc.status, exc.reason)
     except Exception:
-        log.exception("unhandled error", extra={"route": request.path})
+        resource = request.match_info.route.resource
+        # The route template, never the raw path: paths carry user ids.
+        log.exception("unhandled error", extra={"route": resource.canonical if resource else "?"})
         return json_error(500, "Something went wrong on our side; it has been logged.")

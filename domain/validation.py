@@ -12,6 +12,7 @@ from domain.errors import ValidationError
 TITLE_MAX = 200
 NOTES_MAX = 2000
 USER_ID_MAX = 200
+YEAR_MIN, YEAR_MAX = 1970, 2100
 
 
 # Format characters that belong in ordinary text: the zero-width joiner and non-joiner
@@ -95,9 +96,17 @@ def clean_timestamp(value: Any, what: str, *, required: bool = False) -> datetim
         raise ValidationError(f"Field '{what}' must be an ISO-8601 date-time string")
     try:
         parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
+        instant = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ValidationError(f"Field '{what}' must be an ISO-8601 date-time string") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return check_year(instant, what)
+
+
+def check_year(instant: datetime, what: str) -> datetime:
+    """Dates this far out are typos, and near the ends of the calendar local times overflow."""
+    if not YEAR_MIN <= instant.year <= YEAR_MAX:
+        raise ValidationError(f"Field '{what}' must be between {YEAR_MIN} and {YEAR_MAX}")
+    return instant
 
 
 def clean_timezone(value: Any) -> str:

@@ -77,10 +77,13 @@ class Settings:
             port_number = int(port)  # type: ignore[arg-type]
         except ValueError:
             raise SystemExit(f"PORT must be a number, not {port!r}") from None
+        log_level = (credentials.get("LOG_LEVEL", "INFO") or "INFO").upper()
+        if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise SystemExit(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {log_level!r}")
         return cls(
             host=credentials.get("HOST", "0.0.0.0"),  # type: ignore[arg-type]
             port=port_number,
-            log_level=(credentials.get("LOG_LEVEL", "INFO") or "INFO").upper(),
+            log_level=log_level,
             db_path=credentials.get("AVANOCHI_DB_PATH", "./data/avanochi.sqlite3"),  # type: ignore[arg-type]
             cosmos_uri=cosmos["uri"],
             cosmos_key=cosmos["primary_key"],

@@ -336,6 +336,10 @@ class TeamsEndpoint:
             activity = None
         if activity is None or not activity.type:
             return _error(400, "Expected a Bot Framework activity")
+        if activity.type == ActivityTypes.message and not (
+            activity.from_property and activity.conversation and activity.service_url
+        ):
+            return _error(400, "A message activity needs from, conversation and serviceUrl")
         # Authenticated here rather than inside CloudAdapter.process: the SDK lets most bad
         # tokens escape as KeyError/DecodeError/IndexError (a 500), and only PermissionError as 401.
         try:

@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 import dateparser
 
 from domain.errors import ValidationError
+from domain.validation import YEAR_MAX, YEAR_MIN
 
 GLASS_ML = 250
+SNOOZE_MAX_MINUTES = 24 * 60
 
 NUMBER_WORDS = {
     "zero": 0, "one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -57,7 +59,22 @@ def parse_when(text: str, timezone: str, now: datetime, default_time: str = "17:
     phrase = words_to_numbers(text.strip())
     if phrase.lower() in ("today", "eod", "end of day", "tonight") and not TIME_MENTIONED.search(phrase):
         phrase = "today"
-    parsed = dateparser.parse(
+    try:
+        parsed = _dateparse(phrase, timezone, local_now)
+    except (OverflowError, ValueError):
+        parsed = None
+    if parsed is None or not YEAR_MIN <= parsed.year <= YEAR_MAX:
+        raise ValidationError(f"I couldn't read '{text}' as a date. Try 'tomorrow 5pm' or 'friday'.")
+    if not TIME_MENTIONED.search(phrase):
+        # "tomorrow" comes back at the current clock time; a day named alone means its end.
+        hour, minute = (int(part) for part in default_time.split(":"))
+        parsed = parsed.replace(hour=hour, minute=minute)
+    # Rebuild in the zone so that a DST change between now and then gets the right offset.
+    return datetime.combine(parsed.date(), parsed.time(), zone)
+
+
+def _dateparse(phrase: str, timezone: str, local_now: datetime) -> datetime | None:
+    return dateparser.parse(
         phrase,
         languages=["en"],
         settings={
@@ -68,14 +85,6 @@ def parse_when(text: str, timezone: str, now: datetime, default_time: str = "17:
             "PREFER_DATES_FROM": "future",
         },
     )
-    if parsed is None:
-        raise ValidationError(f"I couldn't read '{text}' as a date. Try 'tomorrow 5pm' or 'friday'.")
-    if not TIME_MENTIONED.search(phrase):
-        # "tomorrow" comes back at the current clock time; a day named alone means its end.
-        hour, minute = (int(part) for part in default_time.split(":"))
-        parsed = parsed.replace(hour=hour, minute=minute)
-    # Rebuild in the zone so that a DST change between now and then gets the right offset.
-    return datetime.combine(parsed.date(), parsed.time(), zone)
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,8 @@ def parse_minutes(text: str, default: int | None = None) -> int | None:
     phrase = words_to_numbers(text.lower().replace("for ", " ")).strip()
     if not phrase:
         return default
+    if phrase.startswith("-") or re.match(r"^0+(?:\.0+)?\s*(?:h|m|min|minutes?|hours?)?$", phrase):
+        raise ValidationError("That needs a positive number of minutes, like '25' or '1h'.")
     match = re.match(r"^(\d+(?:\.\d+)?)\s*(h|hr|hrs|hour|hours|m|min|mins|minute|minutes)?\b", phrase)
     if not match:
         return default
@@ -192,6 +203,8 @@ def parse_duration(text: str) -> timedelta:
     minutes = parse_minutes(text.replace("an hour", "1 hour"))
     if not minutes:
         raise ValidationError("How long? Try 'snooze 15m'.")
+    if minutes > SNOOZE_MAX_MINUTES:
+        raise ValidationError("Snooze for up to a day; for longer, say 'pause until monday'.")
     return timedelta(minutes=minutes)
 
 

@@ -10,6 +10,7 @@ from bot.dialogs.turn import Turn
 from bot.messages import Button, Reply
 from domain.entities import FOCUS_DEFAULT_MINUTES
 
+EARLY_STOP_SHARE = 0.5  # stopped before half its planned length, a focus session is not "completed"
 ON_TASK = re.compile(r"\s*\bon\s+(?P<task>.+)$", re.IGNORECASE)
 
 
@@ -39,6 +40,13 @@ class FocusDialog:
     async def stop(self, turn: Turn, args: str) -> list[Reply]:
         focus = turn.services.focus
         session = await focus.active_or_raise(turn.user_id)
+        elapsed = (turn.now - session.started_at).total_seconds() / 60
+        if elapsed < session.duration_minutes * EARLY_STOP_SHARE:
+            # Ended well before its time: it counts as cut short, not as a finished session
+            # (finished ones earn XP and streak days, which must not be had by stopping at once).
+            await focus.cancel(turn.user_id, session.session_id)
+            return [Reply(f"Stopped after {round(elapsed)} of {session.duration_minutes} min: not counted as "
+                          "a completed session. A shorter one next time? Try 'focus 15'.", kind="focus")]
         session = await focus.complete(turn.user_id, session.session_id)
         minutes = round((session.ended_at - session.started_at).total_seconds() / 60)
         extra = f" with {session.interruptions} interruption(s)" if session.interruptions else ""

@@ -174,7 +174,8 @@ class Dialogs:
                 if name == NO:
                     turn.forget_question()
                     return [Reply("OK, no task added.")]
-                return await self.tasks.answer_title(turn, text)
+                if name is None or name in ("add", YES):  # a known command runs as one instead
+                    return await self.tasks.answer_title(turn, text)
             # A bare zone name answers; "timezone Asia/Tokyo" is a command and runs as one.
             bare_zone = "/" in text and " " not in text.strip()
             if kind == "onboarding_timezone" and (name in (YES, NO) or bare_zone or

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.dialogs.arguments import parse_duration, parse_minutes, parse_time_range, parse_weekdays, parse_when
@@ -99,7 +100,12 @@ class SettingsDialog:
         if not text:
             raise ValidationError("Until when? Try 'pause until monday'.")
         until = parse_when(text, turn.user.timezone, turn.now, "00:00")
+        if until <= turn.now:
+            raise ValidationError("That's already past. Try 'pause until monday'.")
+        if until > turn.now + timedelta(days=366):
+            raise ValidationError("I can pause reminders for up to a year; 'reminders off' stops them for good.")
         await turn.services.users.update_user(turn.user_id, paused_until=until)
         await turn.services.progress.snapshot(turn.user_id)  # notes the pause: its days won't break the streak
-        return [Reply(f"Reminders paused until {until:%A %d %B}. Rest well!",
+        shown = f"{until:%A %d %B}" + (f" {until:%Y}" if until.year != turn.now.year else "")
+        return [Reply(f"Reminders paused until {shown}. Rest well!",
                       buttons=[Button("Resume now", {"command": "reminders", "args": "on"})])]

@@ -83,3 +83,21 @@ async def test_unknown_routes_and_methods_answer_json(api):
     assert response.status == 404 and "error" in await response.json()
     response = await api.call("PUT", "/api/tasks")
     assert response.status == 405 and "error" in await response.json()
+
+
+@pytest.mark.parametrize("method, path, body", [
+    ("GET", f"/api/tasks?user_id={USER}&due_before=9999-12-31T23:59:59-05:00", None),
+    ("POST", "/api/tasks", {"title": "x", "user_id": USER, "due_at": "9999-12-31T23:59:59-12:00"}),
+    ("POST", "/api/tasks", {"title": "x", "user_id": USER, "due_at": "9999-12-31T23:00:00Z"}),
+    ("POST", "/api/reminders/run", {"now": "0001-01-01T00:00:00+14:00"}),
+])
+async def test_dates_at_the_ends_of_the_calendar_are_400(api, method, path, body):
+    response = await api.call(method, path, json=body)
+    assert response.status == 400 and "error" in await response.json()
+
+
+async def test_deeply_nested_json_is_400(api):
+    raw = b'{"a":' * 5000 + b"1" + b"}" * 5000
+    response = await api.call("POST", "/api/tasks", data=raw, headers={"Content-Type": "application/json"})
+    assert response.status == 400
+    await assert_nothing_written(api)

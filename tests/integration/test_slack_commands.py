@@ -83,14 +83,18 @@ async def test_focus_start_interrupted_stop_and_cancel(slack):
     assert "Focus for 30 min, until 10:30" in focusing.text
     [noted] = await slack.workspace.click(focusing, "Interrupted")
     assert "Noted (1 so far)" in noted.text
+    slack.app[SERVICES_KEY].clock.advance(minutes=30)  # a whole session later
     [stopped] = await slack.workspace.say("focus stop")
     assert "Focus session complete" in stopped.text and "1 interruption" in stopped.text
+    await slack.workspace.say("pomodoro 15")
+    [early] = await slack.workspace.say("focus stop")  # at once: cut short, not completed
+    assert "not counted as a completed session" in early.text
     await slack.workspace.say("pomodoro 15")
     [cancelled] = await slack.workspace.say("focus cancel")
     assert "cancelled" in cancelled.text
     sessions = await slack.rest.json("GET", f"/api/v1/focus/sessions/user/{U1}", 200)
     assert sorted((s["duration_minutes"], s["completed"], s["interruptions"]) for s in sessions) == [
-        (15, False, 0), (30, True, 1)]
+        (15, False, 0), (15, False, 0), (30, True, 1)]
 
 
 async def test_water_break_lunch_and_stats(slack):

@@ -236,6 +236,9 @@ async def test_non_activity_bodies_are_rejected(world):
         assert response.status == 400
     async with world.session.post(world.base + "/api/messages", data="x") as response:
         assert response.status == 415
+    for partial in ({"type": "message"}, {"type": "message", "text": "hi", "from": None}):
+        async with world.session.post(world.base + "/api/messages", json=partial) as response:
+            assert response.status == 400
 
 
 def test_translation_of_a_channel_message_with_a_file():

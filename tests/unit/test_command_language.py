@@ -122,3 +122,57 @@ def test_time_ranges_and_weekdays():
 def test_numbers_spoken_or_typed():
     assert words_to_numbers("start focus for forty five minutes") == "start focus for 45 minutes"
     assert task_number("number two") == 2 and task_number("#3") == 3 and task_number("report") is None
+
+
+@pytest.mark.parametrize("text", ["snooze 99999999999m", "snooze 99999999999999999999", "snooze 0"])
+async def test_absurd_snoozes_are_friendly_errors(text):
+    from bot.dialogs.router import Dialogs
+    from bot.messages import IncomingMessage
+    from domain.clock import FakeClock
+    from domain.services import Services
+    from persistence.repositories import Repositories
+    from tests.fakes import InMemoryDocumentStore
+
+    dialogs = Dialogs(Services.build(Repositories(InMemoryDocumentStore()), FakeClock(NOW)))
+    [reply, *_] = await dialogs.handle(IncomingMessage("slack:T1:U1", "slack", "D1", text=text))
+    assert reply.kind == "error" and "went wrong" not in reply.text
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("pause until yesterday", "already past"), ("pause until 2099-01-01", "up to a year"),
+    ("due 1 9999-12-31", "couldn't read"), ("focus -5", "positive"), ("break 0", "positive"),
+])
+async def test_out_of_range_arguments_are_friendly_errors(text, fragment):
+    from bot.dialogs.router import Dialogs
+    from bot.messages import IncomingMessage
+    from domain.clock import FakeClock
+    from domain.services import Services
+    from persistence.repositories import Repositories
+    from tests.fakes import InMemoryDocumentStore
+
+    dialogs = Dialogs(Services.build(Repositories(InMemoryDocumentStore()), FakeClock(NOW)))
+    say = lambda words: dialogs.handle(IncomingMessage("slack:T1:U1", "slack", "D1", text=words))  # noqa: E731
+    await say("add something")
+    await say("skip")
+    await say("tasks")
+    [reply, *_] = await say(text)
+    assert fragment in reply.text
+
+
+async def test_a_command_typed_instead_of_a_title_runs_as_the_command():
+    from bot.dialogs.router import Dialogs
+    from bot.messages import IncomingMessage
+    from domain.clock import FakeClock
+    from domain.services import Services
+    from persistence.repositories import Repositories
+    from tests.fakes import InMemoryDocumentStore
+
+    services = Services.build(Repositories(InMemoryDocumentStore()), FakeClock(NOW))
+    dialogs = Dialogs(services)
+    say = lambda words: dialogs.handle(IncomingMessage("slack:T1:U2", "slack", "D2", text=words))  # noqa: E731
+    await say("add")
+    await say("tasks")
+    assert await services.tasks.list_tasks("slack:T1:U2") == []
+    await say("add")
+    await say("Call the plumber")
+    assert [t.title for t in await services.tasks.list_tasks("slack:T1:U2")] == ["Call the plumber"]

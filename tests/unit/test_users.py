@@ -101,3 +101,12 @@ async def test_work_days_that_are_not_numbers_are_a_validation_error(services: S
 async def test_work_days_outside_0_to_6_are_rejected(services: Services) -> None:
     with pytest.raises(ValidationError):
         await services.users.update_user(USER, work_days=[1, 2, 3, 4, 7])
+
+
+def test_an_unknown_log_level_stops_start_up_with_a_clear_message():
+    import pytest as _pytest
+
+    from persistence.credentials import CredentialManager, Settings
+
+    with _pytest.raises(SystemExit, match="LOG_LEVEL must be"):
+        Settings.load(CredentialManager({"LOG_LEVEL": "verbose"}, env_file=None))
