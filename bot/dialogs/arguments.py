@@ -31,6 +31,12 @@ TIME_MENTIONED = re.compile(r"\d\s*(?:am|pm)\b|\d:\d\d|\bnoon\b|\bmidnight\b|\bt
                             re.IGNORECASE)
 
 
+def quoted(text: str, limit: int = 60) -> str:
+    """The user's words as an error message quotes them: short, so a pasted essay isn't echoed."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def words_to_numbers(text: str) -> str:
     """'forty five minutes' -> '45 minutes', so spoken numbers read like typed ones."""
     tokens = text.split()
@@ -64,7 +70,7 @@ def parse_when(text: str, timezone: str, now: datetime, default_time: str = "17:
     except (OverflowError, ValueError):
         parsed = None
     if parsed is None or not YEAR_MIN <= parsed.year <= YEAR_MAX:
-        raise ValidationError(f"I couldn't read '{text}' as a date. Try 'tomorrow 5pm' or 'friday'.")
+        raise ValidationError(f"I couldn't read '{quoted(text)}' as a date. Try 'tomorrow 5pm' or 'friday'.")
     if not TIME_MENTIONED.search(phrase):
         # "tomorrow" comes back at the current clock time; a day named alone means its end.
         hour, minute = (int(part) for part in default_time.split(":"))
@@ -157,20 +163,23 @@ def parse_time_range(text: str) -> tuple[str, str]:
     parts = re.split(r"\s*(?:-|–|to|until)\s*", text.strip().lower(), maxsplit=1)
     if len(parts) != 2:
         raise ValidationError("Give a range like 09:00-17:30.")
-    return _clock_time(parts[0]), _clock_time(parts[1])
+    start, end = _clock_time(parts[0]), _clock_time(parts[1])
+    if start == end:
+        raise ValidationError("A range needs a start and an end that differ, like 09:00-17:30.")
+    return start, end
 
 
 def _clock_time(text: str) -> str:
     match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", text.strip())
     if not match:
-        raise ValidationError(f"'{text}' is not a time like 09:00.")
+        raise ValidationError(f"'{quoted(text)}' is not a time like 09:00.")
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     if match.group(3) == "pm" and hour < 12:
         hour += 12
     if match.group(3) == "am" and hour == 12:
         hour = 0
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        raise ValidationError(f"'{text}' is not a time of day.")
+        raise ValidationError(f"'{quoted(text)}' is not a time of day.")
     return f"{hour:02d}:{minute:02d}"
 
 
@@ -186,7 +195,7 @@ def parse_weekdays(text: str) -> list[int]:
             continue
         ends = [end.strip()[:3] for end in part.split("-")]
         if not all(end in WEEKDAYS for end in ends) or len(ends) > 2:
-            raise ValidationError(f"'{part}' is not a day or a range of days. Try 'days mon-fri'.")
+            raise ValidationError(f"'{quoted(part)}' is not a day or a range of days. Try 'days mon-fri'.")
         first, last = WEEKDAYS.index(ends[0]), WEEKDAYS.index(ends[-1])
         day = first
         days.add(day)

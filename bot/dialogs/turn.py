@@ -8,7 +8,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.dialogs.arguments import task_number
+from bot.dialogs.arguments import quoted, task_number
 from bot.messages import IncomingMessage
 from domain.entities import ConversationState, Task, User
 from domain.errors import NotFound
@@ -57,5 +57,5 @@ class Turn:
             score_cutoff=70,
         )
         if match is None:
-            raise NotFound(f"I couldn't find an open task like '{reference}'.")
+            raise NotFound(f"I couldn't find an open task like '{quoted(reference)}'.")
         return next(task for task in candidates if task.id == match[2])

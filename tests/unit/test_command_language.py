@@ -176,3 +176,14 @@ async def test_a_command_typed_instead_of_a_title_runs_as_the_command():
     await say("add")
     await say("Call the plumber")
     assert [t.title for t in await services.tasks.list_tasks("slack:T1:U2")] == ["Call the plumber"]
+
+
+def test_zero_length_ranges_and_long_quotes():
+    from bot.dialogs.arguments import quoted
+
+    with pytest.raises(ValidationError, match="differ"):
+        parse_time_range("09:00-09:00")
+    assert len(quoted("x" * 20_000)) == 60
+    with pytest.raises(ValidationError) as error:
+        parse_when("blah " * 4000, "UTC", NOW)
+    assert len(str(error.value)) < 200
