@@ -296,9 +296,6 @@ class ActiveSlot:
         return cls(data["user_id"], data["session_id"], version)
 
 
-HABIT_KINDS = ("water", "break", "lunch")
-
-
 @dataclass
 class HabitLog:
     """One healthy-habit entry: water (amount in ml), a break or lunch (amount in minutes)."""

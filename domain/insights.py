@@ -246,11 +246,6 @@ def recommendations(factors: tuple[Factor, ...], evidence: Evidence, user: User,
     return tuple(found[:3])
 
 
-def alert_due(insight: Insight, last_alert: datetime | None, now: datetime) -> bool:
-    """Whether to send the private risk alert: over the threshold, at most once a week."""
-    return insight.score >= ALERT_THRESHOLD and (last_alert is None or now - last_alert >= ALERT_EVERY)
-
-
 class InsightService:
     def __init__(self, repos: RepositorySet, users: UserService, clock: Clock) -> None:
         self._repos = repos

@@ -217,51 +217,34 @@ class Repositories:
     def __init__(self, store: DocumentStore) -> None:
         self.store = store
         self.ledger = RollupLedger(store)
-        self.tasks: EntityRepository[Task] = EntityRepository(
-            store, self.ledger, "task", lambda t: t.id, Task.from_dict, "Task not found"
-        )
-        self.work_sessions: EntityRepository[WorkSession] = EntityRepository(
-            store, self.ledger, "work_session", lambda s: s.id, WorkSession.from_dict,
-            "Work session not found",
-        )
-        self.focus_sessions: EntityRepository[FocusSession] = EntityRepository(
-            store, self.ledger, "focus_session", lambda s: s.session_id, FocusSession.from_dict,
-            "Focus session not found",
-        )
-        self.users: EntityRepository[User] = EntityRepository(
-            store, self.ledger, "user", lambda u: u.id, User.from_dict, "User not found"
-        )
-        self.undo_entries: EntityRepository[UndoEntry] = EntityRepository(
-            store, self.ledger, "undo", lambda u: u.id, UndoEntry.from_dict, "Nothing to undo"
-        )
-        self.api_tokens: EntityRepository[ApiToken] = EntityRepository(
-            store, self.ledger, "api_token", lambda t: t.digest, ApiToken.from_dict, "Unknown token"
-        )
-        self.active_slots: EntityRepository[ActiveSlot] = EntityRepository(
-            store, self.ledger, "active_slot", lambda s: s.id, ActiveSlot.from_dict,
-            "No running work session",
-        )
-        self.habit_logs: EntityRepository[HabitLog] = EntityRepository(
-            store, self.ledger, "habit_log", lambda h: h.id, HabitLog.from_dict, "Habit log not found"
-        )
-        self.conversation_states: EntityRepository[ConversationState] = EntityRepository(
-            store, self.ledger, "conversation_state", lambda c: c.id, ConversationState.from_dict,
-            "No conversation yet",
-        )
-        self.channel_addresses: EntityRepository[ChannelAddress] = EntityRepository(
-            store, self.ledger, "channel_address", lambda a: a.id, ChannelAddress.from_dict,
-            "No address for that channel",
-        )
-        self.reminder_schedules: EntityRepository[ReminderSchedule] = EntityRepository(
-            store, self.ledger, "reminder_schedule", lambda r: r.id, ReminderSchedule.from_dict,
-            "No reminder schedule",
-        )
-        self.delivery_logs: EntityRepository[DeliveryLog] = EntityRepository(
-            store, self.ledger, "delivery_log", lambda d: d.id, DeliveryLog.from_dict, "No deliveries"
-        )
-        self.progress_records: EntityRepository[ProgressRecord] = EntityRepository(
-            store, self.ledger, "progress", lambda p: p.id, ProgressRecord.from_dict, "No progress yet"
-        )
+        repo = self._repository
+        self.tasks: EntityRepository[Task] = repo("task", lambda t: t.id, Task.from_dict, "Task not found")
+        self.work_sessions: EntityRepository[WorkSession] = repo(
+            "work_session", lambda s: s.id, WorkSession.from_dict, "Work session not found")
+        self.focus_sessions: EntityRepository[FocusSession] = repo(
+            "focus_session", lambda s: s.session_id, FocusSession.from_dict, "Focus session not found")
+        self.users: EntityRepository[User] = repo("user", lambda u: u.id, User.from_dict, "User not found")
+        self.undo_entries: EntityRepository[UndoEntry] = repo(
+            "undo", lambda u: u.id, UndoEntry.from_dict, "Nothing to undo")
+        self.api_tokens: EntityRepository[ApiToken] = repo(
+            "api_token", lambda t: t.digest, ApiToken.from_dict, "Unknown token")
+        self.active_slots: EntityRepository[ActiveSlot] = repo(
+            "active_slot", lambda s: s.id, ActiveSlot.from_dict, "No running work session")
+        self.habit_logs: EntityRepository[HabitLog] = repo(
+            "habit_log", lambda h: h.id, HabitLog.from_dict, "Habit log not found")
+        self.conversation_states: EntityRepository[ConversationState] = repo(
+            "conversation_state", lambda c: c.id, ConversationState.from_dict, "No conversation yet")
+        self.channel_addresses: EntityRepository[ChannelAddress] = repo(
+            "channel_address", lambda a: a.id, ChannelAddress.from_dict, "No address for that channel")
+        self.reminder_schedules: EntityRepository[ReminderSchedule] = repo(
+            "reminder_schedule", lambda r: r.id, ReminderSchedule.from_dict, "No reminder schedule")
+        self.delivery_logs: EntityRepository[DeliveryLog] = repo(
+            "delivery_log", lambda d: d.id, DeliveryLog.from_dict, "No deliveries")
+        self.progress_records: EntityRepository[ProgressRecord] = repo(
+            "progress", lambda p: p.id, ProgressRecord.from_dict, "No progress yet")
+
+    def _repository(self, doc_type: str, id_of: Callable, from_dict: Callable, not_found: str) -> EntityRepository:
+        return EntityRepository(self.store, self.ledger, doc_type, id_of, from_dict, not_found)
 
     async def settle_pending(self, user_id: str) -> None:
         """Finish the roll-up changes writers left behind, for every kind of entity, in one query."""

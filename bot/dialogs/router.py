@@ -204,7 +204,3 @@ class Dialogs:
     async def _nothing_to_confirm(turn: Turn, args: str) -> list[Reply]:
         return [Reply("There's nothing waiting for a yes or no. Say 'help' to see what I can do.")]
 
-    @staticmethod
-    async def _not_yet(turn: Turn, args: str) -> list[Reply]:
-        return [Reply("Your Avanochi is still in its egg: the pet, achievements and insights hatch in a "
-                      "coming release. Your finished work is already being counted for it.")]

@@ -14,8 +14,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.entities import User
+from domain.insights import ALERT_EVERY
 
-KINDS = ("water", "break", "lunch", "wrap_up", "long_session", "focus_end", "weekly_report", "risk_alert")
 DEFAULTS: dict[str, dict] = {
     "water": {"on": True, "every": 90},
     "break": {"on": True, "every": 50},
@@ -26,7 +26,7 @@ DEFAULTS: dict[str, dict] = {
     # On the last working day of the week, just after work: the week in numbers.
     "weekly_report": {"on": True, "after": 10},
     # Checked after each working day; sent only when the burnout risk is high, at most weekly.
-    "risk_alert": {"on": True, "after": 20, "every_days": 7},
+    "risk_alert": {"on": True, "after": 20},
 }
 RISK_ALERT_DELIVERED = "risk_alert_delivered"  # in Sent.at: when the last alert actually went out
 # Safety nudges that still come in quiet hours: being clocked in at 2 am is the point.
@@ -135,7 +135,7 @@ def candidates(user: User, activity: Activity, sent: Sent, now: datetime) -> lis
         year, week, _ = today.isocalendar()
         found.append(Nudge("weekly_report", due, f"weekly_report:{year}-W{week:02d}"))
     last_alert = sent.at.get(RISK_ALERT_DELIVERED)
-    recently = last_alert is not None and now - last_alert < timedelta(days=setting(user, "risk_alert", "every_days"))
+    recently = last_alert is not None and now - last_alert < ALERT_EVERY
     if on("risk_alert") and local.weekday() in user.work_days and not recently:
         due = datetime.combine(today, _clock(user.work_end), zone) + timedelta(
             minutes=setting(user, "risk_alert", "after"))

@@ -17,7 +17,6 @@ from domain.services.users import UserService
 from domain.validation import clean_notes, clean_priority, clean_title
 
 STATUSES = ("open", "done", "all")
-LIST_LIMIT_MAX = 1000
 
 
 class TaskService:

@@ -13,6 +13,7 @@ from domain.validation import clean_clock_time, clean_text, clean_timezone, clea
 
 NAME_MAX = 100
 REMINDER_KINDS = ("water", "break", "lunch", "wrap_up", "long_session", "weekly_report", "risk_alert")
+CLOCK_TIMES = ("work_start", "work_end", "quiet_start", "quiet_end")
 UPDATABLE = frozenset({"name", "timezone", "work_start", "work_end", "work_days", "quiet_start",
                        "quiet_end", "reminders_on", "reminder", "snoozed_until", "paused_until"})
 
@@ -75,16 +76,11 @@ class UserService:
                 user.name = clean_text(changes["name"], "name", NAME_MAX)  # type: ignore[assignment]
             if "timezone" in changes:
                 user.timezone = clean_timezone(changes["timezone"])
-            if "work_start" in changes:
-                user.work_start = clean_clock_time(changes["work_start"], "work_start")
-            if "work_end" in changes:
-                user.work_end = clean_clock_time(changes["work_end"], "work_end")
+            for field_name in CLOCK_TIMES:
+                if field_name in changes:
+                    setattr(user, field_name, clean_clock_time(changes[field_name], field_name))
             if "work_days" in changes:
                 user.work_days = clean_work_days(changes["work_days"])
-            if "quiet_start" in changes:
-                user.quiet_start = clean_clock_time(changes["quiet_start"], "quiet_start")
-            if "quiet_end" in changes:
-                user.quiet_end = clean_clock_time(changes["quiet_end"], "quiet_end")
             if "reminders_on" in changes:
                 user.reminders_on = bool(changes["reminders_on"])
             if "reminder" in changes:

@@ -12,7 +12,6 @@ from domain.insights import (
     WEIGHTS,
     Insight,
     InsightService,
-    alert_due,
     best_focus_hour,
     break_cadence,
     long_stretches,
@@ -138,9 +137,3 @@ def test_best_focus_hour_and_break_cadence() -> None:
     assert break_cadence([session(8, 9)], rests[:2], T0) is None
 
 
-def test_the_alert_fires_over_the_threshold_at_most_once_a_week() -> None:
-    high, low = Insight(75, (), ()), Insight(40, (), ())
-    assert alert_due(high, None, T0)
-    assert not alert_due(low, None, T0)
-    assert not alert_due(high, T0 - timedelta(days=6), T0)
-    assert alert_due(high, T0 - timedelta(days=7), T0)
