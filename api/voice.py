@@ -5,6 +5,7 @@ from aiohttp import web
 
 from api.auth import acting_user
 from bot.dialogs.router import Dialogs
+from bot.downloads import read_capped
 from bot.messages import IncomingMessage
 from bot.voice.decode import MAX_BYTES, TooLarge
 from bot.voice.engines import SpeechToText
@@ -16,7 +17,7 @@ def register(app: web.Application, dialogs: Dialogs, speech: SpeechToText) -> No
         user_id = acting_user(request, request.query.get("user_id"))
         if request.content_length is not None and request.content_length > MAX_BYTES:
             raise TooLarge()  # refused before reading it
-        data = await request.content.read(MAX_BYTES + 1)
+        data = await read_capped(request.content, MAX_BYTES)  # a chunked upload arrives in pieces
         if len(data) > MAX_BYTES:
             raise TooLarge()
         name = request.query.get("filename")

@@ -80,6 +80,7 @@ class FakeSlackApi:
         self.users: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, bytes] = {}
         self.shared: dict[str, bytes] = {}  # files users "shared" with the bot (voice notes)
+        self.redirects: dict[str, str] = {}  # shared files whose download answers a redirect
         self._faults: dict[str, list[Fault]] = {}
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -235,9 +236,21 @@ class FakeSlackApi:
         self.calls.append(Call("download", {"name": name, "auth": request.headers.get("Authorization")}))
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.Response(status=302, headers={"Location": "https://slack.com/signin"})
+        if name in self.redirects:
+            return web.Response(status=302, headers={"Location": self.redirects[name]})
         if name not in self.shared:
             return web.Response(status=404)
-        return web.Response(body=self.shared[name], content_type="application/octet-stream")
+        # Like a real network: the body arrives in pieces, so a reader that takes only what has
+        # arrived so far gets a truncated file.
+        response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        data = self.shared[name]
+        for start in range(0, len(data), 2048):
+            await response.write(data[start:start + 2048])
+            await asyncio.sleep(0.002)
+        await response.write_eof()
+        return response
 
     async def _upload(self, request: web.Request) -> web.Response:
         file_id = request.match_info["file_id"]

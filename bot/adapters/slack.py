@@ -18,7 +18,6 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
@@ -32,6 +31,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack_notifier import SlackNotifier
 from bot.dialogs.parser import Command, parse
+from bot.downloads import FileSource, Origin
 from bot.messages import Attachment, IncomingMessage, Reply
 from bot.voice.decode import MAX_BYTES
 from bot.render.block_kit import (
@@ -103,12 +103,24 @@ def words(text: str | None, bot_user_id: str | None = None) -> str:
 
 
 def attachments_of(event: dict[str, Any]) -> tuple[Attachment, ...]:
-    """Shared files (voice notes later); their URLs need the bot token to download."""
+    """Shared files (voice notes); their URLs need the bot token to download. A remote file
+    (``is_external``) lives outside Slack: it keeps no URL, so it is never fetched."""
     return tuple(
-        Attachment(url=f.get("url_private_download") or f["url_private"], content_type=f.get("mimetype"),
-                   name=f.get("name"), size=f.get("size"))
-        for f in event.get("files") or [] if f.get("url_private") or f.get("url_private_download")
+        Attachment(url="" if f.get("is_external") or f.get("mode") == "external"
+                   else f.get("url_private_download") or f.get("url_private") or "",
+                   content_type=f.get("mimetype"), name=f.get("name"), size=f.get("size"))
+        for f in event.get("files") or [] if isinstance(f, dict)
     )
+
+
+def slack_files(token: str | None, api_url: str) -> FileSource:
+    """Slack's file host, and the Web API's own origin (a local fake in tests): the only places
+    the bot token is sent."""
+    origins = {Origin("https", "files.slack.com", 443)}
+    api = Origin.of(api_url)
+    if api is not None:
+        origins.add(api)
+    return FileSource(frozenset(origins), headers={"Authorization": f"Bearer {token}"})
 
 
 def says_yes(message: IncomingMessage) -> bool:
@@ -122,7 +134,7 @@ class SlackAdapter:
     def __init__(self, dialogs, services, settings) -> None:
         self._dialogs = dialogs
         self._services = services
-        self._token = settings.slack_bot_token
+        self._files = slack_files(settings.slack_bot_token, settings.slack_api_url)
         self._retry = [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
         base_url = settings.slack_api_url.rstrip("/") + "/"  # methods are joined onto it
         self.client = AsyncWebClient(token=settings.slack_bot_token, base_url=base_url, retry_handlers=self._retry)
@@ -267,14 +279,8 @@ class SlackAdapter:
             await self._publish_home(route)
 
     async def _fetch(self, attachment: Attachment) -> bytes:
-        """A shared file's bytes (voice notes): Slack's private URLs need the bot token.
-        Reads one byte past the limit so that the caller can tell "too large"."""
-        headers = {"Authorization": f"Bearer {self._token}"}
-        timeout = aiohttp.ClientTimeout(total=30)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            async with session.get(attachment.url, headers=headers) as response:
-                response.raise_for_status()
-                return await response.content.read(MAX_BYTES + 1)
+        """A shared file's bytes (voice notes), from Slack's file host only."""
+        return await self._files.fetch(attachment, MAX_BYTES)
 
     async def _get_to_know(self, route: Route) -> tuple[str | None, str | None]:
         """The time zone and name Slack knows, read (users.info) only while onboarding has

@@ -36,6 +36,7 @@ from botframework.connector.auth import AuthenticationConstants, BotFrameworkAut
 from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.universal_http.requests import ClientRetryPolicy
 
+from bot.downloads import FileSource
 from bot.messages import Attachment, FileOut, IncomingMessage, Reply
 from bot.reminders.engine import Delivery, Outcome
 from bot.voice.decode import MAX_BYTES
@@ -56,6 +57,7 @@ PERSONAL_ONLY = Reply("That one is personal, so I only answer it in our 1:1 chat
 # Teams copies every message as a text/html attachment; only real files matter here.
 SKIPPED_ATTACHMENTS = ("text/html", CARD_CONTENT_TYPE, "application/vnd.microsoft.card.")
 UPLOAD_TIMEOUT = aiohttp.ClientTimeout(total=60)
+SHAREPOINT_HOSTS = (".sharepoint.com", ".sharepoint.us", ".sharepoint-mil.us", ".sharepoint.de", ".sharepoint.cn")
 
 
 class _SdkConfiguration:
@@ -148,13 +150,11 @@ def incoming_message(activity: Activity) -> IncomingMessage:
     )
 
 
-async def fetch_attachment(attachment: Attachment) -> bytes:
-    """A file sent in personal chat: Teams' downloadUrl is pre-authenticated (short-lived).
-    Reads one byte past the voice limit so that the caller can tell "too large"."""
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        async with session.get(attachment.url) as response:
-            response.raise_for_status()
-            return await response.content.read(MAX_BYTES + 1)
+def teams_files(*, emulator: bool) -> FileSource:
+    """Where files sent in a Teams personal chat live: the downloadUrl Teams hands over is a
+    short-lived pre-authenticated link on the tenant's SharePoint / OneDrive for Business host
+    (sovereign clouds included), so no token is sent. The Emulator serves files locally."""
+    return FileSource(https_host_suffixes=SHAREPOINT_HOSTS, loopback=emulator)
 
 
 def _attachments(activity: Activity):
@@ -211,9 +211,10 @@ def _size(count: int) -> str:
 class AvanochiTeamsBot(TeamsActivityHandler):
     """Translates turns for the dialogs: messages, card presses, install greetings, file consent."""
 
-    def __init__(self, dialogs, services) -> None:
+    def __init__(self, dialogs, services, files: FileSource) -> None:
         self._dialogs = dialogs
         self._services = services
+        self._files = files
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         message = incoming_message(turn_context.activity)
@@ -223,7 +224,7 @@ class AvanochiTeamsBot(TeamsActivityHandler):
         # awaited before the replies so that it never lands after them.
         typing = asyncio.create_task(self._typing(turn_context, after=TYPING_AFTER))
         try:
-            replies = await self._dialogs.handle(message, fetch=fetch_attachment)
+            replies = await self._dialogs.handle(message, fetch=self._fetch)
         finally:
             typing.cancel()  # no effect once it has been sent
             with contextlib.suppress(asyncio.CancelledError):
@@ -273,6 +274,9 @@ class AvanochiTeamsBot(TeamsActivityHandler):
         await turn_context.send_activity(Activity(type=ActivityTypes.message,
                                                   text="OK, I won't send the file."))
 
+    async def _fetch(self, attachment: Attachment) -> bytes:
+        return await self._files.fetch(attachment, MAX_BYTES)
+
     async def _remember(self, message: IncomingMessage, activity: Activity) -> None:
         """Keep where to reach the user for reminders: their personal chat only, never a
         group (a hydration nudge has no place in a team channel)."""
@@ -319,7 +323,8 @@ class TeamsEndpoint:
 
     def __init__(self, dialogs, services, settings) -> None:
         self._settings = settings
-        self._bot = AvanochiTeamsBot(dialogs, services)
+        # Until the endpoint itself knows its Emulator mode, no app id means the Emulator.
+        self._bot = AvanochiTeamsBot(dialogs, services, teams_files(emulator=not settings.microsoft_app_id))
         self.use_authentication(bot_framework_authentication(settings))
 
     def use_authentication(self, authentication: BotFrameworkAuthentication) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.downloads import FileRefused, FileTooLarge
 from bot.messages import Attachment, Button, IncomingMessage, Reply
 from bot.voice.decode import MAX_BYTES, TooLarge
 from bot.voice.engines import SpeechToText
@@ -33,6 +34,10 @@ class VoiceDialog:
             raise TooLarge()  # don't download what we would refuse anyway
         try:
             data = await fetch(attachment)
+        except FileTooLarge:
+            raise TooLarge() from None
+        except FileRefused:
+            raise
         except Exception as error:  # the platform's file server failed us: say so, don't crash
             raise DownloadFailed() from error
         if len(data) > MAX_BYTES:
