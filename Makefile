@@ -1,6 +1,7 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
+COSMOS := tools/cosmos-test-server
 BIN := $(VENV)/bin
 
 .PHONY: run test bench clean
@@ -8,10 +9,10 @@ BIN := $(VENV)/bin
 run: $(VENV)/.runtime-installed
 	$(BIN)/python app.py
 
-test: $(VENV)/.test-installed node_modules/.installed
+test: $(VENV)/.test-installed $(COSMOS)/node_modules/.installed
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.test-installed node_modules/.installed
+bench: $(VENV)/.test-installed $(COSMOS)/node_modules/.installed
 	$(BIN)/python -m bench.stats_cost
 
 $(BIN)/python:
@@ -27,9 +28,9 @@ $(VENV)/.test-installed: requirements.txt requirements-test.txt | $(BIN)/python
 	touch $@ $(VENV)/.runtime-installed
 
 # The Cosmos DB test server (@vercel/cosmosdb-server), pinned by package-lock.json.
-node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+$(COSMOS)/node_modules/.installed: $(COSMOS)/package.json $(COSMOS)/package-lock.json
+	cd $(COSMOS) && npm ci --no-audit --no-fund
 	touch $@
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache
+	rm -rf $(VENV) $(COSMOS)/node_modules .pytest_cache

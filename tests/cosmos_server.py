@@ -17,9 +17,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent / "tools" / "cosmos-test-server"
 BINARY = ROOT / "node_modules" / ".bin" / "cosmosdb-server"
-# patches/@vercel+cosmosdb-server+*.patch (applied by npm's postinstall) makes a point read of a
+# tools/cosmos-test-server/patches/@vercel+cosmosdb-server+*.patch (applied by npm's postinstall) makes a point read of a
 # missing id answer 404 instead of crashing with a 500.
 PATCHED_FILE = ROOT / "node_modules" / "@vercel" / "cosmosdb-server" / "lib" / "handler" / "read-document.js"
 # The well-known key of the Cosmos DB emulator: public, and the test server accepts any key.
@@ -72,13 +72,13 @@ class CosmosServer:
     def start(self, timeout: float = 20.0) -> CosmosServer:
         if shutil.which("node") is None or not BINARY.exists():
             raise CosmosServerMissing(
-                "the Cosmos DB test server is not installed (node and node_modules/.bin/cosmosdb-server "
+                "the Cosmos DB test server is not installed (node and tools/cosmos-test-server/node_modules "
                 "are needed): run `make test`, which runs `npm ci` first"
             )
         if "if (!data)" not in PATCHED_FILE.read_text():
             raise CosmosServerMissing(
-                "node_modules/@vercel/cosmosdb-server is installed without the repository's patch "
-                "(patches/): run `make test`, or `npm ci` with install scripts enabled"
+                "tools/cosmos-test-server/node_modules is installed without its patch "
+                "(tools/cosmos-test-server/patches/): run `make test`, which runs `npm ci` there"
             )
         # Free ports can be taken between the check and the bind; try a few.
         for _ in range(3):
