@@ -5,8 +5,10 @@ Microsoft 365 Agents SDK must stay a one-module change). It only translates: a T
 becomes a neutral IncomingMessage, the dialogs' Replies become Teams activities through
 bot/render/adaptive_card.py.
 
-With MicrosoftAppId set, only requests with a valid Bot Framework JWT are served (anything else
-is a 401 JSON answer); without it the endpoint runs unauthenticated for the Bot Framework Emulator.
+With MicrosoftAppId set, only requests with a valid Bot Framework JWT from Teams are served (a
+missing or bad token is a 401 JSON answer, another channel a 403); without it the endpoint runs
+unauthenticated for the Bot Framework Emulator only on loopback or by explicit choice, and is a
+404 anywhere else (bot/adapters/teams_access.py says why).
 
 Files (the data export): bots can push files in Teams only through the file consent flow, and
 only in personal chat. The bot sends a FileConsentCard; when the user accepts, Teams sends a
@@ -36,6 +38,8 @@ from botframework.connector.auth import AuthenticationConstants, BotFrameworkAut
 from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.universal_http.requests import ClientRetryPolicy
 
+from bot.adapters.teams_access import (NOT_CONFIGURED, Refused, TeamsMode, check_conversation, is_loopback_host,
+                                       teams_mode)
 from bot.messages import Attachment, FileOut, IncomingMessage, Reply
 from bot.reminders.engine import Delivery, Outcome
 from bot.voice.decode import MAX_BYTES
@@ -319,6 +323,7 @@ class TeamsEndpoint:
 
     def __init__(self, dialogs, services, settings) -> None:
         self._settings = settings
+        self.mode = teams_mode(settings)
         self._bot = AvanochiTeamsBot(dialogs, services)
         self.use_authentication(bot_framework_authentication(settings))
 
@@ -327,6 +332,8 @@ class TeamsEndpoint:
         self._adapter = CloudAdapter(authentication)
 
     async def handle(self, request: web.Request) -> web.Response:
+        if self.mode is TeamsMode.OFF:
+            return _error(404, NOT_CONFIGURED)  # before reading a byte: nothing to act on
         if request.content_type != "application/json":
             return _error(415, "Bot Framework activities are JSON")
         try:
@@ -351,6 +358,11 @@ class TeamsEndpoint:
             response.headers["WWW-Authenticate"] = "Bearer"
             return response
         try:
+            check_conversation(self.mode, activity.channel_id, activity.service_url)
+        except Refused as refusal:
+            log.warning("Teams activity refused", extra={"mode": self.mode.value, "status": refusal.status})
+            return _error(refusal.status, refusal.reason)
+        try:
             invoke = await self._adapter.process_activity(auth, activity, self._bot.on_turn)
         except (HttpOperationError, ClientRequestError) as error:
             log.error("Bot Connector call failed", extra={"reason": type(error).__name__})
@@ -361,8 +373,10 @@ class TeamsEndpoint:
 
     async def send_proactive(self, address: dict[str, Any], replies: list[Reply]) -> bool:
         """Send replies to a stored conversation reference (reminders). False when Teams says the
-        conversation is gone (bot blocked or uninstalled: 403/404), so the caller can pause."""
+        conversation is gone (bot blocked or uninstalled: 403/404), so the caller can pause.
+        Raises Refused for an address this mode may not send to."""
         reference = ConversationReference().deserialize(address)
+        check_conversation(self.mode, reference.channel_id, reference.service_url)
         message = IncomingMessage(user_id="", channel=CHANNEL, conversation_id=reference.conversation.id)
 
         async def send(turn_context: TurnContext) -> None:
@@ -399,6 +413,10 @@ class TeamsNotifier:
     async def deliver(self, address, replies: list[Reply]) -> Outcome:
         try:
             reached = await self._endpoint.send_proactive(address.data, replies)
+        except Refused:
+            # Stored by another mode (an Emulator conversation, say): not for this one to use.
+            log.warning("stored Teams address not used in this mode", extra={"mode": self._endpoint.mode.value})
+            return Outcome(Delivery.NOWHERE)
         except HttpOperationError as error:
             response = error.response
             status = response.status_code if response is not None else None
@@ -412,13 +430,30 @@ class TeamsNotifier:
         return Outcome(Delivery.SENT if reached else Delivery.UNREACHABLE)
 
 
-def register(app: web.Application, dialogs, services, settings) -> TeamsNotifier:
-    """Serve /api/messages; returns the notifier that sends this channel's reminders."""
+def register(app: web.Application, dialogs, services, settings) -> TeamsNotifier | None:
+    """Serve /api/messages; returns the notifier that sends this channel's reminders (none when
+    Teams is off)."""
     endpoint = TeamsEndpoint(dialogs, services, settings)
     app[TEAMS_ENDPOINT] = endpoint
-    if not settings.microsoft_app_id:
-        log.warning("Teams endpoint runs unauthenticated (no MicrosoftAppId): for the Bot Framework "
-                    "Emulator on a local machine only")
-
     app.router.add_post("/api/messages", endpoint.handle)
-    return TeamsNotifier(endpoint)
+    _announce(endpoint.mode, settings)
+    return None if endpoint.mode is TeamsMode.OFF else TeamsNotifier(endpoint)
+
+
+def _announce(mode: TeamsMode, settings) -> None:
+    """Say at start-up how Teams is served, loudly when anyone could use the bot unauthenticated."""
+    where = {"host": settings.host}
+    if mode is TeamsMode.OFF:
+        log.warning("Teams is off: no MicrosoftAppId and HOST is not a loopback address, so /api/messages "
+                    "answers 404 (set AVANOCHI_TEAMS_EMULATOR=1 to use the Bot Framework Emulator here)",
+                    extra=where)
+    elif mode is TeamsMode.EMULATOR and is_loopback_host(settings.host):
+        log.warning("Teams runs unauthenticated for the Bot Framework Emulator (no MicrosoftAppId), "
+                    "reachable from this machine only", extra=where)
+    elif mode is TeamsMode.EMULATOR:
+        log.warning("AVANOCHI_TEAMS_EMULATOR=1 with no MicrosoftAppId: /api/messages accepts UNAUTHENTICATED "
+                    "activities from anyone who can reach this server and lets them act as any Teams user. "
+                    "Replies go only to loopback serviceUrls. Never run this in production", extra=where)
+    elif settings.teams_emulator:
+        log.warning("AVANOCHI_TEAMS_EMULATOR is ignored: MicrosoftAppId is set, so every activity needs a "
+                    "Bot Framework token")
