@@ -21,21 +21,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import base64
+import json
 import logging
 import re
 from dataclasses import replace
+from http import HTTPStatus
 from typing import Any
 
 import aiohttp
 from aiohttp import web
-from botbuilder.core import CardFactory, TurnContext, serializer_helper
+from botbuilder.core import CardFactory, InvokeResponse, TurnContext, serializer_helper
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.core.serializer_helper import deserializer_helper
 from botbuilder.schema import Activity, ActivityTypes, Attachment as BfAttachment, ConversationReference
 from botbuilder.schema.teams import FileConsentCard, FileConsentCardResponse, FileInfoCard
 from botbuilder.schema.teams.additional_properties import ContentType
 from botframework.connector.auth import AuthenticationConstants, BotFrameworkAuthentication
-from msrest.exceptions import ClientRequestError, HttpOperationError
+from msrest.exceptions import ClientRequestError, DeserializationError, HttpOperationError
+from msrest.serialization import Model
 from msrest.universal_http.requests import ClientRetryPolicy
 
 from bot.adapters.teams_access import (NOT_CONFIGURED, Refused, TeamsMode, check_conversation, is_loopback_host,
@@ -54,6 +58,10 @@ TYPING_AFTER = 0.3  # seconds a turn may take before the user sees "Avanochi is 
 ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)
 
 CHANNEL = "msteams"
+# What the bot acts on. Teams sends more (reactions, edits, installationUpdate...): those are
+# acknowledged without running the SDK's handlers, which parse channelData the bot never uses.
+HANDLED_TYPES = (ActivityTypes.message, ActivityTypes.conversation_update, ActivityTypes.invoke)
+FILE_CONSENT_INVOKE = "fileConsent/invoke"
 LEADING_MENTIONS = re.compile(r"^\s*(?:<at[^>]*>.*?</at>\s*)+", re.IGNORECASE | re.DOTALL)
 PERSONAL_ONLY = Reply("That one is personal, so I only answer it in our 1:1 chat. "
                       "Open a chat with me (Avanochi) and ask there.", kind="text")
@@ -219,6 +227,26 @@ class AvanochiTeamsBot(TeamsActivityHandler):
         self._dialogs = dialogs
         self._services = services
 
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        if turn_context.activity.type in HANDLED_TYPES:
+            await super().on_turn(turn_context)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        # Only the file consent flow is the bot's; the SDK's other invoke handlers serve
+        # features the manifest does not declare (messaging extensions, task modules...).
+        activity = turn_context.activity
+        if activity.name != FILE_CONSENT_INVOKE:
+            return _invoke_error(HTTPStatus.BAD_REQUEST, "Avanochi does not handle this invoke")
+        try:
+            response = (deserializer_helper(FileConsentCardResponse, activity.value)
+                        if isinstance(activity.value, dict) else None)
+        except (DeserializationError, AttributeError, TypeError, ValueError):
+            response = None
+        if response is None or response.action not in ("accept", "decline"):
+            return _invoke_error(HTTPStatus.BAD_REQUEST, "A fileConsent/invoke needs a file consent response "
+                                                         "(accept or decline)")
+        return await super().on_invoke_activity(turn_context)
+
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         message = incoming_message(turn_context.activity)
         await self._remember(message, turn_context.activity)
@@ -318,6 +346,10 @@ class AvanochiTeamsBot(TeamsActivityHandler):
         return False
 
 
+class BadActivity(ValueError):
+    """A request body that is not a Bot Framework activity the bot can act on (a 400)."""
+
+
 class TeamsEndpoint:
     """POST /api/messages: checks the request, authenticates it, runs the bot."""
 
@@ -337,16 +369,9 @@ class TeamsEndpoint:
         if request.content_type != "application/json":
             return _error(415, "Bot Framework activities are JSON")
         try:
-            body = await request.json()
-            activity = Activity().deserialize(body) if isinstance(body, dict) else None
-        except Exception:  # bad JSON or a shape msrest cannot read
-            activity = None
-        if activity is None or not activity.type:
-            return _error(400, "Expected a Bot Framework activity")
-        if activity.type == ActivityTypes.message and not (
-            activity.from_property and activity.conversation and activity.service_url
-        ):
-            return _error(400, "A message activity needs from, conversation and serviceUrl")
+            activity = await _read_activity(request)
+        except BadActivity as error:
+            return _error(400, str(error))
         # Authenticated here rather than inside CloudAdapter.process: the SDK lets most bad
         # tokens escape as KeyError/DecodeError/IndexError (a 500), and only PermissionError as 401.
         try:
@@ -364,11 +389,14 @@ class TeamsEndpoint:
             return _error(refusal.status, refusal.reason)
         try:
             invoke = await self._adapter.process_activity(auth, activity, self._bot.on_turn)
-        except (HttpOperationError, ClientRequestError) as error:
+        except (HttpOperationError, ClientRequestError, DeserializationError) as error:
+            # DeserializationError: what answered at the serviceUrl was not a Bot Connector.
             log.error("Bot Connector call failed", extra={"reason": type(error).__name__})
             return _error(502, "Could not reach the Bot Connector")
         if invoke:
-            return web.json_response(serializer_helper(invoke.body), status=int(invoke.status))
+            # An expectReplies turn answers with the replies, already serialized by the SDK.
+            body = serializer_helper(invoke.body) if isinstance(invoke.body, Model) else invoke.body
+            return web.json_response(body, status=int(invoke.status))
         return web.json_response({}, status=200)
 
     async def send_proactive(self, address: dict[str, Any], replies: list[Reply]) -> bool:
@@ -394,8 +422,37 @@ class TeamsEndpoint:
         return True
 
 
+async def _read_activity(request: web.Request) -> Activity:
+    try:
+        body = json.loads(await request.text())
+    except Exception:  # bad JSON, bad UTF-8, nesting too deep
+        raise BadActivity("Expected a Bot Framework activity (JSON)") from None
+    try:
+        # Lone surrogates ("\ud800") parse but can be neither stored nor sent on: refused here,
+        # wherever they are, rather than failing halfway through a turn.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
+        raise BadActivity("The activity is not valid Unicode text") from None
+    try:
+        activity = Activity().deserialize(body) if isinstance(body, dict) else None
+    except Exception:  # a shape msrest cannot read
+        activity = None
+    if activity is None or not activity.type:
+        raise BadActivity("Expected a Bot Framework activity (JSON)")
+    sender, conversation = activity.from_property, activity.conversation
+    if not (sender and sender.id and conversation and conversation.id and activity.service_url):
+        raise BadActivity("A Bot Framework activity needs from, conversation (with its id) and serviceUrl")
+    if activity.channel_data is not None and not isinstance(activity.channel_data, dict):
+        raise BadActivity("channelData must be a JSON object")
+    return activity
+
+
 def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
+
+
+def _invoke_error(status: HTTPStatus, message: str) -> InvokeResponse:
+    return InvokeResponse(status=int(status), body={"error": message})
 
 
 TEAMS_ENDPOINT = web.AppKey("teams_endpoint", TeamsEndpoint)

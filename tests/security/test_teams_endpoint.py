@@ -9,6 +9,7 @@ counting what the bot sends.
 """
 from __future__ import annotations
 
+import copy
 import logging
 from datetime import timedelta
 
@@ -18,6 +19,7 @@ from app import ENGINE_KEY, SERVICES_KEY, STORE_KEY
 from bot.adapters.teams import TEAMS_ENDPOINT, bot_framework_authentication
 from bot.adapters.teams_access import is_loopback_host, is_loopback_url
 from persistence.port import Query
+from tests.conftest import opened_store
 from tests.fake_connector import (BOT_ID, START, FakeIssuer, static_credentials_factory, teams_world,
                                   visible_text)
 from tests.integration.conftest import make_settings
@@ -178,3 +180,91 @@ async def test_a_reminder_never_goes_to_an_address_teams_did_not_give(issued):
     summary = await issued.app[ENGINE_KEY].run(START + timedelta(minutes=50))
     assert (summary.sent, summary.retried, summary.dropped) == (0, 0, 1)
     assert issued.connector.activities[before:] == []
+
+
+# --- bad activities: 4xx or a reply, never a 500 --------------------------------------------------------
+
+@pytest.fixture
+async def world(store):
+    async with teams_world(make_settings(), store) as world:
+        yield world
+
+
+async def test_expect_replies_get_the_replies_in_the_http_answer(world):
+    chat = world.chat
+    status, body = await chat.post(chat.activity("add Buffered task", deliveryMode="expectReplies"))
+    assert status == 200, body
+    texts = [visible_text(activity) for activity in body["activities"] if activity["type"] == "message"]
+    assert any("Added **Buffered task**" in text for text in texts), texts
+    assert world.connector.activities == []  # the replies went in the answer, not to the connector
+    tasks = await world.app[SERVICES_KEY].tasks.list_tasks(chat.user_id)
+    assert [task.title for task in tasks] == ["Buffered task"]
+
+
+@pytest.mark.parametrize("conversation", [None, {}, {"id": ""}, {"conversationType": "personal"}])
+@pytest.mark.parametrize("kind", ["message", "conversationUpdate", "invoke"])
+async def test_an_activity_without_a_conversation_id_is_a_400(world, kind, conversation):
+    chat = world.chat
+    activity = {"message": chat.activity("add Nowhere task"), "conversationUpdate": install_activity(chat),
+                "invoke": chat.activity(None, type="invoke", name="fileConsent/invoke",
+                                        value={"type": "fileUpload", "action": "decline", "context": {}})}[kind]
+    if conversation is None:
+        del activity["conversation"]
+    else:
+        activity["conversation"] = conversation
+    status, body = await chat.post(activity)
+    assert status == 400 and "conversation" in body["error"], (status, body)
+    await assert_nothing_done(world, chat.user_id)
+
+
+@pytest.mark.parametrize("place", ["text", "from.name", "from.aadObjectId", "conversation.id", "id",
+                                   "value.command"])
+async def test_lone_surrogates_are_a_400_with_nothing_done(world, place):
+    chat = world.chat
+    activity = chat.activity("add Broken \ud800 task", value={"command": "help"})
+    if place != "text":
+        *path, name = place.split(".")
+        target = activity
+        for part in path:
+            target = target[part]
+        target[name] = "x\ud800"
+        activity["text"] = "add Whole task"
+    status, body = await chat.post(activity)  # aiohttp sends it as the JSON escape \ud800
+    assert status == 400 and "Unicode" in body["error"], (status, body)
+    await assert_nothing_done(world, chat.user_id)
+
+
+ACTIVITY_TYPES = ["message", "conversationUpdate", "invoke", "messageReaction", "event", "installationUpdate",
+                  "typing", "endOfConversation", "deleteUserData", "messageUpdate", "messageDelete", "trace",
+                  "handoff", "command", "suggestion", "contactRelationUpdate", "not-a-type"]
+
+
+def odd_shapes(chat, kind: str) -> dict[str, dict]:
+    """One activity of ``kind`` in the shapes a careless or hostile client might send."""
+    base = chat.activity("help", type=kind, membersAdded=[{"id": BOT_ID}])
+    shapes = {"plain": base, "expectReplies": base | {"deliveryMode": "expectReplies"},
+              "channelData as text": base | {"channelData": "x"},
+              "channelData of odd shape": base | {"channelData": {"tenant": "x", "eventType": 5, "team": []}},
+              "value as text": base | {"value": "x"}, "entities of odd shape": base | {"entities": ["x", 1]},
+              "attachments of odd shape": base | {"attachments": ["x"]},
+              "no recipient": {k: v for k, v in base.items() if k != "recipient"},
+              "no from": {k: v for k, v in base.items() if k != "from"},
+              "no serviceUrl": {k: v for k, v in base.items() if k != "serviceUrl"},
+              "unknown time zone": base | {"localTimezone": "Nowhere/Zone"}}
+    for name, value in {"file consent as text": "x", "file consent of odd shape": {"action": "accept",
+                        "context": "x", "uploadInfo": "y"}, "no file consent": None,
+                        "unknown consent action": {"action": "steal", "context": {}}}.items():
+        shapes[name] = base | {"name": "fileConsent/invoke", "value": value}
+    for name in ("composeExtension/query", "adaptiveCard/action", "task/fetch", "signin/verifyState"):
+        shapes[name] = base | {"name": name, "value": {"x": 1}}
+    return copy.deepcopy(shapes)
+
+
+async def test_no_activity_type_or_shape_gets_a_500(tmp_path):
+    async with opened_store("sqlite", tmp_path) as store, teams_world(make_settings(), store) as world:
+        chat = world.chat
+        for kind in ACTIVITY_TYPES:
+            for shape, activity in odd_shapes(chat, kind).items():
+                status, body = await chat.post(activity)
+                assert status < 500, (kind, shape, status, body)
+                assert status < 400 or isinstance(body, dict) and body.get("error"), (kind, shape, status, body)
