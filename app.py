@@ -99,8 +99,9 @@ def build_app(
     dialogs = Dialogs(services, speech, narrator)
     voice.register(app, dialogs, speech)
     notifiers = {}
-    # Teams is always served: with no MicrosoftAppId it runs unauthenticated for the
-    # Bot Framework Emulator. Slack needs its token and signing secret.
+    # /api/messages always exists; the Teams adapter decides from the settings whether it serves
+    # Teams (MicrosoftAppId), the Bot Framework Emulator (loopback, or AVANOCHI_TEAMS_EMULATOR) or
+    # a 404, and then sends no reminders. Slack needs its token and signing secret.
     from bot.adapters import teams  # imported here: the only modules that know botbuilder/bolt
 
     teams_notifier = teams.register(app, dialogs, services, settings)

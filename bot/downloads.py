@@ -50,8 +50,12 @@ class Origin:
     port: int
 
     @classmethod
-    def of(cls, url: str) -> Origin | None:
-        """The origin of an absolute http(s) URL, or None for anything else (data:, relative, junk)."""
+    def of(cls, url: str | None) -> Origin | None:
+        """The origin of an absolute http(s) URL, or None for anything else (data:, relative, junk).
+        Strict on purpose: a URL that URL parsers might read differently (user info, backslashes,
+        spaces or control characters) has none."""
+        if not url or any(char in "@\\" or ord(char) <= 0x20 or ord(char) == 0x7F for char in url):
+            return None
         try:
             parts = urlsplit(url)
             port = parts.port
@@ -64,12 +68,20 @@ class Origin:
 
     @property
     def is_loopback(self) -> bool:
-        if self.host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(self.host).is_loopback
-        except ValueError:
-            return False
+        return is_loopback_host(self.host)
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """localhost or a loopback IP (127.0.0.0/8, ::1), with or without IPv6 brackets."""
+    name = (host or "").strip().lower()
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,9 @@ class Settings:
     microsoft_app_password: str | None = field(default=None, repr=False)
     microsoft_app_type: str = "MultiTenant"
     microsoft_app_tenant_id: str | None = None
+    # Serve the unauthenticated Bot Framework Emulator mode even when HOST is not a loopback
+    # address (without an app id Teams is otherwise off there).
+    teams_emulator: bool = False
     reminder_interval: float = 30.0  # seconds between in-process reminder passes; 0 disables
     azure_speech_key: str | None = field(default=None, repr=False)
     azure_speech_region: str | None = None
@@ -98,6 +101,7 @@ class Settings:
             microsoft_app_password=credentials.get("MicrosoftAppPassword"),
             microsoft_app_type=credentials.get("MicrosoftAppType", "MultiTenant"),  # type: ignore[arg-type]
             microsoft_app_tenant_id=credentials.get("MicrosoftAppTenantId"),
+            teams_emulator=credentials.get_bool("AVANOCHI_TEAMS_EMULATOR", False),
             reminder_interval=_seconds(credentials.get("AVANOCHI_REMINDER_INTERVAL", "30")),
             azure_speech_key=credentials.get("AZURE_SPEECH_KEY"),
             azure_speech_region=credentials.get("AZURE_SPEECH_REGION"),

@@ -5,8 +5,10 @@ Microsoft 365 Agents SDK must stay a one-module change). It only translates: a T
 becomes a neutral IncomingMessage, the dialogs' Replies become Teams activities through
 bot/render/adaptive_card.py.
 
-With MicrosoftAppId set, only requests with a valid Bot Framework JWT are served (anything else
-is a 401 JSON answer); without it the endpoint runs unauthenticated for the Bot Framework Emulator.
+With MicrosoftAppId set, only requests with a valid Bot Framework JWT from Teams are served (a
+missing or bad token is a 401 JSON answer, another channel a 403); without it the endpoint runs
+unauthenticated for the Bot Framework Emulator only on loopback or by explicit choice, and is a
+404 anywhere else (bot/adapters/teams_access.py says why).
 
 Files (the data export): bots can push files in Teams only through the file consent flow, and
 only in personal chat. The bot sends a FileConsentCard; when the user accepts, Teams sends a
@@ -19,23 +21,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import base64
+import json
 import logging
 import re
 from dataclasses import replace
+from http import HTTPStatus
 from typing import Any
 
 import aiohttp
 from aiohttp import web
-from botbuilder.core import CardFactory, TurnContext, serializer_helper
+from botbuilder.core import CardFactory, InvokeResponse, TurnContext, serializer_helper
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.core.serializer_helper import deserializer_helper
 from botbuilder.schema import Activity, ActivityTypes, Attachment as BfAttachment, ConversationReference
 from botbuilder.schema.teams import FileConsentCard, FileConsentCardResponse, FileInfoCard
 from botbuilder.schema.teams.additional_properties import ContentType
 from botframework.connector.auth import AuthenticationConstants, BotFrameworkAuthentication
-from msrest.exceptions import ClientRequestError, HttpOperationError
+from msrest.exceptions import ClientRequestError, DeserializationError, HttpOperationError
+from msrest.serialization import Model
 from msrest.universal_http.requests import ClientRetryPolicy
 
+from bot.adapters.teams_access import (NOT_CONFIGURED, Refused, TeamsMode, check_conversation, is_loopback_host,
+                                       teams_mode)
 from bot.downloads import FileSource
 from bot.messages import Attachment, FileOut, IncomingMessage, Reply
 from bot.reminders.engine import Delivery, Outcome
@@ -51,6 +59,10 @@ TYPING_AFTER = 0.3  # seconds a turn may take before the user sees "Avanochi is 
 ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)
 
 CHANNEL = "msteams"
+# What the bot acts on. Teams sends more (reactions, edits, installationUpdate...): those are
+# acknowledged without running the SDK's handlers, which parse channelData the bot never uses.
+HANDLED_TYPES = (ActivityTypes.message, ActivityTypes.conversation_update, ActivityTypes.invoke)
+FILE_CONSENT_INVOKE = "fileConsent/invoke"
 LEADING_MENTIONS = re.compile(r"^\s*(?:<at[^>]*>.*?</at>\s*)+", re.IGNORECASE | re.DOTALL)
 PERSONAL_ONLY = Reply("That one is personal, so I only answer it in our 1:1 chat. "
                       "Open a chat with me (Avanochi) and ask there.", kind="text")
@@ -216,6 +228,26 @@ class AvanochiTeamsBot(TeamsActivityHandler):
         self._services = services
         self._files = files
 
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        if turn_context.activity.type in HANDLED_TYPES:
+            await super().on_turn(turn_context)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        # Only the file consent flow is the bot's; the SDK's other invoke handlers serve
+        # features the manifest does not declare (messaging extensions, task modules...).
+        activity = turn_context.activity
+        if activity.name != FILE_CONSENT_INVOKE:
+            return _invoke_error(HTTPStatus.BAD_REQUEST, "Avanochi does not handle this invoke")
+        try:
+            response = (deserializer_helper(FileConsentCardResponse, activity.value)
+                        if isinstance(activity.value, dict) else None)
+        except (DeserializationError, AttributeError, TypeError, ValueError):
+            response = None
+        if response is None or response.action not in ("accept", "decline"):
+            return _invoke_error(HTTPStatus.BAD_REQUEST, "A fileConsent/invoke needs a file consent response "
+                                                         "(accept or decline)")
+        return await super().on_invoke_activity(turn_context)
+
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         message = incoming_message(turn_context.activity)
         await self._remember(message, turn_context.activity)
@@ -318,13 +350,17 @@ class AvanochiTeamsBot(TeamsActivityHandler):
         return False
 
 
+class BadActivity(ValueError):
+    """A request body that is not a Bot Framework activity the bot can act on (a 400)."""
+
+
 class TeamsEndpoint:
     """POST /api/messages: checks the request, authenticates it, runs the bot."""
 
     def __init__(self, dialogs, services, settings) -> None:
         self._settings = settings
-        # Until the endpoint itself knows its Emulator mode, no app id means the Emulator.
-        self._bot = AvanochiTeamsBot(dialogs, services, teams_files(emulator=not settings.microsoft_app_id))
+        self.mode = teams_mode(settings)
+        self._bot = AvanochiTeamsBot(dialogs, services, teams_files(emulator=self.mode is TeamsMode.EMULATOR))
         self.use_authentication(bot_framework_authentication(settings))
 
     def use_authentication(self, authentication: BotFrameworkAuthentication) -> None:
@@ -332,19 +368,14 @@ class TeamsEndpoint:
         self._adapter = CloudAdapter(authentication)
 
     async def handle(self, request: web.Request) -> web.Response:
+        if self.mode is TeamsMode.OFF:
+            return _error(404, NOT_CONFIGURED)  # before reading a byte: nothing to act on
         if request.content_type != "application/json":
             return _error(415, "Bot Framework activities are JSON")
         try:
-            body = await request.json()
-            activity = Activity().deserialize(body) if isinstance(body, dict) else None
-        except Exception:  # bad JSON or a shape msrest cannot read
-            activity = None
-        if activity is None or not activity.type:
-            return _error(400, "Expected a Bot Framework activity")
-        if activity.type == ActivityTypes.message and not (
-            activity.from_property and activity.conversation and activity.service_url
-        ):
-            return _error(400, "A message activity needs from, conversation and serviceUrl")
+            activity = await _read_activity(request)
+        except BadActivity as error:
+            return _error(400, str(error))
         # Authenticated here rather than inside CloudAdapter.process: the SDK lets most bad
         # tokens escape as KeyError/DecodeError/IndexError (a 500), and only PermissionError as 401.
         try:
@@ -356,18 +387,28 @@ class TeamsEndpoint:
             response.headers["WWW-Authenticate"] = "Bearer"
             return response
         try:
+            check_conversation(self.mode, activity.channel_id, activity.service_url)
+        except Refused as refusal:
+            log.warning("Teams activity refused", extra={"mode": self.mode.value, "status": refusal.status})
+            return _error(refusal.status, refusal.reason)
+        try:
             invoke = await self._adapter.process_activity(auth, activity, self._bot.on_turn)
-        except (HttpOperationError, ClientRequestError) as error:
+        except (HttpOperationError, ClientRequestError, DeserializationError) as error:
+            # DeserializationError: what answered at the serviceUrl was not a Bot Connector.
             log.error("Bot Connector call failed", extra={"reason": type(error).__name__})
             return _error(502, "Could not reach the Bot Connector")
         if invoke:
-            return web.json_response(serializer_helper(invoke.body), status=int(invoke.status))
+            # An expectReplies turn answers with the replies, already serialized by the SDK.
+            body = serializer_helper(invoke.body) if isinstance(invoke.body, Model) else invoke.body
+            return web.json_response(body, status=int(invoke.status))
         return web.json_response({}, status=200)
 
     async def send_proactive(self, address: dict[str, Any], replies: list[Reply]) -> bool:
         """Send replies to a stored conversation reference (reminders). False when Teams says the
-        conversation is gone (bot blocked or uninstalled: 403/404), so the caller can pause."""
+        conversation is gone (bot blocked or uninstalled: 403/404), so the caller can pause.
+        Raises Refused for an address this mode may not send to."""
         reference = ConversationReference().deserialize(address)
+        check_conversation(self.mode, reference.channel_id, reference.service_url)
         message = IncomingMessage(user_id="", channel=CHANNEL, conversation_id=reference.conversation.id)
 
         async def send(turn_context: TurnContext) -> None:
@@ -385,8 +426,37 @@ class TeamsEndpoint:
         return True
 
 
+async def _read_activity(request: web.Request) -> Activity:
+    try:
+        body = json.loads(await request.text())
+    except Exception:  # bad JSON, bad UTF-8, nesting too deep
+        raise BadActivity("Expected a Bot Framework activity (JSON)") from None
+    try:
+        # Lone surrogates ("\ud800") parse but can be neither stored nor sent on: refused here,
+        # wherever they are, rather than failing halfway through a turn.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
+        raise BadActivity("The activity is not valid Unicode text") from None
+    try:
+        activity = Activity().deserialize(body) if isinstance(body, dict) else None
+    except Exception:  # a shape msrest cannot read
+        activity = None
+    if activity is None or not activity.type:
+        raise BadActivity("Expected a Bot Framework activity (JSON)")
+    sender, conversation = activity.from_property, activity.conversation
+    if not (sender and sender.id and conversation and conversation.id and activity.service_url):
+        raise BadActivity("A Bot Framework activity needs from, conversation (with its id) and serviceUrl")
+    if activity.channel_data is not None and not isinstance(activity.channel_data, dict):
+        raise BadActivity("channelData must be a JSON object")
+    return activity
+
+
 def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
+
+
+def _invoke_error(status: HTTPStatus, message: str) -> InvokeResponse:
+    return InvokeResponse(status=int(status), body={"error": message})
 
 
 TEAMS_ENDPOINT = web.AppKey("teams_endpoint", TeamsEndpoint)
@@ -404,6 +474,10 @@ class TeamsNotifier:
     async def deliver(self, address, replies: list[Reply]) -> Outcome:
         try:
             reached = await self._endpoint.send_proactive(address.data, replies)
+        except Refused:
+            # Stored by another mode (an Emulator conversation, say): not for this one to use.
+            log.warning("stored Teams address not used in this mode", extra={"mode": self._endpoint.mode.value})
+            return Outcome(Delivery.NOWHERE)
         except HttpOperationError as error:
             response = error.response
             status = response.status_code if response is not None else None
@@ -417,13 +491,30 @@ class TeamsNotifier:
         return Outcome(Delivery.SENT if reached else Delivery.UNREACHABLE)
 
 
-def register(app: web.Application, dialogs, services, settings) -> TeamsNotifier:
-    """Serve /api/messages; returns the notifier that sends this channel's reminders."""
+def register(app: web.Application, dialogs, services, settings) -> TeamsNotifier | None:
+    """Serve /api/messages; returns the notifier that sends this channel's reminders (none when
+    Teams is off)."""
     endpoint = TeamsEndpoint(dialogs, services, settings)
     app[TEAMS_ENDPOINT] = endpoint
-    if not settings.microsoft_app_id:
-        log.warning("Teams endpoint runs unauthenticated (no MicrosoftAppId): for the Bot Framework "
-                    "Emulator on a local machine only")
-
     app.router.add_post("/api/messages", endpoint.handle)
-    return TeamsNotifier(endpoint)
+    _announce(endpoint.mode, settings)
+    return None if endpoint.mode is TeamsMode.OFF else TeamsNotifier(endpoint)
+
+
+def _announce(mode: TeamsMode, settings) -> None:
+    """Say at start-up how Teams is served, loudly when anyone could use the bot unauthenticated."""
+    where = {"host": settings.host}
+    if mode is TeamsMode.OFF:
+        log.warning("Teams is off: no MicrosoftAppId and HOST is not a loopback address, so /api/messages "
+                    "answers 404 (set AVANOCHI_TEAMS_EMULATOR=1 to use the Bot Framework Emulator here)",
+                    extra=where)
+    elif mode is TeamsMode.EMULATOR and is_loopback_host(settings.host):
+        log.warning("Teams runs unauthenticated for the Bot Framework Emulator (no MicrosoftAppId), "
+                    "reachable from this machine only", extra=where)
+    elif mode is TeamsMode.EMULATOR:
+        log.warning("AVANOCHI_TEAMS_EMULATOR=1 with no MicrosoftAppId: /api/messages accepts UNAUTHENTICATED "
+                    "activities from anyone who can reach this server and lets them act as any Teams user. "
+                    "Replies go only to loopback serviceUrls. Never run this in production", extra=where)
+    elif settings.teams_emulator:
+        log.warning("AVANOCHI_TEAMS_EMULATOR is ignored: MicrosoftAppId is set, so every activity needs a "
+                    "Bot Framework token")

@@ -39,8 +39,10 @@ class Api:
 
 
 def make_settings(**overrides: str) -> Settings:
+    # HOST as the test servers really bind it (loopback), which is what lets Teams run in
+    # Emulator mode without an app id.
     values = {"AVANOCHI_ADMIN_TOKEN": ADMIN_TOKEN, "LOG_LEVEL": "INFO", "AVANOCHI_REMINDER_INTERVAL": "0",
-              **overrides}
+              "HOST": "127.0.0.1", **overrides}
     return Settings.load(CredentialManager(values, env_file=None))
 
 
