@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 
 from dotenv import dotenv_values
 
+# The admin token may act for anyone: it must be too long to guess (32 characters of
+# token_urlsafe hold 192 bits).
+MIN_ADMIN_TOKEN_LENGTH = 32
+
 
 class CredentialManager:
     """Looks settings up in an explicit mapping (tests), else the environment, else .env."""
@@ -80,6 +84,12 @@ class Settings:
         log_level = (credentials.get("LOG_LEVEL", "INFO") or "INFO").upper()
         if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise SystemExit(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {log_level!r}")
+        admin_token = credentials.get("AVANOCHI_ADMIN_TOKEN")
+        if admin_token is not None and len(admin_token) < MIN_ADMIN_TOKEN_LENGTH:
+            raise SystemExit(
+                f"AVANOCHI_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_LENGTH} characters long "
+                f"(it has {len(admin_token)}); make one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'")
         return cls(
             host=credentials.get("HOST", "0.0.0.0"),  # type: ignore[arg-type]
             port=port_number,
@@ -90,7 +100,7 @@ class Settings:
             cosmos_database=cosmos["database_name"],
             cosmos_container=cosmos["container_name"],
             cosmos_verify_tls=credentials.get_bool("COSMOS_DB_VERIFY_TLS", True),
-            admin_token=credentials.get("AVANOCHI_ADMIN_TOKEN"),
+            admin_token=admin_token,
             slack_bot_token=credentials.get("SLACK_BOT_TOKEN"),
             slack_signing_secret=credentials.get("SLACK_SIGNING_SECRET"),
             slack_api_url=credentials.get("SLACK_API_URL", "https://slack.com/api/"),  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestServer
 from app import build_app
 from persistence.credentials import CredentialManager, Settings
 
-ADMIN_TOKEN = "test-admin-token-0123456789"
+ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
 
 
 @dataclass
