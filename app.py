@@ -22,6 +22,7 @@ from bot.dialogs.router import Dialogs
 from bot.narrator import build_narrator
 from bot.reminders.engine import ReminderEngine
 from bot.voice.engines import SpeechToText, build_speech_to_text
+from bot.voice.queue import SpeechQueue
 from domain.clock import Clock, SystemClock
 from domain.services import Services
 from persistence.credentials import CredentialManager, Settings
@@ -96,8 +97,9 @@ def build_app(
     app.cleanup_ctx.append(speech_lifetime(speech, warm_speech))
     narrator = build_narrator(settings.azure_openai_endpoint, settings.azure_openai_key,
                               settings.azure_openai_deployment)
-    dialogs = Dialogs(services, speech, narrator)
-    voice.register(app, dialogs, speech)
+    speech_queue = SpeechQueue(speech, settings.voice_queue)  # chat and REST notes share its room
+    dialogs = Dialogs(services, speech_queue, narrator)
+    voice.register(app, dialogs, speech_queue)
     notifiers = {}
     # Teams is always served: with no MicrosoftAppId it runs unauthenticated for the
     # Bot Framework Emulator. Slack needs its token and signing secret.

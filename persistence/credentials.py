@@ -64,6 +64,7 @@ class Settings:
     azure_openai_endpoint: str | None = None
     azure_openai_key: str | None = field(default=None, repr=False)
     azure_openai_deployment: str | None = None
+    voice_queue: int = 4  # voice notes in work at once (downloading, decoding, transcribing)
 
     @property
     def slack_enabled(self) -> bool:
@@ -114,6 +115,7 @@ class Settings:
             azure_openai_endpoint=credentials.get("AZURE_OPENAI_ENDPOINT"),
             azure_openai_key=credentials.get("AZURE_OPENAI_API_KEY"),
             azure_openai_deployment=credentials.get("AZURE_OPENAI_DEPLOYMENT"),
+            voice_queue=_count(credentials, "AVANOCHI_VOICE_QUEUE", "4", low=1, high=1000),
         )
 
 
@@ -123,3 +125,14 @@ def _seconds(text: str | None) -> float:
     except ValueError:
         raise SystemExit(f"AVANOCHI_REMINDER_INTERVAL must be a number of seconds, not {text!r}") from None
     return max(value, 0.0)
+
+
+def _count(credentials: CredentialManager, name: str, default: str, *, low: int, high: int) -> int:
+    text = credentials.get(name, default)
+    try:
+        value = int(text)  # type: ignore[arg-type]
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise SystemExit(f"{name} must be a whole number from {low} to {high}, not {text!r}")
+    return value

@@ -21,7 +21,7 @@ from bot.dialogs.voice import Fetch, VoiceDialog
 from bot.dialogs.work import WorkDialog
 from bot.messages import Button, IncomingMessage, Reply
 from domain.errors import DomainError, Unavailable
-from bot.voice.engines import SpeechToText
+from bot.voice.queue import SpeechQueue
 from domain.services import Services
 
 log = logging.getLogger("avanochi.dialogs")
@@ -32,7 +32,7 @@ TIME_RANGE = re.compile(r"^\s*\d{1,2}(:\d{2})?\s*(am|pm)?\s*(-|–|to|until)\s*\
 
 
 class Dialogs:
-    def __init__(self, services: Services, speech: SpeechToText | None = None, narrator=None) -> None:
+    def __init__(self, services: Services, speech: SpeechQueue | None = None, narrator=None) -> None:
         self._services = services
         self.voice = VoiceDialog(speech) if speech is not None else None
         self.tasks = TaskDialog()
@@ -106,8 +106,8 @@ class Dialogs:
     async def _listen(self, turn: Turn, audio, fetch: Fetch) -> list[Reply]:
         """A voice note: say what was heard, then run it as if typed, or ask when unsure."""
         try:
-            heard = await self.voice.hear(audio, fetch)  # type: ignore[union-attr]
-        except DomainError as error:  # not audio, too long, nothing heard, engine down
+            heard = await self.voice.hear(audio, fetch, turn.message.user_id)  # type: ignore[union-attr]
+        except DomainError as error:  # not audio, too long, nothing heard, engine down or busy
             return [Reply(str(error), kind="error")]
         if not heard.clean:
             proposal, question = self.voice.confirm(heard)  # type: ignore[union-attr]
