@@ -17,7 +17,9 @@ from pythonjsonlogger.json import JsonFormatter
 
 from api import errors, focus, health, openapi, reminders, stats, tasks, tokens, voice, work_sessions
 from api.auth import auth_middleware
+from api.rate_limit import address_rate_limit_middleware, user_rate_limit_middleware
 from api.request_log import request_log_middleware
+from bot.dialogs.pace import ChatPace
 from bot.dialogs.router import Dialogs
 from bot.narrator import build_narrator
 from bot.reminders.engine import ReminderEngine
@@ -64,11 +66,15 @@ def build_app(
     owns_store = store is None
     store = store or build_store(settings)
     services = Services.build(Repositories(store), clock or SystemClock())
+    # In order: the address budget comes before anything reads a body or looks a token up;
+    # the user budget needs the caller the auth middleware names.
     app = web.Application(
         middlewares=[
             request_log_middleware,
             errors.error_middleware,
+            address_rate_limit_middleware(settings.rate_limit_ip, settings.trusted_proxies),
             auth_middleware(services.tokens, settings.admin_token),
+            user_rate_limit_middleware(settings.rate_limit_user),
         ],
         client_max_size=16 * 1024 * 1024,
     )
@@ -98,7 +104,7 @@ def build_app(
     narrator = build_narrator(settings.azure_openai_endpoint, settings.azure_openai_key,
                               settings.azure_openai_deployment)
     speech_queue = SpeechQueue(speech, settings.voice_queue)  # chat and REST notes share its room
-    dialogs = Dialogs(services, speech_queue, narrator)
+    dialogs = Dialogs(services, speech_queue, narrator, ChatPace(settings.rate_limit_chat))
     voice.register(app, dialogs, speech_queue)
     notifiers = {}
     # Teams is always served: with no MicrosoftAppId it runs unauthenticated for the

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from dotenv import dotenv_values
+from limits import parse as parse_rate_limit
 
 # The admin token may act for anyone: it must be too long to guess (32 characters of
 # token_urlsafe hold 192 bits).
@@ -65,6 +66,11 @@ class Settings:
     azure_openai_key: str | None = field(default=None, repr=False)
     azure_openai_deployment: str | None = None
     voice_queue: int = 4  # voice notes in work at once (downloading, decoding, transcribing)
+    # Request budgets ("count/period", the ``limits`` library's notation), per process.
+    rate_limit_user: str = "120/minute"  # REST requests of one personal token's user
+    rate_limit_ip: str = "600/minute"  # HTTP requests from one client address
+    rate_limit_chat: str = "30/minute"  # chat turns of one user, on every channel
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
 
     @property
     def slack_enabled(self) -> bool:
@@ -116,6 +122,10 @@ class Settings:
             azure_openai_key=credentials.get("AZURE_OPENAI_API_KEY"),
             azure_openai_deployment=credentials.get("AZURE_OPENAI_DEPLOYMENT"),
             voice_queue=_count(credentials, "AVANOCHI_VOICE_QUEUE", "4", low=1, high=1000),
+            rate_limit_user=_rate_limit(credentials, "AVANOCHI_RATE_LIMIT_USER", "120/minute"),
+            rate_limit_ip=_rate_limit(credentials, "AVANOCHI_RATE_LIMIT_IP", "600/minute"),
+            rate_limit_chat=_rate_limit(credentials, "AVANOCHI_RATE_LIMIT_CHAT", "30/minute"),
+            trusted_proxies=_count(credentials, "AVANOCHI_TRUSTED_PROXIES", "0", low=0, high=10),
         )
 
 
@@ -136,3 +146,15 @@ def _count(credentials: CredentialManager, name: str, default: str, *, low: int,
     if value is None or not low <= value <= high:
         raise SystemExit(f"{name} must be a whole number from {low} to {high}, not {text!r}")
     return value
+
+
+def _rate_limit(credentials: CredentialManager, name: str, default: str) -> str:
+    text = credentials.get(name, default) or default
+    try:
+        item = None if any(mark in text for mark in ";,|") else parse_rate_limit(text)  # one limit only
+    except ValueError:
+        item = None
+    if item is None or item.amount < 1:
+        raise SystemExit(f"{name} must be a count per period such as '120/minute' or '10/second' "
+                         f"(second, minute, hour or day), not {text!r}")
+    return text

@@ -1,7 +1,8 @@
-"""Bounded work for every caller, over real HTTP on loopback: the speech queue, and a guessable
-admin token refused at start-up.
+"""Bounded work for every caller, over real HTTP on loopback: the speech queue, request budgets per
+user and per address, the chat pace, and a guessable admin token refused at start-up.
 
-None of this depends on the store, so the tests run on SQLite only.
+None of this depends on the store (the budgets are counted before it is touched), so the tests run
+on SQLite only.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
 from app import build_app
+from bot.adapters.slack import SLACK_ADAPTER
 from bot.voice.engines import Transcript
 from persistence.credentials import CredentialManager, Settings
 from tests.conftest import opened_store
@@ -151,6 +153,70 @@ async def test_a_chat_voice_note_past_a_full_queue_gets_a_friendly_busy_reply(st
         assert (await held).status == 200
 
 
+# -- request budgets -------------------------------------------------------------------------
+
+async def test_a_personal_token_past_its_budget_gets_429_with_retry_after(store):
+    async with serving(store, AVANOCHI_RATE_LIMIT_USER="3/minute") as api:
+        mine = (await api.json("POST", "/api/tokens", 201, json={"user_id": U1}))["token"]
+        theirs = (await api.json("POST", "/api/tokens", 201, json={"user_id": U2}))["token"]
+        for _ in range(3):
+            await api.json("GET", "/api/tasks", 200, token=mine)
+        await assert_too_many(await api.call("GET", "/api/tasks", token=mine), 60)
+        await api.json("GET", "/api/tasks", 200, token=theirs)  # a budget per user
+        for _ in range(5):  # the operator's token has no per-user budget
+            await api.json("GET", f"/api/tasks?user_id={U1}", 200)
+
+
+async def test_one_address_past_its_budget_gets_429_even_before_it_has_a_token(store):
+    async with serving(store, AVANOCHI_RATE_LIMIT_IP="4/minute") as api:
+        for _ in range(4):  # guessing tokens
+            assert (await api.call("GET", "/api/tasks", token="guess")).status == 401
+        await assert_too_many(await api.call("GET", "/api/tasks", token="guess"), 60)
+        await assert_too_many(await api.call("GET", f"/api/tasks?user_id={U1}"), 60)  # admin too
+        health = await api.call("GET", "/healthz", token=None)  # load balancer probes never are
+        assert health.status == 200
+
+
+async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget(store):
+    async with serving(store, AVANOCHI_RATE_LIMIT_IP="2/minute", AVANOCHI_TRUSTED_PROXIES="1") as api:
+        def call(client: str):
+            return api.call("GET", "/api/tasks", token="guess", headers={"X-Forwarded-For": client})
+
+        for _ in range(2):
+            assert (await call("203.0.113.7")).status == 401
+        await assert_too_many(await call("203.0.113.7"), 60)
+        # The proxy appends what it saw: what the client wrote before that is not believed.
+        await assert_too_many(await call("198.51.100.9, 203.0.113.7"), 60)
+        assert (await call("198.51.100.9")).status == 401
+
+
+async def test_slack_is_not_budgeted_per_address_but_forged_requests_are(store):
+    async with slack_world(store, AVANOCHI_RATE_LIMIT_IP="3/minute") as slack:
+        for number in range(6):  # Slack's own traffic from one address: all taken
+            assert (await slack.workspace.dm(f"tasks {number}")).status == 200
+        for _ in range(3):
+            assert (await slack.workspace.dm("tasks", secret="forged")).status == 401
+        forged = await slack.workspace.session.post(slack.workspace.url, data=b"{}",
+                                                    headers={"Content-Type": "application/json"})
+        await assert_too_many(forged, 60)
+        await slack.app[SLACK_ADAPTER].drain()
+
+
+async def test_a_user_who_chats_too_fast_hears_it_once_and_the_rest_is_dropped(store):
+    async with slack_world(store, AVANOCHI_RATE_LIMIT_CHAT="3/minute") as slack:
+        since = len(slack.api.calls)
+        for number in range(7):
+            assert (await slack.workspace.dm(f"add task number {number}")).status == 200
+        await slack.app[SLACK_ADAPTER].drain()
+        replies = [call.text for call in slack.api.replies()[since:]]
+        going_fast = [text for text in replies if "going fast" in text]
+        assert len(going_fast) == 1 and replies[-1] == going_fast[0], replies
+        titles = [task["title"] for task in await slack.rest.json("GET", f"/api/tasks?user_id={U1}", 200)]
+        assert sorted(titles) == ["number 0", "number 1", "number 2"]
+        other = await slack.workspace.say("tasks", user="U2")  # a pace per user
+        assert "going fast" not in other[0].text
+
+
 # -- settings --------------------------------------------------------------------------------
 
 def load(**values: str) -> Settings:
@@ -163,7 +229,11 @@ def test_an_admin_token_shorter_than_32_characters_is_refused_at_start_up():
     assert len(ADMIN_TOKEN) >= 32 and load(AVANOCHI_ADMIN_TOKEN=ADMIN_TOKEN).admin_token == ADMIN_TOKEN
 
 
-@pytest.mark.parametrize(("name", "value"), [("AVANOCHI_VOICE_QUEUE", "0"), ("AVANOCHI_VOICE_QUEUE", "four")])
+@pytest.mark.parametrize(("name", "value"), [
+    ("AVANOCHI_RATE_LIMIT_USER", "lots"), ("AVANOCHI_RATE_LIMIT_IP", "0/minute"),
+    ("AVANOCHI_RATE_LIMIT_CHAT", "30/minute;5/second"), ("AVANOCHI_VOICE_QUEUE", "0"),
+    ("AVANOCHI_VOICE_QUEUE", "four"), ("AVANOCHI_TRUSTED_PROXIES", "one"),
+])
 def test_a_limit_setting_that_cannot_be_read_stops_the_start_with_its_name(name, value):
     with pytest.raises(SystemExit, match=name):
         load(**{name: value})
