@@ -17,6 +17,7 @@ from pythonjsonlogger.json import JsonFormatter
 
 from api import errors, focus, health, openapi, reminders, stats, tasks, tokens, voice, work_sessions
 from api.auth import auth_middleware
+from api.body import MAX_BODY_BYTES, body_limit_middleware
 from api.rate_limit import address_rate_limit_middleware, user_rate_limit_middleware
 from api.request_log import request_log_middleware
 from bot.dialogs.pace import ChatPace
@@ -66,17 +67,18 @@ def build_app(
     owns_store = store is None
     store = store or build_store(settings)
     services = Services.build(Repositories(store), clock or SystemClock())
-    # In order: the address budget comes before anything reads a body or looks a token up;
-    # the user budget needs the caller the auth middleware names.
+    # In order: the address budget and the body limit come before anything reads a body or
+    # looks a token up; the user budget needs the caller the auth middleware names.
     app = web.Application(
         middlewares=[
             request_log_middleware,
             errors.error_middleware,
             address_rate_limit_middleware(settings.rate_limit_ip, settings.trusted_proxies),
+            body_limit_middleware,
             auth_middleware(services.tokens, settings.admin_token),
             user_rate_limit_middleware(settings.rate_limit_user),
         ],
-        client_max_size=16 * 1024 * 1024,
+        client_max_size=MAX_BODY_BYTES,  # raised per route by body_limit_middleware (Slack, Teams, voice)
     )
     app[STORE_KEY] = store
     app[SERVICES_KEY] = services

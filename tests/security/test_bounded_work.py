@@ -1,5 +1,6 @@
 """Bounded work for every caller, over real HTTP on loopback: the speech queue, request budgets per
-user and per address, the chat pace, and a guessable admin token refused at start-up.
+user and per address, the chat pace, body limits before anything is read, and a guessable admin
+token refused at start-up.
 
 None of this depends on the store (the budgets are counted before it is touched), so the tests run
 on SQLite only.
@@ -7,6 +8,7 @@ on SQLite only.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -215,6 +217,47 @@ async def test_a_user_who_chats_too_fast_hears_it_once_and_the_rest_is_dropped(s
         assert sorted(titles) == ["number 0", "number 1", "number 2"]
         other = await slack.workspace.say("tasks", user="U2")  # a pace per user
         assert "going fast" not in other[0].text
+
+
+# -- body limits -----------------------------------------------------------------------------
+
+async def chunked(size: int, piece: int = 64 * 1024):
+    sent = 0
+    while sent < size:
+        yield b"x" * piece
+        sent += piece
+
+
+@pytest.mark.parametrize(("path", "size"), [("/slack/events", 2 * 1024 * 1024), ("/api/messages", 512 * 1024)])
+async def test_an_oversized_unsigned_platform_post_is_refused_with_413(store, path, size):
+    async with slack_world(store) as slack:
+        url = slack.rest.base + path
+        session = slack.workspace.session
+        headers = {"Content-Type": "application/json"}
+        async with session.post(url, data=b"x" * size, headers=headers) as declared:
+            assert declared.status == 413 and "larger than" in (await declared.json())["error"]
+        async with session.post(url, data=chunked(size), headers=headers) as streamed:
+            assert streamed.request_info.headers.get("Transfer-Encoding") == "chunked"
+            assert streamed.status == 413 and "larger than" in (await streamed.json())["error"]
+
+
+async def test_slacks_largest_message_still_fits_the_body_limit(store):
+    async with slack_world(store) as slack:
+        text = "\N{GRINNING FACE}" * 40_000  # every one escaped as a surrogate pair: 12 bytes
+        event = slack.workspace.dm_event(text)
+        event["blocks"] = [{"type": "rich_text", "block_id": "b1", "elements": [
+            {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}]}]
+        body = json.dumps(slack.workspace.event_body(event)).encode()
+        assert len(body) > 900_000
+        assert (await slack.workspace.post(body, "application/json")).status == 200
+        await slack.app[SLACK_ADAPTER].drain()
+
+
+async def test_a_rest_json_body_over_64_kb_is_refused_with_413(store):
+    async with serving(store) as api:
+        response = await api.call("POST", "/api/tasks", data=chunked(1024 * 1024),
+                                  headers={"Content-Type": "application/json"})
+        assert response.status == 413 and "error" in await response.json()
 
 
 # -- settings --------------------------------------------------------------------------------
