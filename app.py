@@ -17,11 +17,15 @@ from pythonjsonlogger.json import JsonFormatter
 
 from api import errors, focus, health, openapi, reminders, stats, tasks, tokens, voice, work_sessions
 from api.auth import auth_middleware
+from api.body import MAX_BODY_BYTES, body_limit_middleware
+from api.rate_limit import address_rate_limit_middleware, user_rate_limit_middleware
 from api.request_log import request_log_middleware
+from bot.dialogs.pace import ChatPace
 from bot.dialogs.router import Dialogs
 from bot.narrator import build_narrator
 from bot.reminders.engine import ReminderEngine
 from bot.voice.engines import SpeechToText, build_speech_to_text
+from bot.voice.queue import SpeechQueue
 from domain.clock import Clock, SystemClock
 from domain.services import Services
 from persistence.credentials import CredentialManager, Settings
@@ -63,13 +67,18 @@ def build_app(
     owns_store = store is None
     store = store or build_store(settings)
     services = Services.build(Repositories(store), clock or SystemClock())
+    # In order: the address budget and the body limit come before anything reads a body or
+    # looks a token up; the user budget needs the caller the auth middleware names.
     app = web.Application(
         middlewares=[
             request_log_middleware,
             errors.error_middleware,
+            address_rate_limit_middleware(settings.rate_limit_ip, settings.trusted_proxies),
+            body_limit_middleware,
             auth_middleware(services.tokens, settings.admin_token),
+            user_rate_limit_middleware(settings.rate_limit_user),
         ],
-        client_max_size=16 * 1024 * 1024,
+        client_max_size=MAX_BODY_BYTES,  # raised per route by body_limit_middleware (Slack, Teams, voice)
     )
     app[STORE_KEY] = store
     app[SERVICES_KEY] = services
@@ -96,8 +105,9 @@ def build_app(
     app.cleanup_ctx.append(speech_lifetime(speech, warm_speech))
     narrator = build_narrator(settings.azure_openai_endpoint, settings.azure_openai_key,
                               settings.azure_openai_deployment)
-    dialogs = Dialogs(services, speech, narrator)
-    voice.register(app, dialogs, speech)
+    speech_queue = SpeechQueue(speech, settings.voice_queue)  # chat and REST notes share its room
+    dialogs = Dialogs(services, speech_queue, narrator, ChatPace(settings.rate_limit_chat))
+    voice.register(app, dialogs, speech_queue)
     notifiers = {}
     # /api/messages always exists; the Teams adapter decides from the settings whether it serves
     # Teams (MicrosoftAppId), the Bot Framework Emulator (loopback, or AVANOCHI_TEAMS_EMULATOR) or

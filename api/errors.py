@@ -6,7 +6,7 @@ import logging
 from aiohttp import web
 
 from bot.voice.decode import TooLarge
-from domain.errors import Conflict, DomainError, Forbidden, NotFound, Unavailable, ValidationError
+from domain.errors import Busy, Conflict, DomainError, Forbidden, NotFound, Unavailable, ValidationError
 
 log = logging.getLogger("avanochi.api")
 
@@ -16,6 +16,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Conflict: 409,
     Forbidden: 403,
     Unavailable: 503,
+    Busy: 429,
 }
 
 
@@ -38,6 +39,10 @@ async def error_middleware(request: web.Request, handler):
             status = 413 if isinstance(exc, TooLarge) else request.get(VALIDATION_STATUS, 400)
         elif isinstance(exc, Unavailable):
             status = 503
+        elif isinstance(exc, Busy):
+            response = json_error(429, str(exc), retry_after=exc.retry_after)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         return json_error(status, str(exc))
     except web.HTTPException as exc:
         if exc.content_type == "application/json" or exc.status < 400:

@@ -25,6 +25,7 @@ ERRORS = {
     "401": {"$ref": "#/components/responses/Error"},
     "403": {"$ref": "#/components/responses/Error"},
     "404": {"$ref": "#/components/responses/Error"},
+    "429": {"$ref": "#/components/responses/TooManyRequests"},
 }
 
 
@@ -191,7 +192,15 @@ def build_spec(version: str) -> dict[str, Any]:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": schemas,
-            "responses": {"Error": _json(_ref("Error"), "Error")},
+            "responses": {
+                "Error": _json(_ref("Error"), "Error"),
+                "TooManyRequests": {
+                    **_json({"type": "object", "properties": {"error": string, "retry_after": integer},
+                             "required": ["error", "retry_after"]},
+                            "A request budget is spent, or the speech queue is full"),
+                    "headers": {"Retry-After": {"description": "seconds to wait before trying again",
+                                                "schema": integer}}},
+            },
         },
     }
 

@@ -8,11 +8,11 @@ from bot.dialogs.router import Dialogs
 from bot.downloads import read_capped
 from bot.messages import IncomingMessage
 from bot.voice.decode import MAX_BYTES, TooLarge
-from bot.voice.engines import SpeechToText
+from bot.voice.queue import SpeechQueue
 from bot.voice.transcribe import read_transcript, transcribe_attachment
 
 
-def register(app: web.Application, dialogs: Dialogs, speech: SpeechToText) -> None:
+def register(app: web.Application, dialogs: Dialogs, speech: SpeechQueue) -> None:
     async def voice(request: web.Request) -> web.Response:
         user_id = acting_user(request, request.query.get("user_id"))
         if request.content_length is not None and request.content_length > MAX_BYTES:
@@ -21,7 +21,8 @@ def register(app: web.Application, dialogs: Dialogs, speech: SpeechToText) -> No
         if len(data) > MAX_BYTES:
             raise TooLarge()
         name = request.query.get("filename")
-        transcript = await transcribe_attachment(data, request.content_type, name, speech)
+        async with speech.admit(user_id) as engine:  # Busy (429) when the queue has no room
+            transcript = await transcribe_attachment(data, request.content_type, name, engine)
         heard = read_transcript(transcript)
         body = {
             "transcript": heard.text,

@@ -242,6 +242,8 @@ class Rig:
             # No background reminder passes: their store calls would land on whichever request
             # is being counted, and their work on whichever is being timed.
             "AVANOCHI_REMINDER_INTERVAL": "0",
+            # One client address sends every timed request.
+            "AVANOCHI_RATE_LIMIT_IP": "1000000/minute",
         }, env_file=None))
         app = build_app(settings, store=self.store, clock=SystemClock())
         self.services = app[SERVICES_KEY]

@@ -25,6 +25,15 @@ class Unavailable(DomainError):
     """The store is failing for now; the caller may retry later."""
 
 
+class Busy(DomainError):
+    """Too much is going on to take this now (a full speech queue, a spent rate limit);
+    the caller may try again after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
 class StaleEntity(Exception):
     """Someone else changed the entity since it was loaded; reload and try again.
 

@@ -6,6 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from dotenv import dotenv_values
+from limits import parse as parse_rate_limit
+
+# The admin token may act for anyone: it must be too long to guess (32 characters of
+# token_urlsafe hold 192 bits).
+MIN_ADMIN_TOKEN_LENGTH = 32
 
 
 class CredentialManager:
@@ -63,6 +68,12 @@ class Settings:
     azure_openai_endpoint: str | None = None
     azure_openai_key: str | None = field(default=None, repr=False)
     azure_openai_deployment: str | None = None
+    voice_queue: int = 4  # voice notes in work at once (downloading, decoding, transcribing)
+    # Request budgets ("count/period", the ``limits`` library's notation), per process.
+    rate_limit_user: str = "120/minute"  # REST requests of one personal token's user
+    rate_limit_ip: str = "600/minute"  # HTTP requests from one client address
+    rate_limit_chat: str = "30/minute"  # chat turns of one user, on every channel
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
 
     @property
     def slack_enabled(self) -> bool:
@@ -83,6 +94,12 @@ class Settings:
         log_level = (credentials.get("LOG_LEVEL", "INFO") or "INFO").upper()
         if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise SystemExit(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {log_level!r}")
+        admin_token = credentials.get("AVANOCHI_ADMIN_TOKEN")
+        if admin_token is not None and len(admin_token) < MIN_ADMIN_TOKEN_LENGTH:
+            raise SystemExit(
+                f"AVANOCHI_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_LENGTH} characters long "
+                f"(it has {len(admin_token)}); make one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'")
         return cls(
             host=credentials.get("HOST", "0.0.0.0"),  # type: ignore[arg-type]
             port=port_number,
@@ -93,7 +110,7 @@ class Settings:
             cosmos_database=cosmos["database_name"],
             cosmos_container=cosmos["container_name"],
             cosmos_verify_tls=credentials.get_bool("COSMOS_DB_VERIFY_TLS", True),
-            admin_token=credentials.get("AVANOCHI_ADMIN_TOKEN"),
+            admin_token=admin_token,
             slack_bot_token=credentials.get("SLACK_BOT_TOKEN"),
             slack_signing_secret=credentials.get("SLACK_SIGNING_SECRET"),
             slack_api_url=credentials.get("SLACK_API_URL", "https://slack.com/api/"),  # type: ignore[arg-type]
@@ -108,6 +125,11 @@ class Settings:
             azure_openai_endpoint=credentials.get("AZURE_OPENAI_ENDPOINT"),
             azure_openai_key=credentials.get("AZURE_OPENAI_API_KEY"),
             azure_openai_deployment=credentials.get("AZURE_OPENAI_DEPLOYMENT"),
+            voice_queue=_count(credentials, "AVANOCHI_VOICE_QUEUE", "4", low=1, high=1000),
+            rate_limit_user=_rate_limit(credentials, "AVANOCHI_RATE_LIMIT_USER", "120/minute"),
+            rate_limit_ip=_rate_limit(credentials, "AVANOCHI_RATE_LIMIT_IP", "600/minute"),
+            rate_limit_chat=_rate_limit(credentials, "AVANOCHI_RATE_LIMIT_CHAT", "30/minute"),
+            trusted_proxies=_count(credentials, "AVANOCHI_TRUSTED_PROXIES", "0", low=0, high=10),
         )
 
 
@@ -117,3 +139,26 @@ def _seconds(text: str | None) -> float:
     except ValueError:
         raise SystemExit(f"AVANOCHI_REMINDER_INTERVAL must be a number of seconds, not {text!r}") from None
     return max(value, 0.0)
+
+
+def _count(credentials: CredentialManager, name: str, default: str, *, low: int, high: int) -> int:
+    text = credentials.get(name, default)
+    try:
+        value = int(text)  # type: ignore[arg-type]
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise SystemExit(f"{name} must be a whole number from {low} to {high}, not {text!r}")
+    return value
+
+
+def _rate_limit(credentials: CredentialManager, name: str, default: str) -> str:
+    text = credentials.get(name, default) or default
+    try:
+        item = None if any(mark in text for mark in ";,|") else parse_rate_limit(text)  # one limit only
+    except ValueError:
+        item = None
+    if item is None or item.amount < 1:
+        raise SystemExit(f"{name} must be a count per period such as '120/minute' or '10/second' "
+                         f"(second, minute, hour or day), not {text!r}")
+    return text

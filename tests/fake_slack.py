@@ -15,6 +15,7 @@ import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -395,6 +396,13 @@ class SlackHarness:
 @pytest.fixture
 async def slack(store) -> AsyncIterator[SlackHarness]:
     """The app (on ``store``) with Slack enabled and its Web API pointed at a fake."""
+    async with slack_world(store) as harness:
+        yield harness
+
+
+@asynccontextmanager
+async def slack_world(store, *, speech=None, **settings_overrides: str) -> AsyncIterator[SlackHarness]:
+    """The ``slack`` fixture's world, with a speech engine or settings of the test's choosing."""
     from app import build_app
     from tests.integration.conftest import Api, make_settings
 
@@ -403,8 +411,8 @@ async def slack(store) -> AsyncIterator[SlackHarness]:
     fake.add_user("U1", "Ada Lovelace", "Europe/Madrid")
     fake.add_user("U2", "Grace Hopper", "America/New_York")
     settings = make_settings(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                             SLACK_API_URL=fake.base_url)
-    app = build_app(settings, store=store, clock=FakeClock(NOW))
+                             SLACK_API_URL=fake.base_url, **settings_overrides)
+    app = build_app(settings, store=store, clock=FakeClock(NOW), speech=speech)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     base = str(server.make_url("")).rstrip("/")

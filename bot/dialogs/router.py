@@ -12,6 +12,7 @@ from bot.dialogs.companion import CompanionDialog
 from bot.dialogs.focus import FocusDialog
 from bot.dialogs.habits import HabitDialog
 from bot.dialogs.onboarding import OnboardingDialog
+from bot.dialogs.pace import ChatPace, Pace
 from bot.dialogs.parser import Command, NotUnderstood, parse
 from bot.dialogs.settings import SettingsDialog
 from bot.dialogs.stats import StatsDialog
@@ -21,7 +22,7 @@ from bot.dialogs.voice import Fetch, VoiceDialog
 from bot.dialogs.work import WorkDialog
 from bot.messages import Button, IncomingMessage, Reply
 from domain.errors import DomainError, Unavailable
-from bot.voice.engines import SpeechToText
+from bot.voice.queue import SpeechQueue
 from domain.services import Services
 
 log = logging.getLogger("avanochi.dialogs")
@@ -32,8 +33,10 @@ TIME_RANGE = re.compile(r"^\s*\d{1,2}(:\d{2})?\s*(am|pm)?\s*(-|–|to|until)\s*\
 
 
 class Dialogs:
-    def __init__(self, services: Services, speech: SpeechToText | None = None, narrator=None) -> None:
+    def __init__(self, services: Services, speech: SpeechQueue | None = None, narrator=None,
+                 pace: ChatPace | None = None) -> None:
         self._services = services
+        self._pace = pace
         self.voice = VoiceDialog(speech) if speech is not None else None
         self.tasks = TaskDialog()
         self.work = WorkDialog()
@@ -82,6 +85,14 @@ class Dialogs:
         platform's credentials; without it, attachments are ignored."""
         services = self._services
         try:
+            if self._pace is not None:
+                # Before the store: a user's flood costs a counter, not a store call per message.
+                pace, wait = await self._pace.check(message.user_id)
+                if pace is not Pace.OK:
+                    log.info("turn over the user's pace", extra={"channel": message.channel,
+                                                                 "pace": pace.value})
+                    return [] if pace is Pace.DROP else [Reply(
+                        f"You're going fast: give me {wait} seconds, then carry on.", kind="error")]
             if not await services.conversations.first_delivery(message.user_id, message.delivery_id):
                 log.info("duplicate delivery dropped", extra={"channel": message.channel})
                 return []
@@ -106,8 +117,8 @@ class Dialogs:
     async def _listen(self, turn: Turn, audio, fetch: Fetch) -> list[Reply]:
         """A voice note: say what was heard, then run it as if typed, or ask when unsure."""
         try:
-            heard = await self.voice.hear(audio, fetch)  # type: ignore[union-attr]
-        except DomainError as error:  # not audio, too long, nothing heard, engine down
+            heard = await self.voice.hear(audio, fetch, turn.message.user_id)  # type: ignore[union-attr]
+        except DomainError as error:  # not audio, too long, nothing heard, engine down or busy
             return [Reply(str(error), kind="error")]
         if not heard.clean:
             proposal, question = self.voice.confirm(heard)  # type: ignore[union-attr]

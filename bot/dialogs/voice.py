@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from bot.downloads import FileRefused, FileTooLarge
 from bot.messages import Attachment, Button, IncomingMessage, Reply
 from bot.voice.decode import MAX_BYTES, TooLarge
-from bot.voice.engines import SpeechToText
+from bot.voice.queue import SpeechQueue
 from domain.errors import Unavailable
 from bot.voice.transcribe import Heard, is_audio_attachment, read_transcript, transcribe_attachment
 
@@ -21,29 +21,30 @@ class DownloadFailed(Unavailable):
 
 
 class VoiceDialog:
-    def __init__(self, speech: SpeechToText) -> None:
+    def __init__(self, speech: SpeechQueue) -> None:
         self._speech = speech
 
     @staticmethod
     def audio_of(message: IncomingMessage) -> Attachment | None:
         return next((a for a in message.attachments if is_audio_attachment(a.content_type, a.name)), None)
 
-    async def hear(self, attachment: Attachment, fetch: Fetch) -> Heard:
-        """The transcript and its reading; AudioError (friendly) when the clip can't be used."""
+    async def hear(self, attachment: Attachment, fetch: Fetch, user_id: str) -> Heard:
+        """The transcript and its reading; AudioError (friendly) when the clip can't be used,
+        Busy when the speech queue has no room for it."""
         if attachment.size is not None and attachment.size > MAX_BYTES:
             raise TooLarge()  # don't download what we would refuse anyway
-        try:
-            data = await fetch(attachment)
-        except FileTooLarge:
-            raise TooLarge() from None
-        except FileRefused:
-            raise
-        except Exception as error:  # the platform's file server failed us: say so, don't crash
-            raise DownloadFailed() from error
-        if len(data) > MAX_BYTES:
-            raise TooLarge()
-        return read_transcript(await transcribe_attachment(data, attachment.content_type, attachment.name,
-                                                           self._speech))
+        # Admitted before the download: a note that would be refused costs no bandwidth.
+        async with self._speech.admit(user_id) as engine:
+            try:
+                data = await fetch(attachment)
+            except FileTooLarge:
+                raise TooLarge() from None
+            except FileRefused:
+                raise
+            except Exception as error:  # the platform's file server failed us: say so, don't crash
+                raise DownloadFailed() from error
+            return read_transcript(await transcribe_attachment(data, attachment.content_type, attachment.name,
+                                                               engine))
 
     @staticmethod
     def heard(heard: Heard) -> Reply:
