@@ -47,7 +47,7 @@ def build_store(settings: Settings) -> DocumentStore:
         )
     from persistence.sqlite_store import SqliteDocumentStore
 
-    return SqliteDocumentStore(settings.db_path)
+    return SqliteDocumentStore(settings.db_path, synchronous=settings.sqlite_synchronous)
 
 
 def build_app(

@@ -60,6 +60,7 @@ class Settings:
     azure_openai_endpoint: str | None = None
     azure_openai_key: str | None = field(default=None, repr=False)
     azure_openai_deployment: str | None = None
+    sqlite_synchronous: str = "FULL"  # PRAGMA synchronous of the SQLite store: FULL or NORMAL
 
     @property
     def slack_enabled(self) -> bool:
@@ -104,6 +105,7 @@ class Settings:
             azure_openai_endpoint=credentials.get("AZURE_OPENAI_ENDPOINT"),
             azure_openai_key=credentials.get("AZURE_OPENAI_API_KEY"),
             azure_openai_deployment=credentials.get("AZURE_OPENAI_DEPLOYMENT"),
+            sqlite_synchronous=_synchronous(credentials.get("AVANOCHI_SQLITE_SYNCHRONOUS", "FULL")),
         )
 
 
@@ -113,3 +115,10 @@ def _seconds(text: str | None) -> float:
     except ValueError:
         raise SystemExit(f"AVANOCHI_REMINDER_INTERVAL must be a number of seconds, not {text!r}") from None
     return max(value, 0.0)
+
+
+def _synchronous(text: str | None) -> str:
+    mode = (text or "FULL").strip().upper()
+    if mode not in ("FULL", "NORMAL"):
+        raise SystemExit(f"AVANOCHI_SQLITE_SYNCHRONOUS must be FULL or NORMAL, not {text!r}")
+    return mode
