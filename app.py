@@ -84,7 +84,8 @@ def build_app(
         app.on_startup.append(open_store)
         app.on_cleanup.append(close_store)
 
-    health.register(app, store, VERSION)
+    app.on_response_prepare.append(hide_server_software)
+    health.register(app, store)
     tasks.register(app, services)
     work_sessions.register(app, services)
     stats.register(app, services)
@@ -117,6 +118,12 @@ def build_app(
     if settings.reminder_interval > 0:
         app.cleanup_ctx.append(reminder_loop(engine, settings.reminder_interval))
     return app
+
+
+async def hide_server_software(_: web.Request, response: web.StreamResponse) -> None:
+    """aiohttp announces "Python/3.x aiohttp/3.x" on every response, telling a scanner which
+    known bugs to try; say only what answers."""
+    response.headers["Server"] = "avanochi"
 
 
 def speech_lifetime(speech: SpeechToText, warm: bool):
