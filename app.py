@@ -164,6 +164,11 @@ def reminder_loop(engine: ReminderEngine, interval: float):
     return context
 
 
+QUIET_LIBRARIES = ("aiohttp.access", "aiohttp.client", "aiosqlite", "azure", "urllib3", "msal", "msrest",
+                   "oauthlib", "requests_oauthlib", "botbuilder", "botframework", "slack_bolt", "slack_sdk",
+                   "dateparser")
+
+
 def configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
@@ -171,9 +176,15 @@ def configure_logging(level: str) -> None:
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
-    # The HTTP libraries log request details (and SDKs log headers) at INFO; keep them quiet.
-    for noisy in ("aiohttp.access", "azure", "urllib3", "botbuilder", "slack_bolt", "slack_sdk"):
+    # DEBUG is for our own loggers only. Libraries log what users typed at DEBUG (aiosqlite
+    # every statement with its parameters, the Slack SDK and Bolt request bodies, msrest and
+    # oauthlib whole exchanges), and Bolt copies the root's level onto its loggers when it is
+    # built; so the root never goes below INFO.
+    numeric = logging.getLevelNamesMapping()[level]
+    root.setLevel(max(numeric, logging.INFO))
+    logging.getLogger("avanochi").setLevel(numeric)
+    # These log statements, bodies or headers at INFO too; keep them to warnings.
+    for noisy in QUIET_LIBRARIES:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 
