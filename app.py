@@ -51,7 +51,7 @@ def build_store(settings: Settings) -> DocumentStore:
         )
     from persistence.sqlite_store import SqliteDocumentStore
 
-    return SqliteDocumentStore(settings.db_path)
+    return SqliteDocumentStore(settings.db_path, synchronous=settings.sqlite_synchronous)
 
 
 def build_app(
@@ -93,7 +93,8 @@ def build_app(
         app.on_startup.append(open_store)
         app.on_cleanup.append(close_store)
 
-    health.register(app, store, VERSION)
+    app.on_response_prepare.append(hide_server_software)
+    health.register(app, store)
     tasks.register(app, services)
     work_sessions.register(app, services)
     stats.register(app, services)
@@ -128,6 +129,12 @@ def build_app(
     if settings.reminder_interval > 0:
         app.cleanup_ctx.append(reminder_loop(engine, settings.reminder_interval))
     return app
+
+
+async def hide_server_software(_: web.Request, response: web.StreamResponse) -> None:
+    """aiohttp announces "Python/3.x aiohttp/3.x" on every response, telling a scanner which
+    known bugs to try; say only what answers."""
+    response.headers["Server"] = "avanochi"
 
 
 def speech_lifetime(speech: SpeechToText, warm: bool):
@@ -168,6 +175,11 @@ def reminder_loop(engine: ReminderEngine, interval: float):
     return context
 
 
+QUIET_LIBRARIES = ("aiohttp.access", "aiohttp.client", "aiosqlite", "azure", "urllib3", "msal", "msrest",
+                   "oauthlib", "requests_oauthlib", "botbuilder", "botframework", "slack_bolt", "slack_sdk",
+                   "dateparser")
+
+
 def configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
@@ -175,9 +187,15 @@ def configure_logging(level: str) -> None:
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
-    # The HTTP libraries log request details (and SDKs log headers) at INFO; keep them quiet.
-    for noisy in ("aiohttp.access", "azure", "urllib3", "botbuilder", "slack_bolt", "slack_sdk"):
+    # DEBUG is for our own loggers only. Libraries log what users typed at DEBUG (aiosqlite
+    # every statement with its parameters, the Slack SDK and Bolt request bodies, msrest and
+    # oauthlib whole exchanges), and Bolt copies the root's level onto its loggers when it is
+    # built; so the root never goes below INFO.
+    numeric = logging.getLevelNamesMapping()[level]
+    root.setLevel(max(numeric, logging.INFO))
+    logging.getLogger("avanochi").setLevel(numeric)
+    # These log statements, bodies or headers at INFO too; keep them to warnings.
+    for noisy in QUIET_LIBRARIES:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

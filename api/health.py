@@ -8,14 +8,14 @@ from aiohttp import web
 from persistence.port import DocumentStore, Query, StoreError
 
 
-def register(app: web.Application, store: DocumentStore, version: str) -> None:
+def register(app: web.Application, store: DocumentStore) -> None:
     started = time.monotonic()
 
     async def health(request: web.Request) -> web.Response:
+        # No version: it would tell anyone who can reach the port which known bugs to try.
         body = {
             "status": "ok",
             "store": store.name,
-            "version": version,
             "uptime_seconds": round(time.monotonic() - started, 1),
         }
         try:

@@ -74,6 +74,7 @@ class Settings:
     rate_limit_ip: str = "600/minute"  # HTTP requests from one client address
     rate_limit_chat: str = "30/minute"  # chat turns of one user, on every channel
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
+    sqlite_synchronous: str = "FULL"  # PRAGMA synchronous of the SQLite store: FULL or NORMAL
 
     @property
     def slack_enabled(self) -> bool:
@@ -130,6 +131,7 @@ class Settings:
             rate_limit_ip=_rate_limit(credentials, "AVANOCHI_RATE_LIMIT_IP", "600/minute"),
             rate_limit_chat=_rate_limit(credentials, "AVANOCHI_RATE_LIMIT_CHAT", "30/minute"),
             trusted_proxies=_count(credentials, "AVANOCHI_TRUSTED_PROXIES", "0", low=0, high=10),
+            sqlite_synchronous=_synchronous(credentials.get("AVANOCHI_SQLITE_SYNCHRONOUS", "FULL")),
         )
 
 
@@ -162,3 +164,10 @@ def _rate_limit(credentials: CredentialManager, name: str, default: str) -> str:
         raise SystemExit(f"{name} must be a count per period such as '120/minute' or '10/second' "
                          f"(second, minute, hour or day), not {text!r}")
     return text
+
+
+def _synchronous(text: str | None) -> str:
+    mode = (text or "FULL").strip().upper()
+    if mode not in ("FULL", "NORMAL"):
+        raise SystemExit(f"AVANOCHI_SQLITE_SYNCHRONOUS must be FULL or NORMAL, not {text!r}")
+    return mode

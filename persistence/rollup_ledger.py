@@ -4,8 +4,16 @@ Why this shape: an entity write and its roll-up update touch two documents, and
 neither the Cosmos test server nor a crash-prone process gives us a cross-document
 transaction. So the entity is written first with a ``pending`` marker naming the
 increments; the ledger then adds them to each roll-up and records the operation id
-in the roll-up (a bounded list), so applying the same marker twice changes nothing;
-finally the marker is cleared. Whoever finds a marker left by a crash finishes it.
+in the roll-up, so applying the same marker twice changes nothing; finally the marker
+is cleared. Whoever finds a marker left by a crash finishes it.
+
+The roll-up must remember an operation id for as long as its marker may still be
+settled. Two lists do that in bounded space: ``applied`` keeps the most recent ids
+(a writer that is merely slow may re-apply a marker it read before someone else
+cleared it), and ``unsettled`` keeps older ids whose markers were still pending when
+the recent list overflowed (a writer that died before clearing its marker). An id
+leaves both only once no document carries its marker any more, which one query of
+the user's pending markers tells, once every FORGET_BATCH operations on the roll-up.
 """
 from __future__ import annotations
 
@@ -14,12 +22,15 @@ import random
 
 from domain.errors import Conflict
 from domain.rollups import RollupChanges
-from persistence.port import DocumentExists, DocumentMissing, DocumentStore, EtagMismatch
+from persistence.port import DocumentExists, DocumentMissing, DocumentStore, EtagMismatch, Query, where
 
 ROLLUP_TYPE = "rollup"
-# Operation ids remembered per roll-up. A crashed marker must be settled before this
-# many later operations hit the same roll-up; stats reads and entity loads settle them.
+# Recent operation ids always remembered per roll-up: a writer that read a marker just
+# before another cleared it has this many operations on the roll-up to finish its retry.
 APPLIED_MEMORY = 200
+# How far ``applied`` may overflow before the pending markers are looked up: the lookup
+# is one query, paid once per this many operations on one roll-up.
+FORGET_BATCH = 50
 MAX_ATTEMPTS = 40
 
 
@@ -44,12 +55,23 @@ class RollupLedger:
                 doc = {"id": rollup_id(key), "user_id": user_id, "type": ROLLUP_TYPE,
                        "key": key, "counters": {}, "applied": []}
                 etag = None
-            if op_id in doc["applied"]:
+            unsettled = doc.get("unsettled", [])
+            if op_id in doc["applied"] or op_id in unsettled:
                 return
             counters = doc["counters"]
             for counter, amount in increments.items():
                 counters[counter] = round(counters.get(counter, 0) + amount, 6)
-            doc["applied"] = (doc["applied"] + [op_id])[-APPLIED_MEMORY:]
+            applied = doc["applied"] + [op_id]
+            if len(applied) > APPLIED_MEMORY + FORGET_BATCH:
+                # The lookup must come after the read above: every id in this version of the
+                # roll-up had its marker written before it was applied, so a marker the lookup
+                # does not find was cleared for good and its id can go.
+                pending = await self._pending_ops(user_id)
+                unsettled = [op for op in unsettled + applied[:-APPLIED_MEMORY] if op in pending]
+                applied = applied[-APPLIED_MEMORY:]
+            doc["applied"] = applied
+            if unsettled or "unsettled" in doc:
+                doc["unsettled"] = unsettled
             try:
                 if etag is None:
                     await self._store.create(doc)
@@ -59,6 +81,11 @@ class RollupLedger:
             except (EtagMismatch, DocumentExists):
                 await asyncio.sleep(random.uniform(0, 0.001 * (2 ** min(attempt, 6))))
         raise Conflict("Too many changes at once; please try again.")
+
+    async def _pending_ops(self, user_id: str) -> set[str]:
+        """Operation ids of every marker the user's documents still carry (an indexed query)."""
+        docs = await self._store.query(Query(None, user_id, (where("rollup_pending", "!=", None),)))
+        return {doc["rollup_pending"]["op"] for doc in docs}
 
     async def read(self, user_id: str, key: str) -> dict[str, float]:
         try:

@@ -6,6 +6,7 @@ so that repositories cannot tell the two apart.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import uuid
 from typing import Any
@@ -94,22 +95,42 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+# FULL: a commit survives a power cut, not only a crash of the process (NORMAL, in WAL mode,
+# may lose the last commits then, and is faster on slow disks).
+SYNCHRONOUS_MODES = ("FULL", "NORMAL")
+# The documents are people's tasks and habits: only the account the bot runs as may read them.
+FILE_MODE = 0o600
+DIRECTORY_MODE = 0o700
+# Files SQLite keeps beside the database; it gives the journal files the database file's mode.
+COMPANION_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+log = logging.getLogger("avanochi.store")
+
+
 class SqliteDocumentStore:
     name = "sqlite"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, synchronous: str = "FULL") -> None:
+        if synchronous not in SYNCHRONOUS_MODES:  # it is spliced into a PRAGMA
+            raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}, not {synchronous!r}")
         self._path = path
+        self._synchronous = synchronous
         self._db: aiosqlite.Connection | None = None
         self.operations = OperationCounter()
 
     async def open(self) -> None:
-        if self._path != ":memory:":
-            os.makedirs(os.path.dirname(os.path.abspath(self._path)), exist_ok=True)
+        on_disk = self._path != ":memory:"
+        if on_disk:
+            _create_private_file(os.path.abspath(self._path))
         self._db = await aiosqlite.connect(self._path, isolation_level=None)
         await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA synchronous=NORMAL")
+        await self._db.execute(f"PRAGMA synchronous={self._synchronous}")
         await self._db.execute("PRAGMA busy_timeout=5000")
         await self._migrate()
+        if on_disk:
+            # Files an older version left readable by others (or an existing -wal/-shm) close up too.
+            for suffix in COMPANION_SUFFIXES:
+                _make_private(os.path.abspath(self._path) + suffix, FILE_MODE)
 
     async def _migrate(self) -> None:
         db = self._require()
@@ -240,6 +261,38 @@ class SqliteDocumentStore:
         for condition in query.where:
             clauses.append(_condition_sql(condition, params))
         return f"SELECT {columns} FROM documents WHERE {' AND '.join(clauses)}", params
+
+
+def _create_private_file(path: str) -> None:
+    """Create the database file owner-only before SQLite opens it, and every missing directory
+    above it likewise. A directory that already exists (``/tmp``, a mounted volume) is the
+    operator's and keeps its mode."""
+    missing = []
+    directory = os.path.dirname(path)
+    while directory and not os.path.isdir(directory):
+        missing.append(directory)
+        directory = os.path.dirname(directory)
+    for directory in reversed(missing):
+        try:
+            os.mkdir(directory, DIRECTORY_MODE)
+        except FileExistsError:  # another process made it meanwhile: not ours to change
+            continue
+        _make_private(directory, DIRECTORY_MODE)  # the umask may have taken the owner's bits
+    # Created with its final mode: no moment at which the file exists readable by others.
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
+    except FileExistsError:
+        pass
+
+
+def _make_private(path: str, mode: int) -> None:
+    try:
+        if os.stat(path).st_mode & 0o777 != mode:
+            os.chmod(path, mode)
+    except FileNotFoundError:
+        pass
+    except PermissionError:  # a file someone else owns: say so rather than refuse to start
+        log.warning("cannot make the store's files owner-only", extra={"path": path})
 
 
 def _condition_sql(condition: Condition, params: list[Any]) -> str:

@@ -26,9 +26,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.adapters.refusals import RefusalLog
 from bot.adapters.slack_notifier import SlackNotifier
 from bot.dialogs.parser import Command, parse
 from bot.downloads import FileSource, Origin
@@ -143,6 +145,8 @@ class SlackAdapter:
         self.bolt = AsyncApp(client=self.client, signing_secret=settings.slack_signing_secret,
                              process_before_response=True, name="avanochi")
         self._tasks: set[asyncio.Task] = set()
+        self._verifier = SignatureVerifier(settings.slack_signing_secret)
+        self._refusals = RefusalLog(log)
         self._locks: dict[str, list[Any]] = {}  # user -> [lock, holders]: one turn at a time per user
         # Users met lately -> (expiry, DM channel, Slack time zone, name).
         # Only a cache: the store stays the truth, any instance may answer anyone.
@@ -160,8 +164,21 @@ class SlackAdapter:
     # -- HTTP ---------------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.Response:
+        # The signature is checked before Bolt sees the request: Bolt parses the body first
+        # (a traceback for every piece of junk posted here) and logs a refused request's whole
+        # body, which may be someone's message replayed late.
+        body = await request.read()
+        if not self._signed(body, request.headers.get("X-Slack-Request-Timestamp"),
+                            request.headers.get("X-Slack-Signature")):
+            self._refusals.refused("slack request without a valid signature")
+            return web.json_response({"error": "invalid request"}, status=401)
         try:
-            response = await self.bolt.async_dispatch(await to_bolt_request(request))
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, AttributeError, TypeError):  # signed, yet no JSON object nor a form
+            self._refusals.refused("slack request with an unreadable body")
+            return web.json_response({"error": "unreadable body"}, status=400)
+        try:
+            response = await self.bolt.async_dispatch(bolt_request)
         except Exception:
             log.exception("slack request failed")
             return web.Response(status=200)
@@ -169,6 +186,12 @@ class SlackAdapter:
             log.error("slack request failed", extra={"status": response.status})
             return web.Response(status=200)
         return await to_aiohttp_response(response)
+
+    def _signed(self, body: bytes, timestamp: str | None, signature: str | None) -> bool:
+        try:
+            return self._verifier.is_valid(body, timestamp, signature)
+        except (ValueError, TypeError):  # a timestamp that is no number, a signature that is no ASCII
+            return False
 
     async def drain(self, _: web.Application | None = None) -> None:
         """Let the turns already acknowledged finish before the store closes."""

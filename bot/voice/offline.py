@@ -5,15 +5,22 @@ Why a process: pocketsphinx holds the GIL for the whole of a decode (measured: a
 the event loop for 2.4 s), so a thread would stall every other request, Slack's 3 s ack included.
 Feeding it in small blocks would free the GIL but loses whole-note cepstral normalisation, which
 costs 12 points of command accuracy (148 -> 122 of 220 dev clips). The worker loads the decoder once and then
-takes one note at a time; a crash of the native code costs that note, not the bot.
+takes one note at a time; a crash of the native code costs that note, not the bot. The worker
+dies with the bot: killed with it on Linux, and on its own within a second elsewhere.
 """
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import math
 import multiprocessing
+import os
+import signal
+import sys
 import tempfile
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -131,7 +138,8 @@ class PocketsphinxEngine:
             # spawn, not fork: the parent runs an event loop and threads that a fork would copy mid-state.
             self._pool = ProcessPoolExecutor(max_workers=self._workers,
                                              mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_worker_start, initargs=(self._model, self._options))
+                                             initializer=_worker_start,
+                                             initargs=(self._model, self._options, os.getpid()))
         return self._pool
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:
@@ -144,10 +152,37 @@ class PocketsphinxEngine:
 # initializer can hand to later calls; it never exists in the bot's own process.
 _worker_recognizer: Recognizer | None = None
 
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+PARENT_CHECK_SECONDS = 0.5
 
-def _worker_start(model: ModelName, options: dict[str, Any]) -> None:
+
+def _worker_start(model: ModelName, options: dict[str, Any], parent_pid: int) -> None:
     global _worker_recognizer
+    _die_with_parent(parent_pid)
     _worker_recognizer = Recognizer(model, **options).load()
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """A worker whose bot was killed (kill -9, the OOM killer) would otherwise wait for notes
+    forever, holding its models' memory: it keeps a copy of the write end of its own queue, so
+    it never sees the queue close."""
+    if sys.platform.startswith("linux"):
+        # The kernel kills us when the thread that started us ends. The pool starts its workers
+        # from the thread that submits work, the event loop's, which lives as long as the bot.
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no prctl in this libc: the watch below still works
+    if os.getppid() != parent_pid:  # the bot died before the line above took effect
+        os._exit(1)
+    # Everywhere (and should the signal not come): an orphan is adopted by another process.
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 def _worker_ready() -> bool:
