@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+from datetime import timedelta
 
 from aiohttp import web
 from pythonjsonlogger.json import JsonFormatter
@@ -62,7 +63,8 @@ def build_app(
     or clock; a store built here is opened and closed with the app."""
     owns_store = store is None
     store = store or build_store(settings)
-    services = Services.build(Repositories(store), clock or SystemClock())
+    services = Services.build(Repositories(store), clock or SystemClock(),
+                              token_lifetime=timedelta(days=settings.token_days))
     app = web.Application(
         middlewares=[
             request_log_middleware,

@@ -55,6 +55,7 @@ class Settings:
     microsoft_app_type: str = "MultiTenant"
     microsoft_app_tenant_id: str | None = None
     reminder_interval: float = 30.0  # seconds between in-process reminder passes; 0 disables
+    token_days: int = 90  # how long a personal REST token works
     azure_speech_key: str | None = field(default=None, repr=False)
     azure_speech_region: str | None = None
     azure_openai_endpoint: str | None = None
@@ -99,6 +100,7 @@ class Settings:
             microsoft_app_type=credentials.get("MicrosoftAppType", "MultiTenant"),  # type: ignore[arg-type]
             microsoft_app_tenant_id=credentials.get("MicrosoftAppTenantId"),
             reminder_interval=_seconds(credentials.get("AVANOCHI_REMINDER_INTERVAL", "30")),
+            token_days=_token_days(credentials.get("AVANOCHI_TOKEN_DAYS", "90")),
             azure_speech_key=credentials.get("AZURE_SPEECH_KEY"),
             azure_speech_region=credentials.get("AZURE_SPEECH_REGION"),
             azure_openai_endpoint=credentials.get("AZURE_OPENAI_ENDPOINT"),
@@ -113,3 +115,18 @@ def _seconds(text: str | None) -> float:
     except ValueError:
         raise SystemExit(f"AVANOCHI_REMINDER_INTERVAL must be a number of seconds, not {text!r}") from None
     return max(value, 0.0)
+
+
+TOKEN_DAYS_MAX = 3650
+
+
+def _token_days(text: str | None) -> int:
+    # No "0 means never": a mistyped setting must stop the start, not make tokens immortal.
+    try:
+        days = int(text or "")
+    except ValueError:
+        days = 0
+    if not 1 <= days <= TOKEN_DAYS_MAX:
+        raise SystemExit(f"AVANOCHI_TOKEN_DAYS must be a whole number of days from 1 to {TOKEN_DAYS_MAX} "
+                         f"(personal tokens always expire), not {text!r}")
+    return days
