@@ -5,10 +5,12 @@ Slack the token never stays in the conversation's history."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
@@ -23,6 +25,7 @@ from tests.integration.conftest import Api, make_settings
 ADA = "slack:T0TEAM:U1"  # the fake Slack workspace's first user
 BOB = "slack:T0TEAM:U2"
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+TOKEN_IN_TEXT = re.compile(r"`(avn_[^`\s]+)`")
 
 
 @asynccontextmanager
@@ -160,6 +163,21 @@ async def test_ten_concurrent_issues_on_the_store_leave_one_token_and_nothing_el
     assert [record.digest for record in stored] == [digest(tokens[owners.index(ADA)])]
 
 
+async def test_tokens_asked_for_in_chat_and_over_rest_at_once_leave_one_working_none_lasting(slack):
+    """Both ways in share the one atomic issue. (Chat turns of a user run one at a time, so
+    the overlap here is chat against REST; the two tests above pin the race down.)"""
+    since = len(slack.api.calls)
+    results = await asyncio.gather(*(issue(slack.rest) for _ in range(5)),
+                                   *(slack.workspace.dm("token") for _ in range(5)))
+    from_rest = [body["token"] for body in results[:5]]
+    said = await slack.api.wait_for("chat.postEphemeral", count=5, since=since,
+                                    where=lambda call: "avn_" in call.text)
+    from_chat = tokens_in(said)
+    assert len(set(from_rest + from_chat)) == 10
+    assert len(await working(slack.rest, from_rest + from_chat)) == 1
+    assert not tokens_in(slack.api.calls_to("chat.postMessage", "chat.update"))
+
+
 # -- who may get one --------------------------------------------------------------------------
 
 GUID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -172,3 +190,37 @@ async def test_the_admin_cannot_mint_tokens_for_malformed_user_ids(api):
         assert "user_id" in body["error"]
     for user_id in ("slack:E0ORG:W0ADA", f"msteams:{GUID}:{GUID}", f"msteams:{GUID}:29:1AbC-dEf"):
         assert (await issue(api, user_id))["user_id"] == user_id
+
+
+# -- chat -------------------------------------------------------------------------------------
+
+def tokens_in(calls, where: Callable = lambda call: True) -> list[str]:
+    return [match.group(1) for call in calls if where(call) for match in [TOKEN_IN_TEXT.search(call.text)] if match]
+
+
+async def test_a_token_asked_for_in_the_slack_dm_is_ephemeral(slack):
+    await slack.workspace.say("token", count=2)
+    [shown] = [call for call in slack.api.calls_to("chat.postEphemeral") if "avn_" in call.text]
+    assert shown.body["channel"] == "D1" and shown.body["user"] == "U1"
+    assert not [call for call in slack.api.calls if call.method != "chat.postEphemeral" and "avn_" in str(call.body)]
+    [token] = tokens_in([shown])
+    assert await status_with(slack.rest, token) == 200
+
+
+@pytest.mark.parametrize("words", ["token revoke", "revoke my token"])
+async def test_token_revoke_in_chat_ends_the_token_with_a_confirmation(slack, words):
+    await slack.workspace.say("token", count=2)
+    [token] = tokens_in(slack.api.calls_to("chat.postEphemeral"))
+    since = len(slack.api.calls)
+    [confirmation] = await slack.workspace.say(words)
+    assert "no longer works" in confirmation.text and "avn_" not in confirmation.text
+    assert await status_with(slack.rest, token) == 401
+    assert not tokens_in(slack.api.calls[since:])  # no new token came with it
+    [again] = await slack.workspace.say(words)
+    assert "nothing to revoke" in again.text
+
+
+async def test_token_with_words_it_does_not_know_hands_out_no_secret(slack):
+    [hint, _] = await slack.workspace.say("token for my script please", count=2)
+    assert "token revoke" in hint.text
+    assert not tokens_in(slack.api.calls)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.dialogs.parser import Command, parse
 from domain.clock import FakeClock
 from domain.entities import ApiToken
 from domain.errors import NotFound, ValidationError
@@ -149,3 +150,13 @@ def test_slack_and_teams_user_ids_may_get_tokens(user_id: str) -> None:
 def test_anything_else_is_refused_for_a_token(user_id: object) -> None:
     with pytest.raises(ValidationError, match="user_id"):
         clean_platform_user_id(user_id)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("token revoke", Command("token", "revoke")),
+    ("revoke my token", Command("token_revoke")),
+    ("revoke token", Command("token_revoke")),
+    ("Revoke API token.", Command("token_revoke")),
+])
+def test_revoking_in_chat_is_understood(text: str, expected: Command) -> None:
+    assert parse(text) == expected
