@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+from datetime import timedelta
 
 from aiohttp import web
 from pythonjsonlogger.json import JsonFormatter
@@ -66,7 +67,8 @@ def build_app(
     or clock; a store built here is opened and closed with the app."""
     owns_store = store is None
     store = store or build_store(settings)
-    services = Services.build(Repositories(store), clock or SystemClock())
+    services = Services.build(Repositories(store), clock or SystemClock(),
+                              token_lifetime=timedelta(days=settings.token_days))
     # In order: the address budget and the body limit come before anything reads a body or
     # looks a token up; the user budget needs the caller the auth middleware names.
     app = web.Application(

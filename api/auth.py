@@ -13,7 +13,7 @@ from aiohttp import web
 
 from api.errors import json_error
 from domain.errors import Forbidden, ValidationError
-from domain.services.tokens import TokenService
+from domain.services.tokens import TokenRejected, TokenService
 from domain.validation import clean_user_id
 
 # Routes under /api/ that authenticate otherwise (Bot Framework JWT) or are public.
@@ -42,10 +42,11 @@ def auth_middleware(tokens: TokenService, admin_token: str | None):
         if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
             request[CALLER] = Caller(user_id=None, admin=True)
         else:
-            owner = await tokens.owner_of(token)
-            if owner is None:
-                return _unauthorized("Invalid token")
-            request[CALLER] = Caller(user_id=owner, admin=False)
+            try:
+                record = await tokens.authenticate(token)
+            except TokenRejected as rejected:  # "Invalid token" or "Token expired"
+                return _unauthorized(str(rejected))
+            request[CALLER] = Caller(user_id=record.owner, admin=False)
         return await handler(request)
 
     return middleware

@@ -147,11 +147,22 @@ def build_spec(version: str) -> dict[str, Any]:
                          "503": {"$ref": "#/components/responses/Error"}, **ERRORS}},
         },
         "/api/tokens": {
-            "post": {"summary": "Issue a personal token (admin token only)",
+            "post": {"summary": "Issue a personal token (admin token only); the user's previous token stops "
+                                "working. Only Slack (slack:T…:U…) and Teams (msteams:…) user ids",
                      "requestBody": _body({"type": "object", "properties": {"user_id": {"type": "string"}},
                                            "required": ["user_id"]}),
                      "responses": {"201": _json({"type": "object", "properties": {
-                         "user_id": {"type": "string"}, "token": {"type": "string"}}}, "Created"), **ERRORS}},
+                         "user_id": string, "token": {"type": "string", "description": "shown only once"},
+                         "id": string, "expires_at": TIMESTAMP}}, "Created"),
+                         "409": {"$ref": "#/components/responses/Error"}, **ERRORS}},
+            "get": {"summary": "The caller's personal tokens, without their secrets (the admin names user_id)",
+                    "parameters": [USER_QUERY],
+                    "responses": {"200": _json({"type": "array", "items": _ref("TokenInfo")}), **ERRORS}},
+        },
+        "/api/tokens/{id}": {
+            "parameters": [ID_PATH, USER_QUERY],
+            "delete": {"summary": "Revoke a personal token of the caller (the admin names user_id)",
+                       "responses": {"204": {"description": "Revoked"}, **ERRORS}},
         },
     }
     schemas = {
@@ -176,6 +187,10 @@ def build_spec(version: str) -> dict[str, Any]:
             "total_sessions": integer, "total_hours": number, "xp": integer, "level": integer,
             "level_xp": integer, "next_level_xp": integer, "streak_days": integer, "best_streak": integer,
             "xp_today": integer, "achievements": {"type": "array", "items": {"type": "object"}}}},
+        "TokenInfo": {"type": "object", "properties": {
+            "id": {"type": "string", "description": "names the token; not a secret, not usable as one"},
+            "created_at": TIMESTAMP, "expires_at": TIMESTAMP,
+            "last_used_at": {**TIMESTAMP, "description": "to the hour"}}},
         "Insight": {"type": "object", "properties": {
             "score": integer, "band": string, "period_days": integer,
             "factors": {"type": "array", "items": {"type": "object"}},

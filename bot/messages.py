@@ -89,6 +89,10 @@ class Reply:
     kind: str = "text"
     # Only the user may see it (a token): Slack sends it ephemeral or in the DM.
     private: bool = False
+    # It must not stay in the conversation's history where the platform can avoid that (a
+    # secret): Slack shows it ephemeral even in the DM. Platforms without such messages
+    # (Teams) send it as usual, so it goes with ``private`` (personal chats only).
+    ephemeral: bool = False
 
     def plain(self) -> str:
         """The reply as plain text: the console, notifications, logs of tests."""

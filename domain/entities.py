@@ -259,22 +259,55 @@ class UndoEntry:
 
 @dataclass
 class ApiToken:
-    """A personal REST token, stored only as its SHA-256 digest."""
+    """A personal REST token, stored only as its SHA-256 digest. ``token_id`` names it
+    in lists and revocations without revealing anything that could be used as it."""
 
     digest: str
     owner: str
     created_at: datetime
+    expires_at: datetime
+    token_id: str | None = None
+    last_used_at: datetime | None = None
     version: str | None = field(default=None, compare=False, repr=False)
 
     PARTITION = "system:tokens"  # a point read by digest finds the owner without a scan
 
+    def expired(self, now: datetime) -> bool:
+        return now >= self.expires_at
+
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.digest, "user_id": self.PARTITION, "owner": self.owner,
-                "created_at": to_iso(self.created_at)}
+                "token_id": self.token_id, "created_at": to_iso(self.created_at),
+                "expires_at": to_iso(self.expires_at), "last_used_at": to_iso(self.last_used_at)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], version: str | None = None) -> ApiToken:
-        return cls(data["id"], data["owner"], from_iso(data["created_at"]), version)
+        created_at = from_iso(data["created_at"])
+        # Tokens from before tokens expired were meant to last forever: they read as expired
+        # (their users ask for a new one) rather than as valid for an arbitrary while.
+        expires_at = from_iso(data.get("expires_at")) or created_at
+        return cls(data["id"], data["owner"], created_at, expires_at,  # type: ignore[arg-type]
+                   data.get("token_id"), from_iso(data.get("last_used_at")), version)
+
+
+@dataclass
+class TokenSlot:
+    """Which personal token of a user is the current one. Every issue or revocation
+    rewrites it on its etag, so of two writers racing, exactly one wins."""
+
+    user_id: str
+    digest: str | None = None
+    token_id: str | None = None
+    version: str | None = field(default=None, compare=False, repr=False)
+
+    id = "slot:api_token"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "user_id": self.user_id, "digest": self.digest, "token_id": self.token_id}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> TokenSlot:
+        return cls(data["user_id"], data.get("digest"), data.get("token_id"), version)
 
 
 @dataclass

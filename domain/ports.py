@@ -56,6 +56,7 @@ class RepositorySet(Protocol):
     users: Repository[Any]
     undo_entries: Repository[Any]
     api_tokens: Repository[Any]
+    token_slots: Repository[Any]
     active_slots: Repository[Any]
     habit_logs: Repository[Any]
     conversation_states: Repository[Any]

@@ -1,6 +1,7 @@
 """Input rules shared by every way in (REST, chat, voice): what a title, a note or an id may be."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, datetime
 from typing import Any
@@ -57,6 +58,27 @@ def clean_notes(value: Any) -> str | None:
 
 def clean_user_id(value: Any) -> str:
     return clean_text(value, "user_id", USER_ID_MAX)  # type: ignore[return-value]
+
+
+# The ids chat platforms give users (DESIGN.md section 4). Slack: team T... (E... on an
+# Enterprise Grid org), user U... or W...; always uppercase letters and digits. Teams: the
+# tenant GUID, or "local" when the Bot Framework Emulator sends none; the user's AAD object
+# id (a GUID), or their Bot Framework id (29:...) when the activity carries no AAD id.
+_GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+PLATFORM_USER_ID = re.compile(
+    r"slack:[TE][A-Z0-9]{1,31}:[UW][A-Z0-9]{1,31}"
+    rf"|msteams:(?:{_GUID}|local):(?:{_GUID}|29:[A-Za-z0-9_.=+-]{{1,160}})"
+)
+
+
+def clean_platform_user_id(value: Any) -> str:
+    """A user id as Slack or Teams gives it: only these get personal tokens, so that the
+    admin cannot mint one for a misspelt id that no one will ever sign in as."""
+    user_id = clean_user_id(value)
+    if not PLATFORM_USER_ID.fullmatch(user_id):
+        raise ValidationError("Field 'user_id' must be a Slack (slack:T…:U…) or Teams "
+                              "(msteams:<tenant id>:<user id>) user id")
+    return user_id
 
 
 def clean_id(value: Any, what: str = "id") -> str:

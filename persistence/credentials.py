@@ -63,6 +63,7 @@ class Settings:
     # address (without an app id Teams is otherwise off there).
     teams_emulator: bool = False
     reminder_interval: float = 30.0  # seconds between in-process reminder passes; 0 disables
+    token_days: int = 90  # how long a personal REST token works
     azure_speech_key: str | None = field(default=None, repr=False)
     azure_speech_region: str | None = None
     azure_openai_endpoint: str | None = None
@@ -121,6 +122,8 @@ class Settings:
             microsoft_app_tenant_id=credentials.get("MicrosoftAppTenantId"),
             teams_emulator=credentials.get_bool("AVANOCHI_TEAMS_EMULATOR", False),
             reminder_interval=_seconds(credentials.get("AVANOCHI_REMINDER_INTERVAL", "30")),
+            # No "0 means never": a mistyped setting must stop the start, not make tokens immortal.
+            token_days=_count(credentials, "AVANOCHI_TOKEN_DAYS", "90", low=1, high=3650),
             azure_speech_key=credentials.get("AZURE_SPEECH_KEY"),
             azure_speech_region=credentials.get("AZURE_SPEECH_REGION"),
             azure_openai_endpoint=credentials.get("AZURE_OPENAI_ENDPOINT"),

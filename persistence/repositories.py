@@ -19,6 +19,7 @@ from domain.entities import (
     FocusSession,
     HabitLog,
     Task,
+    TokenSlot,
     UndoEntry,
     User,
     WorkSession,
@@ -228,6 +229,8 @@ class Repositories:
             "undo", lambda u: u.id, UndoEntry.from_dict, "Nothing to undo")
         self.api_tokens: EntityRepository[ApiToken] = repo(
             "api_token", lambda t: t.digest, ApiToken.from_dict, "Unknown token")
+        self.token_slots: EntityRepository[TokenSlot] = repo(
+            "token_slot", lambda s: s.id, TokenSlot.from_dict, "No token")
         self.active_slots: EntityRepository[ActiveSlot] = repo(
             "active_slot", lambda s: s.id, ActiveSlot.from_dict, "No running work session")
         self.habit_logs: EntityRepository[HabitLog] = repo(

@@ -379,21 +379,24 @@ class SlackAdapter:
             await self._send(route, reply, render_text_only(reply))
 
     async def _send(self, route: Route, reply: Reply, content: dict[str, Any]) -> None:
-        shown_here = route.is_dm or not reply.private
+        # An ephemeral reply (a token) never becomes a lasting message, not even in the DM.
+        lasting_here = (route.is_dm or not reply.private) and not reply.ephemeral
         if route.replace_ephemeral and route.response_url:
             await self._respond(route.response_url, content, replace=True)
-        elif route.replace_ts and route.channel and shown_here:
+        elif route.replace_ts and route.channel and lasting_here:
             await self.client.chat_update(channel=route.channel, ts=route.replace_ts, **content)
         elif route.response_url:
             await self._respond(route.response_url, content)
-        elif route.channel and shown_here:
+        elif route.channel and lasting_here:
             await self.client.chat_postMessage(channel=route.channel, thread_ts=route.thread_ts, **content)
         elif route.channel:
             await self.client.chat_postEphemeral(channel=route.channel, user=route.user,
                                                  thread_ts=route.thread_ts, **content)
         else:  # the App Home is no conversation: answer in the DM
             channel = await self._dm(route)
-            if channel:
+            if channel and reply.ephemeral:
+                await self.client.chat_postEphemeral(channel=channel, user=route.user, **content)
+            elif channel:
                 await self.client.chat_postMessage(channel=channel, **content)
 
     async def _respond(self, url: str, content: dict[str, Any], *, replace: bool = False) -> None:

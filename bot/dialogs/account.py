@@ -8,18 +8,36 @@ from bot.messages import Button, FileOut, Reply
 
 
 PRIVATE_ONLY = Reply("That's personal: ask me in a direct message.", private=True)
+REVOKE_WORDS = frozenset({"revoke", "revoke it", "revoke all", "off", "delete", "remove"})
 
 
 class AccountDialog:
     async def token(self, turn: Turn, args: str) -> list[Reply]:
         if not turn.message.private:
             return [PRIVATE_ONLY]
-        token = await turn.services.tokens.issue(turn.user_id)
+        wanted = args.strip().lower()
+        if wanted in REVOKE_WORDS:
+            return await self.revoke_token(turn, "")
+        if wanted not in ("", "new"):
+            # A secret goes out only when asked for plainly, not on a guess at what was meant.
+            return [Reply("Say *token* for a new API token, or *token revoke* to switch yours off.")]
+        issued = await turn.services.tokens.grant(turn.user_id)
+        days = (issued.info.expires_at - issued.info.created_at).days
         return [Reply(
-            f"Your personal API token (shown once; a new one replaces it):\n`{token}`\n"
-            f"Use it as `Authorization: Bearer <token>` on the REST API. Your user id is `{turn.user_id}`.",
-            title="API token", kind="token", private=True,
+            f"Your personal API token (shown once; a new one replaces it; it expires in {days} days):\n"
+            f"`{issued.secret}`\n"
+            f"Use it as `Authorization: Bearer <token>` on the REST API. Your user id is `{turn.user_id}`. "
+            "Say *token revoke* to switch it off.",
+            title="API token", kind="token", private=True, ephemeral=True,
         )]
+
+    async def revoke_token(self, turn: Turn, args: str) -> list[Reply]:
+        if not turn.message.private:
+            return [PRIVATE_ONLY]
+        if await turn.services.tokens.revoke_all(turn.user_id):
+            return [Reply("Done: your API token no longer works. Say *token* whenever you want a new one.",
+                          private=True)]
+        return [Reply("You have no API token, so there is nothing to revoke.", private=True)]
 
     async def export(self, turn: Turn, args: str) -> list[Reply]:
         if not turn.message.private:

@@ -20,7 +20,7 @@ HELP = """Here is what I understand:
 • *stats* [today|week|month|all]
 • *timezone* <Area/City> · *hours* 09:00-17:30 · *days* mon-fri · *quiet* 18:00-08:00 · *settings*
 • *remind water every 90m* · *reminders off|on* · *snooze 15m* · *pause until monday*
-• *token* · *export my data* · *delete my data*"""
+• *token* · *token revoke* · *export my data* · *delete my data*"""
 
 
 class OnboardingDialog:

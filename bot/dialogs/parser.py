@@ -51,6 +51,7 @@ PHRASES: dict[str, str] = {
     "remind": "remind", "reminders": "reminders", "snooze": "snooze", "pause": "pause",
     "settings": "settings", "preferences": "settings",
     "token": "token", "api token": "token", "my token": "token",
+    "revoke token": "token_revoke", "revoke my token": "token_revoke", "revoke api token": "token_revoke",
     "export my data": "export", "export": "export", "download my data": "export",
     "delete my data": "delete_data", "erase my data": "delete_data", "forget me": "delete_data",
     "yes": "yes", "y": "yes", "yep": "yes", "sure": "yes", "confirm": "yes", "ok": "yes",

@@ -62,7 +62,8 @@ class Dialogs:
             "timezone": self.settings.timezone, "hours": self.settings.hours, "quiet": self.settings.quiet, "days": self.settings.days,
             "remind": self.settings.remind, "reminders": self.settings.reminders,
             "snooze": self.settings.snooze, "pause": self.settings.pause, "settings": self.settings.show,
-            "token": self.account.token, "export": self.account.export,
+            "token": self.account.token, "token_revoke": self.account.revoke_token,
+            "export": self.account.export,
             "delete_data": self.account.delete_data,
             "yes": self._nothing_to_confirm, "no": self._nothing_to_confirm,
         }

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from domain.clock import Clock
 from domain.insights import InsightService
@@ -15,7 +16,7 @@ from domain.services.focus import FocusService
 from domain.services.habits import HabitService
 from domain.services.stats import StatsService
 from domain.services.tasks import TaskService
-from domain.services.tokens import TokenService
+from domain.services.tokens import DEFAULT_LIFETIME, TokenService
 from domain.services.users import UserService
 from domain.services.work_sessions import WorkSessionService
 
@@ -38,10 +39,10 @@ class Services:
     clock: Clock
 
     @classmethod
-    def build(cls, repos: RepositorySet, clock: Clock) -> Services:
+    def build(cls, repos: RepositorySet, clock: Clock, token_lifetime: timedelta = DEFAULT_LIFETIME) -> Services:
         reminders = ReminderService(repos, clock)
         users = UserService(repos, clock, reminders.touch)
-        tokens = TokenService(repos, clock)
+        tokens = TokenService(repos, clock, token_lifetime)
         progress = ProgressService(repos, users, clock, repos.progress_records)
         return cls(
             users=users,

@@ -10,7 +10,7 @@ from domain.services import Services
 from persistence.repositories import Repositories
 from tests.reminder_doubles import RecordingNotifier
 
-USER = "msteams:tenant-1:aad-1"
+USER = "msteams:00000000-0000-4000-8000-0000000000a1:00000000-0000-4000-8000-0000000000b1"  # a tenant GUID and an AAD object id
 
 
 def utc(*args) -> datetime:

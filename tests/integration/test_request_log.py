@@ -10,7 +10,7 @@ from app import configure_logging
 async def test_one_structured_line_per_request_without_secrets(api, capsys):
     configure_logging("INFO")
     try:
-        token = (await api.json("POST", "/api/tokens", 201, json={"user_id": "u-log"}))["token"]
+        token = (await api.json("POST", "/api/tokens", 201, json={"user_id": "slack:T1:ULOG"}))["token"]
         await api.json("POST", "/api/tasks", 201, json={"title": "Secret plan"}, token=token)
         await api.json("GET", "/api/tasks/some-id", 404, token=token)
         lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]

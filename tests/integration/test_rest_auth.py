@@ -1,7 +1,7 @@
 """Bearer tokens and ownership: who may act for whom."""
 from __future__ import annotations
 
-ALICE, BOB = "slack:T1:ALICE", "slack:T1:BOB"
+ALICE, BOB = "slack:T1:UALICE", "slack:T1:UBOB"  # ids as Slack gives them: tokens need those
 
 
 async def personal_token(api, user):
