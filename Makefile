@@ -6,8 +6,12 @@ BIN := $(VENV)/bin
 
 .PHONY: run test bench clean
 
+# A laptop run listens on this machine only (which also serves the Bot Framework Emulator);
+# HOST=0.0.0.0 make run opens it to the network.
+HOST ?= 127.0.0.1
+
 run: $(VENV)/.runtime-installed
-	$(BIN)/python app.py
+	HOST=$(HOST) $(BIN)/python app.py
 
 test: $(VENV)/.test-installed $(COSMOS)/node_modules/.installed
 	$(BIN)/python -m pytest
