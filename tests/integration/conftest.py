@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,13 +53,23 @@ def make_settings(**overrides: str) -> Settings:
     return Settings.load(CredentialManager(values, env_file=None))
 
 
+@asynccontextmanager
+async def serving(store, *, clock=None, speech=None, **settings: str) -> AsyncIterator[Api]:
+    """The whole app on loopback with these settings (and clock, speech engine); an admin-token client."""
+    server = TestServer(build_app(make_settings(**settings), store=store, clock=clock, speech=speech),
+                        host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with ClientSession() as session:
+            yield Api(session, str(server.make_url("")).rstrip("/"))
+    finally:
+        await server.close()
+
+
 @pytest.fixture
 async def api(store) -> AsyncIterator[Api]:
-    server = TestServer(build_app(make_settings(), store=store), host="127.0.0.1")
-    await server.start_server()
-    async with ClientSession() as session:
-        yield Api(session, str(server.make_url("")).rstrip("/"))
-    await server.close()
+    async with serving(store) as client:
+        yield client
 
 
 # The Slack harness fixture (whole app + fake Slack Web API), for every integration test module.

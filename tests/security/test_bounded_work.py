@@ -10,21 +10,16 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from aiohttp import ClientSession
-from aiohttp.test_utils import TestServer
 
-from app import build_app
 from bot.adapters.slack import SLACK_ADAPTER
 from bot.voice.engines import Transcript
 from persistence.credentials import CredentialManager, Settings
 from tests.conftest import opened_store
 from tests.fake_slack import slack_world
-from tests.integration.conftest import ADMIN_TOKEN, Api, make_settings
+from tests.integration.conftest import ADMIN_TOKEN, Api, serving
 
 VOICE = Path(__file__).resolve().parent.parent / "fixtures" / "voice"
 NOTE = (VOICE / "voice-message.ogg").read_bytes()
@@ -78,18 +73,6 @@ class HeldSpeech:
 async def store(tmp_path: Path):
     async with opened_store("sqlite", tmp_path) as opened:
         yield opened
-
-
-@asynccontextmanager
-async def serving(store, *, speech=None, **overrides: str) -> AsyncIterator[Api]:
-    """The whole app on loopback with these settings; an admin-token REST client."""
-    server = TestServer(build_app(make_settings(**overrides), store=store, speech=speech), host="127.0.0.1")
-    await server.start_server()
-    try:
-        async with ClientSession() as session:
-            yield Api(session, str(server.make_url("")).rstrip("/"))
-    finally:
-        await server.close()
 
 
 def send_note(api: Api, user_id: str, token: str | bool = True):

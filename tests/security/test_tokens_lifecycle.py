@@ -6,38 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiohttp import ClientSession
-from aiohttp.test_utils import TestServer
 
-from app import build_app
 from domain.clock import FakeClock
 from domain.entities import ApiToken
 from domain.services import Services
 from domain.services.tokens import digest
 from persistence.repositories import Repositories
-from tests.integration.conftest import Api, make_settings
+from tests.integration.conftest import Api, serving
 
 ADA = "slack:T0TEAM:U1"  # the fake Slack workspace's first user
 BOB = "slack:T0TEAM:U2"
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
 TOKEN_IN_TEXT = re.compile(r"`(avn_[^`\s]+)`")
-
-
-@asynccontextmanager
-async def app_at(store, clock: FakeClock, **settings: str) -> AsyncIterator[Api]:
-    """The whole app on loopback, on ``store``, with a clock the test moves."""
-    server = TestServer(build_app(make_settings(**settings), store=store, clock=clock), host="127.0.0.1")
-    await server.start_server()
-    try:
-        async with ClientSession() as session:
-            yield Api(session, str(server.make_url("")).rstrip("/"))
-    finally:
-        await server.close()
 
 
 async def issue(api: Api, user: str = ADA) -> dict:
@@ -52,7 +36,7 @@ async def status_with(api: Api, token: str) -> int:
 
 async def test_a_token_is_refused_as_expired_after_90_days(store):
     clock = FakeClock(NOW)
-    async with app_at(store, clock) as api:
+    async with serving(store, clock=clock) as api:
         issued = await issue(api)
         assert issued["expires_at"] == (NOW + timedelta(days=90)).isoformat()
         clock.advance(days=89, hours=23)
@@ -67,7 +51,7 @@ async def test_a_token_is_refused_as_expired_after_90_days(store):
 
 async def test_the_token_lifetime_setting_shortens_it(store):
     clock = FakeClock(NOW)
-    async with app_at(store, clock, AVANOCHI_TOKEN_DAYS="7") as api:
+    async with serving(store, clock=clock, AVANOCHI_TOKEN_DAYS="7") as api:
         issued = await issue(api)
         assert issued["expires_at"] == (NOW + timedelta(days=7)).isoformat()
         clock.advance(days=7)
@@ -78,7 +62,7 @@ async def test_the_token_lifetime_setting_shortens_it(store):
 
 async def test_the_list_shows_dates_and_last_use_but_no_secret(store):
     clock = FakeClock(NOW)
-    async with app_at(store, clock) as api:
+    async with serving(store, clock=clock) as api:
         issued = await issue(api)
         token = issued["token"]
         [listed] = await api.json("GET", "/api/tokens", 200, token=token)
@@ -95,7 +79,7 @@ async def test_the_list_shows_dates_and_last_use_but_no_secret(store):
 
 async def test_last_use_is_written_at_most_once_an_hour(store):
     clock = FakeClock(NOW)
-    async with app_at(store, clock) as api:
+    async with serving(store, clock=clock) as api:
         token = (await issue(api))["token"]
         assert await status_with(api, token) == 200  # first use: noted
         replaces = store.operations.by_kind.get("replace", 0)
