@@ -14,6 +14,11 @@ from domain.validation import YEAR_MAX, YEAR_MIN
 
 GLASS_ML = 250
 SNOOZE_MAX_MINUTES = 24 * 60
+# Task numbers point into the last list, which is short; longer digit strings are words.
+TASK_NUMBER_DIGITS = 6
+# Amounts are clamped here, far above every limit the services check (so the user hears that
+# limit): 309 digits or more read as infinity, which round() refuses.
+AMOUNT_MAX = 1e9
 
 NUMBER_WORDS = {
     "zero": 0, "one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -24,11 +29,18 @@ NUMBER_WORDS = {
 }
 PRIORITY_MARKS = {"!high": "high", "!h": "high", "!urgent": "high", "!important": "high",
                   "!low": "low", "!l": "low", "!normal": "normal"}
-PRIORITY_WORDS = re.compile(r"\s+(?:with\s+)?(high|low|normal)\s+priority\b", re.IGNORECASE)
-DUE_SPLIT = re.compile(r"\s+(?:due(?:\s+(?:on|by|at))?|by)\s+(?P<when>.+)$", re.IGNORECASE)
+# Both run on words joined by single spaces: a "\s+" here would be retried from every start
+# in a long run of whitespace, which is quadratic.
+PRIORITY_WORDS = re.compile(r" (?:with )?(high|low|normal) priority\b", re.IGNORECASE)
+DUE_SPLIT = re.compile(r" (?:due(?: (?:on|by|at))?|by) (?P<when>.+)$", re.IGNORECASE)
 TIME_MENTIONED = re.compile(r"\d\s*(?:am|pm)\b|\d:\d\d|\bnoon\b|\bmidnight\b|\btonight\b|\bin\s+\d+\s*"
                             r"(?:min(?:ute)?s?|hours?|hrs?|h)\b|\bmorning\b|\bafternoon\b|\bevening\b",
                             re.IGNORECASE)
+# "9-17", "9am to 5:30pm". Each run of spaces has one way to match: "\s*(am|pm)?\s*" would
+# try every split of a long run between its two "\s*" (quadratic).
+TIME_RANGE = re.compile(r"\s*\d{1,2}(?::\d{2})?\s*(?:(?:am|pm)\s*)?(?:-|–|to|until)"
+                        r"\s*\d{1,2}(?::\d{2})?\s*(?:(?:am|pm)\s*)?", re.IGNORECASE)
+RANGE_SEPARATOR = re.compile(r"-|–|to|until")
 
 
 def quoted(text: str, limit: int = 60) -> str:
@@ -133,7 +145,7 @@ def parse_minutes(text: str, default: int | None = None) -> int | None:
     match = re.match(r"^(\d+(?:\.\d+)?)\s*(h|hr|hrs|hour|hours|m|min|mins|minute|minutes)?\b", phrase)
     if not match:
         return default
-    amount = float(match.group(1))
+    amount = min(float(match.group(1)), AMOUNT_MAX)
     unit = match.group(2) or "m"
     return round(amount * 60) if unit.startswith("h") else round(amount)
 
@@ -147,7 +159,7 @@ def parse_water_ml(text: str) -> int:
                      r"cups?|bottles?)?\b", phrase)
     if not match or not (match.group(1) or match.group(2)):
         raise ValidationError("Tell me how much, like 'water 2 glasses' or 'water 500 ml'.")
-    amount = float(match.group(1)) if match.group(1) not in (None, "a", "an") else 1.0
+    amount = min(float(match.group(1)), AMOUNT_MAX) if match.group(1) not in (None, "a", "an") else 1.0
     unit = match.group(2) or ("ml" if amount > 20 else "glass")
     if unit.startswith("l"):
         return round(amount * 1000)
@@ -158,9 +170,14 @@ def parse_water_ml(text: str) -> int:
     return round(amount * GLASS_ML)
 
 
+def looks_like_time_range(text: str) -> bool:
+    """Whether the text is a time range and nothing else ("9-17", "9am to 5:30pm")."""
+    return TIME_RANGE.fullmatch(text) is not None
+
+
 def parse_time_range(text: str) -> tuple[str, str]:
     """'09:00-17:30', '9-17:30', '9am to 5:30pm' -> ('09:00', '17:30')."""
-    parts = re.split(r"\s*(?:-|–|to|until)\s*", text.strip().lower(), maxsplit=1)
+    parts = RANGE_SEPARATOR.split(text.strip().lower(), maxsplit=1)  # each part is stripped below
     if len(parts) != 2:
         raise ValidationError("Give a range like 09:00-17:30.")
     start, end = _clock_time(parts[0]), _clock_time(parts[1])
@@ -189,7 +206,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def parse_weekdays(text: str) -> list[int]:
     """'mon-fri', 'mon,tue,thu', 'monday to thursday', 'sun-thu' -> weekday numbers (Monday 0)."""
     days: set[int] = set()
-    phrase = re.sub(r"\s*(?:-|–|\bto\b|\bthrough\b|\buntil\b)\s*", "-", text.lower().strip())
+    phrase = re.sub(r"-|–|\bto\b|\bthrough\b|\buntil\b", "-", " ".join(text.lower().split()))
+    phrase = phrase.replace(" -", "-").replace("- ", "-")  # "mon - fri" is a range too
     for part in re.split(r"[\s,]+|\band\b", phrase):
         if not part:
             continue
@@ -221,4 +239,5 @@ def task_number(text: str) -> int | None:
     """'2', '#2', 'number two', 'task 2' -> 2; None when it is not a number."""
     phrase = words_to_numbers(text.lower()).replace("number", "").replace("task", "").replace("#", "")
     phrase = phrase.strip()
-    return int(phrase) if phrase.isdigit() else None
+    # isdecimal, not isdigit: int() refuses "²", and very long numbers (past 4300 digits).
+    return int(phrase) if phrase.isdecimal() and len(phrase) <= TASK_NUMBER_DIGITS else None

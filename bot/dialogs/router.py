@@ -3,11 +3,11 @@ replies out; the conversation state is loaded from and saved to the store each t
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import replace
 from collections.abc import Awaitable, Callable
 
 from bot.dialogs.account import AccountDialog
+from bot.dialogs.arguments import looks_like_time_range
 from bot.dialogs.companion import CompanionDialog
 from bot.dialogs.focus import FocusDialog
 from bot.dialogs.habits import HabitDialog
@@ -28,7 +28,6 @@ log = logging.getLogger("avanochi.dialogs")
 
 Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
 YES, NO = "yes", "no"
-TIME_RANGE = re.compile(r"^\s*\d{1,2}(:\d{2})?\s*(am|pm)?\s*(-|–|to|until)\s*\d{1,2}(:\d{2})?\s*(am|pm)?\s*$", re.I)
 
 
 class Dialogs:
@@ -181,7 +180,7 @@ class Dialogs:
             if kind == "onboarding_timezone" and (name in (YES, NO) or bare_zone or
                                                   text.lower() in ("skip", "utc")):
                 return await self.onboarding.answer_timezone(turn, name if name in (YES, NO) else text)
-            if kind == "onboarding_hours" and (TIME_RANGE.match(text) or text.lower() == "skip"):
+            if kind == "onboarding_hours" and (looks_like_time_range(text) or text.lower() == "skip"):
                 return await self.onboarding.answer_hours(turn, text)
         except DomainError as error:
             return [Reply(str(error), kind="error")]
