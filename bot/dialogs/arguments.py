@@ -14,6 +14,8 @@ from domain.validation import YEAR_MAX, YEAR_MIN
 
 GLASS_ML = 250
 SNOOZE_MAX_MINUTES = 24 * 60
+# No date is said in more words than this; longer phrases are refused without reading them.
+DATE_PHRASE_MAX = 100
 # Task numbers point into the last list, which is short; longer digit strings are words.
 TASK_NUMBER_DIGITS = 6
 # Amounts are clamped here, far above every limit the services check (so the user hears that
@@ -72,9 +74,12 @@ def words_to_numbers(text: str) -> str:
 def parse_when(text: str, timezone: str, now: datetime, default_time: str = "17:00") -> datetime:
     """A natural date ("friday 5pm", "tomorrow", "in 2 hours") read in the user's time zone.
     A date with no time means the end of the working day."""
+    phrase = " ".join(text.split())
+    if len(phrase) > DATE_PHRASE_MAX:
+        raise ValidationError(f"I couldn't read '{quoted(text)}' as a date. Try 'tomorrow 5pm' or 'friday'.")
     zone = ZoneInfo(timezone)
     local_now = now.astimezone(zone)
-    phrase = words_to_numbers(text.strip())
+    phrase = words_to_numbers(phrase)
     if phrase.lower() in ("today", "eod", "end of day", "tonight") and not TIME_MENTIONED.search(phrase):
         phrase = "today"
     try:

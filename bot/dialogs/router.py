@@ -12,7 +12,7 @@ from bot.dialogs.companion import CompanionDialog
 from bot.dialogs.focus import FocusDialog
 from bot.dialogs.habits import HabitDialog
 from bot.dialogs.onboarding import OnboardingDialog
-from bot.dialogs.parser import Command, NotUnderstood, parse
+from bot.dialogs.parser import Command, MessageTooLong, NotUnderstood, TooLong, parse, refuse_long
 from bot.dialogs.settings import SettingsDialog
 from bot.dialogs.stats import StatsDialog
 from bot.dialogs.tasks import TaskDialog
@@ -84,6 +84,7 @@ class Dialogs:
             if not await services.conversations.first_delivery(message.user_id, message.delivery_id):
                 log.info("duplicate delivery dropped", extra={"channel": message.channel})
                 return []
+            refuse_long(longest_text(message))
             user = await services.users.ensure(message.user_id, message.user_name)
             turn = Turn(message, user, await services.conversations.state(message.user_id), services)
             # A clip with words typed beside it: the words are the command.
@@ -191,6 +192,8 @@ class Dialogs:
 
     @staticmethod
     def _not_understood(command: NotUnderstood) -> Reply:
+        if isinstance(command, TooLong):
+            return Reply(str(MessageTooLong(command.length)), kind="error")
         if command.suggestion:
             return Reply(f"I didn't catch that. Did you mean *{command.suggestion}*?",
                          buttons=[Button(f"Yes, {command.suggestion}", {"command": "run", "text": command.suggestion},
@@ -203,3 +206,9 @@ class Dialogs:
     async def _nothing_to_confirm(turn: Turn, args: str) -> list[Reply]:
         return [Reply("There's nothing waiting for a yes or no. Say 'help' to see what I can do.")]
 
+
+def longest_text(message: IncomingMessage) -> str:
+    """The longest text of a message that the dialogs read: its words, or the text and the
+    arguments a button carries (a crafted card payload can carry anything)."""
+    action = message.action or {}
+    return max(message.text, str(action.get("text", "")), str(action.get("args", "")), key=len)

@@ -37,7 +37,7 @@ from bot.dialogs.arguments import (
     words_to_numbers,
 )
 from bot.dialogs.focus import split_on_task
-from bot.dialogs.parser import Command, normalize, parse, suggest
+from bot.dialogs.parser import Command, TooLong, normalize, parse, suggest
 from bot.dialogs.settings import ReminderRequest, reminder_request
 from bot.messages import Reply
 from bot.render import adaptive_card, block_kit
@@ -66,6 +66,7 @@ READERS: dict[str, Callable[[str], object]] = {
     "quoted": quoted,
     "words_to_numbers": words_to_numbers,
     "parse_new_task": parse_new_task,
+    "parse_when": lambda text: parse_when(text, "Europe/Madrid", NOW),
     "parse_minutes": parse_minutes,
     "parse_water_ml": parse_water_ml,
     "parse_duration": parse_duration,
@@ -212,4 +213,24 @@ def test_numbers_that_int_refuses_are_words():
 def test_a_time_zone_name_too_long_for_a_file_name_is_refused_politely():
     with pytest.raises(ValidationError, match="not a time zone"):
         clean_timezone("Europe/" + "a" * 300)  # zoneinfo would raise OSError: file name too long
+
+
+def test_text_over_the_cap_is_not_read():
+    assert parse("help" + " " * 1_996) == Command("help")
+    assert parse("help" + " " * 1_997) == TooLong("", length=2_001)
+
+
+def test_a_date_phrase_over_100_characters_never_reaches_dateparser(monkeypatch):
+    import bot.dialogs.arguments as arguments
+
+    asked: list[str] = []
+    real = arguments.dateparser.parse
+    monkeypatch.setattr(arguments.dateparser, "parse", lambda phrase, **kw: asked.append(phrase) or real(phrase, **kw))
+    long_phrase = "next friday at 5pm " + "x" * 82  # 101 characters
+    with pytest.raises(ValidationError, match="couldn't read .* as a date"):
+        parse_when(long_phrase, "Europe/Madrid", NOW)
+    assert asked == []
+    assert parse_when("next friday at 5pm" + " " * 500, "Europe/Madrid", NOW).isoformat() == \
+        "2026-03-06T17:00:00+01:00"  # spaces don't count: the phrase is read with single spaces
+    assert asked == ["next friday at 5pm"]
 
