@@ -2,7 +2,9 @@
 amounts of water, priorities, time ranges, task numbers. Typed and spoken forms alike."""
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -43,6 +45,8 @@ TIME_MENTIONED = re.compile(r"\d\s*(?:am|pm)\b|\d:\d\d|\bnoon\b|\bmidnight\b|\bt
 TIME_RANGE = re.compile(r"\s*\d{1,2}(?::\d{2})?\s*(?:(?:am|pm)\s*)?(?:-|–|to|until)"
                         r"\s*\d{1,2}(?::\d{2})?\s*(?:(?:am|pm)\s*)?", re.IGNORECASE)
 RANGE_SEPARATOR = re.compile(r"-|–|to|until")
+# dateparser keeps one shared parser per process, which is not safe to use from two threads.
+DATEPARSER_LOCK = threading.Lock()
 
 
 def quoted(text: str, limit: int = 60) -> str:
@@ -96,18 +100,25 @@ def parse_when(text: str, timezone: str, now: datetime, default_time: str = "17:
     return datetime.combine(parsed.date(), parsed.time(), zone)
 
 
+async def read_when(text: str, timezone: str, now: datetime, default_time: str = "17:00") -> datetime:
+    """parse_when off the event loop: dateparser can spend milliseconds on one odd phrase (tens
+    the first time a process meets a form), and other users' requests must not wait for it."""
+    return await asyncio.to_thread(parse_when, text, timezone, now, default_time)
+
+
 def _dateparse(phrase: str, timezone: str, local_now: datetime) -> datetime | None:
-    return dateparser.parse(
-        phrase,
-        languages=["en"],
-        settings={
-            "RELATIVE_BASE": local_now.replace(tzinfo=None),
-            "TIMEZONE": timezone,
-            "TO_TIMEZONE": timezone,
-            "RETURN_AS_TIMEZONE_AWARE": True,
-            "PREFER_DATES_FROM": "future",
-        },
-    )
+    with DATEPARSER_LOCK:
+        return dateparser.parse(
+            phrase,
+            languages=["en"],
+            settings={
+                "RELATIVE_BASE": local_now.replace(tzinfo=None),
+                "TIMEZONE": timezone,
+                "TO_TIMEZONE": timezone,
+                "RETURN_AS_TIMEZONE_AWARE": True,
+                "PREFER_DATES_FROM": "future",
+            },
+        )
 
 
 @dataclass(frozen=True)

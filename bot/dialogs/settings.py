@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.dialogs.arguments import parse_duration, parse_minutes, parse_time_range, parse_weekdays, parse_when
+from bot.dialogs.arguments import parse_duration, parse_minutes, parse_time_range, parse_weekdays, read_when
 from bot.dialogs.turn import Turn
 from bot.messages import Button, Fact, Reply
 from domain.errors import ValidationError
@@ -120,7 +120,7 @@ class SettingsDialog:
         text = re.sub(r"^(?:until|till|for)\s+", "", args.strip(), flags=re.IGNORECASE)
         if not text:
             raise ValidationError("Until when? Try 'pause until monday'.")
-        until = parse_when(text, turn.user.timezone, turn.now, "00:00")
+        until = await read_when(text, turn.user.timezone, turn.now, "00:00")
         if until <= turn.now:
             raise ValidationError("That's already past. Try 'pause until monday'.")
         if until > turn.now + timedelta(days=366):

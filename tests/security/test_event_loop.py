@@ -10,6 +10,7 @@ friendly "too long" reply unread, and one just under the cap is handled in a few
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Awaitable
 from typing import TypeVar
@@ -102,6 +103,24 @@ async def test_a_slack_message_just_under_the_cap_is_handled_while_health_answer
         slack.workspace.session, slack.rest.base, slack.workspace.say(NEAR_CAP))
     assert_healthy(latencies)
     assert "I'll remind you about water every 90 minutes." in reply.text
+
+
+async def test_dates_are_read_off_the_event_loop(chatting_slack, monkeypatch):
+    # dateparser can spend milliseconds on an odd phrase (tens the first time a process meets a
+    # form): it runs in a worker thread. Its module is watched, not replaced: it still reads.
+    import bot.dialogs.arguments as arguments
+
+    readers: list[threading.Thread] = []
+    read = arguments.dateparser.parse
+
+    def watched(phrase, **options):
+        readers.append(threading.current_thread())
+        return read(phrase, **options)
+
+    monkeypatch.setattr(arguments.dateparser, "parse", watched)
+    [reply] = await chatting_slack.workspace.say("add Pay rent due friday 5pm")
+    assert "Added *Pay rent*, due Fri 06 Mar 17:00" in reply.text
+    assert readers and threading.main_thread() not in readers
 
 
 # -- Teams: activities posted to /api/messages, replies at the fake Bot Connector -------------

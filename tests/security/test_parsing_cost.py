@@ -234,3 +234,23 @@ def test_a_date_phrase_over_100_characters_never_reaches_dateparser(monkeypatch)
         "2026-03-06T17:00:00+01:00"  # spaces don't count: the phrase is read with single spaces
     assert asked == ["next friday at 5pm"]
 
+
+async def test_a_task_is_found_by_its_words_among_hundreds():
+    from bot.dialogs.turn import TITLES_PER_BATCH, Turn
+    from bot.messages import IncomingMessage
+    from domain.clock import FakeClock
+    from domain.entities import ConversationState
+    from domain.errors import NotFound
+    from domain.services import Services
+    from persistence.repositories import Repositories
+    from tests.fakes import InMemoryDocumentStore
+
+    services = Services.build(Repositories(InMemoryDocumentStore()), FakeClock(NOW))
+    user = await services.users.ensure("slack:T1:U1", "Ada")
+    for number in range(2 * TITLES_PER_BATCH + 30):  # matched in batches: the best is in the third
+        await services.tasks.create_task(user.id, f"Review chapter {number} of the manual")
+    await services.tasks.create_task(user.id, "Call the bank about the mortgage")
+    turn = Turn(IncomingMessage(user.id, "slack", "D1"), user, ConversationState(user.id), services)
+    assert (await turn.find_task("call the bank")).title == "Call the bank about the mortgage"
+    with pytest.raises(NotFound):
+        await turn.find_task("call the bank " * 20)  # longer than any title can be
