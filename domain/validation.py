@@ -13,6 +13,9 @@ from domain.errors import ValidationError
 TITLE_MAX = 200
 NOTES_MAX = 2000
 USER_ID_MAX = 200
+# The longest IANA zone name has 32 characters; a name past 255 would reach the file system
+# (zoneinfo opens it) and fail there with OSError instead of "not a time zone".
+TIMEZONE_MAX = 64
 YEAR_MIN, YEAR_MAX = 1970, 2100
 
 
@@ -135,6 +138,8 @@ def clean_timezone(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError("A time zone looks like Europe/Madrid or America/New_York.")
     name = value.strip()
+    if len(name) > TIMEZONE_MAX:
+        raise ValidationError("That is not a time zone I know: they look like Europe/Madrid or America/New_York.")
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -63,7 +63,13 @@ CHANNEL = "msteams"
 # acknowledged without running the SDK's handlers, which parse channelData the bot never uses.
 HANDLED_TYPES = (ActivityTypes.message, ActivityTypes.conversation_update, ActivityTypes.invoke)
 FILE_CONSENT_INVOKE = "fileConsent/invoke"
-LEADING_MENTIONS = re.compile(r"^\s*(?:<at[^>]*>.*?</at>\s*)+", re.IGNORECASE | re.DOTALL)
+# Leading "<at ...>Name</at>" tags are read one at a time (see strip_leading_mentions), each
+# pattern matched from one place: a lazy ".*?" inside a repeated group backtracks on crafted text.
+MENTION_OPEN = re.compile(r"<at[^>]*>", re.IGNORECASE)
+MENTION_CLOSE = re.compile(r"</at>", re.IGNORECASE)
+SPACES = re.compile(r"\s*")
+# Teams sends one mention entity per person mentioned; more than this many of the bot is not a message.
+MENTIONS_MAX = 10
 PERSONAL_ONLY = Reply("That one is personal, so I only answer it in our 1:1 chat. "
                       "Open a chat with me (Avanochi) and ask there.", kind="text")
 # Teams copies every message as a text/html attachment; only real files matter here.
@@ -134,13 +140,27 @@ def message_text(activity: Activity) -> str:
     """The words without the bot's @mention (Teams puts <at>Bot</at> in channel messages)."""
     text = activity.text or ""
     bot_id = activity.recipient.id if activity.recipient else None
+    names: dict[str, None] = {}  # in the order Teams listed them, once each
     for entity in activity.entities or []:
         props = entity.additional_properties or {}
         mentioned = props.get("mentioned") if isinstance(props.get("mentioned"), dict) else {}
-        if (entity.type or "").lower() == "mention" and mentioned.get("id") == bot_id and props.get("text"):
-            text = text.replace(props["text"], " ")
-    text = LEADING_MENTIONS.sub("", text)  # when Teams sent no mention entity
-    return re.sub(r"\s+", " ", text.replace("&nbsp;", " ")).strip()
+        if (entity.type or "").lower() == "mention" and mentioned.get("id") == bot_id \
+                and isinstance(props.get("text"), str) and props["text"]:
+            names[props["text"]] = None
+    for name in list(names)[:MENTIONS_MAX]:  # each is a pass over the text: a few at most
+        text = text.replace(name, " ")
+    text = strip_leading_mentions(text)  # when Teams sent no mention entity
+    return " ".join(text.replace("&nbsp;", " ").split())
+
+
+def strip_leading_mentions(text: str) -> str:
+    """The text after any "<at>Name</at>" tags it starts with. Each tag is found by a search
+    that starts where the last one ended, so the work is one pass over the text."""
+    position = SPACES.match(text).end()  # type: ignore[union-attr]
+    while (opening := MENTION_OPEN.match(text, position)) and \
+            (closing := MENTION_CLOSE.search(text, opening.end())):
+        position = SPACES.match(text, closing.end()).end()  # type: ignore[union-attr]
+    return text[position:]
 
 
 def incoming_message(activity: Activity) -> IncomingMessage:

@@ -2,7 +2,9 @@
 amounts of water, priorities, time ranges, task numbers. Typed and spoken forms alike."""
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,6 +16,13 @@ from domain.validation import YEAR_MAX, YEAR_MIN
 
 GLASS_ML = 250
 SNOOZE_MAX_MINUTES = 24 * 60
+# No date is said in more words than this; longer phrases are refused without reading them.
+DATE_PHRASE_MAX = 100
+# Task numbers point into the last list, which is short; longer digit strings are words.
+TASK_NUMBER_DIGITS = 6
+# Amounts are clamped here, far above every limit the services check (so the user hears that
+# limit): 309 digits or more read as infinity, which round() refuses.
+AMOUNT_MAX = 1e9
 
 NUMBER_WORDS = {
     "zero": 0, "one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -24,11 +33,20 @@ NUMBER_WORDS = {
 }
 PRIORITY_MARKS = {"!high": "high", "!h": "high", "!urgent": "high", "!important": "high",
                   "!low": "low", "!l": "low", "!normal": "normal"}
-PRIORITY_WORDS = re.compile(r"\s+(?:with\s+)?(high|low|normal)\s+priority\b", re.IGNORECASE)
-DUE_SPLIT = re.compile(r"\s+(?:due(?:\s+(?:on|by|at))?|by)\s+(?P<when>.+)$", re.IGNORECASE)
+# Both run on words joined by single spaces: a "\s+" here would be retried from every start
+# in a long run of whitespace, which is quadratic.
+PRIORITY_WORDS = re.compile(r" (?:with )?(high|low|normal) priority\b", re.IGNORECASE)
+DUE_SPLIT = re.compile(r" (?:due(?: (?:on|by|at))?|by) (?P<when>.+)$", re.IGNORECASE)
 TIME_MENTIONED = re.compile(r"\d\s*(?:am|pm)\b|\d:\d\d|\bnoon\b|\bmidnight\b|\btonight\b|\bin\s+\d+\s*"
                             r"(?:min(?:ute)?s?|hours?|hrs?|h)\b|\bmorning\b|\bafternoon\b|\bevening\b",
                             re.IGNORECASE)
+# "9-17", "9am to 5:30pm". Each run of spaces has one way to match: "\s*(am|pm)?\s*" would
+# try every split of a long run between its two "\s*" (quadratic).
+TIME_RANGE = re.compile(r"\s*\d{1,2}(?::\d{2})?\s*(?:(?:am|pm)\s*)?(?:-|–|to|until)"
+                        r"\s*\d{1,2}(?::\d{2})?\s*(?:(?:am|pm)\s*)?", re.IGNORECASE)
+RANGE_SEPARATOR = re.compile(r"-|–|to|until")
+# dateparser keeps one shared parser per process, which is not safe to use from two threads.
+DATEPARSER_LOCK = threading.Lock()
 
 
 def quoted(text: str, limit: int = 60) -> str:
@@ -60,9 +78,12 @@ def words_to_numbers(text: str) -> str:
 def parse_when(text: str, timezone: str, now: datetime, default_time: str = "17:00") -> datetime:
     """A natural date ("friday 5pm", "tomorrow", "in 2 hours") read in the user's time zone.
     A date with no time means the end of the working day."""
+    phrase = " ".join(text.split())
+    if len(phrase) > DATE_PHRASE_MAX:
+        raise ValidationError(f"I couldn't read '{quoted(text)}' as a date. Try 'tomorrow 5pm' or 'friday'.")
     zone = ZoneInfo(timezone)
     local_now = now.astimezone(zone)
-    phrase = words_to_numbers(text.strip())
+    phrase = words_to_numbers(phrase)
     if phrase.lower() in ("today", "eod", "end of day", "tonight") and not TIME_MENTIONED.search(phrase):
         phrase = "today"
     try:
@@ -79,18 +100,25 @@ def parse_when(text: str, timezone: str, now: datetime, default_time: str = "17:
     return datetime.combine(parsed.date(), parsed.time(), zone)
 
 
+async def read_when(text: str, timezone: str, now: datetime, default_time: str = "17:00") -> datetime:
+    """parse_when off the event loop: dateparser can spend milliseconds on one odd phrase (tens
+    the first time a process meets a form), and other users' requests must not wait for it."""
+    return await asyncio.to_thread(parse_when, text, timezone, now, default_time)
+
+
 def _dateparse(phrase: str, timezone: str, local_now: datetime) -> datetime | None:
-    return dateparser.parse(
-        phrase,
-        languages=["en"],
-        settings={
-            "RELATIVE_BASE": local_now.replace(tzinfo=None),
-            "TIMEZONE": timezone,
-            "TO_TIMEZONE": timezone,
-            "RETURN_AS_TIMEZONE_AWARE": True,
-            "PREFER_DATES_FROM": "future",
-        },
-    )
+    with DATEPARSER_LOCK:
+        return dateparser.parse(
+            phrase,
+            languages=["en"],
+            settings={
+                "RELATIVE_BASE": local_now.replace(tzinfo=None),
+                "TIMEZONE": timezone,
+                "TO_TIMEZONE": timezone,
+                "RETURN_AS_TIMEZONE_AWARE": True,
+                "PREFER_DATES_FROM": "future",
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -133,7 +161,7 @@ def parse_minutes(text: str, default: int | None = None) -> int | None:
     match = re.match(r"^(\d+(?:\.\d+)?)\s*(h|hr|hrs|hour|hours|m|min|mins|minute|minutes)?\b", phrase)
     if not match:
         return default
-    amount = float(match.group(1))
+    amount = min(float(match.group(1)), AMOUNT_MAX)
     unit = match.group(2) or "m"
     return round(amount * 60) if unit.startswith("h") else round(amount)
 
@@ -147,7 +175,7 @@ def parse_water_ml(text: str) -> int:
                      r"cups?|bottles?)?\b", phrase)
     if not match or not (match.group(1) or match.group(2)):
         raise ValidationError("Tell me how much, like 'water 2 glasses' or 'water 500 ml'.")
-    amount = float(match.group(1)) if match.group(1) not in (None, "a", "an") else 1.0
+    amount = min(float(match.group(1)), AMOUNT_MAX) if match.group(1) not in (None, "a", "an") else 1.0
     unit = match.group(2) or ("ml" if amount > 20 else "glass")
     if unit.startswith("l"):
         return round(amount * 1000)
@@ -158,9 +186,14 @@ def parse_water_ml(text: str) -> int:
     return round(amount * GLASS_ML)
 
 
+def looks_like_time_range(text: str) -> bool:
+    """Whether the text is a time range and nothing else ("9-17", "9am to 5:30pm")."""
+    return TIME_RANGE.fullmatch(text) is not None
+
+
 def parse_time_range(text: str) -> tuple[str, str]:
     """'09:00-17:30', '9-17:30', '9am to 5:30pm' -> ('09:00', '17:30')."""
-    parts = re.split(r"\s*(?:-|–|to|until)\s*", text.strip().lower(), maxsplit=1)
+    parts = RANGE_SEPARATOR.split(text.strip().lower(), maxsplit=1)  # each part is stripped below
     if len(parts) != 2:
         raise ValidationError("Give a range like 09:00-17:30.")
     start, end = _clock_time(parts[0]), _clock_time(parts[1])
@@ -189,7 +222,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def parse_weekdays(text: str) -> list[int]:
     """'mon-fri', 'mon,tue,thu', 'monday to thursday', 'sun-thu' -> weekday numbers (Monday 0)."""
     days: set[int] = set()
-    phrase = re.sub(r"\s*(?:-|–|\bto\b|\bthrough\b|\buntil\b)\s*", "-", text.lower().strip())
+    phrase = re.sub(r"-|–|\bto\b|\bthrough\b|\buntil\b", "-", " ".join(text.lower().split()))
+    phrase = phrase.replace(" -", "-").replace("- ", "-")  # "mon - fri" is a range too
     for part in re.split(r"[\s,]+|\band\b", phrase):
         if not part:
             continue
@@ -221,4 +255,5 @@ def task_number(text: str) -> int | None:
     """'2', '#2', 'number two', 'task 2' -> 2; None when it is not a number."""
     phrase = words_to_numbers(text.lower()).replace("number", "").replace("task", "").replace("#", "")
     phrase = phrase.strip()
-    return int(phrase) if phrase.isdigit() else None
+    # isdecimal, not isdigit: int() refuses "²", and very long numbers (past 4300 digits).
+    return int(phrase) if phrase.isdecimal() and len(phrase) <= TASK_NUMBER_DIGITS else None

@@ -11,7 +11,16 @@ from bot.messages import Button, Reply
 from domain.entities import FOCUS_DEFAULT_MINUTES
 
 EARLY_STOP_SHARE = 0.5  # stopped before half its planned length, a focus session is not "completed"
-ON_TASK = re.compile(r"\s*\bon\s+(?P<task>.+)$", re.IGNORECASE)
+# Only the word and one space: the task is the rest of the text. A pattern with "\s*" before
+# it and ".+$" after is retried from every start in a long run of whitespace (quadratic).
+ON_TASK = re.compile(r"\bon\s", re.IGNORECASE)
+
+
+def split_on_task(args: str) -> tuple[str, str | None]:
+    """'25 on the report' -> ('25 ', 'the report'); no task named -> (args, None)."""
+    match = ON_TASK.search(args)
+    task = args[match.end():].strip() if match else ""
+    return (args[: match.start()], task) if match and task else (args, None)
 
 
 class FocusDialog:
@@ -22,11 +31,8 @@ class FocusDialog:
             left = running.duration_minutes - (turn.now - running.started_at).total_seconds() / 60
             return [Reply(f"You are already focusing ({max(0, round(left))} min left).",
                           buttons=[Button("Stop focus", {"command": "focus_stop"})], kind="focus")]
-        task = None
-        match = ON_TASK.search(args)
-        if match:
-            task = await turn.find_task(match.group("task"))
-            args = args[: match.start()]
+        args, reference = split_on_task(args)
+        task = await turn.find_task(reference) if reference else None
         minutes = parse_minutes(args, FOCUS_DEFAULT_MINUTES)
         session = await focus.start(turn.user_id, minutes, task_id=task.id if task else None)
         ends_local = (session.started_at + timedelta(minutes=minutes)).astimezone(ZoneInfo(turn.user.timezone))

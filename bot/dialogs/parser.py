@@ -12,6 +12,12 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from domain.errors import ValidationError
+
+# Longer messages are refused unread: no command is that long, and the cap bounds the
+# CPU any one message can cost (DESIGN.md section 4, "inputs are capped before parsing").
+TEXT_MAX = 2_000
+
 # Phrases that start a command, with the command they mean. Longer phrases win, so
 # "delete my data" is not "delete" and "focus stop" is not "focus".
 PHRASES: dict[str, str] = {
@@ -62,7 +68,9 @@ PHRASES: dict[str, str] = {
 SUGGESTABLE = sorted({phrase for phrase in PHRASES if len(phrase) > 2 and " " not in phrase})
 
 MENTION = re.compile(r"^\s*(?:<@[^>]+>|@\S+)\s*")
-TRAILING_PUNCTUATION = re.compile(r"[\s.!?,;:]+$")
+# Stripped with str.rstrip once whitespace is single spaces: a regex anchored at the end
+# ("[\s.!?,;:]+$") is retried from every start in a long run of spaces, which is quadratic.
+TRAILING_PUNCTUATION = " .!?,;:"
 
 
 @dataclass(frozen=True)
@@ -77,13 +85,35 @@ class NotUnderstood:
     suggestion: str | None = None  # the command the user probably meant
 
 
+@dataclass(frozen=True)
+class TooLong(NotUnderstood):
+    """Text over TEXT_MAX characters, not read at all (``text`` stays empty)."""
+
+    length: int = 0
+
+
+class MessageTooLong(ValidationError):
+    def __init__(self, length: int) -> None:
+        super().__init__(f"That message is too long for me ({length:,} characters). "
+                         f"Please keep commands under {TEXT_MAX:,} characters.")
+        self.length = length
+
+
+def refuse_long(text: str) -> None:
+    """Raise MessageTooLong for text over the cap, before anything reads it."""
+    if len(text) > TEXT_MAX:
+        raise MessageTooLong(len(text))
+
+
 def normalize(text: str) -> str:
     text = MENTION.sub("", text or "")
     text = text.replace("\u2019", "'").replace("\u00a0", " ")
-    return re.sub(r"\s+", " ", TRAILING_PUNCTUATION.sub("", text.strip()))
+    return " ".join(text.split()).rstrip(TRAILING_PUNCTUATION)
 
 
 def parse(text: str) -> Command | NotUnderstood:
+    if len(text or "") > TEXT_MAX:
+        return TooLong("", length=len(text))
     cleaned = normalize(text)
     if not cleaned:
         return Command("help")

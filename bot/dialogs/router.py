@@ -3,17 +3,17 @@ replies out; the conversation state is loaded from and saved to the store each t
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import replace
 from collections.abc import Awaitable, Callable
 
 from bot.dialogs.account import AccountDialog
+from bot.dialogs.arguments import looks_like_time_range
 from bot.dialogs.companion import CompanionDialog
 from bot.dialogs.focus import FocusDialog
 from bot.dialogs.habits import HabitDialog
 from bot.dialogs.onboarding import OnboardingDialog
 from bot.dialogs.pace import ChatPace, Pace
-from bot.dialogs.parser import Command, NotUnderstood, parse
+from bot.dialogs.parser import Command, MessageTooLong, NotUnderstood, TooLong, parse, refuse_long
 from bot.dialogs.settings import SettingsDialog
 from bot.dialogs.stats import StatsDialog
 from bot.dialogs.tasks import TaskDialog
@@ -29,7 +29,6 @@ log = logging.getLogger("avanochi.dialogs")
 
 Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
 YES, NO = "yes", "no"
-TIME_RANGE = re.compile(r"^\s*\d{1,2}(:\d{2})?\s*(am|pm)?\s*(-|–|to|until)\s*\d{1,2}(:\d{2})?\s*(am|pm)?\s*$", re.I)
 
 
 class Dialogs:
@@ -97,6 +96,7 @@ class Dialogs:
             if not await services.conversations.first_delivery(message.user_id, message.delivery_id):
                 log.info("duplicate delivery dropped", extra={"channel": message.channel})
                 return []
+            refuse_long(longest_text(message))
             user = await services.users.ensure(message.user_id, message.user_name)
             turn = Turn(message, user, await services.conversations.state(message.user_id), services)
             # A clip with words typed beside it: the words are the command.
@@ -193,7 +193,7 @@ class Dialogs:
             if kind == "onboarding_timezone" and (name in (YES, NO) or bare_zone or
                                                   text.lower() in ("skip", "utc")):
                 return await self.onboarding.answer_timezone(turn, name if name in (YES, NO) else text)
-            if kind == "onboarding_hours" and (TIME_RANGE.match(text) or text.lower() == "skip"):
+            if kind == "onboarding_hours" and (looks_like_time_range(text) or text.lower() == "skip"):
                 return await self.onboarding.answer_hours(turn, text)
         except DomainError as error:
             return [Reply(str(error), kind="error")]
@@ -204,6 +204,8 @@ class Dialogs:
 
     @staticmethod
     def _not_understood(command: NotUnderstood) -> Reply:
+        if isinstance(command, TooLong):
+            return Reply(str(MessageTooLong(command.length)), kind="error")
         if command.suggestion:
             return Reply(f"I didn't catch that. Did you mean *{command.suggestion}*?",
                          buttons=[Button(f"Yes, {command.suggestion}", {"command": "run", "text": command.suggestion},
@@ -216,3 +218,9 @@ class Dialogs:
     async def _nothing_to_confirm(turn: Turn, args: str) -> list[Reply]:
         return [Reply("There's nothing waiting for a yes or no. Say 'help' to see what I can do.")]
 
+
+def longest_text(message: IncomingMessage) -> str:
+    """The longest text of a message that the dialogs read: its words, or the text and the
+    arguments a button carries (a crafted card payload can carry anything)."""
+    action = message.action or {}
+    return max(message.text, str(action.get("text", "")), str(action.get("args", "")), key=len)

@@ -2,21 +2,42 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.dialogs.arguments import parse_duration, parse_minutes, parse_time_range, parse_weekdays, parse_when
+from bot.dialogs.arguments import parse_duration, parse_minutes, parse_time_range, parse_weekdays, read_when
 from bot.dialogs.turn import Turn
 from bot.messages import Button, Fact, Reply
 from domain.errors import ValidationError
 from domain.services.users import REMINDER_KINDS
 
-REMIND = re.compile(r"^(?P<kind>[a-z_ -]+?)\s+(?:every\s+(?P<every>.+)|(?P<switch>on|off))$", re.IGNORECASE)
 KIND_NAMES = {"water": "water", "hydrate": "water", "break": "break", "breaks": "break", "lunch": "lunch",
               "wrap up": "wrap_up", "wrap-up": "wrap_up", "wrap_up": "wrap_up", "end of day": "wrap_up",
               "long session": "long_session", "long_session": "long_session", "overtime": "long_session",
               "weekly report": "weekly_report", "weekly_report": "weekly_report", "report": "weekly_report",
               "risk alert": "risk_alert", "risk_alert": "risk_alert", "burnout": "risk_alert"}
+
+
+@dataclass(frozen=True)
+class ReminderRequest:
+    kind: str  # as typed, lower case: "wrap up"
+    every: str | None = None  # "90m"
+    switch: str | None = None  # "on" or "off"
+
+
+def reminder_request(args: str) -> ReminderRequest | None:
+    """'water every 90m', 'wrap up every 2h', 'lunch off'; None when it is neither form.
+    Read word by word: a pattern with a lazy kind followed by whitespace backtracks quadratically
+    over a long run of spaces."""
+    words = args.split()
+    lowered = [word.lower() for word in words]
+    if "every" in lowered[1:-1]:
+        at = lowered.index("every", 1)
+        return ReminderRequest(" ".join(lowered[:at]), every=" ".join(words[at + 1:]))
+    if len(words) > 1 and lowered[-1] in ("on", "off"):
+        return ReminderRequest(" ".join(lowered[:-1]), switch=lowered[-1])
+    return None
 
 
 class SettingsDialog:
@@ -67,15 +88,15 @@ class SettingsDialog:
         return [Reply(f"Quiet hours set to {start}-{end}: no nudges then.", kind="settings")]
 
     async def remind(self, turn: Turn, args: str) -> list[Reply]:
-        match = REMIND.match(args.strip())
-        kind = KIND_NAMES.get(match.group("kind").strip().lower()) if match else None
-        if not match or kind not in REMINDER_KINDS:
+        request = reminder_request(args)
+        kind = KIND_NAMES.get(request.kind) if request else None
+        if request is None or kind not in REMINDER_KINDS:
             raise ValidationError("Try 'remind water every 90m', 'remind break every 50m' or 'remind lunch off'.")
-        if match.group("switch"):
-            on = match.group("switch").lower() == "on"
+        if request.switch:
+            on = request.switch == "on"
             await turn.services.users.update_user(turn.user_id, reminder=(kind, {"on": on}))
             return [Reply(f"{kind.replace('_', ' ').capitalize()} reminders {'on' if on else 'off'}.")]
-        minutes = parse_minutes(match.group("every"))
+        minutes = parse_minutes(request.every or "")
         if not minutes or not 10 <= minutes <= 480:
             raise ValidationError("Pick an interval between 10 minutes and 8 hours, like 'every 90m'.")
         await turn.services.users.update_user(turn.user_id, reminder=(kind, {"on": True, "every": minutes}))
@@ -99,7 +120,7 @@ class SettingsDialog:
         text = re.sub(r"^(?:until|till|for)\s+", "", args.strip(), flags=re.IGNORECASE)
         if not text:
             raise ValidationError("Until when? Try 'pause until monday'.")
-        until = parse_when(text, turn.user.timezone, turn.now, "00:00")
+        until = await read_when(text, turn.user.timezone, turn.now, "00:00")
         if until <= turn.now:
             raise ValidationError("That's already past. Try 'pause until monday'.")
         if until > turn.now + timedelta(days=366):

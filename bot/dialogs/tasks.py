@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.dialogs.arguments import parse_new_task, parse_when
+from bot.dialogs.arguments import parse_new_task, read_when
 from bot.dialogs.turn import Turn
 from bot.messages import Button, ListItem, Reply
 from domain.entities import Task
@@ -31,7 +31,7 @@ class TaskDialog:
         return await self.create(turn, parsed.title, parsed.due_text, parsed.priority)
 
     async def create(self, turn: Turn, title: str, due_text: str | None, priority: str) -> list[Reply]:
-        due = parse_when(due_text, turn.user.timezone, turn.now, turn.user.work_end) if due_text else None
+        due = await read_when(due_text, turn.user.timezone, turn.now, turn.user.work_end) if due_text else None
         task = await turn.services.tasks.create_task(turn.user_id, title, due_at=due, priority=priority)
         detail = describe_due(task, turn.user.timezone)
         text = f"Added *{task.title}*" + (f", {detail}" if detail else "") + (
@@ -103,7 +103,7 @@ class TaskDialog:
         if not when.strip():
             return [Reply("Say 'due <number> <when>', e.g. 'due 2 friday 5pm'.", kind="error")]
         task = await turn.find_task(reference)
-        due = None if when.strip().lower() in ("none", "never", "clear") else parse_when(
+        due = None if when.strip().lower() in ("none", "never", "clear") else await read_when(
             when, turn.user.timezone, turn.now, turn.user.work_end)
         task = await turn.services.tasks.edit_task(turn.user_id, task.id, due_at=due)
         detail = describe_due(task, turn.user.timezone) or "no due date"

@@ -2,6 +2,7 @@
 the few lookups every flow needs (the user's tasks by number or by words)."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,11 @@ from bot.messages import IncomingMessage
 from domain.entities import ConversationState, Task, User
 from domain.errors import NotFound
 from domain.services import Services
+from domain.validation import TITLE_MAX
+
+# Titles scored between two turns of the event loop: rapidfuzz holds the GIL, so a user with
+# thousands of open tasks would otherwise stall every request for tens of milliseconds.
+TITLES_PER_BATCH = 100
 
 
 @dataclass
@@ -49,13 +55,22 @@ class Turn:
             if not 1 <= number <= len(self.state.last_list):
                 raise NotFound(f"There is no task {number} in your last list. Say 'tasks' to see it again.")
             return await tasks.get_task(self.user_id, self.state.last_list[number - 1])
-        candidates = await tasks.list_tasks(self.user_id, "all" if include_done else "open")
-        match = process.extractOne(
-            reference.lower(),
-            {task.id: task.title.lower() for task in candidates},
-            scorer=fuzz.WRatio,
-            score_cutoff=70,
-        )
-        if match is None:
+        if len(reference) > TITLE_MAX:  # words of a title are no longer than the title
             raise NotFound(f"I couldn't find an open task like '{quoted(reference)}'.")
-        return next(task for task in candidates if task.id == match[2])
+        candidates = await tasks.list_tasks(self.user_id, "all" if include_done else "open")
+        best = None
+        for start in range(0, len(candidates), TITLES_PER_BATCH):
+            if start:
+                await asyncio.sleep(0)
+            batch = candidates[start:start + TITLES_PER_BATCH]
+            match = process.extractOne(
+                reference.lower(),
+                {task.id: task.title.lower() for task in batch},
+                scorer=fuzz.WRatio,
+                score_cutoff=70,
+            )
+            if match is not None and (best is None or match[1] > best[1]):  # ties: the first, as before
+                best = match
+        if best is None:
+            raise NotFound(f"I couldn't find an open task like '{quoted(reference)}'.")
+        return next(task for task in candidates if task.id == best[2])
