@@ -29,7 +29,7 @@ from bot.voice.engines import SpeechToText, build_speech_to_text
 from bot.voice.queue import SpeechQueue
 from domain.clock import Clock, SystemClock
 from domain.services import Services
-from persistence.credentials import CredentialManager, Settings
+from settings import CredentialManager, Settings
 from persistence.port import DocumentStore
 from persistence.repositories import Repositories
 
@@ -221,14 +221,14 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "chat":
         asyncio.run(run_console(settings))
     elif args.command == "teams-manifest":
-        from bot.teams_manifest import write_package
+        from bot.adapters.teams.manifest import write_package
 
         extra = {"site_url": args.site_url} if args.site_url else {}
         print(write_package(settings, args.output, **extra))
 
 
 async def run_console(settings: Settings) -> None:
-    from bot.adapters.console import chat
+    from bot.adapters.console.adapter import chat
 
     store = build_store(settings)
     await store.open()

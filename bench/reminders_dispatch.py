@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.adapters.slack_notifier import SlackNotifier
+from bot.adapters.slack.notifier import SlackNotifier
 from bot.reminders.engine import ReminderEngine
 from domain.clock import FakeClock
 from domain.services import Services

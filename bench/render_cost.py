@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     rounds = parser.parse_args().rounds
 
-    from bot.render.pet_image import draw_pet
+    from bot.images.pet_image import draw_pet
     from domain.pet import MOODS, STAGES, Pet
 
     sizes, times = [], []
@@ -56,7 +56,7 @@ def main() -> None:
                 times.append(ms)
     print(f"pet: {len(sizes)} variants, {min(sizes)}-{max(sizes)} bytes, median {statistics.median(times):.1f} ms")
 
-    from bot.render.charts import period_chart
+    from bot.images.charts import period_chart
 
     loaded_before = "matplotlib" in sys.modules  # False: importing charts must not load it
     started = time.perf_counter()

@@ -52,7 +52,7 @@ from domain.clock import SystemClock
 from domain.entities import Task, User, WorkSession
 from domain.rollups import TOTALS
 from domain.services import Services
-from persistence.credentials import CredentialManager, Settings
+from settings import CredentialManager, Settings
 from persistence.port import Document, DocumentStore, OperationCounter
 from persistence.repositories import Repositories
 from persistence.rollup_ledger import ROLLUP_TYPE, rollup_id

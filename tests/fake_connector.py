@@ -31,7 +31,7 @@ from jsonschema import Draft6Validator
 from jwt.algorithms import RSAAlgorithm
 
 from app import build_app
-from bot.render.adaptive_card import CARD_CONTENT_TYPE
+from bot.adapters.teams.render import CARD_CONTENT_TYPE
 from domain.clock import FakeClock
 from tests.schemas import load_schema
 

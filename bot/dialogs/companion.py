@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from bot.dialogs.turn import Turn
 from bot.messages import Button, Fact, Image, ListItem, Reply
-from bot.render.pet_image import draw_pet, pet_alt_text
+from bot.images.pet_image import draw_pet, pet_alt_text
 from domain.pet import reaction
 from domain.progress import CATALOGUE
 

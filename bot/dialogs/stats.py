@@ -6,7 +6,7 @@ import asyncio
 from bot.dialogs.turn import Turn
 from bot.dialogs.work import hours_and_minutes
 from bot.messages import Fact, Image, Reply
-from bot.render.charts import chart_alt_text, period_chart
+from bot.images.charts import chart_alt_text, period_chart
 from domain.history import workday_hours
 
 

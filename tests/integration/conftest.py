@@ -11,7 +11,7 @@ from aiohttp import ClientResponse, ClientSession
 from aiohttp.test_utils import TestServer
 
 from app import build_app
-from persistence.credentials import CredentialManager, Settings
+from settings import CredentialManager, Settings
 
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
 

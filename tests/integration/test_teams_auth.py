@@ -14,7 +14,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.adapters.teams import TEAMS_ENDPOINT, bot_framework_authentication
+from bot.adapters.teams.adapter import TEAMS_ENDPOINT, bot_framework_authentication
 from tests.fake_connector import FakeIssuer, assert_cards_valid, static_credentials_factory, teams_world
 from tests.integration.conftest import Api, make_settings
 

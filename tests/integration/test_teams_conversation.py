@@ -10,7 +10,7 @@ import pytest
 from botbuilder.schema import Activity
 
 from app import SERVICES_KEY
-from bot.adapters.teams import TEAMS_ENDPOINT, incoming_message
+from bot.adapters.teams.adapter import TEAMS_ENDPOINT, incoming_message
 from bot.messages import Button, Reply
 from tests.fake_connector import BOT_ID, assert_cards_valid, cards, submit_actions, teams_world, visible_text
 from tests.integration.conftest import Api, make_settings
@@ -150,7 +150,7 @@ async def test_personal_replies_stay_out_of_group_chats(world):
 
 
 async def test_typing_goes_out_before_the_replies_of_a_slow_turn(world, monkeypatch):
-    import bot.adapters.teams as teams
+    import bot.adapters.teams.adapter as teams
 
     chat = world.chat
     await chat.say("help")  # a fast turn: its reply is the only signal

@@ -10,8 +10,8 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.adapters.slack import slack_files
-from bot.adapters.teams import TEAMS_ENDPOINT, bot_framework_authentication, teams_files
+from bot.adapters.slack.adapter import slack_files
+from bot.adapters.teams.adapter import TEAMS_ENDPOINT, bot_framework_authentication, teams_files
 from tests.fake_connector import FakeIssuer, static_credentials_factory, teams_world, visible_text
 from tests.integration.conftest import make_settings
 

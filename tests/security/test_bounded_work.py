@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.slack import SLACK_ADAPTER
+from bot.adapters.slack.adapter import SLACK_ADAPTER
 from bot.voice.engines import Transcript
-from persistence.credentials import CredentialManager, Settings
+from settings import CredentialManager, Settings
 from tests.conftest import opened_store
 from tests.fake_slack import slack_world
 from tests.integration.conftest import ADMIN_TOKEN, Api, serving

@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 import pytest
 from botbuilder.schema import Activity
 
-from bot.adapters.slack import words
-from bot.adapters.teams import message_text, strip_leading_mentions
+from bot.adapters.slack.adapter import words
+from bot.adapters.teams.adapter import message_text, strip_leading_mentions
 from bot.dialogs.arguments import (
     looks_like_time_range,
     parse_duration,
@@ -40,7 +40,8 @@ from bot.dialogs.focus import split_on_task
 from bot.dialogs.parser import Command, TooLong, normalize, parse, suggest
 from bot.dialogs.settings import ReminderRequest, reminder_request
 from bot.messages import Reply
-from bot.render import adaptive_card, block_kit
+from bot.adapters.slack import render as block_kit
+from bot.adapters.teams import render as adaptive_card
 from bot.voice.engines import Transcript
 from bot.voice.transcribe import read_transcript, typed_form
 from domain.errors import DomainError, ValidationError

@@ -16,8 +16,8 @@ from datetime import timedelta
 import pytest
 
 from app import ENGINE_KEY, SERVICES_KEY, STORE_KEY
-from bot.adapters.teams import TEAMS_ENDPOINT, bot_framework_authentication
-from bot.adapters.teams_access import is_loopback_host, is_loopback_url
+from bot.adapters.teams.adapter import TEAMS_ENDPOINT, bot_framework_authentication
+from bot.adapters.teams.access import is_loopback_host, is_loopback_url
 from persistence.port import Query
 from tests.conftest import opened_store
 from tests.fake_connector import (BOT_ID, START, FakeIssuer, static_credentials_factory, teams_world,

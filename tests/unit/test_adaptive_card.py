@@ -8,7 +8,7 @@ from jsonschema import Draft6Validator
 
 from bot.dialogs.router import Dialogs
 from bot.messages import Button, Fact, FileOut, Image, IncomingMessage, ListItem, Reply
-from bot.render.adaptive_card import needs_card, render, to_card, to_markdown
+from bot.adapters.teams.render import needs_card, render, to_card, to_markdown
 from tests.schemas import load_schema
 
 PNG_1X1 = bytes.fromhex(

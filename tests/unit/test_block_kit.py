@@ -7,10 +7,10 @@ from pathlib import Path
 
 from jsonschema import Draft7Validator
 
-from bot.adapters.slack import words
+from bot.adapters.slack.adapter import words
 from bot.messages import Button, Fact, ListItem, Reply
 from domain.entities import Task, WorkSession
-from bot.render.block_kit import (
+from bot.adapters.slack.render import (
     HOME_TASKS,
     MAX_FALLBACK_TEXT,
     home_view,
@@ -144,7 +144,7 @@ def test_words_undo_slack_markup():
 
 def test_the_slack_manifest_validates_against_slacks_schema():
     schema = load_schema("slack-app-manifest.schema.json")
-    manifest = json.loads((ROOT / "slack" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((ROOT / "bot" / "adapters" / "slack" / "manifest.json").read_text(encoding="utf-8"))
     assert [error.message for error in Draft7Validator(schema).iter_errors(manifest)] == []
     features, settings = manifest["features"], manifest["settings"]
     assert [command["command"] for command in features["slash_commands"]] == ["/avanochi"]

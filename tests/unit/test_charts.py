@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.render.charts import chart_alt_text, period_chart
+from bot.images.charts import chart_alt_text, period_chart
 from domain.clock import FakeClock
 from domain.services import Services
 from tests.unit.conftest import USER
@@ -81,6 +81,6 @@ async def test_different_numbers_draw_different_charts(services: Services, clock
 
 def test_importing_the_module_does_not_import_matplotlib() -> None:
     # Start-up should not pay for matplotlib: it loads on the first chart.
-    code = "import sys, bot.render.charts; print('matplotlib' in sys.modules)"
+    code = "import sys, bot.images.charts; print('matplotlib' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from bot.render.pet_image import SIZE, draw_pet, pet_alt_text
+from bot.images.pet_image import SIZE, draw_pet, pet_alt_text
 from domain.pet import MOODS, STAGES, Pet
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -9,8 +9,8 @@ import zlib
 import pytest
 from jsonschema import Draft7Validator
 
-from bot.teams_manifest import ICON_FOLDER, build_manifest, png_size, teams_app_id, write_package
-from persistence.credentials import CredentialManager, Settings
+from bot.adapters.teams.manifest import ICON_FOLDER, build_manifest, png_size, teams_app_id, write_package
+from settings import CredentialManager, Settings
 from tests.schemas import load_schema
 
 BOT_ID = "00000000-1111-2222-3333-444444444444"

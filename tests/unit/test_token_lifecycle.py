@@ -14,7 +14,7 @@ from domain.errors import NotFound, ValidationError
 from domain.services import Services
 from domain.services.tokens import TokenRejected, TokenService, digest
 from domain.validation import clean_platform_user_id
-from persistence.credentials import CredentialManager, Settings
+from settings import CredentialManager, Settings
 from persistence.repositories import Repositories
 from tests.fakes import InMemoryDocumentStore
 from tests.unit.conftest import OTHER, START, USER

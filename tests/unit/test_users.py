@@ -106,7 +106,7 @@ async def test_work_days_outside_0_to_6_are_rejected(services: Services) -> None
 def test_an_unknown_log_level_stops_start_up_with_a_clear_message():
     import pytest as _pytest
 
-    from persistence.credentials import CredentialManager, Settings
+    from settings import CredentialManager, Settings
 
     with _pytest.raises(SystemExit, match="LOG_LEVEL must be"):
         Settings.load(CredentialManager({"LOG_LEVEL": "verbose"}, env_file=None))

@@ -3,7 +3,7 @@
 The only module that imports botbuilder/botframework (the SDK is out of support: moving to the
 Microsoft 365 Agents SDK must stay a one-module change). It only translates: a Teams activity
 becomes a neutral IncomingMessage, the dialogs' Replies become Teams activities through
-bot/render/adaptive_card.py.
+bot/adapters/teams/render.py.
 
 With MicrosoftAppId set, only requests with a valid Bot Framework JWT from Teams are served (a
 missing or bad token is a 401 JSON answer, another channel a 403); without it the endpoint runs
@@ -42,13 +42,13 @@ from msrest.exceptions import ClientRequestError, DeserializationError, HttpOper
 from msrest.serialization import Model
 from msrest.universal_http.requests import ClientRetryPolicy
 
-from bot.adapters.teams_access import (NOT_CONFIGURED, Refused, TeamsMode, check_conversation, is_loopback_host,
+from bot.adapters.teams.access import (NOT_CONFIGURED, Refused, TeamsMode, check_conversation, is_loopback_host,
                                        teams_mode)
 from bot.downloads import FileSource
 from bot.messages import Attachment, FileOut, IncomingMessage, Reply
 from bot.reminders.engine import Delivery, Outcome
 from bot.voice.decode import MAX_BYTES
-from bot.render.adaptive_card import CARD_CONTENT_TYPE, render
+from bot.adapters.teams.render import CARD_CONTENT_TYPE, render
 
 log = logging.getLogger("avanochi.teams")
 TYPING_AFTER = 0.3  # seconds a turn may take before the user sees "Avanochi is typing"

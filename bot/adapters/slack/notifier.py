@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.messages import Reply
 from bot.reminders.engine import Delivery, Outcome
-from bot.render.block_kit import render_message
+from bot.adapters.slack.render import render_message
 from domain.entities import ChannelAddress
 
 log = logging.getLogger("avanochi.slack")

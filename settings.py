@@ -1,4 +1,5 @@
-"""CredentialManager (from the seed): settings from the environment and a .env file."""
+"""Settings, in one module of their own: the CredentialManager (from the seed) reads the environment
+and a .env file, and Settings.load checks every value once, at start-up."""
 from __future__ import annotations
 
 import os

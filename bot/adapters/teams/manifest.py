@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 MANIFEST_VERSION = "1.29"
 MANIFEST_SCHEMA = (
     "https://developer.microsoft.com/en-us/json-schemas/teams/v1.29/MicrosoftTeams.schema.json")
-ICON_FOLDER = Path(__file__).resolve().parents[1] / "teams"
+ICON_FOLDER = Path(__file__).resolve().parent / "icons"
 ICONS = {"color.png": (192, 192), "outline.png": (32, 32)}
 ACCENT_COLOR = "#2BB3A3"
 DEFAULT_SITE = "https://avanochi.example.com"  # replace with the deployment's public site

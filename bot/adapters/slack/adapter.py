@@ -30,13 +30,13 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.adapters.refusals import RefusalLog
-from bot.adapters.slack_notifier import SlackNotifier
+from bot.adapters.slack.refusals import RefusalLog
+from bot.adapters.slack.notifier import SlackNotifier
 from bot.dialogs.parser import Command, parse
 from bot.downloads import FileSource, Origin
 from bot.messages import Attachment, IncomingMessage, Reply
 from bot.voice.decode import MAX_BYTES
-from bot.render.block_kit import (
+from bot.adapters.slack.render import (
     ACTION_PREFIX,
     HOME_TASKS,
     home_view,

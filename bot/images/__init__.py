@@ -1,0 +1,1 @@
+"""Images drawn for every channel: the pet and the stats charts (PNG)."""
