@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from bot.dialogs.arguments import parse_minutes, parse_new_task, parse_water_ml, task_number, words_to_numbers
-from bot.dialogs.parser import Command, parse
+from bot.language.arguments import parse_minutes, parse_new_task, parse_water_ml, task_number, words_to_numbers
+from bot.language.parser import Command, parse
 from domain.errors import ValidationError
 
 MINUTE_COMMANDS = {"focus", "break", "snooze"}

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from bot.dialogs.parser import Command, NotUnderstood, parse
+from bot.language.parser import Command, NotUnderstood, parse
 from bot.voice.decode import AudioError, NotAudio, decode_audio_async
 from bot.voice.engines import SpeechToText, Transcript
 

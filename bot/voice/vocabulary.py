@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import re
 
-from bot.dialogs.parser import PHRASES
+from bot.language.parser import PHRASES
 
 # Numbers a user says for minutes, task numbers and amounts (arguments.NUMBER_WORDS reads them back).
 UNITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",

@@ -108,7 +108,7 @@ async def test_a_slack_message_just_under_the_cap_is_handled_while_health_answer
 async def test_dates_are_read_off_the_event_loop(chatting_slack, monkeypatch):
     # dateparser can spend milliseconds on an odd phrase (tens the first time a process meets a
     # form): it runs in a worker thread. Its module is watched, not replaced: it still reads.
-    import bot.dialogs.arguments as arguments
+    import bot.language.arguments as arguments
 
     readers: list[threading.Thread] = []
     read = arguments.dateparser.parse

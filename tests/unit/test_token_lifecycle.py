@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.dialogs.parser import Command, parse
+from bot.language.parser import Command, parse
 from domain.clock import FakeClock
 from domain.entities import ApiToken
 from domain.errors import NotFound, ValidationError

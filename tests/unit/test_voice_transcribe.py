@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogs.parser import Command, NotUnderstood
+from bot.language.parser import Command, NotUnderstood
 from bot.voice.decode import CorruptAudio, NotAudio, TooLong
 from bot.voice.engines import Transcript
 from bot.voice.offline import PocketsphinxEngine
