@@ -45,7 +45,7 @@ def main() -> None:
     rounds = parser.parse_args().rounds
 
     from bot.images.pet_image import draw_pet
-    from domain.pet import MOODS, STAGES, Pet
+    from domain.services.pet import MOODS, STAGES, Pet
 
     sizes, times = [], []
     for stage in STAGES:

@@ -15,6 +15,8 @@ from domain.errors import Conflict, ValidationError
 
 PRIORITIES = ("high", "normal", "low")
 FOCUS_MIN_MINUTES, FOCUS_MAX_MINUTES, FOCUS_DEFAULT_MINUTES = 5, 90, 25
+# The daily water goal: the habit status, the XP rules and the pet all measure against it.
+WATER_GOAL_ML = 2000
 
 
 @dataclass

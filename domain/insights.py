@@ -40,8 +40,7 @@ from domain.history import (
     session_end,
     workday_hours,
 )
-from domain.ports import RepositorySet
-from domain.services.users import UserService
+from domain.ports import RepositorySet, UserLookup
 
 PERIOD_DAYS = 14
 WEIGHTS = {"overtime": 30, "late_nights": 15, "skipped_breaks": 15, "days_off": 10,
@@ -247,7 +246,7 @@ def recommendations(factors: tuple[Factor, ...], evidence: Evidence, user: User,
 
 
 class InsightService:
-    def __init__(self, repos: RepositorySet, users: UserService, clock: Clock) -> None:
+    def __init__(self, repos: RepositorySet, users: UserLookup, clock: Clock) -> None:
         self._repos = repos
         self._users = users
         self._clock = clock

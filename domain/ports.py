@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, Protocol, TypeVar
 
+from domain.entities import User
 from domain.rollups import RollupChanges
 
 E = TypeVar("E")
@@ -14,6 +15,13 @@ ActivityHook = Callable[[str], Awaitable[None]]
 
 async def ignore_activity(user_id: str) -> None:
     return None
+
+
+class UserLookup(Protocol):
+    """Reads a user; UserService provides it. Rules below the services (progress, insights)
+    take this port so that they need not import the services that use them."""
+
+    async def get_user(self, user_id: str) -> User: ...
 
 
 class Repository(Protocol, Generic[E]):

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from domain.clock import FakeClock
 from domain.insights import InsightService
-from domain.pet import PetService
+from domain.services.pet import PetService
 from domain.progress import ProgressRecord, ProgressService
 from domain.services import Services
 from persistence.repositories import EntityRepository, Repositories

@@ -27,7 +27,7 @@ from domain.history import (
     read_days,
     recent_work_sessions,
 )
-from domain.ports import Repository, RepositorySet
+from domain.ports import Repository, RepositorySet, UserLookup
 from domain.progress.achievements import BY_ID, Achievement, Facts, earned, gather_facts
 from domain.progress.record import ProgressRecord
 from domain.progress.rules import (
@@ -39,7 +39,6 @@ from domain.progress.rules import (
     level_progress,
 )
 from domain.rollups import TOTALS
-from domain.services.users import UserService
 
 WINDOW_DAYS = 14  # live days, re-derived on every read; older days are checkpointed
 MAX_CATCH_UP_DAYS = 400  # history folded in at most, when a record is first made
@@ -107,7 +106,7 @@ class _Standing:
 
 
 class ProgressService:
-    def __init__(self, repos: RepositorySet, users: UserService, clock: Clock,
+    def __init__(self, repos: RepositorySet, users: UserLookup, clock: Clock,
                  records: Repository[ProgressRecord]) -> None:
         self._repos = repos
         self._users = users

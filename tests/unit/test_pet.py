@@ -9,7 +9,7 @@ import pytest
 
 from domain.clock import FakeClock
 from domain.entities import User
-from domain.pet import (
+from domain.services.pet import (
     ACTIONS,
     FLOOR,
     MOODS,

@@ -7,7 +7,7 @@ import io
 from PIL import Image
 
 from bot.images.pet_image import SIZE, draw_pet, pet_alt_text
-from domain.pet import MOODS, STAGES, Pet
+from domain.services.pet import MOODS, STAGES, Pet
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_BYTES = 60_000

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.clock import Clock
-from domain.entities import User
+from domain.entities import WATER_GOAL_ML, User
 from domain.errors import NotFound
 from domain.history import (
     Counters,
@@ -29,7 +29,6 @@ from domain.history import (
 from domain.ports import RepositorySet
 from domain.progress.service import Progress, ProgressService
 from domain.reminders.policy import in_window
-from domain.services.habits import WATER_GOAL_ML
 from domain.services.users import UserService
 
 STAGES = ("egg", "baby", "teen", "adult", "elder")
