@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 from domain.clock import FakeClock
 from domain.insights import InsightService
-from domain.services.pet import PetService
 from domain.progress import ProgressRecord, ProgressService
 from domain.services import Services
+from domain.services.pet import PetService
+from persistence.mapping import PROGRESS_RECORD
 from persistence.repositories import EntityRepository, Repositories
 
 
@@ -28,7 +29,7 @@ class Companion:
 
 def progress_records(repos: Repositories) -> EntityRepository[ProgressRecord]:
     return EntityRepository(repos.store, repos.ledger, "progress", lambda r: r.id,
-                            ProgressRecord.from_dict, "No progress yet")
+                            PROGRESS_RECORD, "No progress yet")
 
 
 def build_companion(repos: Repositories, services: Services, clock: FakeClock) -> Companion:

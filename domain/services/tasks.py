@@ -167,7 +167,7 @@ class TaskService:
             entry = await self._undo.get(user_id, UndoEntry.id)
         except NotFound:
             raise NotFound("There is nothing to undo.") from None
-        snapshot = Task.from_dict(entry.task)
+        snapshot = entry.task
         if entry.action == "created":
             task = await self.delete_task(user_id, snapshot.id)
         elif entry.action == "completed":
@@ -193,7 +193,7 @@ class TaskService:
         return entry.action, task
 
     async def _remember(self, user_id: str, action: str, task: Task) -> None:
-        entry = UndoEntry(user_id, action, task.to_dict(), self._clock.now())
+        entry = UndoEntry(user_id, action, replace(task), self._clock.now())
         try:
             current = await self._undo.get(user_id, UndoEntry.id)
             entry.version = current.version
