@@ -9,6 +9,9 @@ from typing import Any
 
 from domain.clock import to_iso
 from domain.entities import FocusSession, Task, WorkSession
+from domain.insights import Factor, Insight
+from domain.progress import EarnedAchievement, Progress
+from domain.services.tokens import TokenInfo
 
 Body = dict[str, Any]
 
@@ -53,3 +56,40 @@ def focus_session_body(session: FocusSession) -> Body:
         "interruptions": session.interruptions,
         "created_at": to_iso(session.created_at),
     }
+
+
+def progress_fields(progress: Progress) -> Body:
+    """The fields /api/stats adds to the seed's summary."""
+    return {
+        "xp": progress.xp,
+        "level": progress.level,
+        "level_xp": progress.level_xp,
+        "next_level_xp": progress.next_level_xp,
+        "streak_days": progress.streak_days,
+        "best_streak": progress.best_streak,
+        "xp_today": progress.today.total,
+        "achievements": [earned_achievement_body(earned) for earned in progress.achievements],
+    }
+
+
+def earned_achievement_body(earned: EarnedAchievement) -> Body:
+    achievement = earned.achievement
+    return {"id": achievement.id, "name": achievement.name, "description": achievement.description,
+            "icon": achievement.icon, "warning": achievement.warning, "earned_on": earned.earned_on}
+
+
+def insight_body(insight: Insight) -> Body:
+    return {"score": insight.score, "band": insight.band, "period_days": insight.period_days,
+            "factors": [factor_body(factor) for factor in insight.factors],
+            "recommendations": list(insight.recommendations)}
+
+
+def factor_body(factor: Factor) -> Body:
+    return {"key": factor.key, "weight": factor.weight, "points": round(factor.points, 1),
+            "explanation": factor.sentence}
+
+
+def token_body(info: TokenInfo) -> Body:
+    """What a token list shows: never the secret, nor its digest."""
+    return {"id": info.id, "created_at": to_iso(info.created_at), "expires_at": to_iso(info.expires_at),
+            "last_used_at": to_iso(info.last_used_at)}

@@ -23,7 +23,6 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.clock import Clock, to_iso
@@ -64,10 +63,6 @@ class Factor:
     def points(self) -> float:
         return self.weight * self.share
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "weight": self.weight, "points": round(self.points, 1),
-                "explanation": self.sentence}
-
 
 @dataclass(frozen=True)
 class Insight:
@@ -85,11 +80,6 @@ class Insight:
         lines = [f"Burnout risk: {self.score}/100 ({self.band}) over the last {self.period_days} days."]
         lines += [f"+{factor.points:.0f}: {factor.sentence}" for factor in self.factors[:3]]
         return lines
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"score": self.score, "band": self.band, "period_days": self.period_days,
-                "factors": [factor.to_dict() for factor in self.factors],
-                "recommendations": list(self.recommendations)}
 
 
 @dataclass(frozen=True)

@@ -51,10 +51,6 @@ class Achievement:
     # A warning is announced like the others but meant as a gentle nudge, not a trophy.
     warning: bool = False
 
-    def to_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "description": self.description,
-                "icon": self.icon, "warning": self.warning}
-
 
 CATALOGUE: tuple[Achievement, ...] = (
     Achievement("first_task", "First step", "Complete your first task.",

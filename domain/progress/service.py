@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.clock import Clock
@@ -50,9 +49,6 @@ class EarnedAchievement:
     achievement: Achievement
     earned_on: str  # local ISO date
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.achievement.to_dict(), "earned_on": self.earned_on}
-
 
 @dataclass(frozen=True)
 class Progress:
@@ -69,19 +65,6 @@ class Progress:
     @property
     def level_fraction(self) -> float:
         return (self.xp - self.level_xp) / (self.next_level_xp - self.level_xp)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The fields the REST stats add to the seed's summary."""
-        return {
-            "xp": self.xp,
-            "level": self.level,
-            "level_xp": self.level_xp,
-            "next_level_xp": self.next_level_xp,
-            "streak_days": self.streak_days,
-            "best_streak": self.best_streak,
-            "xp_today": self.today.total,
-            "achievements": [earned.to_dict() for earned in self.achievements],
-        }
 
 
 @dataclass(frozen=True)

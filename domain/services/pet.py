@@ -109,11 +109,6 @@ class Pet:
     level: int
     reasons: tuple[str, ...] = ()  # why it feels the way it does, for the `pet` reply
 
-    def to_dict(self) -> dict:
-        return {"stage": self.stage, "mood": self.mood, "energy": self.energy,
-                "hydration": self.hydration, "asleep": self.asleep, "level": self.level,
-                "reasons": list(self.reasons)}
-
 
 def pet_state(level: int, habits: RecentHabits, asleep: bool = False) -> Pet:
     energy = (75 - 12 * habits.overtime_hours - 15 * habits.late_nights - 6 * habits.skipped_breaks
