@@ -1,6 +1,8 @@
 """/api/tasks: the seed's task endpoints (POST, GET, PATCH) plus GET and DELETE by id."""
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from api.auth import acting_user, owner_of_entity
@@ -64,7 +66,7 @@ def register(app: web.Application, services: Services) -> None:
         elif action == "reopen":
             task = await tasks.reopen_task(user_id, task_id)
         else:
-            fields = {k: body[k] for k in ("title", "notes", "priority") if k in body}
+            fields: dict[str, Any] = {k: body[k] for k in ("title", "notes", "priority") if k in body}
             if "due_at" in body:
                 fields["due_at"] = clean_timestamp(body["due_at"], "due_at")
             task = await tasks.edit_task(user_id, task_id, **fields)

@@ -23,6 +23,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from domain.clock import Clock, to_iso
@@ -161,7 +162,7 @@ def long_stretches(sessions: list[WorkSession], rests: list[datetime], now: date
     for session in sessions:
         end = session_end(session, now)
         marks = [session.start_time] + sorted(r for r in rests if session.start_time < r < end) + [end]
-        count += sum(1 for a, b in zip(marks, marks[1:]) if b - a > LONG_STRETCH)
+        count += sum(1 for a, b in pairwise(marks) if b - a > LONG_STRETCH)
     return count
 
 
@@ -186,7 +187,7 @@ def break_cadence(sessions: list[WorkSession], rests: list[datetime], now: datet
         end = session_end(session, now)
         inside = sorted(r for r in rests if session.start_time < r < end)
         marks = [session.start_time] + inside
-        gaps += [(b - a).total_seconds() / 60 for a, b in zip(marks, marks[1:])]
+        gaps += [(b - a).total_seconds() / 60 for a, b in pairwise(marks)]
     if len(gaps) < 3:
         return None
     return int(min(120, max(30, 5 * round(statistics.median(gaps) / 5))))
@@ -197,7 +198,8 @@ ADVICE = {
     "late_nights": "Stop before 22:00: `quiet 21:30-08:00` tells me to leave your evenings alone.",
     "days_off": "Keep your days off free: close open loops in Friday's last hour instead.",
     "falling_focus": "Try shorter sessions for a few days (`focus 15`) until you finish most again.",
-    "growing_overdue": "Go through the overdue list: re-date (`due <n> friday`) or drop (`delete <n>`) what won't happen.",
+    "growing_overdue": ("Go through the overdue list: re-date (`due <n> friday`) or drop (`delete <n>`) "
+                        "what won't happen."),
 }
 
 

@@ -93,9 +93,10 @@ class EntityRepository(Generic[E]):
             if doc.get("type") != self.doc_type:
                 raise NotFound(self._not_found)
             if doc.get("rollup_pending"):
-                doc = await self.settle(doc)
-                if doc is None:
+                settled = await self.settle(doc)
+                if settled is None:
                     raise NotFound(self._not_found)
+                doc = settled
             return self._entity(doc)
 
     async def add(self, entity: E, changes: RollupChanges | None = None) -> E:
@@ -136,10 +137,11 @@ class EntityRepository(Generic[E]):
         return doc.get("user_id") or doc["id"]
 
     async def _finish(self, entity: E, stored: Document) -> E:
+        current: Document | None = stored
         if stored.get("rollup_pending"):
-            stored = await self.settle(stored)
-        if stored is not None:
-            entity.version = stored["_etag"]  # type: ignore[attr-defined]
+            current = await self.settle(stored)
+        if current is not None:
+            entity.version = current["_etag"]  # type: ignore[attr-defined]
         return entity
 
     async def settle(self, doc: Document) -> Document | None:

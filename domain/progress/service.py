@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from domain.clock import Clock
 from domain.concurrency import retry_stale
-from domain.entities import User
+from domain.entities import Task, User
 from domain.errors import NotFound
 from domain.history import (
     Counters,
@@ -168,7 +168,7 @@ class ProgressService:
     async def _facts(self, standing: _Standing) -> Facts:
         user, record, progress = standing.user, standing.record, standing.progress
         # The two reads beyond roll-ups only matter until their achievement is earned.
-        completed: list = []
+        completed: list[Task] = []
         if "early_bird" not in record.achievements:
             completed = await self._repos.tasks.find(
                 user.id, [("completed", "=", True)], "completed_at", True, RECENT_TASKS_READ

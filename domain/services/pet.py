@@ -74,7 +74,7 @@ def recent_habits(days: Sequence[Counters], user: User, now: datetime, late_nigh
     day_length = workday_hours(user)
     overtime = skipped = tasks = focus = late_score = 0.0
     active = 0
-    for weight, counters, was_late in zip(weights, days, late):
+    for weight, counters, was_late in zip(weights, days, late, strict=False):
         hours = counters.get("hours_total", 0)
         overtime += weight * max(0.0, hours - day_length)
         rests = counters.get("breaks", 0) + counters.get("lunches", 0)
