@@ -2,13 +2,12 @@
 against the official 1.5 schema."""
 from __future__ import annotations
 
-
 import pytest
 from jsonschema import Draft6Validator
 
+from bot.adapters.teams.render import needs_card, render, to_card, to_markdown
 from bot.dialogs.router import Dialogs
 from bot.messages import Button, Fact, FileOut, Image, IncomingMessage, ListItem, Reply
-from bot.adapters.teams.render import needs_card, render, to_card, to_markdown
 from tests.schemas import load_schema
 
 PNG_1X1 = bytes.fromhex(

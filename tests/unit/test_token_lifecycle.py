@@ -15,8 +15,8 @@ from domain.errors import NotFound, ValidationError
 from domain.services import Services
 from domain.services.tokens import TokenRejected, TokenService, digest
 from domain.validation import clean_platform_user_id
-from settings import CredentialManager, Settings
 from persistence.repositories import Repositories
+from settings import CredentialManager, Settings
 from tests.fakes import InMemoryDocumentStore
 from tests.unit.conftest import OTHER, START, USER
 

@@ -31,6 +31,12 @@ class FakeSpeechToText:
         self.heard.append((len(pcm), sample_rate))
         return Transcript(self.text, self.confidence, self.name)
 
+    async def warm_up(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
 
 async def test_a_slack_clip_is_decoded_and_handed_to_the_engine_as_16k_pcm() -> None:
     engine = FakeSpeechToText("add task call the bank")
