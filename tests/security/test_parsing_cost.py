@@ -1,4 +1,4 @@
-"""Issue 9, "No message can freeze the server": every function that reads what a user typed does
+"""No message can freeze the server: every function that reads what a user typed does
 work in proportion to the text, whatever the text is.
 
 A regex that backtracks (a "\\s+...$" over a long run of spaces, a lazy ".*?" in a repeated

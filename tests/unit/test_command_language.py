@@ -1,4 +1,4 @@
-"""The command language (DESIGN.md section 5): words in, commands and arguments out."""
+"""The command language: words in, commands and arguments out."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
