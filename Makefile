@@ -1,10 +1,10 @@
-# The two commands a newcomer needs: `make run` and `make test`.
+# The two commands a newcomer needs: `make run` and `make test` (and `make lint` before a commit).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 COSMOS := tools/cosmos-test-server
 BIN := $(VENV)/bin
 
-.PHONY: run test bench clean
+.PHONY: run test lint bench clean
 
 # A laptop run listens on this machine only (which also serves the Bot Framework Emulator);
 # HOST=0.0.0.0 make run opens it to the network.
@@ -15,6 +15,11 @@ run: $(VENV)/.runtime-installed
 
 test: $(VENV)/.test-installed $(COSMOS)/node_modules/.installed
 	$(BIN)/python -m pytest
+
+# Lint (pyflakes, pycodestyle, import order, bugbear...) and types (strict on domain/); pyproject.toml says which.
+lint: $(VENV)/.test-installed
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m mypy
 
 bench: $(VENV)/.test-installed $(COSMOS)/node_modules/.installed
 	$(BIN)/python -m bench.stats_cost
@@ -37,4 +42,4 @@ $(COSMOS)/node_modules/.installed: $(COSMOS)/package.json $(COSMOS)/package-lock
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(COSMOS)/node_modules .pytest_cache
+	rm -rf $(VENV) $(COSMOS)/node_modules .pytest_cache .mypy_cache .ruff_cache

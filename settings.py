@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import overload
 
 from dotenv import dotenv_values
 from limits import parse as parse_rate_limit
@@ -21,6 +22,15 @@ class CredentialManager:
         file_values = dotenv_values(env_file) if env_file and os.path.exists(env_file) else {}
         self._values: dict[str, str] = {k: v for k, v in file_values.items() if v is not None}
         self._values.update(os.environ if values is None else values)
+
+    @overload
+    def get(self, key: str) -> str | None: ...
+
+    @overload
+    def get(self, key: str, default: str) -> str: ...
+
+    @overload
+    def get(self, key: str, default: str | None) -> str | None: ...
 
     def get(self, key: str, default: str | None = None) -> str | None:
         value = self._values.get(key)
@@ -91,7 +101,7 @@ class Settings:
         cosmos = credentials.get_cosmos_credentials()
         port = credentials.get("PORT", "3978")
         try:
-            port_number = int(port)  # type: ignore[arg-type]
+            port_number = int(port)
         except ValueError:
             raise SystemExit(f"PORT must be a number, not {port!r}") from None
         log_level = (credentials.get("LOG_LEVEL", "INFO") or "INFO").upper()
@@ -104,10 +114,10 @@ class Settings:
                 f"(it has {len(admin_token)}); make one with: "
                 "python -c 'import secrets; print(secrets.token_urlsafe(32))'")
         return cls(
-            host=credentials.get("HOST", "0.0.0.0"),  # type: ignore[arg-type]
+            host=credentials.get("HOST", "0.0.0.0"),
             port=port_number,
             log_level=log_level,
-            db_path=credentials.get("AVANOCHI_DB_PATH", "./data/avanochi.sqlite3"),  # type: ignore[arg-type]
+            db_path=credentials.get("AVANOCHI_DB_PATH", "./data/avanochi.sqlite3"),
             cosmos_uri=cosmos["uri"],
             cosmos_key=cosmos["primary_key"],
             cosmos_database=cosmos["database_name"],
@@ -116,10 +126,10 @@ class Settings:
             admin_token=admin_token,
             slack_bot_token=credentials.get("SLACK_BOT_TOKEN"),
             slack_signing_secret=credentials.get("SLACK_SIGNING_SECRET"),
-            slack_api_url=credentials.get("SLACK_API_URL", "https://slack.com/api/"),  # type: ignore[arg-type]
+            slack_api_url=credentials.get("SLACK_API_URL", "https://slack.com/api/"),
             microsoft_app_id=credentials.get("MicrosoftAppId"),
             microsoft_app_password=credentials.get("MicrosoftAppPassword"),
-            microsoft_app_type=credentials.get("MicrosoftAppType", "MultiTenant"),  # type: ignore[arg-type]
+            microsoft_app_type=credentials.get("MicrosoftAppType", "MultiTenant"),
             microsoft_app_tenant_id=credentials.get("MicrosoftAppTenantId"),
             teams_emulator=credentials.get_bool("AVANOCHI_TEAMS_EMULATOR", False),
             reminder_interval=_seconds(credentials.get("AVANOCHI_REMINDER_INTERVAL", "30")),
@@ -150,7 +160,7 @@ def _seconds(text: str | None) -> float:
 def _count(credentials: CredentialManager, name: str, default: str, *, low: int, high: int) -> int:
     text = credentials.get(name, default)
     try:
-        value = int(text)  # type: ignore[arg-type]
+        value = int(text)
     except ValueError:
         value = None
     if value is None or not low <= value <= high:

@@ -30,7 +30,7 @@ async def body_limit_middleware(request: web.Request, handler):
     if request.content_length is not None and request.content_length > limit:
         return _too_large(limit)
     if limit != request.client_max_size:
-        request = request.clone(client_max_size=limit)  # type: ignore[assignment]
+        request = request.clone(client_max_size=limit)
     if request.path in UNAUTHENTICATED_BODY_LIMITS and request.body_exists:
         try:
             await request.read()  # kept by the request: the route's own read gets these bytes

@@ -6,6 +6,7 @@ from aiohttp import web
 from api.auth import acting_user, owner_of_entity
 from api.body import json_object, path_id, query_int
 from api.errors import VALIDATION_STATUS
+from api.shapes import focus_session_body
 from domain.entities import FOCUS_DEFAULT_MINUTES, FOCUS_MAX_MINUTES, FOCUS_MIN_MINUTES
 from domain.services import Services
 from domain.services.focus import LIST_DEFAULT, LIST_MAX
@@ -33,7 +34,7 @@ def register(app: web.Application, services: Services) -> None:
             step_id=data.get("step_id"),
             task_id=data.get("task_id"),
         )
-        return web.json_response(session.to_dict(), status=201)
+        return web.json_response(focus_session_body(session), status=201)
 
     async def update(request: web.Request) -> web.Response:
         seed_validation(request)
@@ -51,18 +52,18 @@ def register(app: web.Application, services: Services) -> None:
             interruptions=None if interruptions is None
             else clean_int(interruptions, "interruptions", 0, INTERRUPTIONS_MAX),
         )
-        return web.json_response(session.to_dict())
+        return web.json_response(focus_session_body(session))
 
     async def get(request: web.Request) -> web.Response:
         session_id = path_id(request, "session_id")
         user_id = await owner_of_entity(request, session_id, focus.owner_of)
-        return web.json_response((await focus.get(user_id, session_id)).to_dict())
+        return web.json_response(focus_session_body(await focus.get(user_id, session_id)))
 
     async def by_user(request: web.Request) -> web.Response:
         seed_validation(request)
         user_id = acting_user(request, request.match_info["user_id"])
         limit = query_int(request, "limit", LIST_DEFAULT, 1, LIST_MAX)
-        return web.json_response([s.to_dict() for s in await focus.list_sessions(user_id, limit)])
+        return web.json_response([focus_session_body(s) for s in await focus.list_sessions(user_id, limit)])
 
     async def analytics(request: web.Request) -> web.Response:
         user_id = acting_user(request, request.match_info["user_id"])

@@ -39,7 +39,7 @@ ID_PATH = _param("id", "path", True)
 
 def build_spec(version: str) -> dict[str, Any]:
     string, boolean, number, integer = ({"type": t} for t in ("string", "boolean", "number", "integer"))
-    task_write = {
+    task_write: dict[str, Any] = {
         "type": "object",
         "properties": {
             "user_id": {"type": "string", "description": "required with the admin token"},
@@ -118,7 +118,8 @@ def build_spec(version: str) -> dict[str, Any]:
         "/api/v1/focus/sessions/user/{user_id}": {
             "get": {"summary": "A user's recent focus sessions",
                     "parameters": [_param("user_id", "path", True),
-                                   _param("limit", schema={"type": "integer", "minimum": 1, "maximum": 100, "default": 10})],
+                                   _param("limit", schema={"type": "integer", "minimum": 1, "maximum": 100,
+                                                           "default": 10})],
                     "responses": {"200": _json({"type": "array", "items": _ref("FocusSession")}), **ERRORS}},
         },
         "/api/v1/focus/sessions/analytics/{user_id}": {

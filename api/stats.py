@@ -4,6 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from api.auth import acting_user
+from api.shapes import insight_body, progress_fields
 from domain.services import Services
 
 
@@ -11,7 +12,7 @@ def register(app: web.Application, services: Services) -> None:
     async def stats_of(user_id: str) -> web.Response:
         summary = await services.stats.summary(user_id)
         progress = await services.progress.snapshot(user_id)
-        return web.json_response({**summary, **progress.to_dict()})
+        return web.json_response({**summary, **progress_fields(progress)})
 
     async def by_query(request: web.Request) -> web.Response:
         return await stats_of(acting_user(request, request.query.get("user_id")))
@@ -21,7 +22,7 @@ def register(app: web.Application, services: Services) -> None:
 
     async def insights(request: web.Request) -> web.Response:
         user_id = acting_user(request, request.query.get("user_id"))
-        return web.json_response((await services.insights.assess(user_id)).to_dict())
+        return web.json_response(insight_body(await services.insights.assess(user_id)))
 
     app.router.add_get("/api/stats", by_query)
     app.router.add_get("/api/stats/{user_id}", by_path)

@@ -1,10 +1,13 @@
 """/api/tasks: the seed's task endpoints (POST, GET, PATCH) plus GET and DELETE by id."""
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from api.auth import acting_user, owner_of_entity
 from api.body import json_object, path_id, query_int
+from api.shapes import task_body
 from domain.errors import ValidationError
 from domain.services import Services
 from domain.validation import clean_timestamp
@@ -26,7 +29,7 @@ def register(app: web.Application, services: Services) -> None:
             due_at=clean_timestamp(data.get("due_at"), "due_at"),
             priority=data.get("priority"),
         )
-        return web.json_response(task.to_dict(), status=201)
+        return web.json_response(task_body(task), status=201)
 
     async def list_(request: web.Request) -> web.Response:
         user_id = acting_user(request, request.query.get("user_id"))
@@ -43,12 +46,12 @@ def register(app: web.Application, services: Services) -> None:
             due_after=clean_timestamp(request.query.get("due_after"), "due_after"),
             limit=query_int(request, "limit", 1000, 1, 1000),
         )
-        return web.json_response([task.to_dict() for task in found])
+        return web.json_response([task_body(task) for task in found])
 
     async def get(request: web.Request) -> web.Response:
         task_id = path_id(request)
         user_id = await owner_of_entity(request, task_id, locate)
-        return web.json_response((await tasks.get_task(user_id, task_id)).to_dict())
+        return web.json_response(task_body(await tasks.get_task(user_id, task_id)))
 
     async def patch(request: web.Request) -> web.Response:
         task_id = path_id(request)
@@ -63,11 +66,11 @@ def register(app: web.Application, services: Services) -> None:
         elif action == "reopen":
             task = await tasks.reopen_task(user_id, task_id)
         else:
-            fields = {k: body[k] for k in ("title", "notes", "priority") if k in body}
+            fields: dict[str, Any] = {k: body[k] for k in ("title", "notes", "priority") if k in body}
             if "due_at" in body:
                 fields["due_at"] = clean_timestamp(body["due_at"], "due_at")
             task = await tasks.edit_task(user_id, task_id, **fields)
-        return web.json_response(task.to_dict())
+        return web.json_response(task_body(task))
 
     async def delete(request: web.Request) -> web.Response:
         task_id = path_id(request)

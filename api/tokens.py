@@ -5,6 +5,7 @@ from aiohttp import web
 
 from api.auth import acting_user, require_admin
 from api.body import json_object
+from api.shapes import token_body
 from domain.clock import to_iso
 from domain.services import Services
 from domain.validation import clean_id, clean_platform_user_id
@@ -23,7 +24,7 @@ def register(app: web.Application, services: Services) -> None:
 
     async def list_tokens(request: web.Request) -> web.Response:
         user_id = acting_user(request, request.query.get("user_id"))
-        return web.json_response([info.to_dict() for info in await tokens.list_tokens(user_id)])
+        return web.json_response([token_body(info) for info in await tokens.list_tokens(user_id)])
 
     async def revoke(request: web.Request) -> web.Response:
         user_id = acting_user(request, request.query.get("user_id"))

@@ -1,6 +1,8 @@
 """POST /api/voice: an audio body in, the transcript and the spoken command's result out."""
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from api.auth import acting_user
@@ -24,7 +26,7 @@ def register(app: web.Application, dialogs: Dialogs, speech: SpeechQueue) -> Non
         async with speech.admit(user_id) as engine:  # Busy (429) when the queue has no room
             transcript = await transcribe_attachment(data, request.content_type, name, engine)
         heard = read_transcript(transcript)
-        body = {
+        body: dict[str, Any] = {
             "transcript": heard.text,
             "confidence": transcript.confidence,
             "engine": transcript.engine,

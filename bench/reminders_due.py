@@ -23,6 +23,7 @@ from pathlib import Path
 from domain.clock import FakeClock
 from domain.reminders.schedule import ReminderSchedule
 from domain.services import Services
+from persistence.mapping import reminder_schedule_doc
 from persistence.port import Query
 from persistence.repositories import Repositories
 from persistence.sqlite_store import SqliteDocumentStore
@@ -36,7 +37,7 @@ def schedule_docs(users: int) -> list[dict]:
     for n in range(users):
         # The first DUE users are due a minute ago; the others between 1 minute and 6 hours ahead.
         offset = timedelta(minutes=-1) if n < DUE else timedelta(minutes=1 + n % 360)
-        doc = ReminderSchedule(f"bench:user:{n}", NOW + offset).to_dict()
+        doc = reminder_schedule_doc(ReminderSchedule(f"bench:user:{n}", NOW + offset))
         doc.update(type="reminder_schedule", rollup_pending=None)
         docs.append(doc)
     return docs

@@ -45,13 +45,14 @@ def main() -> None:
     rounds = parser.parse_args().rounds
 
     from bot.images.pet_image import draw_pet
-    from domain.pet import MOODS, STAGES, Pet
+    from domain.services.pet import MOODS, STAGES, Pet
 
     sizes, times = [], []
     for stage in STAGES:
         for mood in MOODS:
             for asleep in (False, True):
-                ms, png = timed(lambda: draw_pet(Pet(stage, mood, 60, 40, asleep, 7)), rounds)
+                pet = Pet(stage, mood, 60, 40, asleep, 7)
+                ms, png = timed(lambda pet=pet: draw_pet(pet), rounds)
                 sizes.append(len(png))
                 times.append(ms)
     print(f"pet: {len(sizes)} variants, {min(sizes)}-{max(sizes)} bytes, median {statistics.median(times):.1f} ms")
@@ -69,7 +70,7 @@ def main() -> None:
     print(f"first chart (cold): {(time.perf_counter() - started) * 1000:.0f} ms")
     for count in (7, 30):
         numbers = plausible_days(count)
-        ms, png = timed(lambda: period_chart(numbers, workday_hours=8.5), rounds)
+        ms, png = timed(lambda numbers=numbers: period_chart(numbers, workday_hours=8.5), rounds)
         print(f"{numbers['period']} chart: {len(png)} bytes, median {ms:.0f} ms")
 
 

@@ -40,6 +40,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +53,11 @@ from domain.clock import SystemClock
 from domain.entities import Task, User, WorkSession
 from domain.rollups import TOTALS
 from domain.services import Services
-from settings import CredentialManager, Settings
 from persistence.port import Document, DocumentStore, OperationCounter
 from persistence.repositories import Repositories
 from persistence.rollup_ledger import ROLLUP_TYPE, rollup_id
 from persistence.sqlite_store import SqliteDocumentStore
+from settings import CredentialManager, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_TOKEN = "bench-admin-token-0123456789abcdef"
@@ -345,8 +346,10 @@ async def measure_latency(rig: Rig, histories: list[History], sized: list[int], 
         got = await rig.call("GET", f"/api/stats/{user}")
         if got != history.expected:
             raise RuntimeError(f"GET /api/stats/{user}: {got} != {history.expected}")
-        for label, naive in (("naive_service", lambda u=user: naive_summary(rig.repos, u)),
-                             ("naive_http", lambda u=user: rig.call("GET", NAIVE_ROUTE.format(user_id=u)))):
+        naives: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
+            ("naive_service", partial(naive_summary, rig.repos, user)),
+            ("naive_http", partial(rig.call, "GET", NAIVE_ROUTE.format(user_id=user)))]
+        for label, naive in naives:
             t0 = time.perf_counter()
             naive_got = await naive()
             probe = time.perf_counter() - t0
@@ -356,8 +359,8 @@ async def measure_latency(rig: Rig, histories: list[History], sized: list[int], 
                 slow.append((n, label, naive))  # timed on its own, within the budget
             else:
                 calls[f"{n}/{label}"] = naive
-        calls[f"{n}/http"] = lambda u=user: rig.call("GET", f"/api/stats/{u}")
-        calls[f"{n}/service"] = lambda u=user: rig.services.stats.summary(u)
+        calls[f"{n}/http"] = partial(rig.call, "GET", f"/api/stats/{user}")
+        calls[f"{n}/service"] = partial(rig.services.stats.summary, user)
     timed = await interleaved(calls, requests, warmup)
     for n, label, naive in slow:
         timed[f"{n}/{label}"] = await sample(naive, requests, warmup, budget_s=naive_budget)
@@ -379,7 +382,7 @@ async def measure_latency(rig: Rig, histories: list[History], sized: list[int], 
 async def measure_operations(rig: Rig, histories: list[History], sized: list[int], reps: int,
                              log: Callable[[str], None]) -> list[dict]:
     """Store operations (and latency) of one request of each kind, ``reps`` times per user."""
-    results = []
+    results: list[dict[str, Any]] = []
     by_user = {h.user_id: h for h in histories}
     for n in sized:
         history = by_user[f"bench-{n}"]
@@ -392,7 +395,7 @@ async def measure_operations(rig: Rig, histories: list[History], sized: list[int
             body = await rig.call(method, path, expect, **kwargs)
             elapsed = time.perf_counter() - t0
             rows = len(body) if isinstance(body, list) else None
-            per_op.setdefault(name, []).append((rig.counts(), elapsed, rows))
+            per_op.setdefault(name, []).append((rig.counts(), elapsed, rows))  # noqa: B023 (op runs in this iteration only)
             return body
 
         for rep in range(reps):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, overload
 
 
 class Clock(Protocol):
@@ -39,6 +39,18 @@ def to_iso(instant: datetime | None) -> str | None:
     if instant is None:
         return None
     return instant.astimezone(UTC).isoformat()
+
+
+@overload
+def from_iso(text: str) -> datetime: ...
+
+
+@overload
+def from_iso(text: None) -> None: ...
+
+
+@overload
+def from_iso(text: str | None) -> datetime | None: ...
 
 
 def from_iso(text: str | None) -> datetime | None:

@@ -1,8 +1,8 @@
 """The things Avanochi keeps: tasks, work sessions, focus sessions and users.
 
-Entities hold their own state and rules; they know nothing of storage or HTTP.
-``to_dict`` gives the public JSON shape (the seed API's field names); ``version``
-is the store's concurrency token and never leaves the server.
+Entities hold their own state and rules; they know nothing of storage or HTTP (the
+stored documents are mapped in persistence/mapping.py, the REST bodies in api/shapes.py).
+``version`` is the store's concurrency token and never leaves the server.
 """
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from domain.clock import from_iso, to_iso
 from domain.errors import Conflict, ValidationError
 
 PRIORITIES = ("high", "normal", "low")
 FOCUS_MIN_MINUTES, FOCUS_MAX_MINUTES, FOCUS_DEFAULT_MINUTES = 5, 90, 25
+# The daily water goal: the habit status, the XP rules and the pet all measure against it.
+WATER_GOAL_ML = 2000
 
 
 @dataclass
@@ -44,36 +45,6 @@ class Task:
         self.completed, self.completed_at, self.updated_at = False, None, now
         return True
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "user_id": self.user_id,
-            "title": self.title,
-            "notes": self.notes,
-            "due_at": to_iso(self.due_at),
-            "priority": self.priority,
-            "completed": self.completed,
-            "completed_at": to_iso(self.completed_at),
-            "created_at": to_iso(self.created_at),
-            "updated_at": to_iso(self.updated_at),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> Task:
-        return cls(
-            id=data["id"],
-            user_id=data["user_id"],
-            title=data["title"],
-            notes=data.get("notes"),
-            due_at=from_iso(data.get("due_at")),
-            priority=data.get("priority") or "normal",
-            completed=bool(data.get("completed")),
-            completed_at=from_iso(data.get("completed_at")),
-            created_at=from_iso(data["created_at"]),
-            updated_at=from_iso(data.get("updated_at")),
-            version=version,
-        )
-
 
 @dataclass
 class WorkSession:
@@ -94,28 +65,6 @@ class WorkSession:
             raise Conflict("This work session has already ended.")
         self.end_time = max(now, self.start_time)
         self.duration = round((self.end_time - self.start_time).total_seconds() / 3600, 2)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "user_id": self.user_id,
-            "start_time": to_iso(self.start_time),
-            "end_time": to_iso(self.end_time),
-            "duration": self.duration,
-            "note": self.note,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> WorkSession:
-        return cls(
-            id=data["id"],
-            user_id=data["user_id"],
-            start_time=from_iso(data["start_time"]),
-            end_time=from_iso(data.get("end_time")),
-            duration=data.get("duration"),
-            note=data.get("note"),
-            version=version,
-        )
 
 
 @dataclass
@@ -145,36 +94,6 @@ class FocusSession:
     def interrupt(self) -> None:
         self.interruptions += 1
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "session_id": self.session_id,
-            "user_id": self.user_id,
-            "step_id": self.step_id,
-            "task_id": self.task_id,
-            "started_at": to_iso(self.started_at),
-            "ended_at": to_iso(self.ended_at),
-            "duration_minutes": self.duration_minutes,
-            "completed": self.completed,
-            "interruptions": self.interruptions,
-            "created_at": to_iso(self.created_at),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> FocusSession:
-        return cls(
-            session_id=data["session_id"],
-            user_id=data["user_id"],
-            step_id=data.get("step_id"),
-            task_id=data.get("task_id"),
-            started_at=from_iso(data["started_at"]),
-            ended_at=from_iso(data.get("ended_at")),
-            duration_minutes=int(data["duration_minutes"]),
-            completed=bool(data.get("completed")),
-            interruptions=int(data.get("interruptions") or 0),
-            created_at=from_iso(data["created_at"]),
-            version=version,
-        )
-
 
 @dataclass
 class User:
@@ -195,46 +114,6 @@ class User:
     updated_at: datetime | None = None
     version: str | None = field(default=None, compare=False, repr=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "timezone": self.timezone,
-            "working_hours": {"start": self.work_start, "end": self.work_end, "days": self.work_days},
-            "quiet_hours": {"start": self.quiet_start, "end": self.quiet_end},
-            "reminders": {
-                "on": self.reminders_on,
-                "settings": self.reminder_settings,
-                "snoozed_until": to_iso(self.snoozed_until),
-                "paused_until": to_iso(self.paused_until),
-            },
-            "created_at": to_iso(self.created_at),
-            "updated_at": to_iso(self.updated_at),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> User:
-        hours = data.get("working_hours") or {}
-        quiet = data.get("quiet_hours") or {}
-        reminders = data.get("reminders") or {}
-        return cls(
-            id=data["id"],
-            name=data["name"],
-            timezone=data.get("timezone") or "UTC",
-            work_start=hours.get("start", "09:00"),
-            work_end=hours.get("end", "17:30"),
-            work_days=list(hours.get("days", [0, 1, 2, 3, 4])),
-            quiet_start=quiet.get("start", "20:00"),
-            quiet_end=quiet.get("end", "08:00"),
-            reminders_on=reminders.get("on", True),
-            reminder_settings=dict(reminders.get("settings") or {}),
-            snoozed_until=from_iso(reminders.get("snoozed_until")),
-            paused_until=from_iso(reminders.get("paused_until")),
-            created_at=from_iso(data["created_at"]),
-            updated_at=from_iso(data.get("updated_at")),
-            version=version,
-        )
-
 
 @dataclass
 class UndoEntry:
@@ -242,19 +121,11 @@ class UndoEntry:
 
     user_id: str
     action: str  # created | completed | reopened | edited | deleted
-    task: dict[str, Any]  # the task as it was before the change (after it, for "created")
+    task: Task  # a copy of the task as it was before the change (after it, for "created")
     at: datetime
     version: str | None = field(default=None, compare=False, repr=False)
 
     id = "undo:tasks"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "user_id": self.user_id, "action": self.action,
-                "task": self.task, "at": to_iso(self.at)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> UndoEntry:
-        return cls(data["user_id"], data["action"], data["task"], from_iso(data["at"]), version)
 
 
 @dataclass
@@ -275,20 +146,6 @@ class ApiToken:
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.digest, "user_id": self.PARTITION, "owner": self.owner,
-                "token_id": self.token_id, "created_at": to_iso(self.created_at),
-                "expires_at": to_iso(self.expires_at), "last_used_at": to_iso(self.last_used_at)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> ApiToken:
-        created_at = from_iso(data["created_at"])
-        # Tokens from before tokens expired were meant to last forever: they read as expired
-        # (their users ask for a new one) rather than as valid for an arbitrary while.
-        expires_at = from_iso(data.get("expires_at")) or created_at
-        return cls(data["id"], data["owner"], created_at, expires_at,  # type: ignore[arg-type]
-                   data.get("token_id"), from_iso(data.get("last_used_at")), version)
-
 
 @dataclass
 class TokenSlot:
@@ -302,13 +159,6 @@ class TokenSlot:
 
     id = "slot:api_token"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "user_id": self.user_id, "digest": self.digest, "token_id": self.token_id}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> TokenSlot:
-        return cls(data["user_id"], data.get("digest"), data.get("token_id"), version)
-
 
 @dataclass
 class ActiveSlot:
@@ -321,13 +171,6 @@ class ActiveSlot:
 
     id = "slot:work_session"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "user_id": self.user_id, "session_id": self.session_id}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> ActiveSlot:
-        return cls(data["user_id"], data["session_id"], version)
-
 
 @dataclass
 class HabitLog:
@@ -339,15 +182,6 @@ class HabitLog:
     amount: int
     at: datetime
     version: str | None = field(default=None, compare=False, repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "user_id": self.user_id, "kind": self.kind,
-                "amount": self.amount, "at": to_iso(self.at)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> HabitLog:
-        return cls(data["id"], data["user_id"], data["kind"], int(data["amount"]),
-                   from_iso(data["at"]), version)
 
 
 @dataclass
@@ -364,15 +198,6 @@ class ConversationState:
 
     id = "state:conversation"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "user_id": self.user_id, "question": self.question,
-                "last_list": self.last_list, "onboarding": self.onboarding}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> ConversationState:
-        return cls(data["user_id"], data.get("question"), list(data.get("last_list") or []),
-                   data.get("onboarding", "new"), version)
-
 
 @dataclass
 class ChannelAddress:
@@ -387,14 +212,6 @@ class ChannelAddress:
     @property
     def id(self) -> str:
         return f"address:{self.channel}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "user_id": self.user_id, "channel": self.channel,
-                "data": self.data, "updated_at": to_iso(self.updated_at)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> ChannelAddress:
-        return cls(data["user_id"], data["channel"], data["data"], from_iso(data["updated_at"]), version)
 
 
 @dataclass
@@ -414,10 +231,3 @@ class DeliveryLog:
             return False
         self.recent = (self.recent + [delivery_id])[-self.MEMORY:]
         return True
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "user_id": self.user_id, "recent": self.recent}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> DeliveryLog:
-        return cls(data["user_id"], list(data.get("recent") or []), version)

@@ -23,7 +23,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from domain.clock import Clock, to_iso
@@ -40,8 +40,7 @@ from domain.history import (
     session_end,
     workday_hours,
 )
-from domain.ports import RepositorySet
-from domain.services.users import UserService
+from domain.ports import RepositorySet, UserLookup
 
 PERIOD_DAYS = 14
 WEIGHTS = {"overtime": 30, "late_nights": 15, "skipped_breaks": 15, "days_off": 10,
@@ -65,10 +64,6 @@ class Factor:
     def points(self) -> float:
         return self.weight * self.share
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "weight": self.weight, "points": round(self.points, 1),
-                "explanation": self.sentence}
-
 
 @dataclass(frozen=True)
 class Insight:
@@ -86,11 +81,6 @@ class Insight:
         lines = [f"Burnout risk: {self.score}/100 ({self.band}) over the last {self.period_days} days."]
         lines += [f"+{factor.points:.0f}: {factor.sentence}" for factor in self.factors[:3]]
         return lines
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"score": self.score, "band": self.band, "period_days": self.period_days,
-                "factors": [factor.to_dict() for factor in self.factors],
-                "recommendations": list(self.recommendations)}
 
 
 @dataclass(frozen=True)
@@ -172,7 +162,7 @@ def long_stretches(sessions: list[WorkSession], rests: list[datetime], now: date
     for session in sessions:
         end = session_end(session, now)
         marks = [session.start_time] + sorted(r for r in rests if session.start_time < r < end) + [end]
-        count += sum(1 for a, b in zip(marks, marks[1:]) if b - a > LONG_STRETCH)
+        count += sum(1 for a, b in pairwise(marks) if b - a > LONG_STRETCH)
     return count
 
 
@@ -197,7 +187,7 @@ def break_cadence(sessions: list[WorkSession], rests: list[datetime], now: datet
         end = session_end(session, now)
         inside = sorted(r for r in rests if session.start_time < r < end)
         marks = [session.start_time] + inside
-        gaps += [(b - a).total_seconds() / 60 for a, b in zip(marks, marks[1:])]
+        gaps += [(b - a).total_seconds() / 60 for a, b in pairwise(marks)]
     if len(gaps) < 3:
         return None
     return int(min(120, max(30, 5 * round(statistics.median(gaps) / 5))))
@@ -208,7 +198,8 @@ ADVICE = {
     "late_nights": "Stop before 22:00: `quiet 21:30-08:00` tells me to leave your evenings alone.",
     "days_off": "Keep your days off free: close open loops in Friday's last hour instead.",
     "falling_focus": "Try shorter sessions for a few days (`focus 15`) until you finish most again.",
-    "growing_overdue": "Go through the overdue list: re-date (`due <n> friday`) or drop (`delete <n>`) what won't happen.",
+    "growing_overdue": ("Go through the overdue list: re-date (`due <n> friday`) or drop (`delete <n>`) "
+                        "what won't happen."),
 }
 
 
@@ -247,7 +238,7 @@ def recommendations(factors: tuple[Factor, ...], evidence: Evidence, user: User,
 
 
 class InsightService:
-    def __init__(self, repos: RepositorySet, users: UserService, clock: Clock) -> None:
+    def __init__(self, repos: RepositorySet, users: UserLookup, clock: Clock) -> None:
         self._repos = repos
         self._users = users
         self._clock = clock

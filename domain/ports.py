@@ -4,6 +4,20 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, Protocol, TypeVar
 
+from domain.entities import (
+    ActiveSlot,
+    ApiToken,
+    ChannelAddress,
+    ConversationState,
+    DeliveryLog,
+    FocusSession,
+    HabitLog,
+    Task,
+    TokenSlot,
+    UndoEntry,
+    User,
+    WorkSession,
+)
 from domain.rollups import RollupChanges
 
 E = TypeVar("E")
@@ -14,6 +28,13 @@ ActivityHook = Callable[[str], Awaitable[None]]
 
 async def ignore_activity(user_id: str) -> None:
     return None
+
+
+class UserLookup(Protocol):
+    """Reads a user; UserService provides it. Rules below the services (progress, insights)
+    take this port so that they need not import the services that use them."""
+
+    async def get_user(self, user_id: str) -> User: ...
 
 
 class Repository(Protocol, Generic[E]):
@@ -50,20 +71,36 @@ class Repository(Protocol, Generic[E]):
 class RepositorySet(Protocol):
     """The repositories the services share (persistence.repositories.Repositories)."""
 
-    tasks: Repository[Any]
-    work_sessions: Repository[Any]
-    focus_sessions: Repository[Any]
-    users: Repository[Any]
-    undo_entries: Repository[Any]
-    api_tokens: Repository[Any]
-    token_slots: Repository[Any]
-    active_slots: Repository[Any]
-    habit_logs: Repository[Any]
-    conversation_states: Repository[Any]
-    channel_addresses: Repository[Any]
-    delivery_logs: Repository[Any]
-    reminder_schedules: Repository[Any]
-    progress_records: Repository[Any]
+    # Read-only, so that a repository of a more specific class (persistence's) satisfies them.
+    @property
+    def tasks(self) -> Repository[Task]: ...
+    @property
+    def work_sessions(self) -> Repository[WorkSession]: ...
+    @property
+    def focus_sessions(self) -> Repository[FocusSession]: ...
+    @property
+    def users(self) -> Repository[User]: ...
+    @property
+    def undo_entries(self) -> Repository[UndoEntry]: ...
+    @property
+    def api_tokens(self) -> Repository[ApiToken]: ...
+    @property
+    def token_slots(self) -> Repository[TokenSlot]: ...
+    @property
+    def active_slots(self) -> Repository[ActiveSlot]: ...
+    @property
+    def habit_logs(self) -> Repository[HabitLog]: ...
+    @property
+    def conversation_states(self) -> Repository[ConversationState]: ...
+    @property
+    def channel_addresses(self) -> Repository[ChannelAddress]: ...
+    @property
+    def delivery_logs(self) -> Repository[DeliveryLog]: ...
+    # Their entities live in subpackages that import this module; the services using them say the type.
+    @property
+    def reminder_schedules(self) -> Repository[Any]: ...
+    @property
+    def progress_records(self) -> Repository[Any]: ...
 
     async def settle_pending(self, user_id: str) -> None: ...
 

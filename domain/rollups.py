@@ -52,10 +52,3 @@ class RollupChanges:
 
     def __bool__(self) -> bool:
         return bool(self.increments) or self.then_delete
-
-    def to_dict(self) -> dict:
-        return {"op": self.op_id, "increments": self.increments, "then_delete": self.then_delete}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> RollupChanges:
-        return cls(op_id=data["op"], increments=data["increments"], then_delete=data["then_delete"])

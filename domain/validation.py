@@ -63,7 +63,7 @@ def clean_user_id(value: Any) -> str:
     return clean_text(value, "user_id", USER_ID_MAX)  # type: ignore[return-value]
 
 
-# The ids chat platforms give users (DESIGN.md section 4). Slack: team T... (E... on an
+# User ids are slack:{team}:{user} or msteams:{tenant}:{aad object id}. Slack: team T... (E... on an
 # Enterprise Grid org), user U... or W...; always uppercase letters and digits. Teams: the
 # tenant GUID, or "local" when the Bot Framework Emulator sends none; the user's AAD object
 # id (a GUID), or their Bot Framework id (29:...) when the activity carries no AAD id.

@@ -89,12 +89,12 @@ class CosmosDocumentStore:
         return f"CosmosDocumentStore({self._uri!r}, {self._database_name!r}, {self._container_name!r})"
 
     async def open(self) -> None:
-        self._client = CosmosClient(
+        client = self._client = CosmosClient(
             self._uri, credential=self._key, connection_verify=self._verify_tls, **self._client_options
         )
         try:
             database = await self._retrying(
-                "open", lambda: self._client.create_database_if_not_exists(self._database_name)
+                "open", lambda: client.create_database_if_not_exists(self._database_name)
             )
             container = await self._retrying(
                 "open",
@@ -197,7 +197,7 @@ class CosmosDocumentStore:
         container = self._require()
         # No partition key means every partition: the async SDK then sends the cross-partition
         # header itself (it has no enable_cross_partition_query flag).
-        scope = {} if user_id is None else {"partition_key": user_id}
+        scope: dict[str, Any] = {} if user_id is None else {"partition_key": user_id}
 
         async def run() -> list[Any]:
             return [row async for row in container.query_items(sql, parameters=params, **scope)]

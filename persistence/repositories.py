@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from domain.entities import (
     ActiveSlot,
@@ -28,6 +28,8 @@ from domain.errors import NotFound, StaleEntity, Unavailable
 from domain.progress.record import ProgressRecord
 from domain.reminders.schedule import ReminderSchedule
 from domain.rollups import RollupChanges
+from persistence import mapping
+from persistence.mapping import Codec
 from persistence.port import (
     Condition,
     Document,
@@ -61,26 +63,26 @@ class EntityRepository(Generic[E]):
         ledger: RollupLedger,
         doc_type: str,
         id_of: Callable[[E], str],
-        from_dict: Callable[[dict[str, Any], str | None], E],
+        codec: Codec[E],
         not_found: str,
     ) -> None:
         self._store = store
         self._ledger = ledger
         self.doc_type = doc_type
         self._id_of = id_of
-        self._from_dict = from_dict
+        self._codec = codec
         self._not_found = not_found
 
     def _document(self, entity: E, changes: RollupChanges | None) -> Document:
-        doc = entity.to_dict()  # type: ignore[attr-defined]
+        doc = self._codec.to_doc(entity)
         doc["id"] = self._id_of(entity)
         doc.setdefault("user_id", doc["id"])  # a user's own document lives in its partition
         doc["type"] = self.doc_type
-        doc["rollup_pending"] = changes.to_dict() if changes else None
+        doc["rollup_pending"] = mapping.rollup_marker(changes) if changes else None
         return doc
 
     def _entity(self, doc: Document) -> E:
-        return self._from_dict(doc, doc.get("_etag"))
+        return self._codec.from_doc(doc, doc.get("_etag"))
 
     async def get(self, user_id: str, entity_id: str) -> E:
         async with store_errors_as_domain_errors():
@@ -91,9 +93,10 @@ class EntityRepository(Generic[E]):
             if doc.get("type") != self.doc_type:
                 raise NotFound(self._not_found)
             if doc.get("rollup_pending"):
-                doc = await self.settle(doc)
-                if doc is None:
+                settled = await self.settle(doc)
+                if settled is None:
                     raise NotFound(self._not_found)
+                doc = settled
             return self._entity(doc)
 
     async def add(self, entity: E, changes: RollupChanges | None = None) -> E:
@@ -130,14 +133,15 @@ class EntityRepository(Generic[E]):
         await self.save(entity, changes)
 
     def _user_of(self, entity: E) -> str:
-        doc = entity.to_dict()  # type: ignore[attr-defined]
+        doc = self._codec.to_doc(entity)
         return doc.get("user_id") or doc["id"]
 
     async def _finish(self, entity: E, stored: Document) -> E:
+        current: Document | None = stored
         if stored.get("rollup_pending"):
-            stored = await self.settle(stored)
-        if stored is not None:
-            entity.version = stored["_etag"]  # type: ignore[attr-defined]
+            current = await self.settle(stored)
+        if current is not None:
+            entity.version = current["_etag"]  # type: ignore[attr-defined]
         return entity
 
     async def settle(self, doc: Document) -> Document | None:
@@ -145,7 +149,7 @@ class EntityRepository(Generic[E]):
 
         Returns the document as it now stands, or None once it is deleted."""
         while doc.get("rollup_pending"):
-            changes = RollupChanges.from_dict(doc["rollup_pending"])
+            changes = mapping.rollup_changes_from_marker(doc["rollup_pending"])
             await self._ledger.apply(doc["user_id"], changes)
             try:
                 if changes.then_delete:
@@ -219,35 +223,35 @@ class Repositories:
         self.store = store
         self.ledger = RollupLedger(store)
         repo = self._repository
-        self.tasks: EntityRepository[Task] = repo("task", lambda t: t.id, Task.from_dict, "Task not found")
+        self.tasks: EntityRepository[Task] = repo("task", lambda t: t.id, mapping.TASK, "Task not found")
         self.work_sessions: EntityRepository[WorkSession] = repo(
-            "work_session", lambda s: s.id, WorkSession.from_dict, "Work session not found")
+            "work_session", lambda s: s.id, mapping.WORK_SESSION, "Work session not found")
         self.focus_sessions: EntityRepository[FocusSession] = repo(
-            "focus_session", lambda s: s.session_id, FocusSession.from_dict, "Focus session not found")
-        self.users: EntityRepository[User] = repo("user", lambda u: u.id, User.from_dict, "User not found")
+            "focus_session", lambda s: s.session_id, mapping.FOCUS_SESSION, "Focus session not found")
+        self.users: EntityRepository[User] = repo("user", lambda u: u.id, mapping.USER, "User not found")
         self.undo_entries: EntityRepository[UndoEntry] = repo(
-            "undo", lambda u: u.id, UndoEntry.from_dict, "Nothing to undo")
+            "undo", lambda u: u.id, mapping.UNDO_ENTRY, "Nothing to undo")
         self.api_tokens: EntityRepository[ApiToken] = repo(
-            "api_token", lambda t: t.digest, ApiToken.from_dict, "Unknown token")
+            "api_token", lambda t: t.digest, mapping.API_TOKEN, "Unknown token")
         self.token_slots: EntityRepository[TokenSlot] = repo(
-            "token_slot", lambda s: s.id, TokenSlot.from_dict, "No token")
+            "token_slot", lambda s: s.id, mapping.TOKEN_SLOT, "No token")
         self.active_slots: EntityRepository[ActiveSlot] = repo(
-            "active_slot", lambda s: s.id, ActiveSlot.from_dict, "No running work session")
+            "active_slot", lambda s: s.id, mapping.ACTIVE_SLOT, "No running work session")
         self.habit_logs: EntityRepository[HabitLog] = repo(
-            "habit_log", lambda h: h.id, HabitLog.from_dict, "Habit log not found")
+            "habit_log", lambda h: h.id, mapping.HABIT_LOG, "Habit log not found")
         self.conversation_states: EntityRepository[ConversationState] = repo(
-            "conversation_state", lambda c: c.id, ConversationState.from_dict, "No conversation yet")
+            "conversation_state", lambda c: c.id, mapping.CONVERSATION_STATE, "No conversation yet")
         self.channel_addresses: EntityRepository[ChannelAddress] = repo(
-            "channel_address", lambda a: a.id, ChannelAddress.from_dict, "No address for that channel")
+            "channel_address", lambda a: a.id, mapping.CHANNEL_ADDRESS, "No address for that channel")
         self.reminder_schedules: EntityRepository[ReminderSchedule] = repo(
-            "reminder_schedule", lambda r: r.id, ReminderSchedule.from_dict, "No reminder schedule")
+            "reminder_schedule", lambda r: r.id, mapping.REMINDER_SCHEDULE, "No reminder schedule")
         self.delivery_logs: EntityRepository[DeliveryLog] = repo(
-            "delivery_log", lambda d: d.id, DeliveryLog.from_dict, "No deliveries")
+            "delivery_log", lambda d: d.id, mapping.DELIVERY_LOG, "No deliveries")
         self.progress_records: EntityRepository[ProgressRecord] = repo(
-            "progress", lambda p: p.id, ProgressRecord.from_dict, "No progress yet")
+            "progress", lambda p: p.id, mapping.PROGRESS_RECORD, "No progress yet")
 
-    def _repository(self, doc_type: str, id_of: Callable, from_dict: Callable, not_found: str) -> EntityRepository:
-        return EntityRepository(self.store, self.ledger, doc_type, id_of, from_dict, not_found)
+    def _repository(self, doc_type: str, id_of: Callable, codec: Codec, not_found: str) -> EntityRepository:
+        return EntityRepository(self.store, self.ledger, doc_type, id_of, codec, not_found)
 
     async def settle_pending(self, user_id: str) -> None:
         """Finish the roll-up changes writers left behind, for every kind of entity, in one query."""

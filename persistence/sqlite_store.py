@@ -74,7 +74,8 @@ MIGRATIONS: tuple[str, ...] = (
     # whole history of the user (170 ms for a 1,000-row page out of 100,000 without them).
     """
     CREATE INDEX IF NOT EXISTS documents_by_created ON documents (user_id, type, json_extract(body, '$.created_at'));
-    CREATE INDEX IF NOT EXISTS documents_by_completed ON documents (user_id, type, json_extract(body, '$.completed_at'));
+    CREATE INDEX IF NOT EXISTS documents_by_completed
+        ON documents (user_id, type, json_extract(body, '$.completed_at'));
     CREATE INDEX IF NOT EXISTS documents_by_start ON documents (user_id, type, json_extract(body, '$.start_time'));
     CREATE INDEX IF NOT EXISTS documents_by_started ON documents (user_id, type, json_extract(body, '$.started_at'));
     CREATE INDEX IF NOT EXISTS documents_by_at ON documents (user_id, type, json_extract(body, '$.at'));
@@ -135,7 +136,7 @@ class SqliteDocumentStore:
     async def _migrate(self) -> None:
         db = self._require()
         async with db.execute("PRAGMA user_version") as cursor:
-            (version,) = await cursor.fetchone()
+            (version,) = await cursor.fetchone() or (0,)
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             await db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
 
@@ -240,7 +241,7 @@ class SqliteDocumentStore:
         self.operations.count("count")
         sql, params = self._select("COUNT(*)", query)
         async with self._require().execute(sql, params) as cursor:
-            (total,) = await cursor.fetchone()
+            (total,) = await cursor.fetchone() or (0,)
         return int(total)
 
     async def delete_partition(self, user_id: str) -> int:

@@ -6,16 +6,18 @@ services with a FakeClock, so the roll-ups and sessions they leave are the real 
 """
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from domain.clock import FakeClock
 from domain.insights import InsightService
-from domain.pet import PetService
 from domain.progress import ProgressRecord, ProgressService
 from domain.services import Services
+from domain.services.pet import PetService
+from persistence.mapping import PROGRESS_RECORD
 from persistence.repositories import EntityRepository, Repositories
 
 
@@ -28,7 +30,7 @@ class Companion:
 
 def progress_records(repos: Repositories) -> EntityRepository[ProgressRecord]:
     return EntityRepository(repos.store, repos.ledger, "progress", lambda r: r.id,
-                            ProgressRecord.from_dict, "No progress yet")
+                            PROGRESS_RECORD, "No progress yet")
 
 
 def build_companion(repos: Repositories, services: Services, clock: FakeClock) -> Companion:
@@ -91,7 +93,7 @@ class Life:
 
 
 async def _sessions_interleaved(life: Life, day: date, start: str, end: str,
-                                events: list[Callable[[], Awaitable[None]]]) -> None:
+                                events: Sequence[Callable[[], Awaitable[None]]]) -> None:
     # A work session is open while the day's other events happen, as in real life.
     life.at(day, start)
     await life.services.work_sessions.start_session(life.user_id)
@@ -110,12 +112,12 @@ async def overworked(life: Life) -> None:
             continue
         week_two = n >= 7
         await _sessions_interleaved(life, day, "08:00", "23:00", [
-            lambda d=day, w=week_two: life.focus(d, "09:00", finish=not w),
-            lambda d=day: life.focus(d, "11:00", finish=False),
-            lambda d=day: life.tasks(d, "13:00", 2),
-            lambda d=day: life.tasks(d, "14:00", 1, due_in_days=-1, complete=False),
-            lambda d=day, w=week_two: life.focus(d, "16:00", finish=not w),
-            lambda d=day: life.water(d, "18:00", 250),
+            partial(life.focus, day, "09:00", finish=not week_two),
+            partial(life.focus, day, "11:00", finish=False),
+            partial(life.tasks, day, "13:00", 2),
+            partial(life.tasks, day, "14:00", 1, due_in_days=-1, complete=False),
+            partial(life.focus, day, "16:00", finish=not week_two),
+            partial(life.water, day, "18:00", 250),
         ])
 
 
@@ -126,16 +128,16 @@ async def balanced(life: Life) -> None:
         if day.weekday() >= 5:
             continue
         await _sessions_interleaved(life, day, "09:00", "17:00", [
-            lambda d=day: life.focus(d, "10:00", finish=True),
-            lambda d=day: life.rest(d, "10:45"),
-            lambda d=day: life.water(d, "11:00", 500),
-            lambda d=day: life.tasks(d, "11:30", 2, due_in_days=2),
-            lambda d=day: life.rest(d, "12:30", "lunch"),
-            lambda d=day: life.water(d, "13:30", 750),
-            lambda d=day: life.focus(d, "14:00", finish=True),
-            lambda d=day: life.rest(d, "15:00"),
-            lambda d=day: life.water(d, "15:30", 750),
-            lambda d=day: life.tasks(d, "16:00", 1),
+            partial(life.focus, day, "10:00", finish=True),
+            partial(life.rest, day, "10:45"),
+            partial(life.water, day, "11:00", 500),
+            partial(life.tasks, day, "11:30", 2, due_in_days=2),
+            partial(life.rest, day, "12:30", "lunch"),
+            partial(life.water, day, "13:30", 750),
+            partial(life.focus, day, "14:00", finish=True),
+            partial(life.rest, day, "15:00"),
+            partial(life.water, day, "15:30", 750),
+            partial(life.tasks, day, "16:00", 1),
         ])
 
 
@@ -156,12 +158,12 @@ async def erratic(life: Life) -> None:
     }
     for n, (start, end, rested) in plan.items():
         day = FIRST_DAY + timedelta(days=n)
-        events = [lambda d=day, k=n: life.focus(d, "12:00" if k != 7 else "14:00", finish=k < 7 or k % 2 == 0),
-                  lambda d=day: life.tasks(d, "13:30", 1)]
+        events = [partial(life.focus, day, "12:00" if n != 7 else "14:00", finish=n < 7 or n % 2 == 0),
+                  partial(life.tasks, day, "13:30", 1)]
         if rested:
-            events.append(lambda d=day: life.rest(d, "15:00"))
+            events.append(partial(life.rest, day, "15:00"))
         if n in (8, 10):
-            events.append(lambda d=day: life.tasks(d, "15:30", 1, due_in_days=-1, complete=False))
+            events.append(partial(life.tasks, day, "15:30", 1, due_in_days=-1, complete=False))
         await _sessions_interleaved(life, day, start, end, events)
 
 

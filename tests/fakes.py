@@ -120,9 +120,10 @@ class InMemoryDocumentStore:
     async def query(self, query: Query) -> list[Document]:
         self.operations.count("query")
         found = self._select(query)
-        if query.order_by:
+        order_by = query.order_by
+        if order_by:
             # Nulls sort first ascending and last descending, as in SQLite; ties keep key order.
-            found.sort(key=lambda doc: _rank(doc.get(query.order_by)), reverse=query.descending)
+            found.sort(key=lambda doc: _rank(doc.get(order_by)), reverse=query.descending)
         return found if query.limit is None else found[: query.limit]
 
     async def count(self, query: Query) -> int:

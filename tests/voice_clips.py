@@ -35,6 +35,7 @@ def encode(pcm: bytes, rate: int, kind: str, *, stereo: bool = False) -> bytes:
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format=muxer) as container:
         stream = container.add_stream(codec, rate=out_rate, layout=layout)
+        assert isinstance(stream, av.AudioStream) and stream.codec_context.format is not None
         if bit_rate:
             stream.bit_rate = bit_rate
         resampler = av.AudioResampler(format=stream.codec_context.format.name, layout=layout, rate=out_rate)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from bot.dialogs.turn import Turn
 from bot.messages import Button, Fact, Image, ListItem, Reply
 from bot.images.pet_image import draw_pet, pet_alt_text
-from domain.pet import reaction
+from domain.services.pet import reaction
 from domain.progress import CATALOGUE
 
 # The commands the pet reacts to, and as what.

@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.dialogs.arguments import parse_minutes
+from bot.language.arguments import parse_minutes
 from bot.dialogs.turn import Turn
 from bot.messages import Button, Reply
 from domain.entities import FOCUS_DEFAULT_MINUTES

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.dialogs.arguments import parse_time_range
+from bot.language.arguments import parse_time_range
 from bot.dialogs.turn import Turn
 from bot.messages import Button, Reply
 from domain.errors import ValidationError

@@ -7,13 +7,13 @@ from dataclasses import replace
 from collections.abc import Awaitable, Callable
 
 from bot.dialogs.account import AccountDialog
-from bot.dialogs.arguments import looks_like_time_range
+from bot.language.arguments import looks_like_time_range
 from bot.dialogs.companion import CompanionDialog
 from bot.dialogs.focus import FocusDialog
 from bot.dialogs.habits import HabitDialog
 from bot.dialogs.onboarding import OnboardingDialog
 from bot.dialogs.pace import ChatPace, Pace
-from bot.dialogs.parser import Command, MessageTooLong, NotUnderstood, TooLong, parse, refuse_long
+from bot.language.parser import Command, MessageTooLong, NotUnderstood, TooLong, parse, refuse_long
 from bot.dialogs.settings import SettingsDialog
 from bot.dialogs.stats import StatsDialog
 from bot.dialogs.tasks import TaskDialog

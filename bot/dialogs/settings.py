@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.dialogs.arguments import parse_duration, parse_minutes, parse_time_range, parse_weekdays, read_when
+from bot.language.arguments import parse_duration, parse_minutes, parse_time_range, parse_weekdays, read_when
 from bot.dialogs.turn import Turn
 from bot.messages import Button, Fact, Reply
 from domain.errors import ValidationError

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.dialogs.arguments import parse_new_task, read_when
+from bot.language.arguments import parse_new_task, read_when
 from bot.dialogs.turn import Turn
 from bot.messages import Button, ListItem, Reply
 from domain.entities import Task

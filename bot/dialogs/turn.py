@@ -9,7 +9,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.dialogs.arguments import quoted, task_number
+from bot.language.arguments import quoted, task_number
 from bot.messages import IncomingMessage
 from domain.entities import ConversationState, Task, User
 from domain.errors import NotFound

@@ -13,7 +13,7 @@ import io
 from datetime import date
 from typing import Any
 
-from domain.services.habits import WATER_GOAL_ML
+from domain.entities import WATER_GOAL_ML
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 5.6, 90  # 720 x 504 pixels
 INK, MUTED, GRID = "#3b3355", "#8a86a0", "#e6e3ee"

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from domain.pet import Pet
+from domain.services.pet import Pet
 
 SIZE = 256
 SCALE = 2  # supersampling factor

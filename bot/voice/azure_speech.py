@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from bot.dialogs.parser import PHRASES
+from bot.language.parser import PHRASES
 from bot.voice import vocabulary
 from bot.voice.audio_format import BYTES_PER_SAMPLE, SAMPLE_RATE
 from bot.voice.engines import SpeechUnavailable, Transcript

@@ -1,6 +1,6 @@
 """Scoring a recognizer: does a transcript mean the same command as what was actually said?
 
-Command accuracy counts a clip as right when its transcript parses (``bot.dialogs.parser``) to
+Command accuracy counts a clip as right when its transcript parses (``bot.language.parser``) to
 the same command name and the same key arguments as the reference text: the minutes of a
 focus, the millilitres of water, the task number, the words of a title (less its articles:
 "call the bank" and "call a bank" are the same task to its owner). Word error rate is
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from bot.dialogs.arguments import parse_minutes, parse_new_task, parse_water_ml, task_number, words_to_numbers
-from bot.dialogs.parser import Command, parse
+from bot.language.arguments import parse_minutes, parse_new_task, parse_water_ml, task_number, words_to_numbers
+from bot.language.parser import Command, parse
 from domain.errors import ValidationError
 
 MINUTE_COMMANDS = {"focus", "break", "snooze"}

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from bot.dialogs.parser import Command, NotUnderstood, parse
+from bot.language.parser import Command, NotUnderstood, parse
 from bot.voice.decode import AudioError, NotAudio, decode_audio_async
 from bot.voice.engines import SpeechToText, Transcript
 
@@ -95,7 +95,7 @@ def _has_audio_suffix(name: str | None) -> bool:
 def typed_form(spoken: str) -> str:
     """The transcript as a person would type it, where the parser's arguments need that.
 
-    Number words stay words: ``bot.dialogs.arguments`` reads them. Only what the recognizer
+    Number words stay words: ``bot.language.arguments`` reads them. Only what the recognizer
     spells its own way changes ("p.m." -> "pm", which the due-date reader looks for)."""
     text = re.sub(r"\b([ap])\.m\.", r"\1m", spoken.lower())
     return " ".join(text.split())

@@ -1,6 +1,6 @@
 """What the offline recognizer listens for: sentences generated from the command language.
 
-The parser's own phrases (``bot.dialogs.parser.PHRASES``) are combined with argument templates
+The parser's own phrases (``bot.language.parser.PHRASES``) are combined with argument templates
 (numbers, minutes, water amounts, days and times, task numbers) and task titles built from a
 vocabulary of common task words. The sentences train the n-gram model of ``language_model``;
 every word of the vocabulary is also added on its own, so a title word never seen in a
@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import re
 
-from bot.dialogs.parser import PHRASES
+from bot.language.parser import PHRASES
 
 # Numbers a user says for minutes, task numbers and amounts (arguments.NUMBER_WORDS reads them back).
 UNITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
-from domain.entities import Task, User
+from domain.entities import WATER_GOAL_ML, Task, User
 from domain.history import Counters, is_working_day, workday_hours
-from domain.services.habits import WATER_GOAL_ML
 
 EARLY_BIRD_BEFORE, EARLY_BIRD_FROM = time(9, 0), time(5, 0)  # before 05:00 is a late night
 BALANCED_SLACK_HOURS = 1.0
@@ -51,10 +50,6 @@ class Achievement:
     icon: str = "🏅"
     # A warning is announced like the others but meant as a gentle nudge, not a trophy.
     warning: bool = False
-
-    def to_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "description": self.description,
-                "icon": self.icon, "warning": self.warning}
 
 
 CATALOGUE: tuple[Achievement, ...] = (

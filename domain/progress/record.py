@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 PAUSES_KEPT = 24  # a couple of years of vacations; older ones are folded already
 
@@ -56,31 +55,3 @@ class ProgressRecord:
         changed = trimmed != self.pauses
         self.pauses = trimmed
         return changed
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "user_id": self.user_id,
-            "folded_through": self.folded_through.isoformat() if self.folded_through else None,
-            "folded_xp": self.folded_xp,
-            "folded_streak": self.folded_streak,
-            "best_streak": self.best_streak,
-            "achievements": self.achievements,
-            "announced_level": self.announced_level,
-            "pauses": [[first.isoformat(), last.isoformat()] for first, last in self.pauses],
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> ProgressRecord:
-        folded = data.get("folded_through")
-        return cls(
-            user_id=data["user_id"],
-            folded_through=date.fromisoformat(folded) if folded else None,
-            folded_xp=int(data.get("folded_xp") or 0),
-            folded_streak=int(data.get("folded_streak") or 0),
-            best_streak=int(data.get("best_streak") or 0),
-            achievements=dict(data.get("achievements") or {}),
-            announced_level=int(data.get("announced_level") or 1),
-            pauses=[(date.fromisoformat(a), date.fromisoformat(b)) for a, b in data.get("pauses") or []],
-            version=version,
-        )

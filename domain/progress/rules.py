@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from domain.services.habits import WATER_GOAL_ML
+from domain.entities import WATER_GOAL_ML
 
 TASK_XP = {"high": 30, "normal": 20, "low": 10}
 TASK_XP_DAY_CAP = 200

@@ -12,12 +12,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.clock import Clock
 from domain.concurrency import retry_stale
-from domain.entities import User
+from domain.entities import Task, User
 from domain.errors import NotFound
 from domain.history import (
     Counters,
@@ -27,7 +26,7 @@ from domain.history import (
     read_days,
     recent_work_sessions,
 )
-from domain.ports import Repository, RepositorySet
+from domain.ports import Repository, RepositorySet, UserLookup
 from domain.progress.achievements import BY_ID, Achievement, Facts, earned, gather_facts
 from domain.progress.record import ProgressRecord
 from domain.progress.rules import (
@@ -39,7 +38,6 @@ from domain.progress.rules import (
     level_progress,
 )
 from domain.rollups import TOTALS
-from domain.services.users import UserService
 
 WINDOW_DAYS = 14  # live days, re-derived on every read; older days are checkpointed
 MAX_CATCH_UP_DAYS = 400  # history folded in at most, when a record is first made
@@ -50,9 +48,6 @@ RECENT_TASKS_READ = 20  # completed tasks looked at for "early bird"
 class EarnedAchievement:
     achievement: Achievement
     earned_on: str  # local ISO date
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.achievement.to_dict(), "earned_on": self.earned_on}
 
 
 @dataclass(frozen=True)
@@ -70,19 +65,6 @@ class Progress:
     @property
     def level_fraction(self) -> float:
         return (self.xp - self.level_xp) / (self.next_level_xp - self.level_xp)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The fields the REST stats add to the seed's summary."""
-        return {
-            "xp": self.xp,
-            "level": self.level,
-            "level_xp": self.level_xp,
-            "next_level_xp": self.next_level_xp,
-            "streak_days": self.streak_days,
-            "best_streak": self.best_streak,
-            "xp_today": self.today.total,
-            "achievements": [earned.to_dict() for earned in self.achievements],
-        }
 
 
 @dataclass(frozen=True)
@@ -107,7 +89,7 @@ class _Standing:
 
 
 class ProgressService:
-    def __init__(self, repos: RepositorySet, users: UserService, clock: Clock,
+    def __init__(self, repos: RepositorySet, users: UserLookup, clock: Clock,
                  records: Repository[ProgressRecord]) -> None:
         self._repos = repos
         self._users = users
@@ -186,7 +168,7 @@ class ProgressService:
     async def _facts(self, standing: _Standing) -> Facts:
         user, record, progress = standing.user, standing.record, standing.progress
         # The two reads beyond roll-ups only matter until their achievement is earned.
-        completed: list = []
+        completed: list[Task] = []
         if "early_bird" not in record.achievements:
             completed = await self._repos.tasks.find(
                 user.id, [("completed", "=", True)], "completed_at", True, RECENT_TASKS_READ

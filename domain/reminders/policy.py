@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.entities import User
 from domain.insights import ALERT_EVERY
 
-DEFAULTS: dict[str, dict] = {
+DEFAULTS: dict[str, dict[str, Any]] = {
     "water": {"on": True, "every": 90},
     "break": {"on": True, "every": 50},
     "lunch": {"on": True, "window": ("12:00", "14:00"), "after": 30},
@@ -65,7 +66,7 @@ class Sent:
     keys: dict[str, str] = field(default_factory=dict)
 
 
-def setting(user: User, kind: str, name: str):
+def setting(user: User, kind: str, name: str) -> Any:
     return {**DEFAULTS[kind], **user.reminder_settings.get(kind, {})}.get(name)
 
 

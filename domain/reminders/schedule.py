@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from domain.clock import from_iso, to_iso
-from domain.reminders.policy import FAR_FUTURE, Nudge, Sent
+from domain.reminders.policy import Nudge, Sent
 
 LEASE = timedelta(seconds=90)
 # A nudge that could not be delivered for this long is stale ("drink water" 6 hours late).
@@ -31,16 +29,6 @@ class OutboxEntry:
 
     def ready(self, now: datetime) -> bool:
         return self.not_before <= now and (self.leased_until is None or self.leased_until <= now)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "kind": self.kind, "due_at": to_iso(self.due_at),
-                "not_before": to_iso(self.not_before), "attempts": self.attempts,
-                "leased_until": to_iso(self.leased_until)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> OutboxEntry:
-        return cls(data["key"], data["kind"], from_iso(data["due_at"]), from_iso(data["not_before"]),
-                   int(data.get("attempts", 0)), from_iso(data.get("leased_until")))
 
 
 @dataclass
@@ -75,23 +63,3 @@ class ReminderSchedule:
 
     def entry(self, key: str) -> OutboxEntry | None:
         return next((e for e in self.outbox if e.key == key), None)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "user_id": self.user_id,
-            "next_due": to_iso(self.next_due),
-            "sent": {"at": {k: to_iso(v) for k, v in self.sent.at.items()}, "keys": self.sent.keys},
-            "outbox": [e.to_dict() for e in self.outbox],
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], version: str | None = None) -> ReminderSchedule:
-        sent = data.get("sent") or {}
-        return cls(
-            user_id=data["user_id"],
-            next_due=from_iso(data["next_due"]) or FAR_FUTURE,
-            sent=Sent({k: from_iso(v) for k, v in (sent.get("at") or {}).items()}, dict(sent.get("keys") or {})),
-            outbox=[OutboxEntry.from_dict(e) for e in data.get("outbox") or []],
-            version=version,
-        )

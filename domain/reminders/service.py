@@ -9,7 +9,7 @@ from domain.clock import Clock, to_iso
 from domain.concurrency import retry_stale
 from domain.entities import User
 from domain.errors import NotFound, StaleEntity
-from domain.ports import RepositorySet
+from domain.ports import Repository, RepositorySet
 from domain.reminders.policy import Activity
 from domain.reminders.schedule import ReminderSchedule
 
@@ -17,7 +17,7 @@ from domain.reminders.schedule import ReminderSchedule
 class ReminderService:
     def __init__(self, repos: RepositorySet, clock: Clock) -> None:
         self._repos = repos
-        self._schedules = repos.reminder_schedules
+        self._schedules: Repository[ReminderSchedule] = repos.reminder_schedules
         self._clock = clock
 
     async def touch(self, user_id: str) -> None:
@@ -71,7 +71,8 @@ class ReminderService:
             clocked_in_since=running[0].start_time if running else None,
             session_id=running[0].id if running else None,
             focus_started=focusing.started_at if focusing else None,
-            focus_planned_end=(focusing.started_at + timedelta(minutes=focusing.duration_minutes)) if focusing else None,
+            focus_planned_end=(focusing.started_at + timedelta(minutes=focusing.duration_minutes)
+                               if focusing else None),
             focus_id=focusing.session_id if focusing else None,
             last_focus_end=last_focus_end,
             last_water=await last("water"),

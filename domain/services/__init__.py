@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from domain.clock import Clock
 from domain.insights import InsightService
-from domain.pet import PetService
 from domain.ports import RepositorySet
 from domain.progress import ProgressService
 from domain.reminders.service import ReminderService
@@ -14,6 +13,7 @@ from domain.services.account import AccountService
 from domain.services.conversations import ConversationService
 from domain.services.focus import FocusService
 from domain.services.habits import HabitService
+from domain.services.pet import PetService
 from domain.services.stats import StatsService
 from domain.services.tasks import TaskService
 from domain.services.tokens import DEFAULT_LIFETIME, TokenService

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 
 from domain.clock import Clock
-from domain.entities import HabitLog
+from domain.entities import WATER_GOAL_ML, HabitLog
 from domain.errors import ValidationError
 from domain.ports import RepositorySet
 from domain.rollups import RollupChanges, day_key
@@ -14,7 +14,6 @@ WATER_MAX_ML = 3000  # one log; more at once is a typo, not a drink
 BREAK_MAX_MINUTES = 240
 DEFAULT_BREAK_MINUTES = 10
 DEFAULT_LUNCH_MINUTES = 30
-WATER_GOAL_ML = 2000
 
 
 class HabitService:

@@ -68,7 +68,7 @@ class TaskService:
         """Open tasks by due date (undated last), done ones newest first, or all by creation."""
         if status not in STATUSES:
             raise ValidationError(f"status must be one of {', '.join(STATUSES)}")
-        conditions: list[tuple] = []
+        conditions: list[tuple[str, str, Any]] = []
         if status != "all":
             conditions.append(("completed", "=", status == "done"))
         # Stored due dates are UTC ISO strings, so bounds must be too for the comparison to hold.
@@ -92,9 +92,10 @@ class TaskService:
         async def attempt() -> Task:
             task = await self._tasks.get(user_id, task_id)
             before = replace(task)
-            if not task.complete(at or self._clock.now()):
+            completed_at = at or self._clock.now()
+            if not task.complete(completed_at):
                 return task
-            day = day_key(task.completed_at, await self._users.timezone(user_id))
+            day = day_key(completed_at, await self._users.timezone(user_id))
             changes = RollupChanges().add_both(day, "tasks_completed", 1)
             for counter, amount in task_completion_counters(task.priority).items():
                 changes.add(day, counter, amount)  # the day only: XP reads days
@@ -110,7 +111,8 @@ class TaskService:
             before = replace(task)
             if not task.reopen(self._clock.now()):
                 return task
-            day = day_key(before.completed_at, await self._users.timezone(user_id))
+            # Un-count the day it was counted on (a document missing that time: today).
+            day = day_key(before.completed_at or self._clock.now(), await self._users.timezone(user_id))
             changes = RollupChanges().add_both(day, "tasks_completed", -1)
             for counter, amount in task_completion_counters(before.priority).items():
                 changes.add(day, counter, -amount)
@@ -167,7 +169,7 @@ class TaskService:
             entry = await self._undo.get(user_id, UndoEntry.id)
         except NotFound:
             raise NotFound("There is nothing to undo.") from None
-        snapshot = Task.from_dict(entry.task)
+        snapshot = entry.task
         if entry.action == "created":
             task = await self.delete_task(user_id, snapshot.id)
         elif entry.action == "completed":
@@ -193,7 +195,7 @@ class TaskService:
         return entry.action, task
 
     async def _remember(self, user_id: str, action: str, task: Task) -> None:
-        entry = UndoEntry(user_id, action, task.to_dict(), self._clock.now())
+        entry = UndoEntry(user_id, action, replace(task), self._clock.now())
         try:
             current = await self._undo.get(user_id, UndoEntry.id)
             entry.version = current.version

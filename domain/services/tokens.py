@@ -16,9 +16,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from domain.clock import Clock, to_iso
+from domain.clock import Clock
 from domain.concurrency import retry_stale
 from domain.entities import ApiToken, TokenSlot
 from domain.errors import DomainError, NotFound, StaleEntity, Unavailable
@@ -53,10 +52,6 @@ class TokenInfo:
     @classmethod
     def of(cls, record: ApiToken) -> TokenInfo:
         return cls(record.token_id or "", record.created_at, record.expires_at, record.last_used_at)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "created_at": to_iso(self.created_at), "expires_at": to_iso(self.expires_at),
-                "last_used_at": to_iso(self.last_used_at)}
 
 
 @dataclass(frozen=True)

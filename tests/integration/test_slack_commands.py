@@ -1,4 +1,4 @@
-"""Every command family of DESIGN.md section 5, said through Slack over real HTTP (DMs,
+"""Every command family of the command language, said through Slack over real HTTP (DMs,
 /avanochi, mentions and buttons), checked in what Slack receives and through the REST API."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every command family of DESIGN.md section 5 through Teams: real activity JSON posted to
+"""Every command family of the command language through Teams: real activity JSON posted to
 /api/messages, replies read at the fake Bot Connector, results read back through the REST API.
 Runs on SQLite and on the Cosmos DB test server."""
 from __future__ import annotations

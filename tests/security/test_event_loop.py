@@ -1,9 +1,9 @@
-"""Issue 9, "No message can freeze the server": while the longest message a channel delivers is
+"""No message can freeze the server: while the longest message a channel delivers is
 being handled, GET /healthz still answers within 100 ms.
 
 The whole app runs on loopback, and the channel's message and the health probes share its one
 event loop, as in production. Before the fix a 40,000-character Slack DM ("add", 39,990 spaces,
-"x") held the loop for ~4 s on this machine (~9 s on the issue's), and the same text with
+"x") held the loop for ~4 s on this machine (~9 s where it was first reported), and the same text with
 " ." in place of the spaces did it through Teams. Now a message over 2,000 characters gets a
 friendly "too long" reply unread, and one just under the cap is handled in a few milliseconds.
 """
@@ -23,7 +23,7 @@ from tests.integration.conftest import make_settings
 from tests.fake_slack import SlackHarness
 
 T = TypeVar("T")
-HEALTH_WITHIN = 0.100  # seconds: the bound the issue sets
+HEALTH_WITHIN = 0.100  # seconds: a health probe answers within this even then
 PROBES_AT_LEAST = 5
 
 # Slack delivers messages of up to 40,000 characters. Teams folds runs of whitespace into one
@@ -108,7 +108,7 @@ async def test_a_slack_message_just_under_the_cap_is_handled_while_health_answer
 async def test_dates_are_read_off_the_event_loop(chatting_slack, monkeypatch):
     # dateparser can spend milliseconds on an odd phrase (tens the first time a process meets a
     # form): it runs in a worker thread. Its module is watched, not replaced: it still reads.
-    import bot.dialogs.arguments as arguments
+    import bot.language.arguments as arguments
 
     readers: list[threading.Thread] = []
     read = arguments.dateparser.parse

@@ -1,4 +1,4 @@
-"""Issue 9, "No message can freeze the server": every function that reads what a user typed does
+"""No message can freeze the server: every function that reads what a user typed does
 work in proportion to the text, whatever the text is.
 
 A regex that backtracks (a "\\s+...$" over a long run of spaces, a lazy ".*?" in a repeated
@@ -23,7 +23,7 @@ from botbuilder.schema import Activity
 
 from bot.adapters.slack.adapter import words
 from bot.adapters.teams.adapter import message_text, strip_leading_mentions
-from bot.dialogs.arguments import (
+from bot.language.arguments import (
     looks_like_time_range,
     parse_duration,
     parse_minutes,
@@ -37,7 +37,7 @@ from bot.dialogs.arguments import (
     words_to_numbers,
 )
 from bot.dialogs.focus import split_on_task
-from bot.dialogs.parser import Command, TooLong, normalize, parse, suggest
+from bot.language.parser import Command, TooLong, normalize, parse, suggest
 from bot.dialogs.settings import ReminderRequest, reminder_request
 from bot.messages import Reply
 from bot.adapters.slack import render as block_kit
@@ -222,7 +222,7 @@ def test_text_over_the_cap_is_not_read():
 
 
 def test_a_date_phrase_over_100_characters_never_reaches_dateparser(monkeypatch):
-    import bot.dialogs.arguments as arguments
+    import bot.language.arguments as arguments
 
     asked: list[str] = []
     real = arguments.dateparser.parse

@@ -2,13 +2,12 @@
 against the official 1.5 schema."""
 from __future__ import annotations
 
-
 import pytest
 from jsonschema import Draft6Validator
 
+from bot.adapters.teams.render import needs_card, render, to_card, to_markdown
 from bot.dialogs.router import Dialogs
 from bot.messages import Button, Fact, FileOut, Image, IncomingMessage, ListItem, Reply
-from bot.adapters.teams.render import needs_card, render, to_card, to_markdown
 from tests.schemas import load_schema
 
 PNG_1X1 = bytes.fromhex(
@@ -115,7 +114,7 @@ def test_the_schema_check_catches_a_broken_card(validator):
     assert schema_errors(validator, card)
 
 
-# Every command family of DESIGN.md section 5, run through the real dialogs: whatever they answer
+# Every command family of the command language, run through the real dialogs: whatever they answer
 # must render to a valid card (or to plain text).
 SCRIPT = [
     "hello", "help", "add Write the report due friday 5pm !high", "Europe/Madrid", "09:00-17:30",

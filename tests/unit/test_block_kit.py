@@ -8,8 +8,6 @@ from pathlib import Path
 from jsonschema import Draft7Validator
 
 from bot.adapters.slack.adapter import words
-from bot.messages import Button, Fact, ListItem, Reply
-from domain.entities import Task, WorkSession
 from bot.adapters.slack.render import (
     HOME_TASKS,
     MAX_FALLBACK_TEXT,
@@ -17,10 +15,12 @@ from bot.adapters.slack.render import (
     kind_of,
     mrkdwn,
     payload_of,
-    render_view,
     render_message,
     render_text_only,
+    render_view,
 )
+from bot.messages import Button, Fact, ListItem, Reply
+from domain.entities import Task, WorkSession
 from tests.schemas import load_schema
 
 ROOT = Path(__file__).resolve().parents[2]

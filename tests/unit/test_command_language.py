@@ -1,11 +1,11 @@
-"""The command language (DESIGN.md section 5): words in, commands and arguments out."""
+"""The command language: words in, commands and arguments out."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
 
-from bot.dialogs.arguments import (
+from bot.language.arguments import (
     parse_minutes,
     parse_new_task,
     parse_time_range,
@@ -15,7 +15,7 @@ from bot.dialogs.arguments import (
     task_number,
     words_to_numbers,
 )
-from bot.dialogs.parser import Command, NotUnderstood, parse
+from bot.language.parser import Command, NotUnderstood, parse
 from domain.errors import ValidationError
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)  # Sunday 10:00 in Madrid
@@ -179,7 +179,7 @@ async def test_a_command_typed_instead_of_a_title_runs_as_the_command():
 
 
 def test_zero_length_ranges_and_long_quotes():
-    from bot.dialogs.arguments import quoted
+    from bot.language.arguments import quoted
 
     with pytest.raises(ValidationError, match="differ"):
         parse_time_range("09:00-09:00")

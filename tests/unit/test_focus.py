@@ -45,7 +45,8 @@ async def test_completing_without_an_end_time_ends_it_now(services: Services, cl
 async def test_an_explicit_end_time_is_kept(services: Services, clock: FakeClock) -> None:
     session = await services.focus.start(USER, 50)
     clock.advance(hours=2)
-    ended = await services.focus.update(USER, session.session_id, ended_at=START + timedelta(minutes=40), completed=True)
+    ended = await services.focus.update(USER, session.session_id, ended_at=START + timedelta(minutes=40),
+                                        completed=True)
     assert (ended.ended_at, ended.completed) == (START + timedelta(minutes=40), True)
 
 

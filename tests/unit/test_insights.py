@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from api.shapes import insight_body
 from domain.clock import FakeClock
 from domain.entities import FocusSession, User, WorkSession
 from domain.insights import (
@@ -58,7 +59,7 @@ async def test_the_score_is_the_sum_of_its_explained_factors(personas: dict[str,
     assert all(f.sentence.endswith(".") and f.points <= f.weight for f in overworked.factors)
     lines = overworked.explain()
     assert lines[0].startswith(f"Burnout risk: {overworked.score}/100") and len(lines) == 4
-    body = overworked.to_dict()
+    body = insight_body(overworked)
     assert set(body) == {"score", "band", "period_days", "factors", "recommendations"}
     assert body["factors"][0]["explanation"].startswith("You worked")
 

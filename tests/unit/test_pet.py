@@ -9,7 +9,9 @@ import pytest
 
 from domain.clock import FakeClock
 from domain.entities import User
-from domain.pet import (
+from domain.history import Counters
+from domain.services import Services
+from domain.services.pet import (
     ACTIONS,
     FLOOR,
     MOODS,
@@ -22,16 +24,15 @@ from domain.pet import (
     recent_habits,
     stage_for,
 )
-from domain.services import Services
 from persistence.repositories import Repositories
 from tests.companion_setup import JUDGED_AT, build_companion, live
 from tests.unit.conftest import USER
 
 AFTERNOON = datetime(2026, 3, 4, 16, 0, tzinfo=UTC)  # a Wednesday
 USER_9_TO_5 = User("u", "u", created_at=AFTERNOON, work_start="09:00", work_end="17:00")
-GOOD_DAY = {"tasks_completed": 4, "focus_completed": 3, "focus_total": 3, "water_ml": 2000, "breaks": 3,
+GOOD_DAY: Counters = {"tasks_completed": 4, "focus_completed": 3, "focus_total": 3, "water_ml": 2000, "breaks": 3,
             "lunches": 1, "hours_total": 7}
-LONG_DAY = {"tasks_completed": 1, "hours_total": 13, "water_ml": 250}
+LONG_DAY: Counters = {"tasks_completed": 1, "hours_total": 13, "water_ml": 250}
 
 
 def first(lines):
@@ -75,7 +76,7 @@ def test_low_energy_without_overwork_is_tired() -> None:
 
 
 def test_an_ordinary_day_is_content() -> None:
-    day = {"tasks_completed": 1, "hours_total": 6, "breaks": 2, "water_ml": 800}
+    day: Counters = {"tasks_completed": 1, "hours_total": 6, "breaks": 2, "water_ml": 800}
     assert pet_state(4, recent_habits([{}, day, day], USER_9_TO_5, AFTERNOON, [False] * 3)).mood == "content"
 
 
@@ -100,7 +101,7 @@ def test_yesterday_counts_less_than_today() -> None:
 
 def test_water_due_grows_over_the_day() -> None:
     morning = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
-    day = {"water_ml": 500}
+    day: Counters = {"water_ml": 500}
     assert recent_habits([day], USER_9_TO_5, morning, [False]).water_today > \
         recent_habits([day], USER_9_TO_5, AFTERNOON, [False]).water_today
 

@@ -7,7 +7,7 @@ import io
 from PIL import Image
 
 from bot.images.pet_image import SIZE, draw_pet, pet_alt_text
-from domain.pet import MOODS, STAGES, Pet
+from domain.services.pet import MOODS, STAGES, Pet
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_BYTES = 60_000
@@ -39,7 +39,7 @@ def test_the_pictures_differ_in_what_they_show_not_only_in_bytes() -> None:
 
     egg, elder = pixels(Pet("egg", "happy", 50, 50, False, 1)), pixels(Pet("elder", "happy", 50, 50, False, 1))
     happy, stressed = pixels(Pet("teen", "happy", 50, 50, False, 1)), pixels(Pet("teen", "stressed", 50, 50, False, 1))
-    differing = sum(a != b for a, b in zip(egg, elder)) / len(egg)
+    differing = sum(a != b for a, b in zip(egg, elder, strict=True)) / len(egg)
     assert differing > 0.05  # the body, not just a label
     assert happy != stressed
 

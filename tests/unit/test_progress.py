@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from api.shapes import progress_fields
 from domain.clock import FakeClock
+from domain.history import Counters
 from domain.progress import CATALOGUE, Facts, ProgressService, level_for, level_start_xp
 from domain.progress.achievements import earned
 from domain.progress.rules import (
@@ -50,7 +52,7 @@ async def finish_task(services: Services, clock: FakeClock, at: datetime, priori
 
 
 def test_tasks_are_weighted_by_priority_with_the_completion_counters() -> None:
-    counters = {"tasks_completed": 3}
+    counters: Counters = {"tasks_completed": 3}
     for priority in ("high", "low"):
         for name, amount in task_completion_counters(priority).items():
             counters[name] = counters.get(name, 0) + amount
@@ -63,7 +65,7 @@ def test_without_the_priority_counters_every_task_counts_as_normal() -> None:
 
 
 def test_each_part_of_a_day_is_capped() -> None:
-    farmed = {"tasks_completed": 50, "focus_completed": 20, "focus_total": 20, "focus_minutes": 1800,
+    farmed: Counters = {"tasks_completed": 50, "focus_completed": 20, "focus_total": 20, "focus_minutes": 1800,
               "water_ml": 30000, "breaks": 40, "lunches": 5}
     xp = day_xp(farmed)
     assert (xp.tasks, xp.focus, xp.water, xp.breaks, xp.lunch) == (TASK_XP_DAY_CAP, 180, 15, 20, 10)
@@ -193,7 +195,7 @@ async def test_snapshot_reports_level_and_the_rest_fields(
     snapshot = await progress.snapshot(USER)
     assert (snapshot.xp, snapshot.level, snapshot.level_xp, snapshot.next_level_xp) == (100, 2, 100, 300)
     assert snapshot.level_fraction == 0.0
-    fields = snapshot.to_dict()
+    fields = progress_fields(snapshot)
     assert {"xp", "level", "streak_days", "achievements"} <= set(fields)
     assert isinstance(fields["achievements"], list)
 

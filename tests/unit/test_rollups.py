@@ -17,8 +17,8 @@ from tests.fakes import InMemoryDocumentStore
 from tests.unit.conftest import USER
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 async def complete_at(services: Services, clock: FakeClock, instant: datetime, title: str = "t") -> Task:

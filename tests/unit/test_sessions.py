@@ -32,8 +32,8 @@ async def test_second_start_is_a_conflict_naming_the_running_session(services: S
 async def test_users_clock_in_independently(services: Services) -> None:
     mine = await services.work_sessions.start_session(USER)
     theirs = await services.work_sessions.start_session(OTHER)
-    assert (await services.work_sessions.get_active_session(USER)).id == mine.id
-    assert (await services.work_sessions.get_active_session(OTHER)).id == theirs.id
+    assert await services.work_sessions.get_active_session(USER) == mine
+    assert await services.work_sessions.get_active_session(OTHER) == theirs
     with pytest.raises(NotFound):
         await services.work_sessions.end_session(OTHER, mine.id)
 
@@ -87,7 +87,7 @@ async def test_a_new_session_can_start_once_the_last_one_ended(services: Service
     clock.advance(hours=1)
     second = await services.work_sessions.start_session(USER)
     assert second.id != first.id
-    assert (await services.work_sessions.get_active_session(USER)).id == second.id
+    assert await services.work_sessions.get_active_session(USER) == second
     assert [s.id for s in await services.work_sessions.list_sessions(USER)] == [second.id, first.id]
 
 
@@ -99,7 +99,7 @@ async def test_a_slot_left_by_an_ended_session_does_not_block_a_start(
     await repos.work_sessions.add(ended)
     await repos.active_slots.add(ActiveSlot(USER, "old"))  # its release never happened
     session = await services.work_sessions.start_session(USER)
-    assert (await services.work_sessions.get_active_session(USER)).id == session.id
+    assert await services.work_sessions.get_active_session(USER) == session
     assert (await repos.active_slots.get(USER, ActiveSlot.id)).session_id == session.id
 
 

@@ -7,15 +7,16 @@ from datetime import timedelta
 
 import pytest
 
-from bot.dialogs.parser import Command, parse
+from api.shapes import token_body
+from bot.language.parser import Command, parse
 from domain.clock import FakeClock
 from domain.entities import ApiToken
 from domain.errors import NotFound, ValidationError
 from domain.services import Services
 from domain.services.tokens import TokenRejected, TokenService, digest
 from domain.validation import clean_platform_user_id
-from settings import CredentialManager, Settings
 from persistence.repositories import Repositories
+from settings import CredentialManager, Settings
 from tests.fakes import InMemoryDocumentStore
 from tests.unit.conftest import OTHER, START, USER
 
@@ -103,7 +104,7 @@ async def test_the_list_names_the_token_without_its_secret_or_digest(services: S
     [info] = await services.tokens.list_tokens(USER)
     assert info == issued.info
     assert (info.created_at, info.expires_at, info.last_used_at) == (START, START + timedelta(days=90), None)
-    shown = json.dumps(info.to_dict())
+    shown = json.dumps(token_body(info))
     assert issued.secret not in shown and issued.secret[4:] not in shown and digest(issued.secret) not in shown
     assert await services.tokens.list_tokens(OTHER) == []
 

@@ -60,7 +60,8 @@ def test_notes_allow_newlines_and_tabs_but_not_other_controls() -> None:
         clean_notes("escape \x1b[31m")
 
 
-@pytest.mark.parametrize(("given", "kept"), [(None, "normal"), ("high", "high"), (" LOW ", "low"), ("Normal", "normal")])
+@pytest.mark.parametrize(("given", "kept"),
+                         [(None, "normal"), ("high", "high"), (" LOW ", "low"), ("Normal", "normal")])
 def test_priorities(given, kept: str) -> None:
     assert clean_priority(given) == kept
 
@@ -82,7 +83,8 @@ def test_unknown_time_zones_are_rejected(bad) -> None:
         clean_timezone(bad)
 
 
-@pytest.mark.parametrize(("given", "kept"), [("09:00", "09:00"), ("9:05", "09:05"), (" 17:30 ", "17:30"), ("00:00", "00:00"), ("23:59", "23:59")])
+@pytest.mark.parametrize(("given", "kept"), [
+    ("09:00", "09:00"), ("9:05", "09:05"), (" 17:30 ", "17:30"), ("00:00", "00:00"), ("23:59", "23:59")])
 def test_clock_times(given: str, kept: str) -> None:
     assert clean_clock_time(given, "work_start") == kept
 

@@ -32,6 +32,7 @@ def test_choosing_the_offline_engine_loads_no_model_and_no_azure_sdk(monkeypatch
 
     engine = build_speech_to_text(None, None)
 
+    assert isinstance(engine, PocketsphinxEngine)
     assert engine._pool is None  # no worker until the first note or warm_up
     assert "bot.voice.azure_speech" not in sys.modules
 

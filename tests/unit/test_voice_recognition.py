@@ -70,9 +70,10 @@ def test_the_closer_to_a_person_the_voice_the_better_it_is_heard(heard) -> None:
 
 
 def test_right_commands_are_heard_more_confidently_than_wrong_ones(heard) -> None:
-    right, wrong = [], []
+    right: list[float] = []
+    wrong: list[float] = []
     for text, name, _ in HELD_OUT:
-        (right if same_command(text, heard[name].text) else wrong).append(heard[name].confidence)
+        (right if same_command(text, heard[name].text) else wrong).append(heard[name].confidence or 0.0)
 
     assert sum(right) / len(right) > sum(wrong) / len(wrong) + 0.2
 

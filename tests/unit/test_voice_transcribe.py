@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogs.parser import Command, NotUnderstood
+from bot.language.parser import Command, NotUnderstood
 from bot.voice.decode import CorruptAudio, NotAudio, TooLong
 from bot.voice.engines import Transcript
 from bot.voice.offline import PocketsphinxEngine
@@ -30,6 +30,12 @@ class FakeSpeechToText:
     async def transcribe(self, pcm: bytes, sample_rate: int = 16000) -> Transcript:
         self.heard.append((len(pcm), sample_rate))
         return Transcript(self.text, self.confidence, self.name)
+
+    async def warm_up(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
 
 
 async def test_a_slack_clip_is_decoded_and_handed_to_the_engine_as_16k_pcm() -> None:

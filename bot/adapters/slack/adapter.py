@@ -32,7 +32,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack.refusals import RefusalLog
 from bot.adapters.slack.notifier import SlackNotifier
-from bot.dialogs.parser import Command, parse
+from bot.language.parser import Command, parse
 from bot.downloads import FileSource, Origin
 from bot.messages import Attachment, IncomingMessage, Reply
 from bot.voice.decode import MAX_BYTES

@@ -1,4 +1,4 @@
-"""The command language (DESIGN.md section 5): words in, a Command out.
+"""The command language: words in, a Command out.
 
 One parser for every way in: Teams, Slack, the console and voice transcripts. It is
 forgiving: case, punctuation, synonyms, a leading @mention, and for typos it
@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 from domain.errors import ValidationError
 
 # Longer messages are refused unread: no command is that long, and the cap bounds the
-# CPU any one message can cost (DESIGN.md section 4, "inputs are capped before parsing").
+# CPU any one message can cost (every input is capped before it is parsed).
 TEXT_MAX = 2_000
 
 # Phrases that start a command, with the command they mean. Longer phrases win, so

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.clock import Clock
-from domain.entities import User
+from domain.entities import WATER_GOAL_ML, User
 from domain.errors import NotFound
 from domain.history import (
     Counters,
@@ -29,7 +29,6 @@ from domain.history import (
 from domain.ports import RepositorySet
 from domain.progress.service import Progress, ProgressService
 from domain.reminders.policy import in_window
-from domain.services.habits import WATER_GOAL_ML
 from domain.services.users import UserService
 
 STAGES = ("egg", "baby", "teen", "adult", "elder")
@@ -75,7 +74,7 @@ def recent_habits(days: Sequence[Counters], user: User, now: datetime, late_nigh
     day_length = workday_hours(user)
     overtime = skipped = tasks = focus = late_score = 0.0
     active = 0
-    for weight, counters, was_late in zip(weights, days, late):
+    for weight, counters, was_late in zip(weights, days, late, strict=False):
         hours = counters.get("hours_total", 0)
         overtime += weight * max(0.0, hours - day_length)
         rests = counters.get("breaks", 0) + counters.get("lunches", 0)
@@ -109,11 +108,6 @@ class Pet:
     asleep: bool
     level: int
     reasons: tuple[str, ...] = ()  # why it feels the way it does, for the `pet` reply
-
-    def to_dict(self) -> dict:
-        return {"stage": self.stage, "mood": self.mood, "energy": self.energy,
-                "hydration": self.hydration, "asleep": self.asleep, "level": self.level,
-                "reasons": list(self.reasons)}
 
 
 def pet_state(level: int, habits: RecentHabits, asleep: bool = False) -> Pet:

@@ -1,0 +1,1 @@
+"""The command language: the phrases users type or say, parsed into commands and their arguments."""
