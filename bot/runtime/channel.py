@@ -75,7 +75,10 @@ class Files(Protocol):
 class Channel(Protocol):
     name: str  # "slack", "msteams", "console": the IncomingMessage.channel and the address key
     capabilities: ChannelCapabilities
-    files: Files | None  # None: attachments are ignored
+
+    @property
+    def files(self) -> Files | None:
+        """Where its attachments are fetched from; None: attachments are ignored."""
 
     async def send(self, route: Any, replies: list[Placed], dm: DirectAddress) -> None:
         """Render and deliver the replies; a reply that fails is logged, the rest still go."""

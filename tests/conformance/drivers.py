@@ -76,8 +76,11 @@ class FileHost:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
         app = web.Application()
-        app.router.add_get("/files/{name}", lambda request: web.Response(body=self.files[request.match_info["name"]]))
+        app.router.add_get("/files/{name}", self._serve)
         self._server = TestServer(app, host="127.0.0.1")
+
+    async def _serve(self, request: web.Request) -> web.Response:
+        return web.Response(body=self.files[request.match_info["name"]])
 
     def share(self, name: str, data: bytes) -> str:
         self.files[name] = data

@@ -13,7 +13,7 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from bot.messages import Button, IncomingMessage, Reply
 from bot.runtime import Arrival, ChannelBase, ChannelCapabilities, Placed, TurnPipeline
@@ -24,11 +24,21 @@ INDENT = " " * len("avanochi> ")
 FOLDER = Path("avanochi-files")
 
 
+class Keyboard(Protocol):
+    def readline(self) -> str: ...
+
+
+class Screen(Protocol):
+    def write(self, text: str, /) -> int: ...
+
+    def flush(self) -> None: ...
+
+
 class ConsoleChannel(ChannelBase):
     name = "console"
     capabilities = ChannelCapabilities(files=True, buttons=True)
 
-    def __init__(self, stdout: TextIO, folder: Path = FOLDER) -> None:
+    def __init__(self, stdout: Screen, folder: Path = FOLDER) -> None:
         self._stdout = stdout
         self._folder = folder
         self._saved = itertools.count(1)
@@ -65,8 +75,8 @@ class ConsoleChannel(ChannelBase):
         self._stdout.write(f"{INDENT}(saved {path})\n")
 
 
-async def chat(pipeline: TurnPipeline, user_id: str | None = None, stdin: TextIO = sys.stdin,
-               stdout: TextIO = sys.stdout, folder: Path = FOLDER) -> None:
+async def chat(pipeline: TurnPipeline, user_id: str | None = None, stdin: Keyboard = sys.stdin,
+               stdout: Screen = sys.stdout, folder: Path = FOLDER) -> None:
     name = getpass.getuser()
     user_id = user_id or f"console:{name}"
     channel = ConsoleChannel(stdout, folder)
