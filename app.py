@@ -163,15 +163,14 @@ def build_app(
     app[STORE_KEY] = store
     app[SERVICES_KEY] = services
 
-    async def open_store(_: web.Application) -> None:
-        await store.open()
+    async def start(_: web.Application) -> None:
+        await container.open()
 
-    async def close_store(_: web.Application) -> None:
-        await store.close()
+    async def stop(_: web.Application) -> None:
+        await container.close()
 
-    if container.owns_store:
-        app.on_startup.append(open_store)
-        app.on_cleanup.append(close_store)
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)  # after the cleanup contexts (the reminder loop): the store closes last
 
     app.on_response_prepare.append(hide_server_software)
     health.register(app, store)
@@ -182,14 +181,15 @@ def build_app(
     tokens.register(app, services)
     openapi.register(app, VERSION)
 
-    app.cleanup_ctx.append(speech_lifetime(container.speech, warm_speech))
+    if warm_speech:
+        app.on_startup.append(warm_up(container.speech))
     voice.register(app, container.dialogs, container.speech_queue)
     notifiers = {}
     for register in (*chat_channels(), *channels):
         notifier = register(app, container)
         if notifier is not None:
             notifiers[notifier.channel] = notifier
-    app.on_shutdown.append(container.pipeline.drain)  # acknowledged turns finish before the store closes
+    app.on_shutdown.append(container.pipeline.drain)  # acknowledged turns finish before anything closes
 
     engine = ReminderEngine(services, notifiers)
     app[ENGINE_KEY] = engine
@@ -205,17 +205,14 @@ async def hide_server_software(_: web.Request, response: web.StreamResponse) -> 
     response.headers["Server"] = "avanochi"
 
 
-def speech_lifetime(speech: SpeechToText, warm: bool):
-    """Load the speech engine in the background at start-up (when serving), release it at the end."""
-    async def context(app: web.Application):
-        if warm:
-            task = asyncio.create_task(speech.warm_up())
-            task.add_done_callback(lambda t: t.cancelled() or t.exception() and logging.getLogger(
-                "avanochi.voice").warning("speech engine failed to warm up", exc_info=t.exception()))
-        yield
-        await speech.close()
+def warm_up(speech: SpeechToText):
+    """Load the speech engine in the background at start-up (when serving)."""
+    async def start(_: web.Application) -> None:
+        task = asyncio.create_task(speech.warm_up())
+        task.add_done_callback(lambda t: t.cancelled() or t.exception() and logging.getLogger(
+            "avanochi.voice").warning("speech engine failed to warm up", exc_info=t.exception()))
 
-    return context
+    return start
 
 
 def reminder_loop(engine: ReminderEngine, interval: float):
