@@ -51,7 +51,7 @@ class ConsoleChannel(ChannelBase):
             if placed.reply.file:
                 self._saved_as(placed.reply.file.name, placed.reply.file.content)
             if placed.reply.image:
-                self._saved_as(f"avanochi-{next(self._saved)}.png", placed.reply.image.png)
+                self._saved_as(self._new_image_name(), placed.reply.image.png)
 
     def _render(self, reply: Reply) -> str:
         items = [replace(item, text=f"{item.text}  {self._label(item.button)}") if item.button else item
@@ -64,6 +64,11 @@ class ConsoleChannel(ChannelBase):
         number = str(len(self.buttons) + 1)
         self.buttons[number] = button.payload
         return f"[{number} {button.label}]"
+
+    def _new_image_name(self) -> str:
+        """The next avanochi-N.png not in the folder yet: pictures of earlier sessions stay."""
+        return next(name for number in self._saved
+                    if not (self._folder / (name := f"avanochi-{number}.png")).exists())
 
     def _saved_as(self, name: str, content: bytes) -> None:
         # Exports hold everything the bot keeps about the user: readable by them alone.
