@@ -1,4 +1,4 @@
-"""Avanochi's composition root: settings -> store -> services -> HTTP adapters; and the CLI.
+"""Avanochi's composition root: settings -> store -> services -> turn pipeline -> channels; and the CLI.
 
     python app.py            serve HTTP on HOST:PORT (default 0.0.0.0:3978)
     python app.py chat       talk to the bot in this terminal (same dialogs, same store)
@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import logging
 import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from aiohttp import web
@@ -21,10 +23,12 @@ from api.auth import auth_middleware
 from api.body import MAX_BODY_BYTES, body_limit_middleware
 from api.rate_limit import address_rate_limit_middleware, user_rate_limit_middleware
 from api.request_log import request_log_middleware
-from bot.dialogs.pace import ChatPace
 from bot.dialogs.router import Dialogs
 from bot.narrator import build_narrator
-from bot.reminders.engine import ReminderEngine
+from bot.reminders.engine import Notifier, ReminderEngine
+from bot.runtime.legacy import PipelineDialogs
+from bot.runtime.pace import ChatPace
+from bot.runtime.pipeline import TurnPipeline
 from bot.voice.engines import SpeechToText, build_speech_to_text
 from bot.voice.queue import SpeechQueue
 from domain.clock import Clock, SystemClock
@@ -55,6 +59,79 @@ def build_store(settings: Settings) -> DocumentStore:
     return SqliteDocumentStore(settings.db_path, synchronous=settings.sqlite_synchronous)
 
 
+@dataclass
+class Container:
+    """The application's parts, built once by ``bootstrap`` for serve, chat and the tests."""
+
+    settings: Settings
+    store: DocumentStore
+    services: Services
+    speech: SpeechToText
+    speech_queue: SpeechQueue
+    dialogs: Dialogs
+    pipeline: TurnPipeline
+    owns_store: bool  # built here from the settings, so opened and closed here too
+
+    async def open(self) -> None:
+        if self.owns_store:
+            await self.store.open()
+
+    async def close(self) -> None:
+        await self.pipeline.drain()  # the turns already taken finish before the store closes
+        await self.speech.close()
+        if self.owns_store:
+            await self.store.close()
+
+
+CONTAINER_KEY = web.AppKey("container", Container)
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    store: DocumentStore | None = None,
+    clock: Clock | None = None,
+    speech: SpeechToText | None = None,
+) -> Container:
+    """Settings -> store -> services -> dialogs -> turn pipeline, with real defaults; tests pass
+    their own (already open) store, clock or speech engine."""
+    owns_store = store is None
+    store = store or build_store(settings)
+    services = Services.build(Repositories(store), clock or SystemClock(),
+                              token_lifetime=timedelta(days=settings.token_days))
+    speech = speech or build_speech_to_text(settings.azure_speech_key, settings.azure_speech_region)
+    narrator = build_narrator(settings.azure_openai_endpoint, settings.azure_openai_key,
+                              settings.azure_openai_deployment)
+    speech_queue = SpeechQueue(speech, settings.voice_queue)  # chat and REST notes share its room
+    dialogs = Dialogs(services, speech_queue, narrator)
+    pipeline = TurnPipeline(dialogs, services, ChatPace(settings.rate_limit_chat))
+    return Container(settings, store, services, speech, speech_queue, dialogs, pipeline, owns_store)
+
+
+# How a chat platform joins the app: it serves its routes on ``app`` and returns the notifier
+# that sends its reminders (None when the platform is off).
+ChannelRegistration = Callable[[web.Application, Container], Notifier | None]
+
+
+def chat_channels() -> list[ChannelRegistration]:
+    """The chat platforms served over HTTP: a new platform is its package plus one line here."""
+    from bot.adapters import slack, teams  # imported here: `chat` never loads the platforms' SDKs
+
+    return [teams_on_dialogs(teams.register), slack.register]
+
+
+def teams_on_dialogs(register) -> ChannelRegistration:
+    """Teams still calls the dialogs itself until it moves onto the pipeline: it gets them behind
+    the pipeline's policies. /api/messages always exists; the Teams adapter decides from the
+    settings whether it serves Teams, the Bot Framework Emulator or a 404 (and then no reminders)."""
+
+    def registration(app: web.Application, container: Container):
+        return register(app, PipelineDialogs(container.pipeline, container.dialogs), container.services,
+                        container.settings)
+
+    return registration
+
+
 def build_app(
     settings: Settings,
     *,
@@ -62,13 +139,13 @@ def build_app(
     clock: Clock | None = None,
     speech: SpeechToText | None = None,
     warm_speech: bool = False,
+    channels: Sequence[ChannelRegistration] = (),
 ) -> web.Application:
-    """The whole service as an aiohttp app. Tests pass their own (already open) store
-    or clock; a store built here is opened and closed with the app."""
-    owns_store = store is None
-    store = store or build_store(settings)
-    services = Services.build(Repositories(store), clock or SystemClock(),
-                              token_lifetime=timedelta(days=settings.token_days))
+    """The whole service as an aiohttp app. Tests pass their own (already open) store, clock or
+    speech engine, and may add ``channels`` of their own; a store built here is opened and
+    closed with the app."""
+    container = bootstrap(settings, store=store, clock=clock, speech=speech)
+    store, services = container.store, container.services
     # In order: the address budget and the body limit come before anything reads a body or
     # looks a token up; the user budget needs the caller the auth middleware names.
     app = web.Application(
@@ -82,18 +159,18 @@ def build_app(
         ],
         client_max_size=MAX_BODY_BYTES,  # raised per route by body_limit_middleware (Slack, Teams, voice)
     )
+    app[CONTAINER_KEY] = container
     app[STORE_KEY] = store
     app[SERVICES_KEY] = services
 
-    async def open_store(_: web.Application) -> None:
-        await store.open()
+    async def start(_: web.Application) -> None:
+        await container.open()
 
-    async def close_store(_: web.Application) -> None:
-        await store.close()
+    async def stop(_: web.Application) -> None:
+        await container.close()
 
-    if owns_store:
-        app.on_startup.append(open_store)
-        app.on_cleanup.append(close_store)
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)  # after the cleanup contexts (the reminder loop): the store closes last
 
     app.on_response_prepare.append(hide_server_software)
     health.register(app, store)
@@ -104,26 +181,15 @@ def build_app(
     tokens.register(app, services)
     openapi.register(app, VERSION)
 
-    speech = speech or build_speech_to_text(settings.azure_speech_key, settings.azure_speech_region)
-    app.cleanup_ctx.append(speech_lifetime(speech, warm_speech))
-    narrator = build_narrator(settings.azure_openai_endpoint, settings.azure_openai_key,
-                              settings.azure_openai_deployment)
-    speech_queue = SpeechQueue(speech, settings.voice_queue)  # chat and REST notes share its room
-    dialogs = Dialogs(services, speech_queue, narrator, ChatPace(settings.rate_limit_chat))
-    voice.register(app, dialogs, speech_queue)
+    if warm_speech:
+        app.on_startup.append(warm_up(container.speech))
+    voice.register(app, container.dialogs, container.speech_queue)
     notifiers = {}
-    # /api/messages always exists; the Teams adapter decides from the settings whether it serves
-    # Teams (MicrosoftAppId), the Bot Framework Emulator (loopback, or AVANOCHI_TEAMS_EMULATOR) or
-    # a 404, and then sends no reminders. Slack needs its token and signing secret.
-    from bot.adapters import teams  # imported here: the only modules that know botbuilder/bolt
-
-    teams_notifier = teams.register(app, dialogs, services, settings)
-    if teams_notifier is not None:
-        notifiers["msteams"] = teams_notifier
-    if settings.slack_enabled:
-        from bot.adapters import slack
-
-        notifiers["slack"] = slack.register(app, dialogs, services, settings)
+    for register in (*chat_channels(), *channels):
+        notifier = register(app, container)
+        if notifier is not None:
+            notifiers[notifier.channel] = notifier
+    app.on_shutdown.append(container.pipeline.drain)  # acknowledged turns finish before anything closes
 
     engine = ReminderEngine(services, notifiers)
     app[ENGINE_KEY] = engine
@@ -139,17 +205,14 @@ async def hide_server_software(_: web.Request, response: web.StreamResponse) -> 
     response.headers["Server"] = "avanochi"
 
 
-def speech_lifetime(speech: SpeechToText, warm: bool):
-    """Load the speech engine in the background at start-up (when serving), release it at the end."""
-    async def context(app: web.Application):
-        if warm:
-            task = asyncio.create_task(speech.warm_up())
-            task.add_done_callback(lambda t: t.cancelled() or t.exception() and logging.getLogger(
-                "avanochi.voice").warning("speech engine failed to warm up", exc_info=t.exception()))
-        yield
-        await speech.close()
+def warm_up(speech: SpeechToText):
+    """Load the speech engine in the background at start-up (when serving)."""
+    async def start(_: web.Application) -> None:
+        task = asyncio.create_task(speech.warm_up())
+        task.add_done_callback(lambda t: t.cancelled() or t.exception() and logging.getLogger(
+            "avanochi.voice").warning("speech engine failed to warm up", exc_info=t.exception()))
 
-    return context
+    return start
 
 
 def reminder_loop(engine: ReminderEngine, interval: float):
@@ -228,14 +291,14 @@ def main(argv: list[str] | None = None) -> None:
 
 
 async def run_console(settings: Settings) -> None:
-    from bot.adapters.console.adapter import chat
+    from bot.adapters.console import chat
 
-    store = build_store(settings)
-    await store.open()
+    container = bootstrap(settings)
+    await container.open()
     try:
-        await chat(Dialogs(Services.build(Repositories(store), SystemClock())))
+        await chat(container.pipeline)
     finally:
-        await store.close()
+        await container.close()
 
 
 if __name__ == "__main__":

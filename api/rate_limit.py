@@ -10,7 +10,7 @@ are not budgeted per address: a 429 there would lose real users' messages (Slack
 off an app whose events keep failing). What they do count is requests the route refuses (a bad
 signature or token, 401/403): an address that keeps sending forgeries is refused outright for
 the rest of its window, while the platforms' own traffic never spends anything. Chat turns have
-their own per-user budget once the platform is verified (bot/dialogs/pace.py).
+their own per-user budget once the platform is verified (bot/runtime/pace.py).
 """
 from __future__ import annotations
 

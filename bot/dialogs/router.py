@@ -1,9 +1,11 @@
 """The dialog router: one entry point for every channel. A neutral message in, neutral
-replies out; the conversation state is loaded from and saved to the store each turn."""
+replies out; the conversation state is loaded from and saved to the store each turn. The
+per-message policies around it (order, dedupe, pace, size cap, apology) are the turn
+pipeline's (bot/runtime)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from collections.abc import Awaitable, Callable
 
 from bot.dialogs.account import AccountDialog
@@ -12,8 +14,7 @@ from bot.dialogs.companion import CompanionDialog
 from bot.dialogs.focus import FocusDialog
 from bot.dialogs.habits import HabitDialog
 from bot.dialogs.onboarding import OnboardingDialog
-from bot.dialogs.pace import ChatPace, Pace
-from bot.language.parser import Command, MessageTooLong, NotUnderstood, TooLong, parse, refuse_long
+from bot.language.parser import Command, MessageTooLong, NotUnderstood, TooLong, parse
 from bot.dialogs.settings import SettingsDialog
 from bot.dialogs.stats import StatsDialog
 from bot.dialogs.tasks import TaskDialog
@@ -31,11 +32,22 @@ Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
 YES, NO = "yes", "no"
 
 
+@dataclass(frozen=True)
+class TurnResult:
+    replies: list[Reply]
+    erased: bool = False  # the user deleted all their data: whatever remembers them must forget
+
+
+def error_reply(error: DomainError) -> Reply:
+    """What the user reads when a turn stops on a domain error."""
+    if isinstance(error, Unavailable):
+        return Reply(f"Sorry, {error}", kind="error")
+    return Reply(str(error), kind="error")
+
+
 class Dialogs:
-    def __init__(self, services: Services, speech: SpeechQueue | None = None, narrator=None,
-                 pace: ChatPace | None = None) -> None:
+    def __init__(self, services: Services, speech: SpeechQueue | None = None, narrator=None) -> None:
         self._services = services
-        self._pace = pace
         self.voice = VoiceDialog(speech) if speech is not None else None
         self.tasks = TaskDialog()
         self.work = WorkDialog()
@@ -80,40 +92,28 @@ class Dialogs:
         await services.users.ensure(message.user_id, message.user_name)
         return [self.onboarding.welcome(message.user_name)]
 
-    async def handle(self, message: IncomingMessage, fetch: Fetch | None = None) -> list[Reply]:
-        """Replies to one message. ``fetch`` downloads attachments (voice notes) with the
-        platform's credentials; without it, attachments are ignored."""
+    async def respond(self, message: IncomingMessage, fetch: Fetch | None = None) -> TurnResult:
+        """One turn of the conversation: the user and what the bot remembers are loaded, the
+        message is answered, the memory saved. ``fetch`` downloads attachments (voice notes) with
+        the platform's credentials; without it, attachments are ignored. Domain errors raise: the
+        turn pipeline (bot/runtime) turns them into replies, with its per-message policies."""
         services = self._services
+        user = await services.users.ensure(message.user_id, message.user_name)
+        turn = Turn(message, user, await services.conversations.state(message.user_id), services)
+        # A clip with words typed beside it: the words are the command.
+        listen = self.voice and fetch and not message.action and not message.text.strip()
+        audio = self.voice.audio_of(message) if listen else None
+        replies = await (self._listen(turn, audio, fetch) if audio else self._run(turn))
+        if not turn.erased:
+            await services.conversations.save_state(turn.state)
+        return TurnResult(replies, erased=turn.erased)
+
+    async def handle(self, message: IncomingMessage, fetch: Fetch | None = None) -> list[Reply]:
+        """The replies to one message, with domain errors as friendly replies."""
         try:
-            if self._pace is not None:
-                # Before the store: a user's flood costs a counter, not a store call per message.
-                pace, wait = await self._pace.check(message.user_id)
-                if pace is not Pace.OK:
-                    log.info("turn over the user's pace", extra={"channel": message.channel,
-                                                                 "pace": pace.value})
-                    return [] if pace is Pace.DROP else [Reply(
-                        f"You're going fast: give me {wait} seconds, then carry on.", kind="error")]
-            if not await services.conversations.first_delivery(message.user_id, message.delivery_id):
-                log.info("duplicate delivery dropped", extra={"channel": message.channel})
-                return []
-            refuse_long(longest_text(message))
-            user = await services.users.ensure(message.user_id, message.user_name)
-            turn = Turn(message, user, await services.conversations.state(message.user_id), services)
-            # A clip with words typed beside it: the words are the command.
-            listen = self.voice and fetch and not message.action and not message.text.strip()
-            audio = self.voice.audio_of(message) if listen else None
-            replies = await (self._listen(turn, audio, fetch) if audio else self._run(turn))
-            if not turn.erased:
-                await services.conversations.save_state(turn.state)
-            return replies
-        except Unavailable as error:
-            return [Reply(f"Sorry, {error}", kind="error")]
+            return (await self.respond(message, fetch)).replies
         except DomainError as error:
-            return [Reply(str(error), kind="error")]
-        except Exception:
-            log.exception("dialog failed", extra={"channel": message.channel})
-            return [Reply("Sorry, something went wrong on my side. Please try again in a moment.",
-                          kind="error")]
+            return [error_reply(error)]
 
     async def _listen(self, turn: Turn, audio, fetch: Fetch) -> list[Reply]:
         """A voice note: say what was heard, then run it as if typed, or ask when unsure."""
@@ -218,9 +218,3 @@ class Dialogs:
     async def _nothing_to_confirm(turn: Turn, args: str) -> list[Reply]:
         return [Reply("There's nothing waiting for a yes or no. Say 'help' to see what I can do.")]
 
-
-def longest_text(message: IncomingMessage) -> str:
-    """The longest text of a message that the dialogs read: its words, or the text and the
-    arguments a button carries (a crafted card payload can carry anything)."""
-    action = message.action or {}
-    return max(message.text, str(action.get("text", "")), str(action.get("args", "")), key=len)

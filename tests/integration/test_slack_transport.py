@@ -73,19 +73,6 @@ async def test_slash_command_is_acknowledged_before_the_slow_work(slack):
     assert [task["title"] for task in await tasks_of(slack)] == ["Prepare the demo"]
 
 
-async def test_redelivered_event_is_handled_once(slack):
-    workspace = slack.workspace
-    body = workspace.event_body(workspace.dm_event("add Buy milk"), event_id="Ev0REDELIVERED")
-    assert (await workspace.post_json(body)).status == 200
-    retry = await workspace.post_json(body, headers={"X-Slack-Retry-Num": "1",
-                                                     "X-Slack-Retry-Reason": "http_timeout"})
-    assert retry.status == 200
-    await barrier(slack)
-    assert [task["title"] for task in await tasks_of(slack)] == ["Buy milk"]
-    added = [call for call in slack.api.calls_to("chat.postMessage") if "Added *Buy milk*" in call.text]
-    assert len(added) == 1
-
-
 async def test_a_redelivery_to_another_instance_is_dropped_too(slack):
     # Two instances behind a load balancer share only the store.
     settings = make_settings(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,

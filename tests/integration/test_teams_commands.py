@@ -166,14 +166,6 @@ async def test_settings_commands(world):
     assert facts["Working hours"].startswith("08:30-17:00") and facts["Reminders"] == "off"
 
 
-async def test_typo_gets_a_did_you_mean_button_that_runs(world):
-    chat = world.chat
-    await chat.say("add Plan the week")
-    suggested = await chat.say("taks")
-    assert "Did you mean **tasks**?" in text_of(suggested)
-    assert "1. Plan the week" in text_of(await chat.press(find_submit(suggested, "Yes, tasks")))
-
-
 async def test_token_in_personal_chat_works_on_the_rest_api(world, api):
     chat = world.chat
     await chat.say("add Private task")
@@ -182,15 +174,6 @@ async def test_token_in_personal_chat_works_on_the_rest_api(world, api):
     token = next(block["text"] for block in card["body"] if block.get("fontType") == "Monospace")
     mine = await api.json("GET", "/api/tasks", 200, token=token)
     assert [task["title"] for task in mine] == ["Private task"]
-
-
-async def test_token_is_refused_in_a_channel(world):
-    channel = world.chat_as(conversation_id="19:general@thread.tacv2;messageid=1", conversation_type="channel")
-    replies = await channel.say("<at>Avanochi</at> token", entities=[mention()])
-    said = text_of(replies)
-    assert "1:1 chat" in said and "Bearer" not in said
-    assert not any(block.get("fontType") == "Monospace" for card in cards(replies) for block in card["body"])
-    assert all(a["_meta"]["conversation"].startswith("19:general") for a in replies)
 
 
 async def test_delete_my_data_confirmed_leaves_nothing(world, api):

@@ -85,32 +85,6 @@ async def test_conversation_reference_is_stored_for_personal_chat_only(world):
     assert again.data["conversation"]["id"] == chat.conversation_id  # reminders stay out of channels
 
 
-async def test_a_repeated_activity_is_processed_once(world, api):
-    chat = world.chat
-    activity = chat.activity("add Only once")
-    assert (await chat.post(activity))[0] == 200
-    sent = len(world.connector.messages())
-    assert (await chat.post(activity))[0] == 200
-    assert len(world.connector.messages()) == sent
-    tasks = await api.json("GET", f"/api/tasks?user_id={chat.user_id}", 200)
-    assert [task["title"] for task in tasks] == ["Only once"]
-
-
-async def test_onboarding_proposes_teams_local_timezone(world):
-    chat = world.chat
-    first = await chat.say("add Buy coffee")
-    assert "Added **Buy coffee**" in text_of(first)
-    question = first[-1]
-    assert "are you in Europe/Madrid (it's 10:00 there)?" in visible_text(question)
-    yes = next(a for a in submit_actions(cards([question])[0]) if a["title"] == "Yes")
-    hours = await chat.press(yes["data"])
-    assert "Time zone: Europe/Madrid. What are your working hours?" in text_of(hours)
-    done = await chat.say("08:00-16:00")
-    assert "All set: 08:00-16:00, Europe/Madrid." in text_of(done)
-    facts = cards(await chat.say("settings"))[0]["body"][2]["facts"]
-    assert {"title": "Time zone", "value": "Europe/Madrid"} in facts
-
-
 async def test_channel_mention_is_stripped_and_replies_thread(world, api):
     channel = world.chat_as(conversation_id=CHANNEL_ID, conversation_type="channel")
     activity = channel.activity("<at>Avanochi</at> add Team retro notes", entities=[mention()])
@@ -140,13 +114,6 @@ async def test_user_without_aad_object_id_is_known_by_from_id(world, api):
     assert (await chat.post(activity))[0] == 200
     tasks = await api.json("GET", "/api/tasks?user_id=msteams:tenant-1:29:raw-from-id", 200)
     assert len(tasks) == 1
-
-
-async def test_personal_replies_stay_out_of_group_chats(world):
-    group = world.chat_as(conversation_id="19:group-chat@thread.v2", conversation_type="groupChat")
-    replies = await group.say("<at>Avanochi</at> export my data", entities=[mention()])
-    assert "only answer it in our 1:1 chat" in text_of(replies)
-    assert not any(a.get("contentType") == CONSENT_TYPE for r in replies for a in r.get("attachments") or [])
 
 
 async def test_typing_goes_out_before_the_replies_of_a_slow_turn(world, monkeypatch):
