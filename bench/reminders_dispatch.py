@@ -25,7 +25,7 @@ from domain.clock import FakeClock
 from domain.services import Services
 from persistence.repositories import Repositories
 from persistence.sqlite_store import SqliteDocumentStore
-from tests.fake_slack import BOT_TOKEN, FakeSlackApi
+from tools.fakes.slack_api import BOT_TOKEN, FakeSlackApi
 
 START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Madrid, a Monday
 

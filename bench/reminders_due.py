@@ -97,7 +97,7 @@ async def sqlite_run(sizes: list[int], repeat: int) -> list[dict]:
 
 async def cosmos_run(users: int, repeat: int) -> list[dict]:
     from persistence.cosmos_store import CosmosDocumentStore
-    from tests.cosmos_server import CosmosServer
+    from tools.cosmos_server import CosmosServer
 
     server = CosmosServer()
     server.start()

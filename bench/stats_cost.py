@@ -504,7 +504,7 @@ async def run_sqlite(args: argparse.Namespace, log: Callable[[str], None]) -> di
 
 async def run_cosmos(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
     from persistence.cosmos_store import CosmosDocumentStore
-    from tests.cosmos_server import CosmosServer  # the same server the tests use, on loopback
+    from tools.cosmos_server import CosmosServer  # the same server the tests use, on loopback
 
     server = CosmosServer()
     server.start()

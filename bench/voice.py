@@ -119,7 +119,7 @@ async def _longest_note(engine: Any) -> dict[str, Any]:
     """A 58 s note made of held-out speech: the slowest note the limits let through."""
     from bot.voice.decode import decode_audio
     from bot.voice.transcribe import transcribe_attachment
-    from tests.voice_clips import encode
+    from tools.voice_clips import encode
 
     pcm = b""
     for path in sorted(FIXTURES.glob("heldout-*a.*")):

@@ -19,7 +19,7 @@ from azure.cosmos.exceptions import CosmosResourceNotFoundError
 from persistence.cosmos_store import CosmosDocumentStore
 from persistence.port import DocumentStore
 from persistence.sqlite_store import SqliteDocumentStore
-from tests.cosmos_server import CosmosServer, CosmosServerMissing
+from tools.cosmos_server import CosmosServer, CosmosServerMissing
 
 COSMOS_CONTAINER = "documents"
 STORE_KINDS = [

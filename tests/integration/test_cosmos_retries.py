@@ -14,7 +14,7 @@ from azure.cosmos.documents import ConnectionPolicy, RetryOptions
 
 from persistence.port import Query, StoreUnavailable
 from tests.conftest import opened_store
-from tests.cosmos_server import CosmosServer
+from tools.cosmos_server import CosmosServer
 
 pytestmark = pytest.mark.cosmos
 

@@ -20,7 +20,7 @@ from bot.voice.decode import (
     decode_audio_async,
 )
 from domain.errors import ValidationError
-from tests.voice_clips import FIXTURES, clips, encode, manifest, tone
+from tools.voice_clips import FIXTURES, clips, encode, manifest, tone
 
 CONTAINER_CLIPS = clips("containers")
 SECONDS = {clip["file"]: clip["seconds"] for phrase in manifest()["phrases"] for clip in phrase["clips"]}

@@ -15,7 +15,7 @@ from bot.voice import language_model, vocabulary
 from bot.voice.decode import decode_audio
 from bot.voice.engines import SpeechUnavailable, build_speech_to_text
 from bot.voice.offline import PocketsphinxEngine, Recognizer
-from tests.voice_clips import FIXTURES, clips
+from tools.voice_clips import FIXTURES, clips
 
 
 @pytest.mark.parametrize("key, region", [(None, None), ("", ""), ("key", None), (None, "westeurope"),

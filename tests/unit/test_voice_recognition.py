@@ -15,7 +15,7 @@ from bot.voice.decode import decode_audio
 from bot.voice.engines import Transcript
 from bot.voice.offline import Recognizer
 from bot.voice.scoring import command_key, same_command
-from tests.voice_clips import FIXTURES, clips
+from tools.voice_clips import FIXTURES, clips
 
 HELD_OUT = clips("heldout")
 

@@ -15,7 +15,7 @@ from bot.voice.transcribe import (
     transcribe_attachment,
     typed_form,
 )
-from tests.voice_clips import FIXTURES, encode, tone
+from tools.voice_clips import FIXTURES, encode, tone
 
 
 class FakeSpeechToText:

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent / "tools" / "cosmos-test-server"
+ROOT = Path(__file__).resolve().parent / "cosmos-test-server"
 BINARY = ROOT / "node_modules" / ".bin" / "cosmosdb-server"
 # tools/cosmos-test-server/patches/@vercel+cosmosdb-server+*.patch (applied by npm's postinstall) makes a point read of a
 # missing id answer 404 instead of crashing with a 500.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import av
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "voice"
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "voice"
 
 # container -> (PyAV muxer, encoder, encoder sample rate, bit rate)
 FORMATS = {

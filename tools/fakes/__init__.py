@@ -1,0 +1,1 @@
+"""Fakes of the platforms Avanochi talks to (Slack Web API, Bot Connector), served on loopback."""
