@@ -115,7 +115,7 @@ def build_app(
     # /api/messages always exists; the Teams adapter decides from the settings whether it serves
     # Teams (MicrosoftAppId), the Bot Framework Emulator (loopback, or AVANOCHI_TEAMS_EMULATOR) or
     # a 404, and then sends no reminders. Slack needs its token and signing secret.
-    from bot.adapters import teams  # imported here: the only modules that know botbuilder/bolt
+    from bot.adapters import teams  # imported here: the only modules that know the Agents SDK/Bolt
 
     teams_notifier = teams.register(app, dialogs, services, settings)
     if teams_notifier is not None:

@@ -3,9 +3,9 @@ chat that drives the whole app over real HTTP as Teams would.
 
 - FakeConnector: the Bot Connector REST API on 127.0.0.1 (aiohttp), recording every activity the
   bot sends (and file uploads to the OneDrive upload URL Teams would hand out).
-- FakeIssuer: an OpenID metadata + JWKS server signing RS256 tokens with a local key. It runs in a
-  thread: the SDK fetches keys with blocking `requests`, which would deadlock against a server
-  on the test's own event loop.
+- FakeIssuer: an OpenID metadata + JWKS server signing RS256 tokens with a local key, in a thread
+  of its own (a blocking key fetch, anywhere, must not deadlock against the test's event loop).
+- StaticTokenProvider: the bot's outbound token, fixed.
 - TeamsChat: builds real Teams activity JSON and POSTs it to /api/messages.
 """
 from __future__ import annotations
@@ -29,6 +29,7 @@ from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jsonschema import Draft6Validator
 from jwt.algorithms import RSAAlgorithm
+from microsoft_agents.hosting.core import AccessTokenProviderBase, AgentAuthConfiguration
 
 from app import build_app
 from bot.adapters.teams.render import CARD_CONTENT_TYPE
@@ -47,7 +48,8 @@ class FakeConnector:
         self.activities: list[dict[str, Any]] = []  # what the bot sent, in order, with _meta
         self.uploads: dict[str, bytes] = {}
         self.created: list[dict[str, Any]] = []  # POST /v3/conversations bodies
-        self.refuse: dict[str, int] = {}  # conversation id -> status to answer (403: bot blocked)
+        # conversation id -> status to answer (403: bot blocked), or (status, headers) (429, Retry-After)
+        self.refuse: dict[str, int | tuple[int, dict[str, str]]] = {}
         self._ids = itertools.count(1)
         app = web.Application()
         app.router.add_post("/v3/conversations", self._create)
@@ -75,8 +77,10 @@ class FakeConnector:
     async def _post(self, request: web.Request) -> web.Response:
         conversation = request.match_info["conversation"]
         if conversation in self.refuse:
+            refusal = self.refuse[conversation]
+            status, headers = refusal if isinstance(refusal, tuple) else (refusal, {})
             return web.json_response({"error": {"code": "BotDisabledByAdmin", "message": "blocked"}},
-                                     status=self.refuse[conversation])
+                                     status=status, headers=headers)
         body = await request.json()
         body["_meta"] = {"method": request.method, "conversation": conversation,
                          "reply_to": request.match_info.get("activity"),
@@ -151,26 +155,24 @@ class FakeIssuer:
         return jwt.encode(payload, key or self.key, algorithm="RS256", headers={"kid": kid or self.kid})
 
 
-def static_credentials_factory(app_id: str, token: str):
-    """Outbound credentials that hand the connector a fixed token instead of asking Azure AD
-    (MSAL only talks https to a real authority). The SDK's own extension point, not a patch."""
-    from botframework.connector.auth import AppCredentials, ServiceClientCredentialsFactory
+class StaticTokenProvider(AccessTokenProviderBase):
+    """The bot's outbound token, fixed instead of asked of Azure AD (MSAL only talks https to a
+    real authority): the Agents SDK's own provider interface, not a patch."""
 
-    class StaticCredentials(AppCredentials):
-        def get_access_token(self, force_refresh: bool = False) -> str:
-            return token
+    def __init__(self, token: str) -> None:
+        self._token = token
+        self.calls = 0
 
-    class StaticFactory(ServiceClientCredentialsFactory):
-        async def is_valid_app_id(self, candidate: str) -> bool:
-            return candidate == app_id
+    @property
+    def configuration(self) -> AgentAuthConfiguration:
+        return AgentAuthConfiguration()
 
-        async def is_authentication_disabled(self) -> bool:
-            return False
+    async def get_access_token(self, resource_url: str, scopes: list[str], force_refresh: bool = False) -> str:
+        self.calls += 1
+        return self._token
 
-        async def create_credentials(self, candidate, oauth_scope, login_endpoint, validate_authority):
-            return StaticCredentials(candidate, oauth_scope=oauth_scope)
-
-    return StaticFactory()
+    def get_token_credential(self):
+        raise NotImplementedError("only Graph and Teams API clients use this")
 
 
 @dataclass

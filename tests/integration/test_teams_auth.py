@@ -3,7 +3,7 @@ valid channel JWT are served; missing, forged or misdirected tokens get a 401 JS
 written and nothing sent. Both stores.
 
 Two set-ups: the production configuration (public Azure cloud), for what can be refused without
-fetching Microsoft's signing keys; and the same SDK pointed (through its own configuration switches)
+fetching Microsoft's signing keys; and the same check pointed (through its configuration switches)
 at a local OpenID issuer, so that real RS256 signature checks run offline.
 """
 from __future__ import annotations
@@ -14,8 +14,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.adapters.teams.adapter import TEAMS_ENDPOINT, bot_framework_authentication
-from tests.fake_connector import FakeIssuer, assert_cards_valid, static_credentials_factory, teams_world
+from bot.adapters.teams.adapter import TEAMS_ENDPOINT
+from bot.adapters.teams.auth import bot_framework_authentication
+from tests.fake_connector import FakeIssuer, StaticTokenProvider, assert_cards_valid, teams_world
 from tests.integration.conftest import Api, make_settings
 
 APP_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
@@ -43,11 +44,11 @@ def issuer():
 
 @pytest.fixture
 async def issued(store, issuer):
-    """The app with the SDK checking tokens against the local issuer's keys."""
+    """The app checking tokens against the local issuer's keys."""
     async with teams_world(secured_settings(), store) as world:
         world.app[TEAMS_ENDPOINT].use_authentication(bot_framework_authentication(
             secured_settings(), channel_openid_metadata_url=issuer.metadata_url,
-            credentials_factory=static_credentials_factory(APP_ID, OUTBOUND_TOKEN)))
+            token_provider=StaticTokenProvider(OUTBOUND_TOKEN)))
         yield world
         assert_cards_valid(world.connector)
 
@@ -144,7 +145,7 @@ async def test_key_not_endorsed_for_teams_is_401(store):
         async with teams_world(secured_settings(), store) as world:
             world.app[TEAMS_ENDPOINT].use_authentication(bot_framework_authentication(
                 secured_settings(), channel_openid_metadata_url=slack_only.metadata_url,
-                credentials_factory=static_credentials_factory(APP_ID, OUTBOUND_TOKEN)))
+                token_provider=StaticTokenProvider(OUTBOUND_TOKEN)))
             await assert_refused(world, "Bearer " + slack_only.token(APP_ID, world.connector.url))
     finally:
         slack_only.close()

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from botbuilder.schema import Activity
+from microsoft_agents.activity import Activity
 
 from app import SERVICES_KEY
-from bot.adapters.teams.adapter import TEAMS_ENDPOINT, incoming_message
+from bot.adapters.teams.activities import incoming_message
+from bot.adapters.teams.adapter import TEAMS_ENDPOINT
 from bot.messages import Button, Reply
 from tests.fake_connector import BOT_ID, assert_cards_valid, cards, submit_actions, teams_world, visible_text
 from tests.integration.conftest import Api, make_settings
@@ -260,7 +260,7 @@ def test_translation_of_a_channel_message_with_a_file():
             {"contentType": "audio/ogg", "contentUrl": "https://smba.example/v3/attachments/1/views/original"},
         ],
     }
-    message = incoming_message(Activity().deserialize(body))
+    message = incoming_message(Activity.model_validate(body))
     assert message.user_id == "msteams:t-data:aad-grace"  # channelData.tenant wins over conversation
     assert message.channel == "msteams" and message.conversation_id == CHANNEL_ID
     assert message.text == "add Review <at>Bob</at>'s notes"  # only the bot's own mention goes
@@ -270,5 +270,5 @@ def test_translation_of_a_channel_message_with_a_file():
     assert [(a.url, a.content_type, a.name) for a in message.attachments] == [
         ("https://download.example/note.m4a", "m4a", "note.m4a"),
         ("https://smba.example/v3/attachments/1/views/original", "audio/ogg", None)]
-    press = incoming_message(Activity().deserialize({**body, "text": None, "value": {"command": "done"}}))
+    press = incoming_message(Activity.model_validate({**body, "text": None, "value": {"command": "done"}}))
     assert press.action == {"command": "done"} and press.text == ""
