@@ -50,6 +50,7 @@ class FakeConnector:
         self.created: list[dict[str, Any]] = []  # POST /v3/conversations bodies
         # conversation id -> status to answer (403: bot blocked), or (status, headers) (429, Retry-After)
         self.refuse: dict[str, int | tuple[int, dict[str, str]]] = {}
+        self.peers: set[tuple[str, int]] = set()  # the bot's connections (address, port) that posted
         self._ids = itertools.count(1)
         app = web.Application()
         app.router.add_post("/v3/conversations", self._create)
@@ -76,6 +77,7 @@ class FakeConnector:
 
     async def _post(self, request: web.Request) -> web.Response:
         conversation = request.match_info["conversation"]
+        self.peers.add(request.transport.get_extra_info("peername")[:2] if request.transport else ("", 0))
         if conversation in self.refuse:
             refusal = self.refuse[conversation]
             status, headers = refusal if isinstance(refusal, tuple) else (refusal, {})

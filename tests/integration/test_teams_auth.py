@@ -9,14 +9,17 @@ at a local OpenID issuer, so that real RS256 signature checks run offline.
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from microsoft_agents.hosting.core import AuthTypes
 
+from app import ENGINE_KEY, build_app
 from bot.adapters.teams.adapter import TEAMS_ENDPOINT
-from bot.adapters.teams.auth import bot_framework_authentication
-from tests.fake_connector import FakeIssuer, StaticTokenProvider, assert_cards_valid, teams_world
+from bot.adapters.teams.auth import TeamsSettingsError, bot_framework_authentication
+from tests.fake_connector import START, FakeIssuer, StaticTokenProvider, assert_cards_valid, teams_world
 from tests.integration.conftest import Api, make_settings
 
 APP_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
@@ -154,3 +157,47 @@ async def test_key_not_endorsed_for_teams_is_401(store):
 async def test_without_app_id_the_emulator_needs_no_token(store):
     async with teams_world(make_settings(), store) as world:
         assert await world.chat.say("help")
+
+
+async def test_a_reminder_goes_out_with_the_bot_token(issued, issuer):
+    chat = issued.chat
+    chat.authorization = "Bearer " + issuer.token(APP_ID, issued.connector.url)
+    await chat.say("start")
+    await chat.say("skip")  # clocked in: a break nudge is due after 50 minutes
+    before = len(issued.connector.activities)
+    summary = await issued.app[ENGINE_KEY].run(START + timedelta(minutes=50))
+    assert summary.sent == 1
+    [nudge] = issued.connector.messages(before)
+    assert nudge["_meta"]["authorization"] == f"Bearer {OUTBOUND_TOKEN}" and nudge["_meta"]["reply_to"] is None
+
+
+@pytest.mark.parametrize("app_type, tenant, authority", [
+    (None, None, "botframework.com"),  # MultiTenant, the default: the Bot Framework's own tenant
+    ("MultiTenant", "contoso.onmicrosoft.com", "botframework.com"),
+    ("SingleTenant", "contoso.onmicrosoft.com", "contoso.onmicrosoft.com"),
+    ("singletenant", "contoso.onmicrosoft.com", "contoso.onmicrosoft.com"),
+])
+def test_the_bot_token_is_asked_of_the_tenant_the_app_type_names(app_type, tenant, authority):
+    settings = make_settings(MicrosoftAppId=APP_ID, MicrosoftAppPassword="app-password",
+                             **({"MicrosoftAppType": app_type} if app_type else {}),
+                             **({"MicrosoftAppTenantId": tenant} if tenant else {}))
+    configuration = bot_framework_authentication(settings).tokens.configuration
+    assert (configuration.CLIENT_ID, configuration.CLIENT_SECRET) == (APP_ID, "app-password")
+    assert configuration.TENANT_ID == authority and configuration.AUTH_TYPE == AuthTypes.client_secret
+
+
+def test_a_managed_identity_needs_no_password():
+    settings = make_settings(MicrosoftAppId=APP_ID, MicrosoftAppType="UserAssignedMSI",
+                             MicrosoftAppTenantId="contoso.onmicrosoft.com")
+    configuration = bot_framework_authentication(settings).tokens.configuration
+    assert configuration.AUTH_TYPE == AuthTypes.user_managed_identity and configuration.CLIENT_ID == APP_ID
+
+
+@pytest.mark.parametrize("settings", [
+    {"MicrosoftAppType": "SingleTenant", "MicrosoftAppPassword": "app-password"},
+    {"MicrosoftAppType": "SingleTenant", "MicrosoftAppTenantId": "contoso.onmicrosoft.com"},
+    {"MicrosoftAppType": "UserAssignedMSI"},
+])
+def test_an_app_type_without_the_settings_it_needs_stops_the_start(tmp_path, settings):
+    with pytest.raises(TeamsSettingsError, match="MicrosoftApp"):
+        build_app(make_settings(MicrosoftAppId=APP_ID, AVANOCHI_DB_PATH=str(tmp_path / "db.sqlite3"), **settings))

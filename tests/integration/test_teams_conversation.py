@@ -196,6 +196,7 @@ async def test_declined_file_consent_sends_nothing(world):
     chat = world.chat
     _, invoke = await export_and_accept(world, chat)
     invoke["value"]["action"] = "decline"
+    del invoke["value"]["uploadInfo"]  # Teams sends none with a decline
     before = len(world.connector.activities)
     assert (await chat.post(invoke))[0] == 200
     assert world.connector.uploads == {}
@@ -226,6 +227,20 @@ async def test_proactive_message_reaches_the_stored_conversation(world):
     assert submit_actions(cards([sent])[0])[0]["data"] == {"command": "water"}
     world.connector.refuse[chat.conversation_id] = 403  # the user blocked the bot
     assert await endpoint.send_proactive(address.data, [nudge]) is False
+
+
+async def test_replies_reuse_one_connection_to_the_connector(world):
+    chat = world.chat
+    for _ in range(5):
+        assert await chat.say("help")
+    assert len(world.connector.peers) == 1  # in production, one TLS handshake instead of one per reply
+
+
+async def test_a_connector_that_refuses_the_reply_is_a_502(world):
+    chat = world.chat
+    world.connector.refuse[chat.conversation_id] = 403
+    status, body = await chat.post(chat.activity("help"))
+    assert status == 502 and body == {"error": "Could not reach the Bot Connector"}
 
 
 async def test_non_activity_bodies_are_rejected(world):

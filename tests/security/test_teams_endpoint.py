@@ -218,6 +218,15 @@ async def test_an_activity_without_a_conversation_id_is_a_400(world, kind, conve
     await assert_nothing_done(world, chat.user_id)
 
 
+@pytest.mark.parametrize("conversation_id", ["a:x/../../v3/conversations/a:other", "a:x?isTargetedActivity=true",
+                                             "a:x#fragment", "a:x\\..\\y", "a:x y"])
+async def test_a_conversation_id_that_would_change_the_connector_url_is_a_400(world, conversation_id):
+    chat = world.chat_as(conversation_id=conversation_id)
+    status, body = await chat.post(chat.activity("add Misrouted task"))
+    assert status == 400 and "conversation" in body["error"], (status, body)
+    await assert_nothing_done(world, chat.user_id)
+
+
 @pytest.mark.parametrize("place", ["text", "from.name", "from.aadObjectId", "conversation.id", "id",
                                    "value.command"])
 async def test_lone_surrogates_are_a_400_with_nothing_done(world, place):
