@@ -111,6 +111,7 @@ class FakeIssuer:
         self.kid = "test-key-1"
         jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
         jwk.update(kid=self.kid, use="sig", alg="RS256", endorsements=list(endorsements))
+        self.key_fetches = 0  # how often the signing keys were asked for
         issuer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -119,6 +120,7 @@ class FakeIssuer:
                     body = {"issuer": CHANNEL_ISSUER, "jwks_uri": issuer.base + "/keys",
                             "id_token_signing_alg_values_supported": ["RS256"]}
                 elif self.path == "/keys":
+                    issuer.key_fetches += 1
                     body = {"keys": [jwk]}
                 else:
                     self.send_error(404)

@@ -121,6 +121,19 @@ async def test_token_with_an_unknown_key_id_is_401(issued, issuer):
                                                           kid="someone-elses-key"))
 
 
+async def test_tokens_with_made_up_key_ids_do_not_make_the_bot_fetch_the_keys_again(issued, issuer):
+    chat = issued.chat
+    chat.authorization = "Bearer " + issuer.token(APP_ID, issued.connector.url)
+    assert await chat.say("help")
+    assert issuer.key_fetches == 1
+    forged_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    for n in range(5):
+        token = issuer.token(APP_ID, issued.connector.url, key=forged_key, kid=f"made-up-{n}")
+        status, _ = await chat.post(chat.activity("help"), headers={"Authorization": f"Bearer {token}"})
+        assert status == 401
+    assert issuer.key_fetches == 1  # an unknown key id refetches at most hourly
+
+
 async def test_expired_token_is_401(issued, issuer):
     token = issuer.token(APP_ID, issued.connector.url, lifetime=-3600)
     await assert_refused(issued, f"Bearer {token}")

@@ -28,6 +28,7 @@ CHANNEL_TOKEN_ISSUER = "https://api.botframework.com"
 CLOCK_SKEW = 300  # seconds, as the Bot Framework allows
 KEYS_MAX_AGE = 24 * 3600  # seconds before the signing keys are fetched again
 UNKNOWN_KEY_REFETCH = 3600  # an unknown key id refetches the keys at most this often (a forged kid costs nothing)
+FAILED_FETCH_RETRY = 30  # seconds before keys that could not be fetched are tried again
 FETCH_TIMEOUT = aiohttp.ClientTimeout(total=10)
 MULTI_TENANT_AUTHORITY = "botframework.com"  # the tenant of a legacy multi-tenant bot registration
 
@@ -56,6 +57,7 @@ class ChannelTokenValidator:
         self._issuer = issuer
         self._keys: dict[str, _Key] = {}
         self._fetched_at = float("-inf")
+        self._tried_at = float("-inf")
         self._lock = asyncio.Lock()
 
     async def validate(self, authorization: str | None, channel_id: Any, service_url: str | None) -> ClaimsIdentity:
@@ -91,11 +93,13 @@ class ChannelTokenValidator:
                               authentication_type="Bearer")
 
     async def _key(self, kid: str) -> _Key:
-        now = time.monotonic()
-        if kid not in self._keys or now - self._fetched_at > KEYS_MAX_AGE:
-            async with self._lock:
+        if kid not in self._keys or time.monotonic() - self._fetched_at > KEYS_MAX_AGE:
+            async with self._lock:  # one fetch at a time; the requests waiting for it then use it
+                now = time.monotonic()
                 stale = now - self._fetched_at > KEYS_MAX_AGE
-                if stale or (kid not in self._keys and now - self._fetched_at > UNKNOWN_KEY_REFETCH):
+                wanted = stale or (kid not in self._keys and now - self._fetched_at > UNKNOWN_KEY_REFETCH)
+                if wanted and now - self._tried_at > FAILED_FETCH_RETRY:
+                    self._tried_at = now
                     await self._refresh()
         key = self._keys.get(kid)
         if key is None:
