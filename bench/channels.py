@@ -4,9 +4,11 @@
     .venv/bin/python -m bench.channels --profile       # ... plus cProfile of every server and a per-turn
                                                        # store-time breakdown: ~7.5 min (bench/CHANNELS.md)
     .venv/bin/python -m bench.channels --quick         # concurrency 1 and 10, 300 requests each, ~1 min
+    git archive d178fd9 | tar -x -C /tmp/avanochi-botbuilder   # Avanochi before the move to the Agents SDK
     .venv/bin/python -m bench.channels --channels teams --requests 1200 --rounds 3 --warmup 150 \
-        --profile --profile-requests 600 --profile-suffix -after-move \
-        --json bench/results/channels-teams-agents-sdk.json   # the Teams after-move run, ~2.5 min
+        --compare-root /tmp/avanochi-botbuilder --compare-name avanochi-botbuilder \
+        --profile --profile-requests 600 --profile-suffix=-move \
+        --json bench/results/channels-teams-agents-sdk.json   # Teams before/after the move, ~4 min
 
 Two channels, each served by real aiohttp servers on loopback, every server in its own process:
 
@@ -416,7 +418,7 @@ class Server:
                 self.process.wait()
 
 
-def start_server(name: str, role: str, workdir: Path, cpu: int | None, *extra: str) -> Server:
+def start_server(name: str, role: str, workdir: Path, cpu: int | None, *extra: str, root: Path = ROOT) -> Server:
     folder = workdir / name
     folder.mkdir(parents=True, exist_ok=True)
     ready = folder / "ready.json"
@@ -426,7 +428,7 @@ def start_server(name: str, role: str, workdir: Path, cpu: int | None, *extra: s
     if cpu is not None:
         command += ["--cpu", str(cpu)]
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=root, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while not ready.exists():
         if process.poll() is not None or time.monotonic() > deadline:
@@ -864,12 +866,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                               ("bolt-default", "bolt", ("--bolt-mode", "default"))] if channel == "slack" else
                              [("avanochi", "avanochi", ("--channel", "teams")),
                               ("agents-sdk", "agents", ())])
+                    specs = [(name, role, extra, ROOT) for name, role, extra in specs]
+                    if args.compare_root:  # Avanochi as another checkout has it, in the same rounds
+                        specs.insert(1, (args.compare_name, "avanochi", ("--channel", channel),
+                                         Path(args.compare_root).resolve()))
                     specs = [spec for spec in specs if not args.systems or spec[0] in args.systems.split(",")]
                     targets: list[Target] = []
-                    for name, role, extra in specs:
+                    for name, role, extra, root in specs:
                         server = start_server(f"{channel}-{name}", role, workdir, server_cpu,
                                               "--slack-api", fakes.info["slack_api"], "--users", str(users),
-                                              "--dedupe-history", str(args.dedupe_history), *extra)
+                                              "--dedupe-history", str(args.dedupe_history), *extra, root=root)
                         servers.append(server)
                         kind = SlackTarget if channel == "slack" else TeamsTarget
                         targets.append(kind(name, server, session, replies, fakes.info, ids))
@@ -948,6 +954,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "pinning": {"server_cpu": server_cpu, "fakes_and_loadgen_cpu": driver_cpu} if pinned else None,
             "rounds": args.rounds, "quiet_threshold_cpus": args.quiet, "max_wait_s": args.max_wait,
             "wait_budget_s": args.wait_budget,
+            "compare": {"name": args.compare_name, "root": args.compare_root} if args.compare_root else None,
             "load": "closed loop: each simulated user waits for its reply before the next command",
         },
         "results": results,
@@ -974,6 +981,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="before a round, wait while other processes use more CPUs than this")
     parser.add_argument("--max-wait", type=float, default=5.0, help="... but at most this many seconds per round")
     parser.add_argument("--wait-budget", type=float, default=60.0, help="... and this many in the whole run")
+    parser.add_argument("--compare-root", default=None,
+                        help="also run Avanochi from this checkout (another commit, e.g. a `git archive` of it), "
+                             "interleaved with the others in every round")
+    parser.add_argument("--compare-name", default="avanochi-before", help="that system's name in the results")
     parser.add_argument("--no-pin", action="store_true", help="don't pin processes to CPUs")
     parser.add_argument("--profile", action="store_true", help="also profile each server (cProfile)")
     parser.add_argument("--profile-concurrency", type=int, default=10)
