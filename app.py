@@ -240,9 +240,11 @@ def reminder_loop(engine: ReminderEngine, interval: float):
     return context
 
 
-QUIET_LIBRARIES = ("aiohttp.access", "aiohttp.client", "aiosqlite", "azure", "urllib3", "msal", "msrest",
-                   "oauthlib", "requests_oauthlib", "botbuilder", "botframework", "slack_bolt", "slack_sdk",
-                   "dateparser")
+QUIET_LIBRARIES = ("aiohttp.access", "aiohttp.client", "aiosqlite", "azure", "urllib3", "msal", "microsoft_agents",
+                   "slack_bolt", "slack_sdk", "dateparser")
+# Logs every activity its models refuse at ERROR, with the refused values (what a user typed);
+# the Teams endpoint answers those with a 400 of its own.
+SILENT_LOGGERS = ("microsoft_agents.activity.activity",)
 
 
 def configure_logging(level: str) -> None:
@@ -253,15 +255,17 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     # DEBUG is for our own loggers only. Libraries log what users typed at DEBUG (aiosqlite
-    # every statement with its parameters, the Slack SDK and Bolt request bodies, msrest and
-    # oauthlib whole exchanges), and Bolt copies the root's level onto its loggers when it is
-    # built; so the root never goes below INFO.
+    # every statement with its parameters, the Slack SDK and Bolt request bodies, the Agents SDK
+    # its connector calls), and Bolt copies the root's level onto its loggers when it is built;
+    # so the root never goes below INFO.
     numeric = logging.getLevelNamesMapping()[level]
     root.setLevel(max(numeric, logging.INFO))
     logging.getLogger("avanochi").setLevel(numeric)
     # These log statements, bodies or headers at INFO too; keep them to warnings.
     for noisy in QUIET_LIBRARIES:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    for silent in SILENT_LOGGERS:
+        logging.getLogger(silent).setLevel(logging.CRITICAL + 1)
 
 
 def main(argv: list[str] | None = None) -> None:

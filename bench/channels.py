@@ -4,8 +4,11 @@
     .venv/bin/python -m bench.channels --profile       # ... plus cProfile of every server and a per-turn
                                                        # store-time breakdown: ~7.5 min (bench/CHANNELS.md)
     .venv/bin/python -m bench.channels --quick         # concurrency 1 and 10, 300 requests each, ~1 min
-    .venv/bin/python -m bench.channels --channels teams --msrest-fix --requests 1500 --rounds 3 \
-        --warmup 150 --json bench/results/channels-msrest-fix.json   # what-if, see --msrest-fix
+    git archive d178fd9 | tar -x -C /tmp/avanochi-botbuilder   # Avanochi before the move to the Agents SDK
+    .venv/bin/python -m bench.channels --channels teams --requests 1200 --rounds 3 --warmup 150 \
+        --compare-root /tmp/avanochi-botbuilder --compare-name avanochi-botbuilder \
+        --profile --profile-requests 600 --profile-suffix=-move \
+        --json bench/results/channels-teams-agents-sdk.json   # Teams before/after the move, ~4 min
 
 Two channels, each served by real aiohttp servers on loopback, every server in its own process:
 
@@ -23,8 +26,9 @@ Two channels, each served by real aiohttp servers on loopback, every server in i
 * Teams: Bot Framework message activities (``tests.fake_connector.TeamsChat`` shape) posted to
   ``/api/messages`` with ``serviceUrl`` = a ``FakeConnector``. ``http`` is the POST's response
   time, ``e2e`` the time until the reply (not the typing indicator) reaches the connector.
-  Systems: ``avanochi`` (local unauthenticated mode, no MicrosoftAppId) and ``botbuilder``
-  (a bare CloudAdapter + ActivityHandler echo bot wired like BotBuilder-Samples 02.echo-bot).
+  Systems: ``avanochi`` (local unauthenticated mode, no MicrosoftAppId) and ``agents-sdk``
+  (a bare Microsoft 365 Agents SDK echo bot: an ActivityHandler behind the SDK's own aiohttp
+  route, CloudAdapter.process with jwt_authorization_middleware, anonymous as with no client id).
 
 Load: closed loop. At concurrency c, c simulated users each send a command, wait for its reply
 at the fake, and send the next one at once (no think time), so up to c turns are in flight.
@@ -88,8 +92,9 @@ WARMUP_TASKS = ("Review the pull request due friday !high", "Write the weekly re
                 "Book flights for the offsite", "Call the dentist due in 2 hours !low",
                 "Prepare the sprint demo due monday")
 REPLY_TIMEOUT = 30.0
-LIBRARIES = ("aiohttp", "slack_bolt", "slack_sdk", "botbuilder-core", "botbuilder-integration-aiohttp",
-             "botframework-connector", "botbuilder-schema", "msrest", "aiosqlite")
+LIBRARIES = ("aiohttp", "slack_bolt", "slack_sdk", "microsoft-agents-activity", "microsoft-agents-hosting-core",
+             "microsoft-agents-hosting-aiohttp", "microsoft-agents-authentication-msal", "pydantic", "PyJWT",
+             "aiosqlite")
 
 
 # =============================================================================================
@@ -218,12 +223,19 @@ def teams_activity_id(n: int) -> str:
 
 async def role_avanochi(args: argparse.Namespace) -> None:
     from app import STORE_KEY, build_app, configure_logging
-    from tests.fake_slack import BOT_TOKEN, SIGNING_SECRET, TEAM
-    from tests.integration.conftest import make_settings
+    from settings import CredentialManager, Settings
+    from tools.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, TEAM
 
     db = str(Path(args.workdir) / "avanochi.sqlite3")
-    settings = make_settings(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                             SLACK_API_URL=args.slack_api, AVANOCHI_DB_PATH=db)
+    # Loopback (the Teams Emulator mode), no reminder loop, and budgets no benchmark client reaches:
+    # the chat pace and address budgets would otherwise throttle the load generator itself.
+    settings = Settings.load(CredentialManager({
+        "HOST": "127.0.0.1", "LOG_LEVEL": "INFO", "AVANOCHI_REMINDER_INTERVAL": "0",
+        "AVANOCHI_ADMIN_TOKEN": "bench-admin-token-0123456789abcdef",
+        "AVANOCHI_RATE_LIMIT_USER": "1000000/minute", "AVANOCHI_RATE_LIMIT_IP": "1000000/minute",
+        "AVANOCHI_RATE_LIMIT_CHAT": "1000000/minute",
+        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": args.slack_api, "AVANOCHI_DB_PATH": db}, env_file=None))
     configure_logging(settings.log_level)  # as `python app.py` does: JSON lines on stdout (a file here)
     salt = uuid.uuid4().hex[:22]
     if args.channel == "slack":
@@ -243,7 +255,7 @@ async def role_bolt(args: argparse.Namespace) -> None:
     from slack_bolt.async_app import AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from tests.fake_slack import BOT_TOKEN, SIGNING_SECRET
+    from tools.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET
 
     client = AsyncWebClient(token=BOT_TOKEN, base_url=args.slack_api.rstrip("/") + "/")
     if args.bolt_mode == "lazy":
@@ -273,36 +285,30 @@ async def role_bolt(args: argparse.Namespace) -> None:
     await serve_until_terminated(app, args.ready)
 
 
-async def role_botbuilder(args: argparse.Namespace) -> None:
-    """A bare echo bot wired like BotBuilder-Samples python/02.echo-bot (CloudAdapter, no app id)."""
-    from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
-    from botbuilder.core.integration import aiohttp_error_middleware
-    from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+async def role_agents(args: argparse.Namespace) -> None:
+    """A bare echo bot on the Microsoft 365 Agents SDK, on the SDK's own aiohttp route: an
+    ActivityHandler, CloudAdapter.process behind jwt_authorization_middleware, and an MSAL
+    connection manager with no client id (anonymous, as the Emulator runs). Every default kept."""
+    from microsoft_agents.activity import TurnContextProtocol
+    from microsoft_agents.authentication.msal import MsalConnectionManager
+    from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_middleware
+    from microsoft_agents.hosting.core import ActivityHandler, AgentAuthConfiguration, MessageFactory
 
-    class DefaultConfig:
-        PORT = 3978
-        APP_ID = ""
-        APP_PASSWORD = ""
-        APP_TYPE = "MultiTenant"
-        APP_TENANTID = ""
+    configuration = AgentAuthConfiguration(anonymous_allowed=True)
+    adapter = CloudAdapter(connection_manager=MsalConnectionManager(
+        connections_configurations={"SERVICE_CONNECTION": configuration}))
 
     class EchoBot(ActivityHandler):
-        async def on_message_activity(self, turn_context: TurnContext) -> None:
+        async def on_message_activity(self, turn_context: TurnContextProtocol) -> None:
             await turn_context.send_activity(MessageFactory.text(f"Echo: {turn_context.activity.text}"))
 
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(DefaultConfig()))
-
-    async def on_error(context: TurnContext, error: Exception) -> None:
-        print(f"[on_turn_error] unhandled error: {error!r}", file=sys.stderr)
-        await context.send_activity("The bot encountered an error or bug.")
-
-    adapter.on_turn_error = on_error
     bot = EchoBot()
 
     async def messages(request: web.Request) -> web.Response:
-        return await adapter.process(request, bot)
+        return await adapter.process(request, bot) or web.Response(status=202)
 
-    app = web.Application(middlewares=[aiohttp_error_middleware])
+    app = web.Application(middlewares=[jwt_authorization_middleware])
+    app["agent_configuration"] = configuration
     app.router.add_post("/api/messages", messages)
     ProfileControl().register(app)
     await serve_until_terminated(app, args.ready)
@@ -311,8 +317,8 @@ async def role_botbuilder(args: argparse.Namespace) -> None:
 async def role_fakes(args: argparse.Namespace) -> None:
     """The fake Slack Web API (+ response_url) and the fake Bot Connector, stamping each reply
     on arrival and streaming ``channel key kind stamp`` lines to the load generator."""
-    from tests.fake_connector import FakeConnector
-    from tests.fake_slack import FakeSlackApi
+    from tools.fakes.bot_connector import FakeConnector
+    from tools.fakes.slack_api import FakeSlackApi
 
     sockets: set[web.WebSocketResponse] = set()
     counts: dict[str, int] = {}
@@ -382,16 +388,7 @@ async def role_fakes(args: argparse.Namespace) -> None:
         await slack.close()
 
 
-def apply_msrest_fix() -> None:
-    """What-if (bench only, never in the app): msrest's ClientRetryPolicy computes its retry codes as
-    ``[i for i in range(999) if i not in safe_codes]`` with ``safe_codes`` a 501-element list, every
-    time a Bot Connector / token client is built, i.e. twice per Teams turn. A set gives the same list."""
-    from msrest.universal_http.requests import ClientRetryPolicy
-
-    ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: ignore[assignment]
-
-
-ROLES = {"avanochi": role_avanochi, "bolt": role_bolt, "botbuilder": role_botbuilder, "fakes": role_fakes}
+ROLES = {"avanochi": role_avanochi, "bolt": role_bolt, "agents": role_agents, "fakes": role_fakes}
 
 
 # =============================================================================================
@@ -429,7 +426,7 @@ class Server:
                 self.process.wait()
 
 
-def start_server(name: str, role: str, workdir: Path, cpu: int | None, *extra: str) -> Server:
+def start_server(name: str, role: str, workdir: Path, cpu: int | None, *extra: str, root: Path = ROOT) -> Server:
     folder = workdir / name
     folder.mkdir(parents=True, exist_ok=True)
     ready = folder / "ready.json"
@@ -439,7 +436,7 @@ def start_server(name: str, role: str, workdir: Path, cpu: int | None, *extra: s
     if cpu is not None:
         command += ["--cpu", str(cpu)]
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=root, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while not ready.exists():
         if process.poll() is not None or time.monotonic() > deadline:
@@ -530,7 +527,7 @@ class SlackTarget(Target):
         self._salt = uuid.uuid4().hex[:22]
 
     async def one(self, user: int, text: str) -> Sample:
-        from tests.fake_slack import SIGNING_SECRET, TEAM, signature, typed
+        from tools.fakes.slack_api import SIGNING_SECRET, TEAM, signature, typed
 
         n = next(self._ids)
         key = str(n)
@@ -563,7 +560,7 @@ class TeamsTarget(Target):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from tests.fake_connector import TeamsChat
+        from tools.fakes.bot_connector import TeamsChat
 
         connector: Any = SimpleNamespace(url=self.fakes["connector"])  # TeamsChat reads only its url
         self._chats = [TeamsChat(self.session, self.server.url, connector, tenant=TEAMS_TENANT, aad=f"aad-{i}",
@@ -758,7 +755,8 @@ async def listen(session: ClientSession, url: str, replies: Replies, connected: 
                 break
 
 
-async def profile_pass(target: Target, concurrency: int, total: int, workdir: Path) -> dict[str, Any]:
+async def profile_pass(target: Target, concurrency: int, total: int, workdir: Path,
+                       suffix: str = "") -> dict[str, Any]:
     """cProfile of the server during ``total`` requests, then a store-timing pass at concurrency 1."""
     text = SLACK_COMMAND_TEXT if target.channel == "slack" else TEAMS_TEXT
     out = workdir / f"profile-{target.channel}-{target.name}.pstats"
@@ -770,7 +768,7 @@ async def profile_pass(target: Target, concurrency: int, total: int, workdir: Pa
     stats = pstats.Stats(str(out), stream=stream)
     stats.sort_stats("tottime").print_stats(30)
     stats.sort_stats("cumulative").print_stats(45)
-    report = RESULTS / f"channels-profile-{target.channel}-{target.name}.txt"
+    report = RESULTS / f"channels-profile-{target.channel}-{target.name}{suffix}.txt"
     header = (f"cProfile of the {target.name} server, {target.channel}, {total} requests at concurrency "
               f"{concurrency} ({wall:.1f} s wall, profiler overhead included)\n")
     report.write_text(header + stream.getvalue().replace(str(ROOT) + "/", ""))
@@ -871,18 +869,21 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 listener = asyncio.create_task(listen(session, fakes.url + "/ws", replies, connected))
                 await asyncio.wait_for(connected.wait(), 10)
                 for channel in channels:
-                    specs = ([("avanochi", "avanochi", ("--channel", "slack")),
-                              ("bolt-lazy", "bolt", ("--bolt-mode", "lazy")),
-                              ("bolt-default", "bolt", ("--bolt-mode", "default"))] if channel == "slack" else
-                             [("avanochi", "avanochi", ("--channel", "teams")),
-                              ("botbuilder", "botbuilder", ())])
+                    systems: list[tuple[str, str, tuple[str, ...]]] = (
+                        [("avanochi", "avanochi", ("--channel", "slack")),
+                         ("bolt-lazy", "bolt", ("--bolt-mode", "lazy")),
+                         ("bolt-default", "bolt", ("--bolt-mode", "default"))] if channel == "slack" else
+                        [("avanochi", "avanochi", ("--channel", "teams")), ("agents-sdk", "agents", ())])
+                    specs = [(name, role, extra, ROOT) for name, role, extra in systems]
+                    if args.compare_root:  # Avanochi as another checkout has it, in the same rounds
+                        specs.insert(1, (args.compare_name, "avanochi", ("--channel", channel),
+                                         Path(args.compare_root).resolve()))
                     specs = [spec for spec in specs if not args.systems or spec[0] in args.systems.split(",")]
                     targets: list[Target] = []
-                    for name, role, extra in specs:
-                        fix = ("--msrest-fix",) if args.msrest_fix and channel == "teams" else ()
+                    for name, role, extra, root in specs:
                         server = start_server(f"{channel}-{name}", role, workdir, server_cpu,
                                               "--slack-api", fakes.info["slack_api"], "--users", str(users),
-                                              "--dedupe-history", str(args.dedupe_history), *extra, *fix)
+                                              "--dedupe-history", str(args.dedupe_history), *extra, root=root)
                         servers.append(server)
                         kind = SlackTarget if channel == "slack" else TeamsTarget
                         targets.append(kind(name, server, session, replies, fakes.info, ids))
@@ -932,7 +933,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                             print(f"[{time.monotonic() - started:6.1f}s] profiling {channel}/{target.name}",
                                   flush=True)
                             extras[f"{channel}/{target.name}"] = await profile_pass(
-                                target, args.profile_concurrency, args.profile_requests, workdir)
+                                target, args.profile_concurrency, args.profile_requests, workdir,
+                                args.profile_suffix)
                 async with session.get(fakes.url + "/counts") as response:
                     extras["fakes"] = await response.json()
                 listener.cancel()
@@ -961,7 +963,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "pinning": {"server_cpu": server_cpu, "fakes_and_loadgen_cpu": driver_cpu} if pinned else None,
             "rounds": args.rounds, "quiet_threshold_cpus": args.quiet, "max_wait_s": args.max_wait,
             "wait_budget_s": args.wait_budget,
-            "msrest_fix": args.msrest_fix,
+            "compare": {"name": args.compare_name, "root": args.compare_root} if args.compare_root else None,
             "load": "closed loop: each simulated user waits for its reply before the next command",
         },
         "results": results,
@@ -979,7 +981,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=None, help="discarded requests before each level")
     parser.add_argument("--channels", default="slack,teams")
     parser.add_argument("--systems", default="",
-                        help="only these systems (avanochi,bolt-lazy,bolt-default,botbuilder)")
+                        help="only these systems (avanochi,bolt-lazy,bolt-default,agents-sdk)")
     parser.add_argument("--dedupe-history", type=int, default=300,
                         help="earlier delivery ids in each Avanochi user's de-dup log (0: a new user)")
     parser.add_argument("--rounds", type=int, default=None,
@@ -988,12 +990,16 @@ def main(argv: list[str] | None = None) -> None:
                         help="before a round, wait while other processes use more CPUs than this")
     parser.add_argument("--max-wait", type=float, default=5.0, help="... but at most this many seconds per round")
     parser.add_argument("--wait-budget", type=float, default=60.0, help="... and this many in the whole run")
-    parser.add_argument("--msrest-fix", action="store_true",
-                        help="what-if: in the Teams servers, make msrest's ClientRetryPolicy.safe_codes a set")
+    parser.add_argument("--compare-root", default=None,
+                        help="also run Avanochi from this checkout (another commit, e.g. a `git archive` of it), "
+                             "interleaved with the others in every round")
+    parser.add_argument("--compare-name", default="avanochi-before", help="that system's name in the results")
     parser.add_argument("--no-pin", action="store_true", help="don't pin processes to CPUs")
     parser.add_argument("--profile", action="store_true", help="also profile each server (cProfile)")
     parser.add_argument("--profile-concurrency", type=int, default=10)
     parser.add_argument("--profile-requests", type=int, default=1000)
+    parser.add_argument("--profile-suffix", default="",
+                        help="appended to the profile reports' names (channels-profile-<channel>-<system><suffix>.txt)")
     parser.add_argument("--json", default=str(RESULTS / "channels.json"))
     # internal: one server process
     parser.add_argument("--role", choices=sorted(ROLES), help=argparse.SUPPRESS)
@@ -1008,8 +1014,6 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.role:
         pin(args.cpu)
-        if args.msrest_fix:
-            apply_msrest_fix()
         asyncio.run(ROLES[args.role](args))
         return
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent / "cosmos-test-server"
 BINARY = ROOT / "node_modules" / ".bin" / "cosmosdb-server"
-# tools/cosmos-test-server/patches/@vercel+cosmosdb-server+*.patch (applied by npm's postinstall) makes a point read of a
+# The patch in tools/cosmos-test-server/patches/ (applied by npm's postinstall) makes a point read of a
 # missing id answer 404 instead of crashing with a 500.
 PATCHED_FILE = ROOT / "node_modules" / "@vercel" / "cosmosdb-server" / "lib" / "handler" / "read-document.js"
 # The well-known key of the Cosmos DB emulator: public, and the test server accepts any key.

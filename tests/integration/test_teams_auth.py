@@ -3,19 +3,23 @@ valid channel JWT are served; missing, forged or misdirected tokens get a 401 JS
 written and nothing sent. Both stores.
 
 Two set-ups: the production configuration (public Azure cloud), for what can be refused without
-fetching Microsoft's signing keys; and the same SDK pointed (through its own configuration switches)
+fetching Microsoft's signing keys; and the same check pointed (through its configuration switches)
 at a local OpenID issuer, so that real RS256 signature checks run offline.
 """
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from microsoft_agents.hosting.core import AuthTypes
 
-from bot.adapters.teams.adapter import TEAMS_ENDPOINT, bot_framework_authentication
-from tests.fake_connector import FakeIssuer, assert_cards_valid, static_credentials_factory, teams_world
+from app import ENGINE_KEY, build_app
+from bot.adapters.teams.adapter import TEAMS_ENDPOINT
+from bot.adapters.teams.auth import TeamsSettingsError, bot_framework_authentication
+from tests.fake_connector import START, FakeIssuer, StaticTokenProvider, assert_cards_valid, teams_world
 from tests.integration.conftest import Api, make_settings
 
 APP_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
@@ -43,11 +47,11 @@ def issuer():
 
 @pytest.fixture
 async def issued(store, issuer):
-    """The app with the SDK checking tokens against the local issuer's keys."""
+    """The app checking tokens against the local issuer's keys."""
     async with teams_world(secured_settings(), store) as world:
         world.app[TEAMS_ENDPOINT].use_authentication(bot_framework_authentication(
             secured_settings(), channel_openid_metadata_url=issuer.metadata_url,
-            credentials_factory=static_credentials_factory(APP_ID, OUTBOUND_TOKEN)))
+            token_provider=StaticTokenProvider(OUTBOUND_TOKEN)))
         yield world
         assert_cards_valid(world.connector)
 
@@ -117,6 +121,19 @@ async def test_token_with_an_unknown_key_id_is_401(issued, issuer):
                                                           kid="someone-elses-key"))
 
 
+async def test_tokens_with_made_up_key_ids_do_not_make_the_bot_fetch_the_keys_again(issued, issuer):
+    chat = issued.chat
+    chat.authorization = "Bearer " + issuer.token(APP_ID, issued.connector.url)
+    assert await chat.say("help")
+    assert issuer.key_fetches == 1
+    forged_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    for n in range(5):
+        token = issuer.token(APP_ID, issued.connector.url, key=forged_key, kid=f"made-up-{n}")
+        status, _ = await chat.post(chat.activity("help"), headers={"Authorization": f"Bearer {token}"})
+        assert status == 401
+    assert issuer.key_fetches == 1  # an unknown key id refetches at most hourly
+
+
 async def test_expired_token_is_401(issued, issuer):
     token = issuer.token(APP_ID, issued.connector.url, lifetime=-3600)
     await assert_refused(issued, f"Bearer {token}")
@@ -144,7 +161,7 @@ async def test_key_not_endorsed_for_teams_is_401(store):
         async with teams_world(secured_settings(), store) as world:
             world.app[TEAMS_ENDPOINT].use_authentication(bot_framework_authentication(
                 secured_settings(), channel_openid_metadata_url=slack_only.metadata_url,
-                credentials_factory=static_credentials_factory(APP_ID, OUTBOUND_TOKEN)))
+                token_provider=StaticTokenProvider(OUTBOUND_TOKEN)))
             await assert_refused(world, "Bearer " + slack_only.token(APP_ID, world.connector.url))
     finally:
         slack_only.close()
@@ -153,3 +170,47 @@ async def test_key_not_endorsed_for_teams_is_401(store):
 async def test_without_app_id_the_emulator_needs_no_token(store):
     async with teams_world(make_settings(), store) as world:
         assert await world.chat.say("help")
+
+
+async def test_a_reminder_goes_out_with_the_bot_token(issued, issuer):
+    chat = issued.chat
+    chat.authorization = "Bearer " + issuer.token(APP_ID, issued.connector.url)
+    await chat.say("start")
+    await chat.say("skip")  # clocked in: a break nudge is due after 50 minutes
+    before = len(issued.connector.activities)
+    summary = await issued.app[ENGINE_KEY].run(START + timedelta(minutes=50))
+    assert summary.sent == 1
+    [nudge] = issued.connector.messages(before)
+    assert nudge["_meta"]["authorization"] == f"Bearer {OUTBOUND_TOKEN}" and nudge["_meta"]["reply_to"] is None
+
+
+@pytest.mark.parametrize("app_type, tenant, authority", [
+    (None, None, "botframework.com"),  # MultiTenant, the default: the Bot Framework's own tenant
+    ("MultiTenant", "contoso.onmicrosoft.com", "botframework.com"),
+    ("SingleTenant", "contoso.onmicrosoft.com", "contoso.onmicrosoft.com"),
+    ("singletenant", "contoso.onmicrosoft.com", "contoso.onmicrosoft.com"),
+])
+def test_the_bot_token_is_asked_of_the_tenant_the_app_type_names(app_type, tenant, authority):
+    settings = make_settings(MicrosoftAppId=APP_ID, MicrosoftAppPassword="app-password",
+                             **({"MicrosoftAppType": app_type} if app_type else {}),
+                             **({"MicrosoftAppTenantId": tenant} if tenant else {}))
+    configuration = bot_framework_authentication(settings).tokens.configuration
+    assert (configuration.CLIENT_ID, configuration.CLIENT_SECRET) == (APP_ID, "app-password")
+    assert configuration.TENANT_ID == authority and configuration.AUTH_TYPE == AuthTypes.client_secret
+
+
+def test_a_managed_identity_needs_no_password():
+    settings = make_settings(MicrosoftAppId=APP_ID, MicrosoftAppType="UserAssignedMSI",
+                             MicrosoftAppTenantId="contoso.onmicrosoft.com")
+    configuration = bot_framework_authentication(settings).tokens.configuration
+    assert configuration.AUTH_TYPE == AuthTypes.user_managed_identity and configuration.CLIENT_ID == APP_ID
+
+
+@pytest.mark.parametrize("settings", [
+    {"MicrosoftAppType": "SingleTenant", "MicrosoftAppPassword": "app-password"},
+    {"MicrosoftAppType": "SingleTenant", "MicrosoftAppTenantId": "contoso.onmicrosoft.com"},
+    {"MicrosoftAppType": "UserAssignedMSI"},
+])
+def test_an_app_type_without_the_settings_it_needs_stops_the_start(tmp_path, settings):
+    with pytest.raises(TeamsSettingsError, match="MicrosoftApp"):
+        build_app(make_settings(MicrosoftAppId=APP_ID, AVANOCHI_DB_PATH=str(tmp_path / "db.sqlite3"), **settings))

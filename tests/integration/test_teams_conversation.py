@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from botbuilder.schema import Activity
+from microsoft_agents.activity import Activity
 
 from app import SERVICES_KEY
-from bot.adapters.teams.adapter import TEAMS_ENDPOINT, incoming_message
+from bot.adapters.teams.activities import incoming_message
+from bot.adapters.teams.adapter import TEAMS_ENDPOINT
 from bot.messages import Button, Reply
 from tests.fake_connector import BOT_ID, assert_cards_valid, cards, submit_actions, teams_world, visible_text
 from tests.integration.conftest import Api, make_settings
@@ -163,6 +163,7 @@ async def test_declined_file_consent_sends_nothing(world):
     chat = world.chat
     _, invoke = await export_and_accept(world, chat)
     invoke["value"]["action"] = "decline"
+    del invoke["value"]["uploadInfo"]  # Teams sends none with a decline
     before = len(world.connector.activities)
     assert (await chat.post(invoke))[0] == 200
     assert world.connector.uploads == {}
@@ -193,6 +194,20 @@ async def test_proactive_message_reaches_the_stored_conversation(world):
     assert submit_actions(cards([sent])[0])[0]["data"] == {"command": "water"}
     world.connector.refuse[chat.conversation_id] = 403  # the user blocked the bot
     assert await endpoint.send_proactive(address.data, [nudge]) is False
+
+
+async def test_replies_reuse_one_connection_to_the_connector(world):
+    chat = world.chat
+    for _ in range(5):
+        assert await chat.say("help")
+    assert len(world.connector.peers) == 1  # in production, one TLS handshake instead of one per reply
+
+
+async def test_a_connector_that_refuses_the_reply_is_a_502(world):
+    chat = world.chat
+    world.connector.refuse[chat.conversation_id] = 403
+    status, body = await chat.post(chat.activity("help"))
+    assert status == 502 and body == {"error": "Could not reach the Bot Connector"}
 
 
 async def test_non_activity_bodies_are_rejected(world):
@@ -227,7 +242,7 @@ def test_translation_of_a_channel_message_with_a_file():
             {"contentType": "audio/ogg", "contentUrl": "https://smba.example/v3/attachments/1/views/original"},
         ],
     }
-    message = incoming_message(Activity().deserialize(body))
+    message = incoming_message(Activity.model_validate(body))
     assert message.user_id == "msteams:t-data:aad-grace"  # channelData.tenant wins over conversation
     assert message.channel == "msteams" and message.conversation_id == CHANNEL_ID
     assert message.text == "add Review <at>Bob</at>'s notes"  # only the bot's own mention goes
@@ -237,5 +252,5 @@ def test_translation_of_a_channel_message_with_a_file():
     assert [(a.url, a.content_type, a.name) for a in message.attachments] == [
         ("https://download.example/note.m4a", "m4a", "note.m4a"),
         ("https://smba.example/v3/attachments/1/views/original", "audio/ogg", None)]
-    press = incoming_message(Activity().deserialize({**body, "text": None, "value": {"command": "done"}}))
+    press = incoming_message(Activity.model_validate({**body, "text": None, "value": {"command": "done"}}))
     assert press.action == {"command": "done"} and press.text == ""

@@ -11,8 +11,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.adapters.slack.adapter import slack_files
-from bot.adapters.teams.adapter import TEAMS_ENDPOINT, bot_framework_authentication, teams_files
-from tests.fake_connector import FakeIssuer, static_credentials_factory, teams_world, visible_text
+from bot.adapters.teams.activities import teams_files
+from bot.adapters.teams.adapter import TEAMS_ENDPOINT
+from bot.adapters.teams.auth import bot_framework_authentication
+from tests.fake_connector import FakeIssuer, StaticTokenProvider, teams_world, visible_text
 from tests.integration.conftest import make_settings
 
 VOICE = Path(__file__).resolve().parents[1] / "fixtures" / "voice"
@@ -146,7 +148,7 @@ async def test_a_teams_file_on_a_foreign_host_is_not_fetched(store):
         async with attacker() as (base, seen), teams_world(settings, store) as world:
             world.app[TEAMS_ENDPOINT].use_authentication(bot_framework_authentication(
                 settings, channel_openid_metadata_url=issuer.metadata_url,
-                credentials_factory=static_credentials_factory(app_id, "outbound")))
+                token_provider=StaticTokenProvider("outbound")))
             world.chat.authorization = "Bearer " + issuer.token(app_id, world.connector.url)
             attachment = {"contentType": "application/vnd.microsoft.teams.file.download.info",
                           "name": "voice.m4a",

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from botbuilder.schema import Activity
+from microsoft_agents.activity import Activity
 
 from bot.adapters.slack.adapter import words
-from bot.adapters.teams.adapter import message_text, strip_leading_mentions
+from bot.adapters.teams.activities import message_text, strip_leading_mentions
 from bot.language.arguments import (
     looks_like_time_range,
     parse_duration,
@@ -55,7 +55,7 @@ AT_40K_MAX = 0.250  # seconds at 40,000 characters (the slowest reader takes ~30
 
 
 def teams_activity(text: str) -> Activity:
-    return Activity().deserialize({"type": "message", "text": text, "recipient": {"id": "28:bot"},
+    return Activity.model_validate({"type": "message", "text": text, "recipient": {"id": "28:bot"},
                                    "entities": [{"type": "mention", "text": "<at>Avanochi</at>",
                                                  "mentioned": {"id": "28:bot", "name": "Avanochi"}}]})
 

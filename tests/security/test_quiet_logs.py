@@ -1,5 +1,6 @@
-"""Logs stay quiet and private: LOG_LEVEL=DEBUG never prints what a user typed, and junk posted to
-/slack/events is refused with a 4xx and at most a warning line a minute, never a traceback."""
+"""Logs stay quiet and private: LOG_LEVEL=DEBUG never prints what a user typed (Slack, Teams), and
+junk posted to /slack/events is refused with a 4xx and at most a warning line a minute, never a
+traceback."""
 from __future__ import annotations
 
 import logging
@@ -9,6 +10,9 @@ from collections.abc import Iterator
 import pytest
 
 from app import configure_logging
+from tests.conftest import opened_store
+from tests.fake_connector import teams_world, visible_text
+from tests.integration.conftest import make_settings
 
 U1 = "slack:T0TEAM:U1"
 TYPED_IN_CHAT = "Zebra-Secret-4711"
@@ -103,3 +107,20 @@ async def test_junk_posted_to_slack_events_gets_4xx_and_one_quiet_warning(logged
     assert not [record for record in logged.records if record.levelno >= logging.ERROR]
     warnings = [record for record in logged.records if record.levelno == logging.WARNING]
     assert len(warnings) <= 2, [record.getMessage() for record in warnings]
+
+
+async def test_debug_logging_never_prints_what_a_teams_user_typed(logged, tmp_path):
+    async with opened_store("sqlite", tmp_path) as store, teams_world(make_settings(), store) as world:
+        chat = world.chat
+        replies = await chat.say(f"add {TYPED_IN_CHAT} plan")
+        assert TYPED_IN_CHAT in visible_text(replies[0])
+        # An activity the SDK's models refuse (a mention of someone who is a string, not an
+        # account) is a 400; the SDK itself would log it at ERROR with the refused value.
+        status, body = await chat.post(chat.activity(
+            f"add {REPLAYED_LATE}", entities=[{"type": "mention", "text": "<at>x</at>", "mentioned": REPLAYED_LATE}]))
+        assert status == 400 and "error" in body
+
+    assert any(record.name == "avanochi.access" for record in logged.records)  # the capture works
+    everything = logged.text().lower()
+    for secret in (TYPED_IN_CHAT, REPLAYED_LATE):
+        assert secret.lower() not in everything

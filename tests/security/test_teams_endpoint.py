@@ -16,11 +16,12 @@ from datetime import timedelta
 import pytest
 
 from app import ENGINE_KEY, SERVICES_KEY, STORE_KEY
-from bot.adapters.teams.adapter import TEAMS_ENDPOINT, bot_framework_authentication
+from bot.adapters.teams.adapter import TEAMS_ENDPOINT
+from bot.adapters.teams.auth import bot_framework_authentication
 from bot.adapters.teams.access import is_loopback_host, is_loopback_url
 from persistence.port import Query
 from tests.conftest import opened_store
-from tests.fake_connector import (BOT_ID, START, FakeIssuer, static_credentials_factory, teams_world,
+from tests.fake_connector import (BOT_ID, START, FakeIssuer, StaticTokenProvider, teams_world,
                                   visible_text)
 from tests.integration.conftest import make_settings
 
@@ -152,7 +153,7 @@ async def issued(store, issuer):
     async with teams_world(settings, store) as world:
         world.app[TEAMS_ENDPOINT].use_authentication(bot_framework_authentication(
             settings, channel_openid_metadata_url=issuer.metadata_url,
-            credentials_factory=static_credentials_factory(APP_ID, OUTBOUND_TOKEN)))
+            token_provider=StaticTokenProvider(OUTBOUND_TOKEN)))
         world.chat.authorization = "Bearer " + issuer.token(APP_ID, world.connector.url)
         yield world
 
@@ -213,6 +214,15 @@ async def test_an_activity_without_a_conversation_id_is_a_400(world, kind, conve
     else:
         activity["conversation"] = conversation
     status, body = await chat.post(activity)
+    assert status == 400 and "conversation" in body["error"], (status, body)
+    await assert_nothing_done(world, chat.user_id)
+
+
+@pytest.mark.parametrize("conversation_id", ["a:x/../../v3/conversations/a:other", "a:x?isTargetedActivity=true",
+                                             "a:x#fragment", "a:x\\..\\y", "a:x y"])
+async def test_a_conversation_id_that_would_change_the_connector_url_is_a_400(world, conversation_id):
+    chat = world.chat_as(conversation_id=conversation_id)
+    status, body = await chat.post(chat.activity("add Misrouted task"))
     assert status == 400 and "conversation" in body["error"], (status, body)
     await assert_nothing_done(world, chat.user_id)
 

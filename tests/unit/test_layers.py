@@ -177,7 +177,6 @@ def test_rest_api_imports_no_channel_adapter(production: Graph) -> None:
     assert not found
 
 
-@pytest.mark.xfail(strict=True, reason="fakes move to a support package")
 def test_benchmarks_import_nothing_from_the_tests() -> None:
     found = [str(imp) for imp in Graph("bench").imports if top_level(imp.target) == "tests"]
     assert not found

@@ -1,5 +1,8 @@
-"""Microsoft Teams: the adapter at POST /api/messages, the notifier for reminders, the Adaptive Card
-renderer, the access rules of the endpoint, and the app package (manifest.py, icons/)."""
+"""Microsoft Teams on the Microsoft 365 Agents SDK: the adapter at POST /api/messages (adapter.py),
+its translation of activities (activities.py), the Bot Framework token check and the bot's own
+token (auth.py), the Bot Connector clients (connector.py), file consent (files.py), the notifier
+for reminders, the Adaptive Card renderer, the access rules of the endpoint, and the app package
+(manifest.py, icons/)."""
 from bot.adapters.teams.adapter import register
 
 __all__ = ["register"]

@@ -1,7 +1,7 @@
 """Renders a neutral Reply for Microsoft Teams: an Adaptive Card 1.5, or markdown text when plain words do.
 
 Teams renders Adaptive Cards up to 1.5, and every card here must validate against the official
-1.5 schema (tests check each kind of reply the dialogs produce). Nothing here imports botbuilder:
+1.5 schema (tests check each kind of reply the dialogs produce). Nothing here imports the Agents SDK:
 the Teams adapter wraps the card in an attachment.
 """
 from __future__ import annotations

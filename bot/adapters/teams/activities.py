@@ -1,0 +1,191 @@
+"""Teams activities to and from the neutral messages: who sent an activity and what it says, the
+Teams activities for the dialogs' replies, and the conversation reference kept for reminders.
+Nothing here talks to the network."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from microsoft_agents.activity import Activity, ActivityTypes, Attachment, ChannelId, ConversationReference, Mention
+from pydantic import ValidationError
+
+from bot.adapters.teams.access import TEAMS_CHANNEL as CHANNEL
+from bot.adapters.teams.files import FILE_DOWNLOAD_INFO, file_attachment
+from bot.adapters.teams.render import CARD_CONTENT_TYPE, render
+from bot.downloads import FileSource
+from bot.messages import Attachment as FileIn
+from bot.messages import IncomingMessage, Reply
+
+# Leading "<at ...>Name</at>" tags are read one at a time (see strip_leading_mentions), each
+# pattern matched from one place: a lazy ".*?" inside a repeated group backtracks on crafted text.
+MENTION_OPEN = re.compile(r"<at[^>]*>", re.IGNORECASE)
+MENTION_CLOSE = re.compile(r"</at>", re.IGNORECASE)
+SPACES = re.compile(r"\s*")
+# Teams sends one mention entity per person mentioned; more than this many of the bot is not a message.
+MENTIONS_MAX = 10
+PERSONAL_ONLY = Reply("That one is personal, so I only answer it in our 1:1 chat. "
+                      "Open a chat with me (Avanochi) and ask there.", kind="text")
+# Teams copies every message as a text/html attachment; only real files matter here.
+SKIPPED_ATTACHMENTS = ("text/html", CARD_CONTENT_TYPE, "application/vnd.microsoft.card.")
+SHAREPOINT_HOSTS = (".sharepoint.com", ".sharepoint.us", ".sharepoint-mil.us", ".sharepoint.de", ".sharepoint.cn")
+# The SDK puts a conversation id into the Bot Connector's URL path as it is: these would send
+# the reply to another path (the Bot Framework's own SDKs escaped them; Teams ids never hold them).
+NOT_IN_A_PATH = re.compile(r"[/\\?#\s]")
+
+
+def channel_of(activity: Activity) -> str | None:
+    """The activity's channel without a sub-channel (the SDK appends one from a productInfo entity)."""
+    return ChannelId.get_channel(activity.channel_id)
+
+
+def teams_user_id(activity: Activity) -> str:
+    """msteams:{tenant}:{aad object id}, as DESIGN.md section 4 fixes it."""
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = (channel_data.get("tenant") or {}).get("id") if isinstance(channel_data.get("tenant"), dict) else None
+    tenant = tenant or (activity.conversation.tenant_id if activity.conversation else None) or "local"
+    sender = activity.from_property
+    person = (sender.aad_object_id or sender.id) if sender else "unknown"
+    return f"msteams:{tenant}:{person}"
+
+
+def message_text(activity: Activity) -> str:
+    """The words without the bot's @mention (Teams puts <at>Bot</at> in channel messages)."""
+    text = activity.text or ""
+    bot_id = activity.recipient.id if activity.recipient else None
+    names: dict[str, None] = {}  # in the order Teams listed them, once each
+    for entity in activity.entities or []:
+        if isinstance(entity, Mention) and entity.mentioned and entity.mentioned.id == bot_id \
+                and isinstance(entity.text, str) and entity.text:
+            names[entity.text] = None
+    for name in list(names)[:MENTIONS_MAX]:  # each is a pass over the text: a few at most
+        text = text.replace(name, " ")
+    text = strip_leading_mentions(text)  # when Teams sent no mention entity
+    return " ".join(text.replace("&nbsp;", " ").split())
+
+
+def strip_leading_mentions(text: str) -> str:
+    """The text after any "<at>Name</at>" tags it starts with. Each tag is found by a search
+    that starts where the last one ended, so the work is one pass over the text."""
+    position = SPACES.match(text).end()  # type: ignore[union-attr]
+    while (opening := MENTION_OPEN.match(text, position)) and \
+            (closing := MENTION_CLOSE.search(text, opening.end())):
+        position = SPACES.match(text, closing.end()).end()  # type: ignore[union-attr]
+    return text[position:]
+
+
+def incoming_message(activity: Activity) -> IncomingMessage:
+    conversation = activity.conversation
+    kind = conversation.conversation_type if conversation else None
+    # The Emulator sends no conversationType: a conversation that isn't a group is personal.
+    private = kind == "personal" if kind else not (conversation and conversation.is_group)
+    return IncomingMessage(
+        user_id=teams_user_id(activity),
+        channel=CHANNEL,
+        conversation_id=conversation.id if conversation else "",
+        text=message_text(activity),
+        action=activity.value if isinstance(activity.value, dict) and activity.value else None,
+        user_name=activity.from_property.name if activity.from_property else None,
+        timezone_hint=activity.local_timezone,
+        delivery_id=activity.id,
+        attachments=tuple(_attachments(activity)),
+        private=bool(private),
+    )
+
+
+def teams_files(*, emulator: bool) -> FileSource:
+    """Where files sent in a Teams personal chat live: the downloadUrl Teams hands over is a
+    short-lived pre-authenticated link on the tenant's SharePoint / OneDrive for Business host
+    (sovereign clouds included), so no token is sent. The Emulator serves files locally."""
+    return FileSource(https_host_suffixes=SHAREPOINT_HOSTS, loopback=emulator)
+
+
+def _attachments(activity: Activity):
+    for item in activity.attachments or []:
+        content_type = item.content_type or ""
+        if content_type.startswith(SKIPPED_ATTACHMENTS):
+            continue
+        if content_type == FILE_DOWNLOAD_INFO and isinstance(item.content, dict):
+            yield FileIn(url=item.content.get("downloadUrl") or item.content_url or "",
+                         content_type=item.content.get("fileType"), name=item.name)
+        elif item.content_url:
+            yield FileIn(url=item.content_url, content_type=content_type or None, name=item.name)
+
+
+def reply_activities(replies: list[Reply], message: IncomingMessage, channel_id: str | None) -> list[Activity]:
+    """The Teams activities for the dialogs' replies. Personal replies never go to a group."""
+    if not message.private and any(reply.private for reply in replies):
+        replies = [reply for reply in replies if not reply.private] + [PERSONAL_ONLY]
+    return [_activity(reply, message, channel_id) for reply in replies]
+
+
+def _activity(reply: Reply, message: IncomingMessage, channel_id: str | None) -> Activity:
+    rendered = render(reply)
+    attachments = [Attachment(content_type=CARD_CONTENT_TYPE, content=rendered.card)] \
+        if rendered.card is not None else []
+    text = rendered.text
+    if reply.file:
+        attachment = file_attachment(reply.file, message, channel_id)
+        if attachment is None:
+            text = (text or "") + "\n\nI can only send files in our 1:1 chat."
+        else:
+            attachments.append(attachment)
+    fields: dict[str, Any] = {"type": ActivityTypes.message}
+    if text:  # the SDK's models take no None for the fields they declare non-empty strings
+        fields.update(text=text, text_format="markdown")
+    if attachments:
+        fields["attachments"] = attachments
+    return Activity(**fields)
+
+
+def stored_reference(data: dict[str, Any]) -> ConversationReference:
+    """A stored conversation reference as the SDK reads it. References stored by the Bot
+    Framework SDK have the same camelCase shape; what it allowed and the Agents SDK refuses is
+    mapped: empty strings (the SDK's ids and locale must be non-empty), its "tenantID" spelling.
+    The activity id is dropped: a reminder starts a new message, it is no reply. Raises
+    ValueError (pydantic's ValidationError) for a reference without a conversation."""
+    if not isinstance(data, dict):
+        raise ValueError("a conversation reference is a JSON object")
+    data = {key: value for key, value in data.items() if value not in ("", None) and key != "activityId"}
+    for part in ("conversation", "user", "bot"):
+        if isinstance(data.get(part), dict):
+            data[part] = {key: value for key, value in data[part].items() if value not in ("", None)}
+    conversation = data.get("conversation")
+    if isinstance(conversation, dict) and "tenantID" in conversation:
+        conversation.setdefault("tenantId", conversation.pop("tenantID"))
+    return ConversationReference.model_validate(data)
+
+
+class BadActivity(ValueError):
+    """A request body that is not a Bot Framework activity the bot can act on (a 400)."""
+
+
+def parse_activity(text: str) -> tuple[Activity, str | None]:
+    """The activity in a request body, and its channelId as sent (what the channel's signing key
+    must endorse); raises BadActivity."""
+    try:
+        body = json.loads(text)
+    except Exception:  # bad JSON, bad UTF-8, nesting too deep
+        raise BadActivity("Expected a Bot Framework activity (JSON)") from None
+    try:
+        # Lone surrogates ("\ud800") parse but can be neither stored nor sent on: refused here,
+        # wherever they are, rather than failing halfway through a turn.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
+        raise BadActivity("The activity is not valid Unicode text") from None
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
+        raise BadActivity("Expected a Bot Framework activity (JSON)")
+    sender, conversation = body.get("from"), body.get("conversation")
+    if not (isinstance(sender, dict) and sender.get("id") and isinstance(conversation, dict)
+            and conversation.get("id") and body.get("serviceUrl") and isinstance(body.get("recipient"), dict)):
+        raise BadActivity("A Bot Framework activity needs from, recipient, conversation (with its id) and serviceUrl")
+    if body.get("channelData") is not None and not isinstance(body["channelData"], dict):
+        raise BadActivity("channelData must be a JSON object")
+    if not isinstance(conversation["id"], str) or NOT_IN_A_PATH.search(conversation["id"]):
+        raise BadActivity("conversation.id is not a Bot Framework conversation id")
+    try:
+        activity = Activity.model_validate(body)
+    except (ValidationError, ValueError, TypeError):  # a field of a shape the SDK's models refuse
+        raise BadActivity("Expected a Bot Framework activity (JSON)") from None
+    channel = body.get("channelId")
+    return activity, channel if isinstance(channel, str) else None
