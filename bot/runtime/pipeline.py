@@ -79,6 +79,10 @@ class TurnPipeline:
         await self._in_order(message.user_id, work)
         return replies
 
+    def waiting(self) -> int:
+        """Turns taken and not yet finished, every user's together (the one running included)."""
+        return self._queues.waiting()
+
     async def drain(self, *_: Any) -> None:
         """Let the turns already taken finish (before the store closes, and in tests)."""
         await self._queues.drain()
