@@ -26,7 +26,6 @@ from api.request_log import request_log_middleware
 from bot.dialogs.router import Dialogs
 from bot.narrator import build_narrator
 from bot.reminders.engine import Notifier, ReminderEngine
-from bot.runtime.legacy import PipelineDialogs
 from bot.runtime.pace import ChatPace
 from bot.runtime.pipeline import TurnPipeline
 from bot.voice.engines import SpeechToText, build_speech_to_text
@@ -117,19 +116,7 @@ def chat_channels() -> list[ChannelRegistration]:
     """The chat platforms served over HTTP: a new platform is its package plus one line here."""
     from bot.adapters import slack, teams  # imported here: `chat` never loads the platforms' SDKs
 
-    return [teams_on_dialogs(teams.register), slack.register]
-
-
-def teams_on_dialogs(register) -> ChannelRegistration:
-    """Teams still calls the dialogs itself until it moves onto the pipeline: it gets them behind
-    the pipeline's policies. /api/messages always exists; the Teams adapter decides from the
-    settings whether it serves Teams, the Bot Framework Emulator or a 404 (and then no reminders)."""
-
-    def registration(app: web.Application, container: Container):
-        return register(app, PipelineDialogs(container.pipeline, container.dialogs), container.services,
-                        container.settings)
-
-    return registration
+    return [teams.register, slack.register]
 
 
 def build_app(

@@ -66,17 +66,22 @@ class TurnPipeline:
         """Channel work that must not overtake the user's turns (Slack refreshing its App Home)."""
         return self._in_order(user_id, work)
 
-    async def answer(self, message: IncomingMessage, fetch: Fetch | None = None) -> list[Reply]:
-        """The replies to one message under the same policies, for a channel that still sends
-        them itself (Teams, until it moves onto the pipeline): it keeps its own profile, address
-        and privacy handling."""
+    async def answer(self, message: IncomingMessage) -> list[Reply]:
+        """The replies to one message, in the user's order and under the pace, dedupe, size cap
+        and apology, for a channel that uses them rather than shows them (Teams runs the command
+        behind an accepted file again, to upload its file). Nothing is placed, sent or learnt
+        about the user: the caller delivers what it needs of the replies."""
         replies: list[Reply] = []
 
         async def work() -> None:
-            replies.extend(await self._replies(message, fetch))
+            replies.extend(await self._replies(message, None))
 
         await self._in_order(message.user_id, work)
         return replies
+
+    def waiting(self) -> int:
+        """Turns taken and not yet finished, every user's together (the one running included)."""
+        return self._queues.waiting()
 
     async def drain(self, *_: Any) -> None:
         """Let the turns already taken finish (before the store closes, and in tests)."""

@@ -3,8 +3,7 @@ channel's own wire fake, and what the user then sees, in the same neutral shape.
 
 - Slack: signed requests to /slack/events, replies read at the fake Web API (tests/fake_slack.py).
 - Teams: Bot Framework activities to /api/messages, replies at the fake Bot Connector
-  (tests/fake_connector.py). Teams still runs its own adapter; it reaches the dialogs through the
-  pipeline's policies, so it joins the tests it passes already (``cannot`` lists the others).
+  (tests/fake_connector.py).
 - Console: lines on its stdin, replies parsed from its stdout.
 - Echo: the test-only channel of echo_channel.py, registered in the app like a real one.
 """
@@ -212,18 +211,16 @@ async def slack_driver(store: FlakyStore) -> AsyncIterator[Driver]:
         yield SlackDriver(harness, store)
 
 
-# -- Teams (its own adapter still; the slot it fills fully once it is on the pipeline) --------------
+# -- Teams -------------------------------------------------------------------------------------------
 
 class TeamsDriver(Driver):
     def __init__(self, world, store: FlakyStore, files: FileHost) -> None:
-        super().__init__("teams", world.chat.user_id, world.app[SERVICES_KEY], store, cannot={
-            "at_once": "its adapter answers inside each request, outside the pipeline's order",
-            "greeting": "its adapter greets on every install event until it moves onto the pipeline",
-        })
+        super().__init__("teams", world.chat.user_id, world.app[SERVICES_KEY], store)
         from tests.fake_connector import cards, submit_actions, visible_text
 
         self._cards, self._actions, self._visible = cards, submit_actions, visible_text
         self._world, self._files = world, files
+        self._pipeline = world.app[CONTAINER_KEY].pipeline
         self._chat = world.chat
         self._group = world.chat_as(conversation_id="19:group-chat@thread.v2", conversation_type="groupChat")
         self._installs = itertools.count(1)
@@ -257,6 +254,27 @@ class TeamsDriver(Driver):
         before = len(self._world.connector.activities)
         for _ in range(2):
             assert (await self._chat.post(activity))[0] == 200
+        return [self._seen(sent, self._chat) for sent in self._world.connector.messages(before)]
+
+    async def say_at_once(self, texts: list[str]) -> list[Seen]:
+        """Each message in a request of its own, all open at once. Teams gives no order between
+        concurrent requests, so each is sent once the one before has reached the bot; an earlier
+        slow turn (held here) keeps them all waiting, as a voice note would."""
+        held = asyncio.Event()
+        ahead = self._pipeline.later(self.user_id, held.wait)
+        before = len(self._world.connector.activities)
+        requests = []
+        for text in texts:
+            requests.append(asyncio.create_task(self._chat.post(self._chat.activity(text))))
+            for _ in range(3000):
+                if self._pipeline.waiting() > len(requests):  # the held turn and the ones sent so far
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                raise AssertionError("a message never reached the bot")
+        held.set()
+        await ahead
+        assert [status for status, _ in await asyncio.gather(*requests)] == [200] * len(texts)
         return [self._seen(sent, self._chat) for sent in self._world.connector.messages(before)]
 
     async def open(self) -> list[Seen]:

@@ -1,11 +1,16 @@
-"""The Teams conversation around the commands: install greeting, conversation references, duplicate
-deliveries, onboarding with Teams' localTimezone, @mentions in channels, personal replies kept out
-of groups, the file consent flow for exports, typing, and proactive messages. Both stores."""
+"""What only Teams does around the commands: who an activity is from, the conversation reference kept
+for reminders, @mentions in channels, the file consent flow for exports, typing, proactive messages
+and the Bot Connector's failures. Both stores. What every channel does the same way (greeting once,
+redeliveries, order, privacy, onboarding with the platform's time zone) is in tests/conformance."""
 from __future__ import annotations
 
+import asyncio
 import json
+from pathlib import Path
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from microsoft_agents.activity import Activity
 
 from app import SERVICES_KEY
@@ -15,6 +20,7 @@ from bot.messages import Button, Reply
 from tests.fake_connector import BOT_ID, assert_cards_valid, cards, submit_actions, teams_world, visible_text
 from tests.integration.conftest import Api, make_settings
 
+VOICE = Path(__file__).resolve().parent.parent / "fixtures" / "voice"
 CONSENT_TYPE = "application/vnd.microsoft.teams.card.file.consent"
 CHANNEL_ID = "19:general@thread.tacv2;messageid=1700000000001"
 
@@ -47,19 +53,6 @@ def install_activity(chat, activity_id: str = "f:install-1") -> dict:
     return activity
 
 
-async def test_install_greets_once_with_a_short_tour(world):
-    chat = world.chat
-    status, _ = await chat.post(install_activity(chat))
-    assert status == 200
-    [greeting] = world.connector.messages()
-    [card] = cards([greeting])
-    assert card["body"][0]["text"] == "Welcome to Avanochi"
-    assert {a["title"] for a in submit_actions(card)} == {"Show my tasks", "Help"}
-    assert greeting["_meta"]["conversation"] == chat.conversation_id
-    status, _ = await chat.post(install_activity(chat))  # Teams retried the event
-    assert status == 200 and len(world.connector.messages()) == 1
-
-
 async def test_members_added_without_the_bot_are_ignored(world):
     chat = world.chat
     activity = install_activity(chat)
@@ -68,21 +61,16 @@ async def test_members_added_without_the_bot_are_ignored(world):
     assert world.connector.activities == []
 
 
-async def test_conversation_reference_is_stored_for_personal_chat_only(world):
+async def test_the_conversation_reference_is_stored_in_the_shape_reminders_read(world):
     chat = world.chat
     await chat.say("help")
-    conversations = world.app[SERVICES_KEY].conversations
-    address = await conversations.address(chat.user_id, "msteams")
+    address = await world.app[SERVICES_KEY].conversations.address(chat.user_id, "msteams")
     reference = address.data
     assert reference["serviceUrl"] == world.connector.url
     assert reference["conversation"]["id"] == chat.conversation_id
     assert reference["user"]["aadObjectId"] == chat.aad and reference["bot"]["id"] == BOT_ID
     assert reference["channelId"] == "msteams" and "activityId" not in reference
     assert reference["conversation"]["tenantId"] == chat.tenant
-    channel = world.chat_as(conversation_id=CHANNEL_ID, conversation_type="channel")
-    await channel.say("<at>Avanochi</at> help", entities=[mention()])
-    again = await conversations.address(chat.user_id, "msteams")
-    assert again.data["conversation"]["id"] == chat.conversation_id  # reminders stay out of channels
 
 
 async def test_channel_mention_is_stripped_and_replies_thread(world, api):
@@ -116,15 +104,37 @@ async def test_user_without_aad_object_id_is_known_by_from_id(world, api):
     assert len(tasks) == 1
 
 
-async def test_typing_goes_out_before_the_replies_of_a_slow_turn(world, monkeypatch):
-    import bot.adapters.teams.adapter as teams
+async def test_a_new_user_is_known_by_the_name_and_time_zone_teams_sends(world):
+    chat = world.chat_as(aad="aad-grace", name="Grace Hopper", timezone="America/New_York")
+    replies = await chat.say("add Review the notes")
+    assert "are you in America/New_York" in visible_text(replies[-1])
+    user = await world.app[SERVICES_KEY].users.get_user(chat.user_id)
+    assert user.name == "Grace Hopper"
 
+
+async def test_typing_goes_out_while_a_slow_turn_runs_and_before_its_replies(world):
     chat = world.chat
     await chat.say("help")  # a fast turn: its reply is the only signal
     assert {activity["type"] for activity in world.connector.activities} == {"message"}
-    monkeypatch.setattr(teams, "TYPING_AFTER", 0.0)  # every turn counts as slow now
-    before = len(world.connector.activities)
-    await chat.say("help")
+
+    async def slow_download(_: web.Request) -> web.Response:
+        for _ in range(1000):  # the file arrives only once the user was told a reply is coming
+            if any(activity["type"] == "typing" for activity in world.connector.activities):
+                break
+            await asyncio.sleep(0.01)
+        return web.Response(body=(VOICE / "corrupt-truncated.m4a").read_bytes())
+
+    files = web.Application()
+    files.router.add_get("/note.m4a", slow_download)
+    server = TestServer(files, host="127.0.0.1")
+    await server.start_server()
+    try:
+        before = len(world.connector.activities)
+        note = {"contentType": "application/vnd.microsoft.teams.file.download.info", "name": "note.m4a",
+                "content": {"downloadUrl": str(server.make_url("/note.m4a")), "fileType": "m4a"}}
+        assert (await chat.post(chat.activity(None, attachments=[note])))[0] == 200
+    finally:
+        await server.close()
     kinds = [activity["type"] for activity in world.connector.activities[before:]]
     assert kinds[0] == "typing" and kinds[1:] and set(kinds[1:]) == {"message"}
 
@@ -246,8 +256,7 @@ def test_translation_of_a_channel_message_with_a_file():
     assert message.user_id == "msteams:t-data:aad-grace"  # channelData.tenant wins over conversation
     assert message.channel == "msteams" and message.conversation_id == CHANNEL_ID
     assert message.text == "add Review <at>Bob</at>'s notes"  # only the bot's own mention goes
-    assert message.private is False and message.timezone_hint == "America/New_York"
-    assert message.user_name == "Grace Hopper" and message.delivery_id == "1700000000123"
+    assert message.private is False and message.delivery_id == "1700000000123"
     assert message.action is None
     assert [(a.url, a.content_type, a.name) for a in message.attachments] == [
         ("https://download.example/note.m4a", "m4a", "note.m4a"),

@@ -1,5 +1,5 @@
 """Teams activities to and from the neutral messages: who sent an activity and what it says, the
-Teams activities for the dialogs' replies, and the conversation reference kept for reminders.
+Teams activities for the replies, and the conversation reference kept for reminders.
 Nothing here talks to the network."""
 from __future__ import annotations
 
@@ -24,8 +24,6 @@ MENTION_CLOSE = re.compile(r"</at>", re.IGNORECASE)
 SPACES = re.compile(r"\s*")
 # Teams sends one mention entity per person mentioned; more than this many of the bot is not a message.
 MENTIONS_MAX = 10
-PERSONAL_ONLY = Reply("That one is personal, so I only answer it in our 1:1 chat. "
-                      "Open a chat with me (Avanochi) and ask there.", kind="text")
 # Teams copies every message as a text/html attachment; only real files matter here.
 SKIPPED_ATTACHMENTS = ("text/html", CARD_CONTENT_TYPE, "application/vnd.microsoft.card.")
 SHAREPOINT_HOSTS = (".sharepoint.com", ".sharepoint.us", ".sharepoint-mil.us", ".sharepoint.de", ".sharepoint.cn")
@@ -75,6 +73,8 @@ def strip_leading_mentions(text: str) -> str:
 
 
 def incoming_message(activity: Activity) -> IncomingMessage:
+    """What the user said or pressed. Their name and time zone are the channel's profile
+    (bot/adapters/teams/channel.py), read by the pipeline while it gets to know them."""
     conversation = activity.conversation
     kind = conversation.conversation_type if conversation else None
     # The Emulator sends no conversationType: a conversation that isn't a group is personal.
@@ -85,8 +85,6 @@ def incoming_message(activity: Activity) -> IncomingMessage:
         conversation_id=conversation.id if conversation else "",
         text=message_text(activity),
         action=activity.value if isinstance(activity.value, dict) and activity.value else None,
-        user_name=activity.from_property.name if activity.from_property else None,
-        timezone_hint=activity.local_timezone,
         delivery_id=activity.id,
         attachments=tuple(_attachments(activity)),
         private=bool(private),
@@ -112,10 +110,21 @@ def _attachments(activity: Activity):
             yield FileIn(url=item.content_url, content_type=content_type or None, name=item.name)
 
 
+def conversation_reference(activity: Activity, user_id: str) -> dict[str, Any]:
+    """Where reminders reach the user: the activity's conversation reference, in the shape the
+    Bot Framework SDK stored, so that addresses stored before and after the move read the same."""
+    data = activity.get_conversation_reference().model_dump(mode="json", by_alias=True, exclude_none=True)
+    data.pop("activityId", None)  # proactive messages start a new message, not a reply
+    if activity.channel_id:
+        data["channelId"] = channel_of(activity)
+    tenant = user_id.split(":")[1]
+    if tenant != "local" and isinstance(data.get("conversation"), dict):
+        data["conversation"]["tenantId"] = tenant  # channelData's tenant, when the conversation has none
+    return data
+
+
 def reply_activities(replies: list[Reply], message: IncomingMessage, channel_id: str | None) -> list[Activity]:
-    """The Teams activities for the dialogs' replies. Personal replies never go to a group."""
-    if not message.private and any(reply.private for reply in replies):
-        replies = [reply for reply in replies if not reply.private] + [PERSONAL_ONLY]
+    """The Teams activities for replies already placed (the pipeline keeps personal ones out of groups)."""
     return [_activity(reply, message, channel_id) for reply in replies]
 
 

@@ -1,10 +1,15 @@
 """Microsoft Teams through the Microsoft 365 Agents SDK at POST /api/messages.
 
 This package is the only code that imports the Agents SDK (``microsoft_agents``). It only
-translates: a Teams activity becomes a neutral IncomingMessage, the dialogs' Replies become Teams
-activities through render.py. The SDK runs each turn (its CloudAdapter and an ActivityHandler);
-the request is checked here first, as the SDK's own route answers a malformed body or a failing
-Bot Connector with a 500.
+translates: a Teams activity becomes an Arrival for the turn pipeline (bot/runtime/), which
+owns order, dedupe, privacy, downloads, greetings and apologies, and hands the placed replies
+to the Teams channel (channel.py) to render as activities. The SDK runs each turn (its
+CloudAdapter and an ActivityHandler); the request is checked here first, as the SDK's own route
+answers a malformed body or a failing Bot Connector with a 500.
+
+Teams wants a turn's replies within its request, so each request awaits its turn in the
+pipeline, behind the same user's earlier ones: one user's concurrent requests are answered in
+the order they arrived.
 
 With MicrosoftAppId set, only requests with a valid Bot Framework JWT from Teams are served (a
 missing or bad token is a 401 JSON answer, another channel a 403; auth.py checks the token);
@@ -14,9 +19,8 @@ file consent flow (files.py), reminders through the stored conversation referenc
 """
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
@@ -30,35 +34,57 @@ from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 from bot.adapters.teams.access import (NOT_CONFIGURED, Refused, TeamsMode, check_conversation, is_loopback_host,
                                        teams_mode)
 from bot.adapters.teams.access import TEAMS_CHANNEL as CHANNEL
-from bot.adapters.teams.activities import (BadActivity, channel_of, incoming_message, parse_activity,
-                                           reply_activities, stored_reference, teams_files)
+from bot.adapters.teams.activities import (BadActivity, channel_of, conversation_reference, incoming_message,
+                                           parse_activity, reply_activities, stored_reference, teams_files)
 from bot.adapters.teams.auth import BotFrameworkAuthentication, Unauthorized, bot_framework_authentication
+from bot.adapters.teams.channel import TeamsChannel, TeamsRoute
 from bot.adapters.teams.connector import PooledConnectorFactory, is_connector_failure
 from bot.adapters.teams.files import (FILE_CONSENT_INVOKE, BadConsent, Consent, file_info_attachment, read_consent,
                                       upload)
 from bot.adapters.teams.notifier import TeamsNotifier
-from bot.downloads import FileSource
-from bot.messages import Attachment, IncomingMessage, Reply
-from bot.voice.decode import MAX_BYTES
+from bot.messages import IncomingMessage, Reply
+from bot.runtime import Arrival, Channel, TurnPipeline
 
 log = logging.getLogger("avanochi.teams")
-TYPING_AFTER = 0.3  # seconds a turn may take before the user sees "Avanochi is typing"
 # What the bot acts on. Teams sends more (reactions, edits, installationUpdate...): those are
 # acknowledged without running the SDK's handlers.
 HANDLED_TYPES = (ActivityTypes.message, ActivityTypes.conversation_update, ActivityTypes.invoke)
 
+Step = Callable[[Channel, Arrival], Awaitable[None]]  # TurnPipeline.turn or .greet
+
 
 class AvanochiTeamsBot(ActivityHandler):
-    """Translates turns for the dialogs: messages, card presses, install greetings, file consent."""
+    """Hands messages, card presses and install greetings to the pipeline; answers file consent."""
 
-    def __init__(self, dialogs, services, files: FileSource) -> None:
-        self._dialogs = dialogs
-        self._services = services
-        self._files = files
+    def __init__(self, pipeline: TurnPipeline, channel: TeamsChannel) -> None:
+        self._pipeline = pipeline
+        self._channel = channel
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         if turn_context.activity.type in HANDLED_TYPES:
             await super().on_turn(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        await self._take(turn_context, self._pipeline.turn)
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        # Greets only when the bot itself was added (Teams also reports other members joining).
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        if any(member.id == bot_id for member in activity.members_added or []):
+            await self._take(turn_context, self._pipeline.greet)
+
+    async def _take(self, turn_context: TurnContext, step: Step) -> None:
+        """Run the turn in the user's order and wait for its replies to be sent in this request."""
+        activity = turn_context.activity
+        message = incoming_message(activity)
+        route = TeamsRoute(turn_context, message)
+        # The personal chat is the one to reach the user in later (the pipeline keeps it from
+        # private conversations only).
+        address = conversation_reference(activity, message.user_id) if message.private else None
+        await step(self._channel, Arrival(message, route, address=address))
+        if route.failure is not None:
+            raise route.failure  # the request answers 502
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         # Only the file consent flow is the bot's; the SDK's other invoke handlers serve
@@ -76,43 +102,16 @@ class AvanochiTeamsBot(ActivityHandler):
             await turn_context.send_activity(Activity(type=ActivityTypes.message, text="OK, I won't send the file."))
         return InvokeResponse(status=int(HTTPStatus.OK))
 
-    async def on_message_activity(self, turn_context: TurnContext) -> None:
-        message = incoming_message(turn_context.activity)
-        await self._remember(message, turn_context.activity)
-        # Typing goes out only when the turn is slow (a voice note, a chart): a fast turn's reply
-        # is its own signal, and one outbound call fewer per message. Once started, it is
-        # awaited before the replies so that it never lands after them.
-        typing = asyncio.create_task(self._typing(turn_context, after=TYPING_AFTER))
-        try:
-            replies = await self._dialogs.handle(message, fetch=self._fetch)
-        finally:
-            typing.cancel()  # no effect once it has been sent
-            with contextlib.suppress(asyncio.CancelledError):
-                await typing
-        if replies:
-            await turn_context.send_activities(
-                reply_activities(replies, message, channel_of(turn_context.activity)))
-
-    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
-        # Greets only when the bot itself was added (Teams also reports other members joining).
-        activity = turn_context.activity
-        bot_id = activity.recipient.id if activity.recipient else None
-        if not any(member.id == bot_id for member in activity.members_added or []):
-            return
-        message = incoming_message(activity)
-        await self._remember(message, activity)
-        if not await self._services.conversations.first_delivery(message.user_id, message.delivery_id):
-            return  # Teams retried the install event: greet once
-        replies = await self._dialogs.welcome(message)
-        await turn_context.send_activities(reply_activities(replies, message, channel_of(activity)))
-
     async def _file_accepted(self, turn_context: TurnContext, consent: Consent) -> None:
+        """Upload the file the user accepted. Nothing was kept since the card was sent (any
+        instance may get this invoke): the command that produced it runs again, in the user's
+        order and under the pipeline's dedupe, and its file is uploaded rather than shown."""
         context = consent.context
         message = replace(incoming_message(turn_context.activity), text=str(context.get("text") or ""),
                           action=context.get("action") if isinstance(context.get("action"), dict) else None)
         if not message.private or consent.upload is None:
             return
-        replies = await self._dialogs.handle(message)
+        replies = await self._pipeline.answer(message)
         if not replies:
             return  # a retried invoke: the first one did the upload
         file = next((reply.file for reply in replies if reply.file and reply.file.name == context.get("file")), None)
@@ -125,42 +124,14 @@ class AvanochiTeamsBot(ActivityHandler):
             type=ActivityTypes.message, text_format="markdown", text=f"Your file **{info.name}** is ready.",
             attachments=[file_info_attachment(info)]))
 
-    async def _fetch(self, attachment: Attachment) -> bytes:
-        return await self._files.fetch(attachment, MAX_BYTES)
-
-    async def _remember(self, message: IncomingMessage, activity: Activity) -> None:
-        """Keep where to reach the user for reminders: their personal chat only, never a
-        group (a hydration nudge has no place in a team channel). The shape is the one the Bot
-        Framework SDK stored, so addresses stored before and after the move read the same."""
-        if not message.private:
-            return
-        data = activity.get_conversation_reference().model_dump(mode="json", by_alias=True, exclude_none=True)
-        data.pop("activityId", None)  # proactive messages start a new message, not a reply
-        if activity.channel_id:
-            data["channelId"] = channel_of(activity)
-        tenant = message.user_id.split(":")[1]
-        if tenant != "local" and isinstance(data.get("conversation"), dict):
-            data["conversation"]["tenantId"] = tenant  # channelData's tenant, when the conversation has none
-        try:
-            await self._services.conversations.remember_address(message.user_id, CHANNEL, data)
-        except Exception:  # the dialogs will meet the same store trouble and apologise
-            log.warning("conversation reference not stored", exc_info=True)
-
-    @staticmethod
-    async def _typing(turn_context: TurnContext, after: float = 0.0) -> None:
-        await asyncio.sleep(after)
-        try:
-            await turn_context.send_activity(Activity(type=ActivityTypes.typing))
-        except Exception:  # a lost typing indicator is no reason to lose the answer
-            log.warning("typing indicator not sent", exc_info=True)
-
 
 class TeamsEndpoint:
     """POST /api/messages: checks the request, authenticates it, runs the bot."""
 
-    def __init__(self, dialogs, services, settings) -> None:
+    def __init__(self, pipeline: TurnPipeline, settings) -> None:
         self.mode = teams_mode(settings)
-        self._bot = AvanochiTeamsBot(dialogs, services, teams_files(emulator=self.mode is TeamsMode.EMULATOR))
+        channel = TeamsChannel(teams_files(emulator=self.mode is TeamsMode.EMULATOR))
+        self._bot = AvanochiTeamsBot(pipeline, channel)
         self._connectors: list[PooledConnectorFactory] = []
         self.use_authentication(bot_framework_authentication(settings))
 
@@ -253,10 +224,12 @@ def _invoke_error(status: HTTPStatus, message: str) -> InvokeResponse:
 TEAMS_ENDPOINT = web.AppKey("teams_endpoint", TeamsEndpoint)
 
 
-def register(app: web.Application, dialogs, services, settings) -> TeamsNotifier | None:
+def register(app: web.Application, container) -> TeamsNotifier | None:
     """Serve /api/messages; returns the notifier that sends this channel's reminders (none when
-    Teams is off)."""
-    endpoint = TeamsEndpoint(dialogs, services, settings)
+    Teams is off). /api/messages always exists: the settings decide whether it serves Teams, the
+    Bot Framework Emulator or a 404."""
+    settings = container.settings
+    endpoint = TeamsEndpoint(container.pipeline, settings)
     app[TEAMS_ENDPOINT] = endpoint
     app.router.add_post("/api/messages", endpoint.handle)
 
