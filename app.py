@@ -32,12 +32,12 @@ from bot.voice.engines import SpeechToText, build_speech_to_text
 from bot.voice.queue import SpeechQueue
 from domain.clock import Clock, SystemClock
 from domain.services import Services
-from settings import CredentialManager, Settings
 from persistence.port import DocumentStore
 from persistence.repositories import Repositories
+from settings import CredentialManager, Settings
 
 VERSION = "0.1.0"
-STORE_KEY = web.AppKey("store", object)
+STORE_KEY = web.AppKey("store", DocumentStore)
 SERVICES_KEY = web.AppKey("services", Services)
 ENGINE_KEY = web.AppKey("reminder_engine", ReminderEngine)
 
@@ -192,12 +192,16 @@ async def hide_server_software(_: web.Request, response: web.StreamResponse) -> 
     response.headers["Server"] = "avanochi"
 
 
+def _report_warm_up(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logging.getLogger("avanochi.voice").warning("speech engine failed to warm up", exc_info=task.exception())
+
+
 def warm_up(speech: SpeechToText):
     """Load the speech engine in the background at start-up (when serving)."""
     async def start(_: web.Application) -> None:
         task = asyncio.create_task(speech.warm_up())
-        task.add_done_callback(lambda t: t.cancelled() or t.exception() and logging.getLogger(
-            "avanochi.voice").warning("speech engine failed to warm up", exc_info=t.exception()))
+        task.add_done_callback(_report_warm_up)
 
     return start
 

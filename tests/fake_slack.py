@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -134,7 +134,9 @@ class Workspace:
         """Send ``text`` (a DM, a slash command or a mention) and return the first
         ``count`` replies it causes."""
         since = len(self.api.calls)
-        send = {"dm": self.dm, "command": self.command, "mention": self.mention}[via]
+        senders: dict[str, Callable[..., Awaitable[ClientResponse]]] = {
+            "dm": self.dm, "command": self.command, "mention": self.mention}
+        send = senders[via]
         response = await send(text, user)
         assert response.status == 200, response.status
         return (await self.api.wait_for(*OUTGOING, count=count, since=since))[:count]

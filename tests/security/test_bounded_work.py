@@ -61,7 +61,7 @@ class HeldSpeech:
     async def close(self) -> None:
         self.released.set()
 
-    async def holding(self, count: int, timeout: float = 30.0) -> None:
+    async def holding(self, count: int, timeout: float = 30.0) -> None:  # noqa: ASYNC109 (a polling deadline)
         """Return once ``count`` notes are inside the engine."""
         deadline = time.monotonic() + timeout
         while self.started < count:

@@ -19,8 +19,8 @@ import pytest
 from aiohttp import ClientSession
 
 from tests.fake_connector import teams_world, visible_text
-from tests.integration.conftest import make_settings
 from tests.fake_slack import SlackHarness
+from tests.integration.conftest import make_settings
 
 T = TypeVar("T")
 HEALTH_WITHIN = 0.100  # seconds: a health probe answers within this even then

@@ -21,8 +21,12 @@ from datetime import UTC, datetime
 import pytest
 from microsoft_agents.activity import Activity
 
+from bot.adapters.slack import render as block_kit
 from bot.adapters.slack.adapter import words
+from bot.adapters.teams import render as adaptive_card
 from bot.adapters.teams.activities import message_text, strip_leading_mentions
+from bot.dialogs.focus import split_on_task
+from bot.dialogs.settings import ReminderRequest, reminder_request
 from bot.language.arguments import (
     looks_like_time_range,
     parse_duration,
@@ -36,12 +40,8 @@ from bot.language.arguments import (
     task_number,
     words_to_numbers,
 )
-from bot.dialogs.focus import split_on_task
 from bot.language.parser import Command, TooLong, normalize, parse, suggest
-from bot.dialogs.settings import ReminderRequest, reminder_request
 from bot.messages import Reply
-from bot.adapters.slack import render as block_kit
-from bot.adapters.teams import render as adaptive_card
 from bot.voice.engines import Transcript
 from bot.voice.transcribe import read_transcript, typed_form
 from domain.errors import DomainError, ValidationError
@@ -226,7 +226,12 @@ def test_a_date_phrase_over_100_characters_never_reaches_dateparser(monkeypatch)
 
     asked: list[str] = []
     real = arguments.dateparser.parse
-    monkeypatch.setattr(arguments.dateparser, "parse", lambda phrase, **kw: asked.append(phrase) or real(phrase, **kw))
+
+    def recording(phrase, **settings):
+        asked.append(phrase)
+        return real(phrase, **settings)
+
+    monkeypatch.setattr(arguments.dateparser, "parse", recording)
     long_phrase = "next friday at 5pm " + "x" * 82  # 101 characters
     with pytest.raises(ValidationError, match="couldn't read .* as a date"):
         parse_when(long_phrase, "Europe/Madrid", NOW)

@@ -74,11 +74,12 @@ async def test_commits_are_synced_to_disk_unless_the_operator_says_otherwise(tmp
     if setting is not None:
         overrides["AVANOCHI_SQLITE_SYNCHRONOUS"] = setting
     store = build_store(make_settings(**overrides))
+    assert isinstance(store, SqliteDocumentStore)
     await store.open()
     try:
         async with store._require().execute("PRAGMA synchronous") as cursor:
-            (value,) = await cursor.fetchone()
-        assert PRAGMA_SYNCHRONOUS[value] == expected
+            row = await cursor.fetchone()
+        assert row is not None and PRAGMA_SYNCHRONOUS[row[0]] == expected
     finally:
         await store.close()
 

@@ -40,6 +40,7 @@ def test_the_speech_worker_dies_when_the_bot_is_killed(tmp_path: Path):
         bot = subprocess.Popen([sys.executable, "-c", BOT], cwd=REPO, stdout=subprocess.PIPE, stderr=stderr,
                                text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     workers: list[int] = []
+    assert bot.stdout is not None  # a pipe was asked for
     try:
         workers = [int(pid) for pid in bot.stdout.readline().split()]
         assert workers and all(is_running(pid) for pid in workers), errors.read_text()

@@ -16,13 +16,12 @@ from datetime import timedelta
 import pytest
 
 from app import ENGINE_KEY, SERVICES_KEY, STORE_KEY
+from bot.adapters.teams.access import is_loopback_host, is_loopback_url
 from bot.adapters.teams.adapter import TEAMS_ENDPOINT
 from bot.adapters.teams.auth import bot_framework_authentication
-from bot.adapters.teams.access import is_loopback_host, is_loopback_url
 from persistence.port import Query
 from tests.conftest import opened_store
-from tests.fake_connector import (BOT_ID, START, FakeIssuer, StaticTokenProvider, teams_world,
-                                  visible_text)
+from tests.fake_connector import BOT_ID, START, FakeIssuer, StaticTokenProvider, teams_world, visible_text
 from tests.integration.conftest import make_settings
 
 APP_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
@@ -107,7 +106,9 @@ async def test_emulator_reminders_never_go_to_a_foreign_stored_service_url(store
         await chat.say("start")
         await chat.say("skip")  # clocked in: a break nudge is due after 50 minutes
         conversations = world.app[SERVICES_KEY].conversations
-        stored = (await conversations.address(chat.user_id, "msteams")).data
+        address = await conversations.address(chat.user_id, "msteams")
+        assert address is not None
+        stored = address.data
         # An address kept by an older version, or another mode, that points away from this machine.
         await conversations.remember_address(chat.user_id, "msteams",
                                              {**stored, "serviceUrl": "http://attacker.example/"})

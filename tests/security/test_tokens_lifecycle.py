@@ -15,6 +15,7 @@ from domain.clock import FakeClock
 from domain.entities import ApiToken
 from domain.services import Services
 from domain.services.tokens import digest
+from persistence.port import Condition
 from persistence.repositories import Repositories
 from tests.integration.conftest import Api, serving
 
@@ -124,7 +125,7 @@ async def test_openapi_describes_listing_and_revoking_tokens(api):
 async def working(api: Api, tokens: list[str]) -> list[str]:
     statuses = await asyncio.gather(*(status_with(api, token) for token in tokens))
     assert set(statuses) <= {200, 401}
-    return [token for token, status in zip(tokens, statuses) if status == 200]
+    return [token for token, status in zip(tokens, statuses, strict=True) if status == 200]
 
 
 async def test_ten_concurrent_issues_over_http_leave_exactly_one_working_token(api):
@@ -143,7 +144,7 @@ async def test_ten_concurrent_issues_on_the_store_leave_one_token_and_nothing_el
     owners = [await services.tokens.owner_of(token) for token in tokens]
     assert owners.count(ADA) == 1 and owners.count(None) == 9
     # The losers cleaned up after themselves: one token document is left, the one listed.
-    stored = await Repositories(store).api_tokens.find(ApiToken.PARTITION, [("owner", "=", ADA)])
+    stored = await Repositories(store).api_tokens.find(ApiToken.PARTITION, [Condition("owner", "=", ADA)])
     assert [record.digest for record in stored] == [digest(tokens[owners.index(ADA)])]
 
 

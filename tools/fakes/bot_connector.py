@@ -163,6 +163,19 @@ class StaticTokenProvider(AccessTokenProviderBase):
     def get_token_credential(self):
         raise NotImplementedError("only Graph and Teams API clients use this")
 
+    # Flows the bot never uses (on-behalf-of and agentic identities): nothing to fake.
+    async def acquire_token_on_behalf_of(self, *args: Any, **kwargs: Any) -> str:
+        raise NotImplementedError("the bot asks for no on-behalf-of token")
+
+    async def get_agentic_application_token(self, *args: Any, **kwargs: Any) -> str | None:
+        raise NotImplementedError("the bot has no agentic identity")
+
+    async def get_agentic_instance_token(self, *args: Any, **kwargs: Any) -> tuple[str, str]:
+        raise NotImplementedError("the bot has no agentic identity")
+
+    async def get_agentic_user_token(self, *args: Any, **kwargs: Any) -> str | None:
+        raise NotImplementedError("the bot has no agentic identity")
+
 
 @dataclass
 class TeamsChat:

@@ -192,7 +192,7 @@ class SlackAdapter:
         route = Route(
             team, user["id"],
             channel=channel if in_message else None,
-            is_dm=in_message and channel.startswith("D"),  # D...: a direct message with the bot
+            is_dm=in_message and str(channel).startswith("D"),  # D...: a direct message with the bot
             thread_ts=(body.get("message") or {}).get("thread_ts"),
             response_url=body.get("response_url") if ephemeral else None,
             replace_ts=container.get("message_ts") if one_shot and in_message else None,

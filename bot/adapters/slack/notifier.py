@@ -11,9 +11,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.render import render_message
 from bot.messages import Reply
 from bot.reminders.engine import Delivery, Outcome
-from bot.adapters.slack.render import render_message
 from domain.entities import ChannelAddress
 
 log = logging.getLogger("avanochi.slack")

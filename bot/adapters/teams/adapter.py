@@ -27,20 +27,40 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from microsoft_agents.activity import Activity, ActivityTypes, ChannelId, InvokeResponse
+from microsoft_agents.activity import Activity, ActivityTypes, ChannelId, InvokeResponse, TurnContextProtocol
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 
-from bot.adapters.teams.access import (NOT_CONFIGURED, Refused, TeamsMode, check_conversation, is_loopback_host,
-                                       teams_mode)
+from bot.adapters.teams.access import (
+    NOT_CONFIGURED,
+    Refused,
+    TeamsMode,
+    check_conversation,
+    is_loopback_host,
+    teams_mode,
+)
 from bot.adapters.teams.access import TEAMS_CHANNEL as CHANNEL
-from bot.adapters.teams.activities import (BadActivity, channel_of, conversation_reference, incoming_message,
-                                           parse_activity, reply_activities, stored_reference, teams_files)
+from bot.adapters.teams.activities import (
+    BadActivity,
+    channel_of,
+    conversation_reference,
+    incoming_message,
+    parse_activity,
+    reply_activities,
+    stored_reference,
+    teams_files,
+)
 from bot.adapters.teams.auth import BotFrameworkAuthentication, Unauthorized, bot_framework_authentication
 from bot.adapters.teams.channel import TeamsChannel, TeamsRoute
 from bot.adapters.teams.connector import PooledConnectorFactory, is_connector_failure
-from bot.adapters.teams.files import (FILE_CONSENT_INVOKE, BadConsent, Consent, file_info_attachment, read_consent,
-                                      upload)
+from bot.adapters.teams.files import (
+    FILE_CONSENT_INVOKE,
+    BadConsent,
+    Consent,
+    file_info_attachment,
+    read_consent,
+    upload,
+)
 from bot.adapters.teams.notifier import TeamsNotifier
 from bot.messages import IncomingMessage, Reply
 from bot.runtime import Arrival, Channel, TurnPipeline
@@ -60,21 +80,21 @@ class AvanochiTeamsBot(ActivityHandler):
         self._pipeline = pipeline
         self._channel = channel
 
-    async def on_turn(self, turn_context: TurnContext) -> None:
+    async def on_turn(self, turn_context: TurnContextProtocol) -> None:
         if turn_context.activity.type in HANDLED_TYPES:
             await super().on_turn(turn_context)
 
-    async def on_message_activity(self, turn_context: TurnContext) -> None:
+    async def on_message_activity(self, turn_context: TurnContextProtocol) -> None:
         await self._take(turn_context, self._pipeline.turn)
 
-    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+    async def on_conversation_update_activity(self, turn_context: TurnContextProtocol) -> None:
         # Greets only when the bot itself was added (Teams also reports other members joining).
         activity = turn_context.activity
         bot_id = activity.recipient.id if activity.recipient else None
         if any(member.id == bot_id for member in activity.members_added or []):
             await self._take(turn_context, self._pipeline.greet)
 
-    async def _take(self, turn_context: TurnContext, step: Step) -> None:
+    async def _take(self, turn_context: TurnContextProtocol, step: Step) -> None:
         """Run the turn in the user's order and wait for its replies to be sent in this request."""
         activity = turn_context.activity
         message = incoming_message(activity)
@@ -86,7 +106,7 @@ class AvanochiTeamsBot(ActivityHandler):
         if route.failure is not None:
             raise route.failure  # the request answers 502
 
-    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+    async def on_invoke_activity(self, turn_context: TurnContextProtocol) -> InvokeResponse:
         # Only the file consent flow is the bot's; the SDK's other invoke handlers serve
         # features the manifest does not declare (messaging extensions, task modules...).
         activity = turn_context.activity
@@ -102,7 +122,7 @@ class AvanochiTeamsBot(ActivityHandler):
             await turn_context.send_activity(Activity(type=ActivityTypes.message, text="OK, I won't send the file."))
         return InvokeResponse(status=int(HTTPStatus.OK))
 
-    async def _file_accepted(self, turn_context: TurnContext, consent: Consent) -> None:
+    async def _file_accepted(self, turn_context: TurnContextProtocol, consent: Consent) -> None:
         """Upload the file the user accepted. Nothing was kept since the card was sent (any
         instance may get this invoke): the command that produced it runs again, in the user's
         order and under the pipeline's dedupe, and its file is uploaded rather than shown."""

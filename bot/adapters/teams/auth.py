@@ -115,7 +115,7 @@ class ChannelTokenValidator:
                 async with session.get(jwks_uri) as answer:
                     answer.raise_for_status()
                     keys = (await answer.json(content_type=None))["keys"]
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, KeyError, TypeError) as error:
+        except (TimeoutError, aiohttp.ClientError, ValueError, KeyError, TypeError) as error:
             log.warning("Bot Framework signing keys not fetched", extra={"reason": type(error).__name__})
             return  # the keys we had stay; an unknown key is refused
         fresh: dict[str, _Key] = {}

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from microsoft_agents.activity import Activity, ActivityTypes
-from microsoft_agents.hosting.core import TurnContext
+from microsoft_agents.activity import Activity, ActivityTypes, TurnContextProtocol
 
 from bot.adapters.teams.access import TEAMS_CHANNEL
 from bot.adapters.teams.activities import channel_of, reply_activities
@@ -27,7 +26,7 @@ from bot.runtime.channel import ChannelBase, ChannelCapabilities, DirectAddress,
 class TeamsRoute:
     """Where the answers to one Teams activity go: its request's turn context."""
 
-    context: TurnContext
+    context: TurnContextProtocol
     message: IncomingMessage  # as the activity said it (a file consent card carries its command)
     failure: Exception | None = None  # the Bot Connector call that failed, for the request's answer
 

@@ -11,8 +11,12 @@ import asyncio
 import logging
 
 import aiohttp
-from microsoft_agents.hosting.core import (AccessTokenProviderBase, AuthenticationConstants,
-                                           ChannelServiceClientFactoryBase, ClaimsIdentity)
+from microsoft_agents.hosting.core import (
+    AccessTokenProviderBase,
+    AuthenticationConstants,
+    ChannelServiceClientFactoryBase,
+    ClaimsIdentity,
+)
 from microsoft_agents.hosting.core.connector.client import UserTokenClient
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 from pydantic import ValidationError

@@ -9,7 +9,6 @@ are Teams' (the SDK has no constants for them).
 """
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 from dataclasses import dataclass
@@ -93,7 +92,7 @@ async def upload(url: str | None, content: bytes) -> bool:
                 if answer.status in (200, 201):
                     return True
                 log.warning("file upload refused", extra={"status": answer.status})
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+    except (TimeoutError, aiohttp.ClientError):
         log.warning("file upload failed", exc_info=True)
     return False
 
