@@ -88,7 +88,7 @@ class OperationCounter:
 
     def count(self, kind: str, what: str = "") -> None:
         self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
-        if kind in ("read",):
+        if kind in ("read", "read_many"):
             self.reads += 1
         elif kind in ("query", "count"):
             self.queries += 1
@@ -127,6 +127,9 @@ class DocumentStore(Protocol):
 
     async def read(self, user_id: str, doc_id: str) -> Document:
         """The document, with ``_etag``; raises DocumentMissing."""
+
+    async def read_many(self, user_id: str, doc_ids: list[str]) -> dict[str, Document]:
+        """Those of the documents that exist in one partition, by id, in one round trip."""
 
     async def create(self, doc: Document) -> Document:
         """Insert; raises DocumentExists when the id is taken in the partition."""

@@ -170,6 +170,17 @@ class SqliteDocumentStore:
             raise DocumentMissing(doc_id)
         return self._with_etag(json.loads(row[0]), row[1])
 
+    async def read_many(self, user_id: str, doc_ids: list[str]) -> dict[str, Document]:
+        self.operations.count("read_many", f"{len(doc_ids)} ids")
+        if not doc_ids:
+            return {}
+        marks = ", ".join("?" * len(doc_ids))
+        async with self._require().execute(
+            f"SELECT id, body, etag FROM documents WHERE user_id = ? AND id IN ({marks})", (user_id, *doc_ids)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return {doc_id: self._with_etag(json.loads(body), etag) for doc_id, body, etag in rows}
+
     async def create(self, doc: Document) -> Document:
         self.operations.count("create", doc["id"])
         etag = uuid.uuid4().hex
