@@ -1,7 +1,7 @@
 """What the domain needs from storage, as interfaces; persistence/ provides them."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 from domain.rollups import RollupChanges
@@ -54,14 +54,12 @@ class RepositorySet(Protocol):
     work_sessions: Repository[Any]
     focus_sessions: Repository[Any]
     users: Repository[Any]
-    undo_entries: Repository[Any]
     api_tokens: Repository[Any]
     token_slots: Repository[Any]
     active_slots: Repository[Any]
     habit_logs: Repository[Any]
     conversation_states: Repository[Any]
     channel_addresses: Repository[Any]
-    delivery_logs: Repository[Any]
     reminder_schedules: Repository[Any]
     progress_records: Repository[Any]
 
@@ -75,3 +73,22 @@ class RepositorySet(Protocol):
 
     async def erase(self, user_id: str) -> int:
         """Delete every document in the user's partition."""
+
+    async def for_turn(self, user_id: str, entity_ids: Sequence[str], rollup_keys: Sequence[str]) -> TurnRepositorySet:
+        """The repositories for one chat turn of one user, with these of their entities and
+        roll-ups read at once (one round trip)."""
+
+
+# Called before each write of a turn (and not for the writes it makes itself).
+WriteHook = Callable[[], Awaitable[None]]
+
+
+class TurnRepositorySet(RepositorySet, Protocol):
+    """One turn's repositories: each document of the user is read at most once (what the
+    turn loaded up front or read since is served again, one object per entity), writes go
+    to the store at once with their ETag, and a document whose write lost a race is read
+    afresh next time."""
+
+    erased: bool  # the user's partition was erased during the turn
+
+    def before_write(self, hook: WriteHook) -> None: ...

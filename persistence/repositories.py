@@ -6,7 +6,7 @@ crash between the two writes is finished by the next reader instead of lost.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Generic, TypeVar
 
@@ -15,12 +15,10 @@ from domain.entities import (
     ApiToken,
     ChannelAddress,
     ConversationState,
-    DeliveryLog,
     FocusSession,
     HabitLog,
     Task,
     TokenSlot,
-    UndoEntry,
     User,
     WorkSession,
 )
@@ -225,8 +223,6 @@ class Repositories:
         self.focus_sessions: EntityRepository[FocusSession] = repo(
             "focus_session", lambda s: s.session_id, FocusSession.from_dict, "Focus session not found")
         self.users: EntityRepository[User] = repo("user", lambda u: u.id, User.from_dict, "User not found")
-        self.undo_entries: EntityRepository[UndoEntry] = repo(
-            "undo", lambda u: u.id, UndoEntry.from_dict, "Nothing to undo")
         self.api_tokens: EntityRepository[ApiToken] = repo(
             "api_token", lambda t: t.digest, ApiToken.from_dict, "Unknown token")
         self.token_slots: EntityRepository[TokenSlot] = repo(
@@ -241,8 +237,6 @@ class Repositories:
             "channel_address", lambda a: a.id, ChannelAddress.from_dict, "No address for that channel")
         self.reminder_schedules: EntityRepository[ReminderSchedule] = repo(
             "reminder_schedule", lambda r: r.id, ReminderSchedule.from_dict, "No reminder schedule")
-        self.delivery_logs: EntityRepository[DeliveryLog] = repo(
-            "delivery_log", lambda d: d.id, DeliveryLog.from_dict, "No deliveries")
         self.progress_records: EntityRepository[ProgressRecord] = repo(
             "progress", lambda p: p.id, ProgressRecord.from_dict, "No progress yet")
 
@@ -276,6 +270,12 @@ class Repositories:
     async def erase(self, user_id: str) -> int:
         async with store_errors_as_domain_errors():
             return await self.store.delete_partition(user_id)
+
+    async def for_turn(self, user_id: str, entity_ids: Sequence[str], rollup_keys: Sequence[str]) -> Repositories:
+        from persistence.unit_of_work import open_turn  # it builds on this module
+
+        async with store_errors_as_domain_errors():
+            return await open_turn(self.store, user_id, entity_ids, rollup_keys)
 
     async def rollup(self, user_id: str, key: str) -> dict[str, float]:
         async with store_errors_as_domain_errors():

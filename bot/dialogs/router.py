@@ -1,5 +1,5 @@
 """The dialog router: one entry point for every channel. A neutral message in, neutral
-replies out; the conversation state is loaded from and saved to the store each turn."""
+replies out; each turn is one unit of work on the store (see Services.turn)."""
 from __future__ import annotations
 
 import logging
@@ -21,7 +21,7 @@ from bot.dialogs.turn import Turn
 from bot.dialogs.voice import Fetch, VoiceDialog
 from bot.dialogs.work import WorkDialog
 from bot.messages import Button, IncomingMessage, Reply
-from domain.errors import DomainError, Unavailable
+from domain.errors import DomainError, DuplicateDelivery, Unavailable
 from bot.voice.queue import SpeechQueue
 from domain.services import Services
 
@@ -83,7 +83,6 @@ class Dialogs:
     async def handle(self, message: IncomingMessage, fetch: Fetch | None = None) -> list[Reply]:
         """Replies to one message. ``fetch`` downloads attachments (voice notes) with the
         platform's credentials; without it, attachments are ignored."""
-        services = self._services
         try:
             if self._pace is not None:
                 # Before the store: a user's flood costs a counter, not a store call per message.
@@ -93,19 +92,27 @@ class Dialogs:
                                                                  "pace": pace.value})
                     return [] if pace is Pace.DROP else [Reply(
                         f"You're going fast: give me {wait} seconds, then carry on.", kind="error")]
-            if not await services.conversations.first_delivery(message.user_id, message.delivery_id):
-                log.info("duplicate delivery dropped", extra={"channel": message.channel})
-                return []
-            refuse_long(longest_text(message))
-            user = await services.users.ensure(message.user_id, message.user_name)
-            turn = Turn(message, user, await services.conversations.state(message.user_id), services)
-            # A clip with words typed beside it: the words are the command.
-            listen = self.voice and fetch and not message.action and not message.text.strip()
-            audio = self.voice.audio_of(message) if listen else None
-            replies = await (self._listen(turn, audio, fetch) if audio else self._run(turn))
-            if not turn.erased:
-                await services.conversations.save_state(turn.state)
+            # One unit of work per turn: what the turn reads is read once, each changed
+            # document written once (the conversation, with this delivery's id, first).
+            async with self._services.turn(message.user_id) as services:
+                if not await services.conversations.first_delivery(message.user_id, message.delivery_id):
+                    log.info("duplicate delivery dropped", extra={"channel": message.channel})
+                    return []
+                refuse_long(longest_text(message))
+                user = await services.users.ensure(message.user_id, message.user_name)
+                turn = Turn(message, user, await services.conversations.state(message.user_id), services)
+                # A clip with words typed beside it: the words are the command.
+                listen = self.voice and fetch and not message.action and not message.text.strip()
+                audio = self.voice.audio_of(message) if listen else None
+                replies = await (self._listen(turn, audio, fetch) if audio else self._run(turn))
+                if not turn.erased:
+                    await services.conversations.save_state(turn.state)
             return replies
+        except DuplicateDelivery:
+            # Another instance is handling this very delivery (a platform's retry); it lost
+            # the race for the conversation before changing anything, so nothing was done twice.
+            log.info("duplicate delivery dropped", extra={"channel": message.channel})
+            return []
         except Unavailable as error:
             return [Reply(f"Sorry, {error}", kind="error")]
         except DomainError as error:
