@@ -21,7 +21,7 @@ from typing import Any
 
 from domain.ports import WriteHook
 from persistence.port import Document, DocumentMissing, DocumentStore, Query, StoreError
-from persistence.repositories import Repositories
+from persistence.repositories import Repositories, store_errors_as_domain_errors
 from persistence.rollup_ledger import rollup_id
 
 DAY = "day:"
@@ -163,7 +163,8 @@ class TurnRepositories(Repositories):
         keys = self._loaded_days(first, last) if user_id == self.turn_store.user_id else None
         if keys is None:
             return await super().rollups_between(user_id, first, last)
-        found = await self.turn_store.read_many(user_id, [rollup_id(key) for key in keys])
+        async with store_errors_as_domain_errors():  # a forgotten one is read again
+            found = await self.turn_store.read_many(user_id, [rollup_id(key) for key in keys])
         return {doc["key"]: doc["counters"] for doc in found.values()}
 
     def _loaded_days(self, first: str, last: str) -> list[str] | None:

@@ -73,6 +73,17 @@ async def test_two_messages_at_once_both_count_and_both_are_remembered(store: Do
     assert len(await titles(store)) == 1
 
 
+async def test_one_task_finished_from_two_instances_at_once_counts_once(store: DocumentStore) -> None:
+    first, second, _ = await onboarded(store)
+    await first.handle(message("add Pay rent", "Ev1"))
+    await first.handle(message("tasks", "Ev2"))
+    await asyncio.gather(first.handle(message("done 1", "Ev3")), second.handle(message("done 1", "Ev4")))
+    # Each turn read the task and the totals once; the turn whose write lost the ETag race
+    # read them afresh from the store, found the task done and counted nothing.
+    summary = await Services.build(Repositories(store), FakeClock(MONDAY)).stats.summary(USER)
+    assert (summary["total_tasks"], summary["completed_tasks"]) == (1, 1)
+
+
 async def test_a_turn_that_erases_the_user_leaves_nothing_behind(store: DocumentStore) -> None:
     first, _, _ = await onboarded(store)
     await first.handle(message("add Secret plan", "Ev1"))
