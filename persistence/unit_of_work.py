@@ -4,10 +4,10 @@ A turn asks for the same few documents again and again: the dedupe check, the us
 command's service, the roll-up ledger and the pet and progress hook each read the user,
 the conversation or the day roll-ups. Here the turn loads them in one round trip, and
 every later read of a document it has seen (loaded, read, queried or written) is served
-from memory (as a new object each time: what a service changed but did not store is never
-handed to the next one). Writes are not held back: each goes to the store at once with its ETag, so
-optimistic concurrency and the roll-up ledger work exactly as without a turn. A document
-whose write failed is forgotten, so the retry that follows reads it afresh.
+from memory, as a new copy each time (what a service changed but did not store is never
+handed to the next one). Writes are not held back: each goes to the store at once with its
+ETag, so optimistic concurrency and the roll-up ledger work exactly as without a turn. A
+document whose write failed is forgotten, so the retry that follows reads it afresh.
 
 Hooks run before every write the turn makes: the turn's conversation document is written
 no later than its first other write (see domain/services/conversations.py).
@@ -53,9 +53,6 @@ class TurnStore:
         found = await self._store.read_many(self.user_id, wanted)
         for doc_id in wanted:
             self._seen[doc_id] = copy.deepcopy(found.get(doc_id))
-
-    def seen(self, doc_id: str) -> bool:
-        return doc_id in self._seen
 
     def before_write(self, hook: WriteHook) -> None:
         self._hooks.append(hook)
