@@ -193,11 +193,11 @@ class ProfileControl:
 
 
 async def prefill_dedupe(db_path: str, users: list[str], history: int, id_of: Callable[[int], str]) -> None:
-    """Give each bench user a delivery log with ``history`` earlier delivery ids, as an
-    established user has (the log keeps the last DeliveryLog.MEMORY ids)."""
+    """Give each bench user a conversation with ``history`` earlier delivery ids, as an
+    established user has (it keeps the last ConversationState.DELIVERIES_KEPT ids)."""
     if history <= 0:
         return
-    from domain.entities import DeliveryLog
+    from domain.entities import ConversationState
     from persistence.repositories import Repositories
     from persistence.sqlite_store import SqliteDocumentStore
 
@@ -206,7 +206,8 @@ async def prefill_dedupe(db_path: str, users: list[str], history: int, id_of: Ca
     try:
         repos = Repositories(store)
         for user in users:
-            await repos.delivery_logs.add(DeliveryLog(user, [id_of(n) for n in range(history)]))
+            recent = [id_of(n) for n in range(history)][-ConversationState.DELIVERIES_KEPT:]
+            await repos.conversation_states.add(ConversationState(user, deliveries=recent))
     finally:
         await store.close()
 

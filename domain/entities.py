@@ -117,7 +117,7 @@ class User:
 
 @dataclass
 class UndoEntry:
-    """The last task change of a user, kept so that ``undo`` can reverse it."""
+    """The last task change of a user, kept in their conversation so that ``undo`` can reverse it."""
 
     user_id: str
     action: str  # created | completed | reopened | edited | deleted
@@ -163,10 +163,12 @@ class TokenSlot:
 @dataclass
 class ActiveSlot:
     """Claims "the" running work session of a user: creating it is the atomic check
-    that no other session is running."""
+    that no other session is running. It also says when that session started, so the
+    pet and progress know of it without a query (slots from before that say None)."""
 
     user_id: str
     session_id: str
+    started_at: datetime | None = None
     version: str | None = field(default=None, compare=False, repr=False)
 
     id = "slot:work_session"
@@ -186,17 +188,40 @@ class HabitLog:
 
 @dataclass
 class ConversationState:
-    """What the bot remembers between two messages of a user: a question it asked,
-    the numbering of the last task list, how far onboarding got. Kept in the store so
-    that it survives restarts and works across instances."""
+    """What the bot remembers of a user's conversation: a question it asked, the numbering
+    of the last task list, how far onboarding got, the last task change (for ``undo``) and
+    the ids of recent deliveries (so a platform's retry is handled once). One document, so
+    that a chat turn reads and writes all of it at once; kept in the store so that it
+    survives restarts and works across instances."""
 
     user_id: str
     question: dict[str, Any] | None = None  # what the bot asked and waits an answer to
     last_list: list[str] = field(default_factory=list)
     onboarding: str = "new"  # new -> asked_timezone -> asked_hours -> done
+    undo: UndoEntry | None = None
+    deliveries: list[str] = field(default_factory=list)  # oldest first
     version: str | None = field(default=None, compare=False, repr=False)
 
     id = "state:conversation"
+    DELIVERIES_KEPT = 300  # platforms retry within minutes; this is hours of a busy user
+
+    def first_time(self, delivery_id: str) -> bool:
+        """Note a delivery; False if it was seen before (a retry)."""
+        if delivery_id in self.deliveries:
+            return False
+        self.deliveries = (self.deliveries + [delivery_id])[-self.DELIVERIES_KEPT:]
+        return True
+
+    def rebase(self, base: ConversationState, newer: ConversationState) -> None:
+        """Keep what this copy changed since ``base`` and take everything else from ``newer``,
+        a copy someone else stored meanwhile: their answer to a question or undo entry survives
+        ours when we did not touch it, and the deliveries of both are kept."""
+        for name in ("question", "last_list", "onboarding", "undo"):
+            if getattr(self, name) == getattr(base, name):
+                setattr(self, name, getattr(newer, name))
+        ours = [d for d in self.deliveries if d not in base.deliveries and d not in newer.deliveries]
+        self.deliveries = (newer.deliveries + ours)[-self.DELIVERIES_KEPT:]
+        self.version = newer.version
 
 
 @dataclass
@@ -213,21 +238,3 @@ class ChannelAddress:
     def id(self) -> str:
         return f"address:{self.channel}"
 
-
-@dataclass
-class DeliveryLog:
-    """The ids of a user's recent deliveries (Slack event ids, Teams activity ids), so a
-    redelivered event is handled once. Bounded: platforms retry within minutes."""
-
-    user_id: str
-    recent: list[str] = field(default_factory=list)
-    version: str | None = field(default=None, compare=False, repr=False)
-
-    id = "deliveries"
-    MEMORY = 300
-
-    def first_time(self, delivery_id: str) -> bool:
-        if delivery_id in self.recent:
-            return False
-        self.recent = (self.recent + [delivery_id])[-self.MEMORY:]
-        return True

@@ -39,3 +39,11 @@ class StaleEntity(Exception):
 
     Not a DomainError: services retry it and users never see it.
     """
+
+
+class DuplicateDelivery(Exception):
+    """The message was handled already: a platform delivered it again. Raised before the
+    turn changes anything; the caller drops the turn without a reply.
+
+    Not a DomainError: it is never shown, and nothing may turn it into an error reply.
+    """

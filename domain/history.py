@@ -2,7 +2,10 @@
 
 Day roll-ups are read by point reads of the days asked for, never by scanning the
 history, so the cost of a read follows the span, not the number of tasks or sessions.
-Also here: the rules the three share about a working day and a late night.
+Also here: the rules the three share about a working day and a late night. A finished
+session's late nights are counted in the roll-up of each such night (``LATE_SESSIONS``),
+and the running session is known from its slot, so progress and the pet judge late
+nights on the roll-ups a chat turn reads anyway, without a query of the sessions.
 """
 from __future__ import annotations
 
@@ -10,7 +13,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.clock import to_iso
-from domain.entities import User, WorkSession
+from domain.entities import ActiveSlot, User, WorkSession
+from domain.errors import NotFound
 from domain.ports import RepositorySet
 
 # Work in this local span counts as a late night, whatever the user's quiet hours say:
@@ -18,6 +22,12 @@ from domain.ports import RepositorySet
 LATE_FROM, LATE_UNTIL = time(22, 0), time(5, 0)
 LATE_MINUTES_THAT_COUNT = 15
 SESSIONS_READ_MAX = 200
+# Finished sessions with a late night in them, counted in the roll-up of the night (the day
+# its evening falls on).
+LATE_SESSIONS = "late_sessions"
+# A slot this young is taken at its word; an older one may outlive a session whose process
+# died before releasing it, so its session is read to be sure it still runs.
+SLOT_TRUSTED_FOR = timedelta(hours=12)
 
 Counters = dict[str, float]
 
@@ -91,4 +101,39 @@ def late_night_dates(sessions: list[WorkSession], user: User, now: datetime) -> 
     for session in sessions:
         by_night = late_minutes_by_night(session.start_time, session_end(session, now), zone)
         nights.update(night for night, minutes in by_night.items() if minutes >= LATE_MINUTES_THAT_COUNT)
+    return nights
+
+
+def late_night_counters(start: datetime, end: datetime, timezone: str) -> dict[str, dict[str, float]]:
+    """What a finished session adds to the roll-ups of its late nights, by day key."""
+    nights = late_minutes_by_night(start, end, ZoneInfo(timezone))
+    return {"day:" + night.isoformat(): {LATE_SESSIONS: 1}
+            for night, minutes in nights.items() if minutes >= LATE_MINUTES_THAT_COUNT}
+
+
+async def running_since(repos: RepositorySet, user_id: str, now: datetime) -> datetime | None:
+    """When the user's running work session started, or None: from its slot, which a chat
+    turn has already read (slots from before the start was kept in them read the session)."""
+    try:
+        slot = await repos.active_slots.get(user_id, ActiveSlot.id)
+    except NotFound:
+        return None
+    if slot.started_at is not None and now - slot.started_at < SLOT_TRUSTED_FOR:
+        return slot.started_at
+    try:
+        session = await repos.work_sessions.get(user_id, slot.session_id)
+    except NotFound:
+        return None
+    return session.start_time if session.active else None
+
+
+def late_nights(days: dict[date, Counters], running_start: datetime | None, user: User,
+                now: datetime) -> set[date]:
+    """The nights among ``days`` with real work in them: those whose roll-up counts a late
+    session, and those of the running session if it started within the span."""
+    nights = {day for day, counters in days.items() if counters.get(LATE_SESSIONS, 0) > 0}
+    if running_start is not None and days and running_start >= local_midnight(min(days), user):
+        zone = ZoneInfo(user.timezone)
+        nights.update(night for night, minutes in late_minutes_by_night(running_start, now, zone).items()
+                      if minutes >= LATE_MINUTES_THAT_COUNT and night in days)
     return nights

@@ -1,7 +1,7 @@
 """What the domain needs from storage, as interfaces; persistence/ provides them."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 from domain.entities import (
@@ -9,12 +9,10 @@ from domain.entities import (
     ApiToken,
     ChannelAddress,
     ConversationState,
-    DeliveryLog,
     FocusSession,
     HabitLog,
     Task,
     TokenSlot,
-    UndoEntry,
     User,
     WorkSession,
 )
@@ -81,8 +79,6 @@ class RepositorySet(Protocol):
     @property
     def users(self) -> Repository[User]: ...
     @property
-    def undo_entries(self) -> Repository[UndoEntry]: ...
-    @property
     def api_tokens(self) -> Repository[ApiToken]: ...
     @property
     def token_slots(self) -> Repository[TokenSlot]: ...
@@ -94,8 +90,6 @@ class RepositorySet(Protocol):
     def conversation_states(self) -> Repository[ConversationState]: ...
     @property
     def channel_addresses(self) -> Repository[ChannelAddress]: ...
-    @property
-    def delivery_logs(self) -> Repository[DeliveryLog]: ...
     # Their entities live in subpackages that import this module; the services using them say the type.
     @property
     def reminder_schedules(self) -> Repository[Any]: ...
@@ -112,3 +106,22 @@ class RepositorySet(Protocol):
 
     async def erase(self, user_id: str) -> int:
         """Delete every document in the user's partition."""
+
+    async def for_turn(self, user_id: str, entity_ids: Sequence[str], rollup_keys: Sequence[str]) -> TurnRepositorySet:
+        """The repositories for one chat turn of one user, with these of their entities and
+        roll-ups read at once (one round trip)."""
+
+
+# Called before each write of a turn (and not for the writes it makes itself).
+WriteHook = Callable[[], Awaitable[None]]
+
+
+class TurnRepositorySet(RepositorySet, Protocol):
+    """One turn's repositories: each document of the user is read at most once (what the
+    turn loaded up front or read since is served again, one object per entity), writes go
+    to the store at once with their ETag, and a document whose write lost a race is read
+    afresh next time."""
+
+    erased: bool  # the user's partition was erased during the turn
+
+    def before_write(self, hook: WriteHook) -> None: ...

@@ -18,7 +18,6 @@ from domain.entities import (
     ApiToken,
     ChannelAddress,
     ConversationState,
-    DeliveryLog,
     FocusSession,
     HabitLog,
     Task,
@@ -204,11 +203,13 @@ def token_slot_from_doc(data: Document, version: str | None = None) -> TokenSlot
 
 
 def active_slot_doc(slot: ActiveSlot) -> Document:
-    return {"id": slot.id, "user_id": slot.user_id, "session_id": slot.session_id}
+    return {"id": slot.id, "user_id": slot.user_id, "session_id": slot.session_id,
+            "started_at": to_iso(slot.started_at)}
 
 
 def active_slot_from_doc(data: Document, version: str | None = None) -> ActiveSlot:
-    return ActiveSlot(data["user_id"], data["session_id"], version)
+    # Slots from before they said when the session started have no started_at.
+    return ActiveSlot(data["user_id"], data["session_id"], from_iso(data.get("started_at")), version)
 
 
 def habit_log_doc(log: HabitLog) -> Document:
@@ -223,12 +224,17 @@ def habit_log_from_doc(data: Document, version: str | None = None) -> HabitLog:
 
 def conversation_state_doc(state: ConversationState) -> Document:
     return {"id": state.id, "user_id": state.user_id, "question": state.question,
-            "last_list": state.last_list, "onboarding": state.onboarding}
+            "last_list": state.last_list, "onboarding": state.onboarding,
+            "undo": undo_entry_doc(state.undo) if state.undo else None, "deliveries": state.deliveries}
 
 
 def conversation_state_from_doc(data: Document, version: str | None = None) -> ConversationState:
+    # The last task change and the recent deliveries joined the conversation later: older
+    # documents have neither (their separate undo and deliveries documents are not read).
+    undo = data.get("undo")
     return ConversationState(data["user_id"], data.get("question"), list(data.get("last_list") or []),
-                             data.get("onboarding", "new"), version)
+                             data.get("onboarding", "new"), undo_entry_from_doc(undo) if undo else None,
+                             list(data.get("deliveries") or []), version)
 
 
 def channel_address_doc(address: ChannelAddress) -> Document:
@@ -239,14 +245,6 @@ def channel_address_doc(address: ChannelAddress) -> Document:
 def channel_address_from_doc(data: Document, version: str | None = None) -> ChannelAddress:
     return ChannelAddress(data["user_id"], data["channel"], data["data"],
                           from_iso(data["updated_at"]), version)
-
-
-def delivery_log_doc(log: DeliveryLog) -> Document:
-    return {"id": log.id, "user_id": log.user_id, "recent": log.recent}
-
-
-def delivery_log_from_doc(data: Document, version: str | None = None) -> DeliveryLog:
-    return DeliveryLog(data["user_id"], list(data.get("recent") or []), version)
 
 
 def outbox_entry_doc(entry: OutboxEntry) -> Document:
@@ -294,6 +292,7 @@ def progress_record_doc(record: ProgressRecord) -> Document:
         "achievements": record.achievements,
         "announced_level": record.announced_level,
         "pauses": [[first.isoformat(), last.isoformat()] for first, last in record.pauses],
+        "history_checked": record.history_checked,
     }
 
 
@@ -308,6 +307,7 @@ def progress_record_from_doc(data: Document, version: str | None = None) -> Prog
         achievements=dict(data.get("achievements") or {}),
         announced_level=int(data.get("announced_level") or 1),
         pauses=[(date.fromisoformat(a), date.fromisoformat(b)) for a, b in data.get("pauses") or []],
+        history_checked=bool(data.get("history_checked")),
         version=version,
     )
 
@@ -325,13 +325,11 @@ TASK = Codec(task_doc, task_from_doc)
 WORK_SESSION = Codec(work_session_doc, work_session_from_doc)
 FOCUS_SESSION = Codec(focus_session_doc, focus_session_from_doc)
 USER = Codec(user_doc, user_from_doc)
-UNDO_ENTRY = Codec(undo_entry_doc, undo_entry_from_doc)
 API_TOKEN = Codec(api_token_doc, api_token_from_doc)
 TOKEN_SLOT = Codec(token_slot_doc, token_slot_from_doc)
 ACTIVE_SLOT = Codec(active_slot_doc, active_slot_from_doc)
 HABIT_LOG = Codec(habit_log_doc, habit_log_from_doc)
 CONVERSATION_STATE = Codec(conversation_state_doc, conversation_state_from_doc)
 CHANNEL_ADDRESS = Codec(channel_address_doc, channel_address_from_doc)
-DELIVERY_LOG = Codec(delivery_log_doc, delivery_log_from_doc)
 REMINDER_SCHEDULE = Codec(reminder_schedule_doc, reminder_schedule_from_doc)
 PROGRESS_RECORD = Codec(progress_record_doc, progress_record_from_doc)

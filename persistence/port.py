@@ -75,21 +75,28 @@ def where(field_name: str, op: str, value: Any) -> Condition:
 
 @dataclass
 class OperationCounter:
-    """Counts store round trips; the benchmark reads it to show cost per request."""
+    """Counts store round trips; the benchmark reads it to show cost per request. ``trail``
+    names the recent ones (kind and document or query), to show where a request's cost goes."""
 
     reads: int = 0
     writes: int = 0
     queries: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+    trail: list[str] = field(default_factory=list)
 
-    def count(self, kind: str) -> None:
+    TRAIL_KEPT = 200  # enough for any one request; a long run keeps only its tail
+
+    def count(self, kind: str, what: str = "") -> None:
         self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
-        if kind in ("read",):
+        if kind in ("read", "read_many"):
             self.reads += 1
         elif kind in ("query", "count"):
             self.queries += 1
         else:
             self.writes += 1
+        self.trail.append(f"{kind} {what}".rstrip())
+        if len(self.trail) > self.TRAIL_KEPT:
+            del self.trail[: -self.TRAIL_KEPT]
 
     @property
     def total(self) -> int:
@@ -98,6 +105,13 @@ class OperationCounter:
     def reset(self) -> None:
         self.reads = self.writes = self.queries = 0
         self.by_kind.clear()
+        self.trail.clear()
+
+
+def describe(query: Query) -> str:
+    """A query in a few words, for the operation trail: its type and the fields it filters on."""
+    fields = ",".join(f"{c.field}{c.op}" for c in query.where)
+    return f"{query.type or '*'}[{fields}]" if fields else (query.type or "*")
 
 
 class DocumentStore(Protocol):
@@ -113,6 +127,9 @@ class DocumentStore(Protocol):
 
     async def read(self, user_id: str, doc_id: str) -> Document:
         """The document, with ``_etag``; raises DocumentMissing."""
+
+    async def read_many(self, user_id: str, doc_ids: list[str]) -> dict[str, Document]:
+        """Those of the documents that exist in one partition, by id, in one round trip."""
 
     async def create(self, doc: Document) -> Document:
         """Insert; raises DocumentExists when the id is taken in the partition."""

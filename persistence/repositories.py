@@ -6,21 +6,19 @@ crash between the two writes is finished by the next reader instead of lost.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from domain.entities import (
     ActiveSlot,
     ApiToken,
     ChannelAddress,
     ConversationState,
-    DeliveryLog,
     FocusSession,
     HabitLog,
     Task,
     TokenSlot,
-    UndoEntry,
     User,
     WorkSession,
 )
@@ -42,6 +40,9 @@ from persistence.port import (
     where,
 )
 from persistence.rollup_ledger import ROLLUP_TYPE, RollupLedger
+
+if TYPE_CHECKING:  # the unit of work builds on this module
+    from persistence.unit_of_work import TurnRepositories
 
 E = TypeVar("E")
 
@@ -229,8 +230,6 @@ class Repositories:
         self.focus_sessions: EntityRepository[FocusSession] = repo(
             "focus_session", lambda s: s.session_id, mapping.FOCUS_SESSION, "Focus session not found")
         self.users: EntityRepository[User] = repo("user", lambda u: u.id, mapping.USER, "User not found")
-        self.undo_entries: EntityRepository[UndoEntry] = repo(
-            "undo", lambda u: u.id, mapping.UNDO_ENTRY, "Nothing to undo")
         self.api_tokens: EntityRepository[ApiToken] = repo(
             "api_token", lambda t: t.digest, mapping.API_TOKEN, "Unknown token")
         self.token_slots: EntityRepository[TokenSlot] = repo(
@@ -245,8 +244,6 @@ class Repositories:
             "channel_address", lambda a: a.id, mapping.CHANNEL_ADDRESS, "No address for that channel")
         self.reminder_schedules: EntityRepository[ReminderSchedule] = repo(
             "reminder_schedule", lambda r: r.id, mapping.REMINDER_SCHEDULE, "No reminder schedule")
-        self.delivery_logs: EntityRepository[DeliveryLog] = repo(
-            "delivery_log", lambda d: d.id, mapping.DELIVERY_LOG, "No deliveries")
         self.progress_records: EntityRepository[ProgressRecord] = repo(
             "progress", lambda p: p.id, mapping.PROGRESS_RECORD, "No progress yet")
 
@@ -280,6 +277,13 @@ class Repositories:
     async def erase(self, user_id: str) -> int:
         async with store_errors_as_domain_errors():
             return await self.store.delete_partition(user_id)
+
+    async def for_turn(self, user_id: str, entity_ids: Sequence[str],
+                       rollup_keys: Sequence[str]) -> TurnRepositories:
+        from persistence.unit_of_work import open_turn  # it builds on this module
+
+        async with store_errors_as_domain_errors():
+            return await open_turn(self.store, user_id, entity_ids, rollup_keys)
 
     async def rollup(self, user_id: str, key: str) -> dict[str, float]:
         async with store_errors_as_domain_errors():

@@ -21,6 +21,7 @@ from persistence.port import (
     EtagMismatch,
     OperationCounter,
     Query,
+    describe,
 )
 
 # Each entry upgrades the schema by one version (PRAGMA user_version counts them).
@@ -161,7 +162,7 @@ class SqliteDocumentStore:
         return json.dumps({k: v for k, v in doc.items() if k != "_etag"}, separators=(",", ":"))
 
     async def read(self, user_id: str, doc_id: str) -> Document:
-        self.operations.count("read")
+        self.operations.count("read", doc_id)
         async with self._require().execute(
             "SELECT body, etag FROM documents WHERE user_id = ? AND id = ?", (user_id, doc_id)
         ) as cursor:
@@ -170,8 +171,19 @@ class SqliteDocumentStore:
             raise DocumentMissing(doc_id)
         return self._with_etag(json.loads(row[0]), row[1])
 
+    async def read_many(self, user_id: str, doc_ids: list[str]) -> dict[str, Document]:
+        self.operations.count("read_many", f"{len(doc_ids)} ids")
+        if not doc_ids:
+            return {}
+        marks = ", ".join("?" * len(doc_ids))
+        async with self._require().execute(
+            f"SELECT id, body, etag FROM documents WHERE user_id = ? AND id IN ({marks})", (user_id, *doc_ids)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return {doc_id: self._with_etag(json.loads(body), etag) for doc_id, body, etag in rows}
+
     async def create(self, doc: Document) -> Document:
-        self.operations.count("create")
+        self.operations.count("create", doc["id"])
         etag = uuid.uuid4().hex
         try:
             await self._require().execute(
@@ -183,7 +195,7 @@ class SqliteDocumentStore:
         return self._with_etag(doc, etag)
 
     async def replace(self, doc: Document, etag: str | None) -> Document:
-        self.operations.count("replace")
+        self.operations.count("replace", doc["id"])
         new_etag = uuid.uuid4().hex
         sql = "UPDATE documents SET type = ?, etag = ?, body = ? WHERE user_id = ? AND id = ?"
         params: list[Any] = [doc["type"], new_etag, self._body(doc), doc["user_id"], doc["id"]]
@@ -196,7 +208,7 @@ class SqliteDocumentStore:
         return self._with_etag(doc, new_etag)
 
     async def upsert(self, doc: Document) -> Document:
-        self.operations.count("upsert")
+        self.operations.count("upsert", doc["id"])
         etag = uuid.uuid4().hex
         await self._require().execute(
             "INSERT INTO documents (user_id, id, type, etag, body) VALUES (?, ?, ?, ?, ?) "
@@ -207,7 +219,7 @@ class SqliteDocumentStore:
         return self._with_etag(doc, etag)
 
     async def delete(self, user_id: str, doc_id: str, etag: str | None = None) -> None:
-        self.operations.count("delete")
+        self.operations.count("delete", doc_id)
         sql = "DELETE FROM documents WHERE user_id = ? AND id = ?"
         params: list[Any] = [user_id, doc_id]
         if etag is not None:
@@ -225,7 +237,7 @@ class SqliteDocumentStore:
         raise EtagMismatch(doc_id) if exists else DocumentMissing(doc_id)
 
     async def query(self, query: Query) -> list[Document]:
-        self.operations.count("query")
+        self.operations.count("query", describe(query))
         sql, params = self._select("body, etag", query)
         if query.order_by:
             sql += f" ORDER BY json_extract(body, '$.{query.order_by}')"
@@ -238,14 +250,14 @@ class SqliteDocumentStore:
         return [self._with_etag(json.loads(body), etag) for body, etag in rows]
 
     async def count(self, query: Query) -> int:
-        self.operations.count("count")
+        self.operations.count("count", describe(query))
         sql, params = self._select("COUNT(*)", query)
         async with self._require().execute(sql, params) as cursor:
             (total,) = await cursor.fetchone() or (0,)
         return int(total)
 
     async def delete_partition(self, user_id: str) -> int:
-        self.operations.count("delete")
+        self.operations.count("delete", "partition")
         cursor = await self._require().execute("DELETE FROM documents WHERE user_id = ?", (user_id,))
         return cursor.rowcount
 

@@ -86,6 +86,12 @@ class InMemoryDocumentStore:
         body, etag = self.documents[(user_id, doc_id)]
         return {**json.loads(json.dumps(body)), "_etag": etag}
 
+    async def read_many(self, user_id: str, doc_ids: list[str]) -> dict[str, Document]:
+        self.operations.count("read_many")
+        return {doc_id: {**json.loads(json.dumps(self.documents[(user_id, doc_id)][0])),
+                         "_etag": self.documents[(user_id, doc_id)][1]}
+                for doc_id in dict.fromkeys(doc_ids) if (user_id, doc_id) in self.documents}
+
     async def create(self, doc: Document) -> Document:
         self.operations.count("create")
         if (doc["user_id"], doc["id"]) in self.documents:

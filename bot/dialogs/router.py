@@ -1,7 +1,7 @@
 """The dialog router: one entry point for every channel. A neutral message in, neutral
-replies out; the conversation state is loaded from and saved to the store each turn. The
-per-message policies around it (order, dedupe, pace, size cap, apology) are the turn
-pipeline's (bot/runtime)."""
+replies out; each turn is one unit of work on the store (see Services.turn). The per-message
+policies around it (order, pace, size cap, apology) are the turn pipeline's (bot/runtime);
+redelivery dedupe is the turn's own, so that it costs no store call of its own."""
 from __future__ import annotations
 
 import logging
@@ -22,7 +22,7 @@ from bot.dialogs.turn import Turn
 from bot.dialogs.voice import Fetch, VoiceDialog
 from bot.dialogs.work import WorkDialog
 from bot.messages import Button, IncomingMessage, Reply
-from domain.errors import DomainError, Unavailable
+from domain.errors import DomainError, DuplicateDelivery, Unavailable
 from bot.voice.queue import SpeechQueue
 from domain.services import Services
 
@@ -93,19 +93,28 @@ class Dialogs:
         return [self.onboarding.welcome(message.user_name)]
 
     async def respond(self, message: IncomingMessage, fetch: Fetch | None = None) -> TurnResult:
-        """One turn of the conversation: the user and what the bot remembers are loaded, the
-        message is answered, the memory saved. ``fetch`` downloads attachments (voice notes) with
-        the platform's credentials; without it, attachments are ignored. Domain errors raise: the
-        turn pipeline (bot/runtime) turns them into replies, with its per-message policies."""
-        services = self._services
-        user = await services.users.ensure(message.user_id, message.user_name)
-        turn = Turn(message, user, await services.conversations.state(message.user_id), services)
-        # A clip with words typed beside it: the words are the command.
-        listen = self.voice and fetch and not message.action and not message.text.strip()
-        audio = self.voice.audio_of(message) if listen else None
-        replies = await (self._listen(turn, audio, fetch) if audio else self._run(turn))
-        if not turn.erased:
-            await services.conversations.save_state(turn.state)
+        """One turn of the conversation, as one unit of work on the store: the user, what the bot
+        remembers and the day's roll-ups are read once, each changed document written once (the
+        conversation, with this delivery's id, first: a platform's retry handled by another
+        instance loses the race for it before changing anything, and is dropped). ``fetch``
+        downloads attachments (voice notes) with the platform's credentials; without it,
+        attachments are ignored. Domain errors raise: the turn pipeline (bot/runtime) turns them
+        into replies, with its per-message policies."""
+        try:
+            async with self._services.turn(message.user_id) as services:
+                if not await services.conversations.first_delivery(message.user_id, message.delivery_id):
+                    raise DuplicateDelivery()
+                user = await services.users.ensure(message.user_id, message.user_name)
+                turn = Turn(message, user, await services.conversations.state(message.user_id), services)
+                # A clip with words typed beside it: the words are the command.
+                listen = self.voice and fetch and not message.action and not message.text.strip()
+                audio = self.voice.audio_of(message) if listen else None
+                replies = await (self._listen(turn, audio, fetch) if audio else self._run(turn))
+                if not turn.erased:
+                    await services.conversations.save_state(turn.state)
+        except DuplicateDelivery:
+            log.info("duplicate delivery dropped", extra={"channel": message.channel})
+            return TurnResult([], erased=False)
         return TurnResult(replies, erased=turn.erased)
 
     async def handle(self, message: IncomingMessage, fetch: Fetch | None = None) -> list[Reply]:

@@ -86,8 +86,8 @@ class TaskDialog:
         if task.completed:
             return [Reply(f"*{task.title}* was already done. ✓", kind="task")]
         task = await turn.services.tasks.complete_task(turn.user_id, task.id)
-        remaining = await turn.services.tasks.list_tasks(turn.user_id, "open")
-        return [Reply(f"Done: *{task.title}*. {len(remaining)} open task(s) left.",
+        remaining = await turn.services.tasks.count_open(turn.user_id)
+        return [Reply(f"Done: *{task.title}*. {remaining} open task(s) left.",
                       buttons=[Button("Undo", {"command": "undo"})], kind="task")]
 
     async def edit(self, turn: Turn, args: str) -> list[Reply]:

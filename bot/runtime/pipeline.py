@@ -109,9 +109,8 @@ class TurnPipeline:
                     log.info("turn over the user's pace", extra={"channel": message.channel, "pace": pace.value})
                     return [] if pace is Pace.DROP else [Reply(
                         f"You're going fast: give me {wait} seconds, then carry on.", kind="error")]
-            if not await self._services.conversations.first_delivery(message.user_id, message.delivery_id):
-                log.info("duplicate delivery dropped", extra={"channel": message.channel})
-                return []
+            # Redelivery dedupe is the turn's own (Dialogs.respond): the delivery id rides on the
+            # conversation document the turn writes anyway, instead of a store call of its own.
             refuse_long(longest_text(message))
             if channel is not None and arrival is not None:
                 message = await self._get_to_know(channel, arrival)

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from domain.entities import WATER_GOAL_ML, Task, User
 from domain.history import Counters, is_working_day, workday_hours
+from domain.progress.rules import TASKS_COMPLETED_EARLY, is_early
 
-EARLY_BIRD_BEFORE, EARLY_BIRD_FROM = time(9, 0), time(5, 0)  # before 05:00 is a late night
 BALANCED_SLACK_HOURS = 1.0
 BALANCED_MIN_WORKED_DAYS = 3  # a week with no work at all is idle, not balanced
 
@@ -119,11 +118,7 @@ def balanced_week(week: dict[date, Counters], user: User) -> bool:
 
 def early_tasks(tasks: list[Task], user: User) -> int:
     """Completed tasks finished between 05:00 and 09:00 local time."""
-    zone = ZoneInfo(user.timezone)
-    return sum(
-        1 for task in tasks
-        if task.completed_at and EARLY_BIRD_FROM <= task.completed_at.astimezone(zone).time() < EARLY_BIRD_BEFORE
-    )
+    return sum(1 for task in tasks if task.completed_at and is_early(task.completed_at, user.timezone))
 
 
 def gather_facts(
@@ -135,11 +130,13 @@ def gather_facts(
     level: int,
     streak_days: int,
     best_streak: int,
-    recent_completed: list[Task],
     late_nights: int,
+    early_before_counting: int = 0,
     water_goal_ml: int = WATER_GOAL_ML,
 ) -> Facts:
-    """Facts from the totals and the recent day roll-ups (oldest first, today last)."""
+    """Facts from the totals and the recent day roll-ups (oldest first, today last); the
+    early tasks they count are added to ``early_before_counting``, those found in the history
+    from before the day roll-ups counted them."""
     days = list(recent.values())
     last_week = {day: counters for day, counters in recent.items()
                  if today - timedelta(days=7) <= day < today}
@@ -154,7 +151,7 @@ def gather_facts(
         lunch_days=sum(1 for c in days if c.get("lunches", 0) >= 1),
         break_days=sum(1 for c in days if c.get("breaks", 0) >= 3),
         balanced_week=len(last_week) == 7 and balanced_week(last_week, user),
-        early_tasks=early_tasks(recent_completed, user),
+        early_tasks=early_before_counting + int(sum(c.get(TASKS_COMPLETED_EARLY, 0) for c in days)),
         late_nights=late_nights,
     )
 

@@ -8,7 +8,9 @@ One small document per user (id ``progress``, in the user's partition). It holds
 - the last level announced, so a level-up is announced once (and not again after an
   undo took the level back and it is reached a second time);
 - the paused stretches seen (vacation, sick days), which must not break the streak
-  later, when ``paused_until`` has long been cleared.
+  later, when ``paused_until`` has long been cleared;
+- whether the history from before the day roll-ups counted early tasks and late nights
+  has been looked at (once, on the first announcement since).
 
 It is written with the store's ETag like every entity: two instances checking the same
 user's achievements at once cannot both announce one.
@@ -31,6 +33,7 @@ class ProgressRecord:
     achievements: dict[str, str] = field(default_factory=dict)  # id -> local ISO date earned
     announced_level: int = 1
     pauses: list[tuple[date, date]] = field(default_factory=list)  # first, last paused day
+    history_checked: bool = False
     version: str | None = field(default=None, compare=False, repr=False)
 
     id = "progress"

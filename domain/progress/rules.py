@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from domain.entities import WATER_GOAL_ML
 
@@ -45,12 +46,22 @@ LEVEL_STEP_XP = 50
 TASKS_COMPLETED_HIGH = "tasks_completed_high"
 TASKS_COMPLETED_LOW = "tasks_completed_low"
 FOCUS_COMPLETED_MINUTES = "focus_completed_minutes"
+# Tasks finished early in the morning, counted by the day so that "Early bird" is judged on
+# the roll-ups a turn reads anyway rather than on a query of the finished tasks.
+TASKS_COMPLETED_EARLY = "tasks_completed_early"
+EARLY_FROM, EARLY_BEFORE = time(5, 0), time(9, 0)  # before 05:00 is a late night
 
 
-def task_completion_counters(priority: str) -> dict[str, int]:
-    """What completing a task of ``priority`` adds to its day and the totals besides
-    ``tasks_completed`` (negate for a reopen)."""
-    return {"high": {TASKS_COMPLETED_HIGH: 1}, "low": {TASKS_COMPLETED_LOW: 1}}.get(priority, {})
+def is_early(completed_at: datetime, timezone: str) -> bool:
+    """Finished between 05:00 and 09:00 local time."""
+    return EARLY_FROM <= completed_at.astimezone(ZoneInfo(timezone)).time() < EARLY_BEFORE
+
+
+def task_completion_counters(priority: str, early: bool = False) -> dict[str, int]:
+    """What completing a task of ``priority`` (``early`` in the morning) adds to its day
+    besides ``tasks_completed`` (negate for a reopen)."""
+    counters = {"high": {TASKS_COMPLETED_HIGH: 1}, "low": {TASKS_COMPLETED_LOW: 1}}.get(priority, {})
+    return {**counters, TASKS_COMPLETED_EARLY: 1} if early else dict(counters)
 
 
 def focus_completion_counters(duration_minutes: int) -> dict[str, int]:

@@ -16,18 +16,20 @@ from zoneinfo import ZoneInfo
 
 from domain.clock import Clock
 from domain.concurrency import retry_stale
-from domain.entities import Task, User
+from domain.entities import User
 from domain.errors import NotFound
 from domain.history import (
     Counters,
     late_night_dates,
+    late_nights,
     local_midnight,
     local_today,
     read_days,
     recent_work_sessions,
+    running_since,
 )
 from domain.ports import Repository, RepositorySet, UserLookup
-from domain.progress.achievements import BY_ID, Achievement, Facts, earned, gather_facts
+from domain.progress.achievements import BY_ID, Achievement, Facts, early_tasks, earned, gather_facts
 from domain.progress.record import ProgressRecord
 from domain.progress.rules import (
     DayXp,
@@ -41,7 +43,7 @@ from domain.rollups import TOTALS
 
 WINDOW_DAYS = 14  # live days, re-derived on every read; older days are checkpointed
 MAX_CATCH_UP_DAYS = 400  # history folded in at most, when a record is first made
-RECENT_TASKS_READ = 20  # completed tasks looked at for "early bird"
+RECENT_TASKS_READ = 20  # completed tasks looked at for "early bird", in the history before counting
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,10 @@ class ProgressService:
         async def attempt() -> Announcement:
             standing = await self._standing(user_id)
             record, progress = standing.record, standing.progress
-            new = [a for a in earned(await self._facts(standing)) if a.id not in record.achievements]
+            facts = await self._facts(standing)
+            standing.record_changed |= not record.history_checked
+            record.history_checked = True
+            new = [a for a in earned(facts) if a.id not in record.achievements]
             level_up = progress.level if progress.level > record.announced_level else None
             for achievement in new:
                 record.achievements[achievement.id] = standing.today.isoformat()
@@ -166,23 +171,34 @@ class ProgressService:
         return True
 
     async def _facts(self, standing: _Standing) -> Facts:
+        """The facts, from the roll-ups the standing holds and the running session's slot."""
         user, record, progress = standing.user, standing.record, standing.progress
-        # The two reads beyond roll-ups only matter until their achievement is earned.
-        completed: list[Task] = []
+        now = self._clock.now()
+        nights = late_nights(standing.window, await running_since(self._repos, user.id, now), user, now)
+        early = 0
+        if not record.history_checked:
+            # Once: the days before the roll-ups counted early tasks and late nights.
+            early, history_nights = await self._history_before_counting(standing)
+            nights |= history_nights
+        return gather_facts(
+            standing.totals, standing.window, standing.today, user,
+            level=progress.level, streak_days=progress.streak_days, best_streak=progress.best_streak,
+            late_nights=len(nights), early_before_counting=early,
+        )
+
+    async def _history_before_counting(self, standing: _Standing) -> tuple[int, set[date]]:
+        user, record = standing.user, standing.record
+        early, nights = 0, set()
         if "early_bird" not in record.achievements:
             completed = await self._repos.tasks.find(
                 user.id, [("completed", "=", True)], "completed_at", True, RECENT_TASKS_READ
             )
-        late_nights = 0
+            early = early_tasks(completed, user)
         if "night_owl" not in record.achievements:
             since = local_midnight(standing.today - timedelta(days=WINDOW_DAYS - 1), user)
             sessions = await recent_work_sessions(self._repos, user.id, since)
-            late_nights = len(late_night_dates(sessions, user, self._clock.now()))
-        return gather_facts(
-            standing.totals, standing.window, standing.today, user,
-            level=progress.level, streak_days=progress.streak_days, best_streak=progress.best_streak,
-            recent_completed=completed, late_nights=late_nights,
-        )
+            nights = late_night_dates(sessions, user, self._clock.now())
+        return early, nights
 
     async def _user(self, user_id: str, now: datetime) -> tuple[User, bool]:
         try:

@@ -19,11 +19,11 @@ from domain.entities import WATER_GOAL_ML, User
 from domain.errors import NotFound
 from domain.history import (
     Counters,
-    late_night_dates,
+    late_nights,
     local_midnight,
     local_today,
     read_days,
-    recent_work_sessions,
+    running_since,
     workday_hours,
 )
 from domain.ports import RepositorySet
@@ -220,13 +220,11 @@ class PetService:
         today = local_today(user, now)
         first = today - timedelta(days=2)
         days = await read_days(self._repos, user_id, first, today)
-        sessions = await recent_work_sessions(self._repos, user_id, local_midnight(first, user))
         counters = [dict(c) for c in days.values()]
-        running = [s for s in sessions if s.active]
-        if running:  # a running session is not in the roll-ups until it ends, but it tires all the same
-            hours = sum((now - s.start_time).total_seconds() / 3600 for s in running)
-            counters[-1]["hours_total"] = counters[-1].get("hours_total", 0) + hours
-        nights = late_night_dates(sessions, user, now)
-        late = [day in nights for day in days]
-        habits = recent_habits(counters, user, now, late)
+        running = await running_since(self._repos, user_id, now)
+        if running is not None and running >= local_midnight(first, user):
+            # A running session is not in the roll-ups until it ends, but it tires all the same.
+            counters[-1]["hours_total"] = counters[-1].get("hours_total", 0) + (now - running).total_seconds() / 3600
+        nights = late_nights(days, running, user, now)
+        habits = recent_habits(counters, user, now, [day in nights for day in days])
         return PetView(pet_state(progress.level, habits, is_asleep(user, now)), progress)

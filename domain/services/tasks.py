@@ -1,30 +1,40 @@
-"""Tasks: create, list, complete, edit, reschedule, delete, and undo the last change."""
+"""Tasks: create, list, complete, edit, reschedule, delete, and undo the last change.
+
+The last change is kept in the user's conversation (see conversations.py), noted just before
+the change is written: in a chat turn it then goes to the store with the conversation, which
+the turn writes anyway, instead of costing a read and a write of its own.
+"""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from domain.clock import Clock, to_iso
 from domain.concurrency import retry_stale
 from domain.entities import Task, UndoEntry
 from domain.errors import NotFound, StaleEntity, ValidationError
 from domain.ports import RepositorySet
-from domain.progress.rules import task_completion_counters
-from domain.rollups import RollupChanges, day_key
+from domain.progress.rules import is_early, task_completion_counters
+from domain.rollups import TOTALS, RollupChanges, day_key
+from domain.services.conversations import ConversationService
 from domain.services.users import UserService
 from domain.validation import clean_notes, clean_priority, clean_title
 
 STATUSES = ("open", "done", "all")
+T = TypeVar("T")
 
 
 class TaskService:
-    def __init__(self, repos: RepositorySet, users: UserService, clock: Clock) -> None:
+    def __init__(self, repos: RepositorySet, users: UserService, clock: Clock,
+                 conversations: ConversationService) -> None:
+        self._repos = repos
         self._tasks = repos.tasks
-        self._undo = repos.undo_entries
         self._users = users
         self._clock = clock
+        self._conversations = conversations
 
     async def create_task(
         self,
@@ -46,8 +56,7 @@ class TaskService:
         )
         day = day_key(now, await self._users.timezone(user_id))
         changes = RollupChanges().add_both(day, "tasks_total", 1).add(day, "tasks_created", 1)
-        await self._tasks.add(task, changes)
-        await self._remember(user_id, "created", task)
+        await self._noted(user_id, "created", task, lambda: self._tasks.add(task, changes))
         return task
 
     async def owner_of(self, entity_id: str) -> str:
@@ -56,6 +65,11 @@ class TaskService:
 
     async def get_task(self, user_id: str, task_id: str) -> Task:
         return await self._tasks.get(user_id, task_id)
+
+    async def count_open(self, user_id: str) -> int:
+        """How many tasks are open, from the totals roll-up rather than a query of the tasks."""
+        totals = await self._repos.rollup(user_id, TOTALS)
+        return max(0, int(totals.get("tasks_total", 0) - totals.get("tasks_completed", 0)))
 
     async def list_tasks(
         self,
@@ -95,12 +109,13 @@ class TaskService:
             completed_at = at or self._clock.now()
             if not task.complete(completed_at):
                 return task
-            day = day_key(completed_at, await self._users.timezone(user_id))
+            timezone = await self._users.timezone(user_id)
+            day = day_key(completed_at, timezone)
             changes = RollupChanges().add_both(day, "tasks_completed", 1)
-            for counter, amount in task_completion_counters(task.priority).items():
-                changes.add(day, counter, amount)  # the day only: XP reads days
-            await self._tasks.save(task, changes)
-            await self._remember(user_id, "completed", before)
+            early = is_early(completed_at, timezone)
+            for counter, amount in task_completion_counters(task.priority, early).items():
+                changes.add(day, counter, amount)  # the day only: XP and achievements read days
+            await self._noted(user_id, "completed", before, lambda: self._tasks.save(task, changes))
             return task
 
         return await retry_stale(attempt)
@@ -111,13 +126,15 @@ class TaskService:
             before = replace(task)
             if not task.reopen(self._clock.now()):
                 return task
+            timezone = await self._users.timezone(user_id)
             # Un-count the day it was counted on (a document missing that time: today).
-            day = day_key(before.completed_at or self._clock.now(), await self._users.timezone(user_id))
+            counted_at = before.completed_at or self._clock.now()
+            day = day_key(counted_at, timezone)
             changes = RollupChanges().add_both(day, "tasks_completed", -1)
-            for counter, amount in task_completion_counters(before.priority).items():
+            early = is_early(counted_at, timezone)
+            for counter, amount in task_completion_counters(before.priority, early).items():
                 changes.add(day, counter, -amount)
-            await self._tasks.save(task, changes)
-            await self._remember(user_id, "reopened", before)
+            await self._noted(user_id, "reopened", before, lambda: self._tasks.save(task, changes))
             return task
 
         return await retry_stale(attempt)
@@ -145,8 +162,7 @@ class TaskService:
             for name, value in cleaned.items():
                 setattr(task, name, value)
             task.updated_at = self._clock.now()
-            await self._tasks.save(task)
-            await self._remember(user_id, "edited", before)
+            await self._noted(user_id, "edited", before, lambda: self._tasks.save(task))
             return task
 
         return await retry_stale(attempt)
@@ -157,18 +173,16 @@ class TaskService:
             changes = RollupChanges().add("totals", "tasks_total", -1)
             if task.completed:
                 changes.add("totals", "tasks_completed", -1)
-            await self._tasks.remove(task, changes)
-            await self._remember(user_id, "deleted", task)
+            await self._noted(user_id, "deleted", task, lambda: self._tasks.remove(task, changes))
             return task
 
         return await retry_stale(attempt)
 
     async def undo(self, user_id: str) -> tuple[str, Task]:
         """Reverse the last task change; returns what was undone and the task now."""
-        try:
-            entry = await self._undo.get(user_id, UndoEntry.id)
-        except NotFound:
-            raise NotFound("There is nothing to undo.") from None
+        entry = await self._conversations.last_change(user_id)
+        if entry is None:
+            raise NotFound("There is nothing to undo.")
         snapshot = entry.task
         if entry.action == "created":
             task = await self.delete_task(user_id, snapshot.id)
@@ -190,27 +204,17 @@ class TaskService:
                 await self._tasks.add(task, changes)
             except StaleEntity:
                 pass  # already restored by a concurrent undo
-        # The undo itself is not undoable: drop the entry the reversal just wrote.
-        await self._forget(user_id)
+        # The undo itself is not undoable: drop the entry the reversal just noted.
+        await self._conversations.note_change(user_id, None)
         return entry.action, task
 
-    async def _remember(self, user_id: str, action: str, task: Task) -> None:
+    async def _noted(self, user_id: str, action: str, task: Task, write: Callable[[], Awaitable[T]]) -> T:
+        """Write a change, noting first the entry that undoes it (a copy of ``task`` as it was
+        before the change, or the new task); if the write fails, the entry it displaced comes back."""
         entry = UndoEntry(user_id, action, replace(task), self._clock.now())
+        displaced = await self._conversations.note_change(user_id, entry)
         try:
-            current = await self._undo.get(user_id, UndoEntry.id)
-            entry.version = current.version
-            await self._undo.save(entry)
-        except NotFound:
-            try:
-                await self._undo.add(entry)
-            except StaleEntity:
-                pass  # a concurrent change wrote its own entry; last writer wins either way
-        except StaleEntity:
-            pass
-
-    async def _forget(self, user_id: str) -> None:
-        try:
-            entry = await self._undo.get(user_id, UndoEntry.id)
-            await self._undo.remove(entry)
-        except (NotFound, StaleEntity):
-            pass
+            return await write()
+        except Exception:
+            await self._conversations.note_change(user_id, displaced)
+            raise

@@ -8,6 +8,7 @@ from domain.clock import Clock
 from domain.concurrency import retry_stale
 from domain.entities import ActiveSlot, WorkSession
 from domain.errors import Conflict, NotFound, StaleEntity
+from domain.history import late_night_counters
 from domain.ports import ActivityHook, RepositorySet, ignore_activity
 from domain.rollups import RollupChanges, day_key
 from domain.services.users import UserService
@@ -33,18 +34,18 @@ class WorkSessionService:
             start_time=self._clock.now(),
             note=clean_text(note, "note", NOTE_MAX, required=False),
         )
-        await self._claim_slot(user_id, session.id)
+        await self._claim_slot(user_id, session)
         await self._sessions.add(session)
         await self._on_activity(user_id)
         return session
 
-    async def _claim_slot(self, user_id: str, session_id: str) -> None:
+    async def _claim_slot(self, user_id: str, session: WorkSession) -> None:
         # Creating the slot document is atomic on both stores, so of two concurrent
         # starts exactly one wins. A slot whose session ended (or never got written
         # because the process died) is stale and may be taken over.
         for _ in range(5):
             try:
-                await self._slots.add(ActiveSlot(user_id, session_id))
+                await self._slots.add(ActiveSlot(user_id, session.id, session.start_time))
                 return
             except StaleEntity:
                 pass
@@ -72,10 +73,15 @@ class WorkSessionService:
         """Clock out; Conflict when that session already ended."""
         async def attempt() -> WorkSession:
             session = await self._sessions.get(user_id, session_id)
-            session.end(self._clock.now())
-            day = day_key(session.start_time, await self._users.timezone(user_id))
+            ended_at = self._clock.now()
+            session.end(ended_at)
+            timezone = await self._users.timezone(user_id)
+            day = day_key(session.start_time, timezone)
             changes = (RollupChanges().add_both(day, "sessions_total", 1)
                        .add_both(day, "hours_total", session.duration or 0))
+            for night, counters in late_night_counters(session.start_time, ended_at, timezone).items():
+                for counter, amount in counters.items():
+                    changes.add(night, counter, amount)
             return await self._sessions.save(session, changes)
 
         ended = await retry_stale(attempt)

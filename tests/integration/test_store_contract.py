@@ -241,6 +241,18 @@ async def test_concurrent_conditional_replaces_exactly_one_wins(store: DocumentS
     assert await store.read("alice", "t1") == winners[0]
 
 
+async def test_read_many_returns_the_documents_that_exist_in_one_partition(store: DocumentStore) -> None:
+    first = await store.create(task("alice", "t1"))
+    await store.create(task("alice", "t2"))
+    await store.create(task("bob", "t3"))
+    store.operations.reset()
+    found = await store.read_many("alice", ["t1", "t3", "missing", "t2"])
+    assert sorted(found) == ["t1", "t2"]  # bob's t3 is in another partition
+    assert found["t1"] == first and found["t2"]["_etag"]
+    assert await store.read_many("alice", []) == {}
+    assert store.operations.by_kind == {"read_many": 2} and store.operations.reads == 2
+
+
 async def test_operation_counter_counts(store: DocumentStore) -> None:
     store.operations.reset()
     created = await store.create(task("alice", "t1"))

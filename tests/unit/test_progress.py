@@ -10,6 +10,7 @@ import pytest
 
 from api.shapes import progress_fields
 from domain.clock import FakeClock
+from domain.entities import Task
 from domain.history import Counters
 from domain.progress import CATALOGUE, Facts, ProgressService, level_for, level_start_xp
 from domain.progress.achievements import earned
@@ -426,6 +427,20 @@ async def test_focus_marathon_early_bird_and_night_owl(
     found = {a.id: a for a in await progress.newly_earned(USER)}
     assert {"first_task", "first_focus", "focus_marathon", "early_bird", "night_owl"} <= set(found)
     assert found["night_owl"].warning and not found["early_bird"].warning
+
+
+async def test_the_history_from_before_early_and_late_counting_is_looked_at_once(
+    repos: Repositories, store: InMemoryDocumentStore, clock: FakeClock, progress: ProgressService
+) -> None:
+    # Finished at 07:30 and stored as before the day roll-ups counted early tasks.
+    done = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
+    task = Task("t1", USER, "Early one", completed=True, completed_at=done, created_at=done)
+    await repos.tasks.add(task, RollupChanges().add_both("day:2026-03-02", "tasks_completed", 1))
+    clock.set(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    assert "early_bird" in [a.id for a in await progress.newly_earned(USER)]
+    store.operations.reset()
+    assert await progress.newly_earned(USER) == []
+    assert store.operations.by_kind.get("query") == 1  # the two weeks of roll-ups, no more
 
 
 async def test_hydration_lunch_breaks_and_a_balanced_week(

@@ -40,7 +40,8 @@ async def test_completion_at_2330_utc_counts_on_the_next_day_in_tokyo(
     await complete_at(services, clock, utc(2026, 3, 2, 23, 30))
     # Created at 18:00 in Tokyo on the 2nd, completed at 08:30 there on the 3rd.
     assert await repos.rollup(USER, "day:2026-03-02") == {"tasks_total": 1, "tasks_created": 1}
-    assert await repos.rollup(USER, "day:2026-03-03") == {"tasks_completed": 1}
+    # 08:30 is early in the morning there, which the day counts for "Early bird" too.
+    assert await repos.rollup(USER, "day:2026-03-03") == {"tasks_completed": 1, "tasks_completed_early": 1}
     assert await repos.rollup(USER, "totals") == {"tasks_total": 1, "tasks_completed": 1}
 
 
@@ -77,7 +78,7 @@ async def test_reopen_takes_the_completion_off_the_local_day_it_was_counted_on(
     task = await complete_at(services, clock, utc(2026, 3, 2, 23, 30))
     clock.set(utc(2026, 3, 5, 12, 0))
     await services.tasks.reopen_task(USER, task.id)
-    assert await repos.rollup(USER, "day:2026-03-03") == {"tasks_completed": 0}
+    assert await repos.rollup(USER, "day:2026-03-03") == {"tasks_completed": 0, "tasks_completed_early": 0}
     assert (await repos.rollup(USER, "day:2026-03-05")).get("tasks_completed") is None
     assert (await services.stats.summary(USER))["completed_tasks"] == 0
 
@@ -90,7 +91,9 @@ async def test_work_hours_count_on_the_local_day_the_session_started(
     session = await services.work_sessions.start_session(USER)
     clock.advance(hours=3)
     await services.work_sessions.end_session(USER, session.id)
-    assert await repos.rollup(USER, "day:2026-03-02") == {"sessions_total": 1, "hours_total": 3.0}
+    # 22:00 to midnight was worked late: that night (the 2nd's) counts a late session too.
+    assert await repos.rollup(USER, "day:2026-03-02") == {"sessions_total": 1, "hours_total": 3.0,
+                                                          "late_sessions": 1}
     assert await repos.rollup(USER, "day:2026-03-03") == {}
 
 

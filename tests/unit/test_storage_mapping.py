@@ -13,7 +13,6 @@ from domain.entities import (
     ApiToken,
     ChannelAddress,
     ConversationState,
-    DeliveryLog,
     FocusSession,
     HabitLog,
     Task,
@@ -64,10 +63,6 @@ DOCUMENTS: list[tuple[str, Any, dict[str, Any]]] = [
                       "snoozed_until": "2026-03-02T10:00:00+00:00", "paused_until": "2026-03-05T09:00:00+00:00"},
         "created_at": "2026-03-02T09:00:00+00:00", "updated_at": "2026-03-02T09:05:00+00:00", "user_id": U,
     }),
-    ("undo_entries", UndoEntry(U, "completed", TASK, T), {
-        "id": "undo:tasks", "user_id": U, "action": "completed", "task": TASK_FIELDS,
-        "at": "2026-03-02T09:00:00+00:00",
-    }),
     ("api_tokens", ApiToken(DIGEST, U, T, T + timedelta(days=90), "tok1", T + timedelta(days=1)), {
         "id": DIGEST, "user_id": "system:tokens", "owner": U, "token_id": "tok1",
         "created_at": "2026-03-02T09:00:00+00:00", "expires_at": "2026-05-31T09:00:00+00:00",
@@ -75,18 +70,22 @@ DOCUMENTS: list[tuple[str, Any, dict[str, Any]]] = [
     }),
     ("token_slots", TokenSlot(U, DIGEST, "tok1"),
      {"id": "slot:api_token", "user_id": U, "digest": DIGEST, "token_id": "tok1"}),
-    ("active_slots", ActiveSlot(U, "w1"), {"id": "slot:work_session", "user_id": U, "session_id": "w1"}),
+    ("active_slots", ActiveSlot(U, "w1", T), {"id": "slot:work_session", "user_id": U, "session_id": "w1",
+                                              "started_at": "2026-03-02T09:00:00+00:00"}),
     ("habit_logs", HabitLog("h1", U, "water", 250, T),
      {"id": "h1", "user_id": U, "kind": "water", "amount": 250, "at": "2026-03-02T09:00:00+00:00"}),
-    ("conversation_states", ConversationState(U, {"kind": "timezone"}, ["t1", "t2"], "asked_hours"), {
+    ("conversation_states", ConversationState(U, {"kind": "timezone"}, ["t1", "t2"], "asked_hours",
+                                              UndoEntry(U, "completed", TASK, T), ["Ev1", "Ev2"]), {
         "id": "state:conversation", "user_id": U, "question": {"kind": "timezone"},
         "last_list": ["t1", "t2"], "onboarding": "asked_hours",
+        "undo": {"id": "undo:tasks", "user_id": U, "action": "completed", "task": TASK_FIELDS,
+                 "at": "2026-03-02T09:00:00+00:00"},
+        "deliveries": ["Ev1", "Ev2"],
     }),
     ("channel_addresses", ChannelAddress(U, "slack", {"channel": "D1", "team": "T1"}, T), {
         "id": "address:slack", "user_id": U, "channel": "slack", "data": {"channel": "D1", "team": "T1"},
         "updated_at": "2026-03-02T09:00:00+00:00",
     }),
-    ("delivery_logs", DeliveryLog(U, ["Ev1", "Ev2"]), {"id": "deliveries", "user_id": U, "recent": ["Ev1", "Ev2"]}),
     ("reminder_schedules", ReminderSchedule(
         U, T + timedelta(hours=1), Sent({"water": T}, {"water": "water:2026-03-02T09"}),
         [OutboxEntry("water:2026-03-02T09", "water", T, T + timedelta(seconds=5), 1, T + timedelta(seconds=95))]), {
@@ -100,7 +99,7 @@ DOCUMENTS: list[tuple[str, Any, dict[str, Any]]] = [
                                         [(date(2026, 2, 10), date(2026, 2, 14))]), {
         "id": "progress", "user_id": U, "folded_through": "2026-02-28", "folded_xp": 420, "folded_streak": 3,
         "best_streak": 5, "achievements": {"first_task": "2026-02-20"}, "announced_level": 3,
-        "pauses": [["2026-02-10", "2026-02-14"]],
+        "pauses": [["2026-02-10", "2026-02-14"]], "history_checked": False,
     }),
 ]
 IDS = [name for name, _, _ in DOCUMENTS]
@@ -175,3 +174,15 @@ async def test_documents_from_before_later_fields_load_with_their_defaults(
     # A token from before tokens expired reads as expired, not as valid for an arbitrary while.
     token = await repos.api_tokens.get("system:tokens", DIGEST)
     assert token.expired(T) and token.token_id is None
+
+
+async def test_slots_conversations_and_progress_from_before_the_unit_of_work_load(
+        repos: Repositories, store: InMemoryDocumentStore) -> None:
+    await store.create({"id": "slot:work_session", "user_id": U, "type": "active_slot", "session_id": "w1"})
+    await store.create({"id": "state:conversation", "user_id": U, "type": "conversation_state",
+                        "question": None, "last_list": [], "onboarding": "done"})
+    await store.create({"id": "progress", "user_id": U, "type": "progress", "folded_through": None})
+    assert (await repos.active_slots.get(U, "slot:work_session")).started_at is None
+    state = await repos.conversation_states.get(U, "state:conversation")
+    assert (state.undo, state.deliveries, state.onboarding) == (None, [], "done")
+    assert (await repos.progress_records.get(U, "progress")).history_checked is False
