@@ -6,7 +6,6 @@ import json
 from bot.dialogs.turn import Turn
 from bot.messages import Button, FileOut, Reply
 
-
 PRIVATE_ONLY = Reply("That's personal: ask me in a direct message.", private=True)
 REVOKE_WORDS = frozenset({"revoke", "revoke it", "revoke all", "off", "delete", "remove"})
 

@@ -5,10 +5,10 @@ import asyncio
 from dataclasses import replace
 
 from bot.dialogs.turn import Turn
-from bot.messages import Button, Fact, Image, ListItem, Reply
 from bot.images.pet_image import draw_pet, pet_alt_text
-from domain.services.pet import reaction
+from bot.messages import Button, Fact, Image, ListItem, Reply
 from domain.progress import CATALOGUE
+from domain.services.pet import reaction
 
 # The commands the pet reacts to, and as what.
 REACTS_TO = {"done": "done", "add": "add", "water": "water", "break": "break", "lunch": "lunch",

@@ -5,8 +5,8 @@ import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.language.arguments import parse_minutes
 from bot.dialogs.turn import Turn
+from bot.language.arguments import parse_minutes
 from bot.messages import Button, Reply
 from domain.entities import FOCUS_DEFAULT_MINUTES
 
@@ -54,7 +54,7 @@ class FocusDialog:
             return [Reply(f"Stopped after {round(elapsed)} of {session.duration_minutes} min: not counted as "
                           "a completed session. A shorter one next time? Try 'focus 15'.", kind="focus")]
         session = await focus.complete(turn.user_id, session.session_id)
-        minutes = round((session.ended_at - session.started_at).total_seconds() / 60)
+        minutes = round(((session.ended_at or turn.now) - session.started_at).total_seconds() / 60)
         extra = f" with {session.interruptions} interruption(s)" if session.interruptions else ""
         return [Reply(f"Focus session complete: {minutes} min{extra}. Nice work — stretch a little?",
                       buttons=[Button("Log a break", {"command": "break"})], kind="focus")]

@@ -1,8 +1,8 @@
 """Habit flows: water, breaks and lunch."""
 from __future__ import annotations
 
-from bot.language.arguments import parse_minutes, parse_water_ml
 from bot.dialogs.turn import Turn
+from bot.language.arguments import parse_minutes, parse_water_ml
 from bot.messages import Button, Fact, Reply
 from domain.services.habits import DEFAULT_BREAK_MINUTES
 

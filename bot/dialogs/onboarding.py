@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.language.arguments import parse_time_range
 from bot.dialogs.turn import Turn
+from bot.language.arguments import parse_time_range
 from bot.messages import Button, Reply
 from domain.errors import ValidationError
 from domain.validation import clean_timezone

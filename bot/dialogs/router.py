@@ -5,25 +5,25 @@ redelivery dedupe is the turn's own, so that it costs no store call of its own."
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 
 from bot.dialogs.account import AccountDialog
-from bot.language.arguments import looks_like_time_range
 from bot.dialogs.companion import CompanionDialog
 from bot.dialogs.focus import FocusDialog
 from bot.dialogs.habits import HabitDialog
 from bot.dialogs.onboarding import OnboardingDialog
-from bot.language.parser import Command, MessageTooLong, NotUnderstood, TooLong, parse
 from bot.dialogs.settings import SettingsDialog
 from bot.dialogs.stats import StatsDialog
 from bot.dialogs.tasks import TaskDialog
 from bot.dialogs.turn import Turn
 from bot.dialogs.voice import Fetch, VoiceDialog
 from bot.dialogs.work import WorkDialog
+from bot.language.arguments import looks_like_time_range
+from bot.language.parser import Command, MessageTooLong, NotUnderstood, TooLong, parse
 from bot.messages import Button, IncomingMessage, Reply
-from domain.errors import DomainError, DuplicateDelivery, Unavailable
 from bot.voice.queue import SpeechQueue
+from domain.errors import DomainError, DuplicateDelivery, Unavailable
 from domain.services import Services
 
 log = logging.getLogger("avanochi.dialogs")
@@ -60,7 +60,7 @@ class Dialogs:
         self.companion = CompanionDialog(narrator)
         self._handlers: dict[str, Handler] = {
             "help": self.onboarding.help, "hello": self.onboarding.hello,
-            "add": self.tasks.add, "tasks": self.tasks.list, "done": self.tasks.done,
+            "add": self.tasks.add, "tasks": self.tasks.listing, "done": self.tasks.done,
             "edit": self.tasks.edit, "due": self.tasks.due, "delete": self.tasks.delete,
             "undo": self.tasks.undo,
             "start": self.work.start, "stop": self.work.stop, "status": self.work.status,
@@ -70,7 +70,8 @@ class Dialogs:
             "stats": self.stats.stats,
             "pet": self.companion.pet, "achievements": self.companion.achievements,
             "insights": self.companion.insights,
-            "timezone": self.settings.timezone, "hours": self.settings.hours, "quiet": self.settings.quiet, "days": self.settings.days,
+            "timezone": self.settings.timezone, "hours": self.settings.hours, "quiet": self.settings.quiet,
+            "days": self.settings.days,
             "remind": self.settings.remind, "reminders": self.settings.reminders,
             "snooze": self.settings.snooze, "pause": self.settings.pause, "settings": self.settings.show,
             "token": self.account.token, "token_revoke": self.account.revoke_token,
@@ -107,9 +108,9 @@ class Dialogs:
                 user = await services.users.ensure(message.user_id, message.user_name)
                 turn = Turn(message, user, await services.conversations.state(message.user_id), services)
                 # A clip with words typed beside it: the words are the command.
-                listen = self.voice and fetch and not message.action and not message.text.strip()
-                audio = self.voice.audio_of(message) if listen else None
-                replies = await (self._listen(turn, audio, fetch) if audio else self._run(turn))
+                voice = self.voice if fetch and not message.action and not message.text.strip() else None
+                audio = voice.audio_of(message) if voice else None
+                replies = await (self._listen(turn, audio, fetch) if audio and fetch else self._run(turn))
                 if not turn.erased:
                     await services.conversations.save_state(turn.state)
         except DuplicateDelivery:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.language.arguments import parse_duration, parse_minutes, parse_time_range, parse_weekdays, read_when
 from bot.dialogs.turn import Turn
+from bot.language.arguments import parse_duration, parse_minutes, parse_time_range, parse_weekdays, read_when
 from bot.messages import Button, Fact, Reply
 from domain.errors import ValidationError
 from domain.services.users import REMINDER_KINDS

@@ -5,8 +5,8 @@ import asyncio
 
 from bot.dialogs.turn import Turn
 from bot.dialogs.work import hours_and_minutes
-from bot.messages import Fact, Image, Reply
 from bot.images.charts import chart_alt_text, period_chart
+from bot.messages import Fact, Image, Reply
 from domain.history import workday_hours
 
 

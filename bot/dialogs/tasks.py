@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.language.arguments import parse_new_task, read_when
 from bot.dialogs.turn import Turn
+from bot.language.arguments import parse_new_task, read_when
 from bot.messages import Button, ListItem, Reply
 from domain.entities import Task
 
@@ -45,7 +45,7 @@ class TaskDialog:
         return await self.create(turn, parsed.title or text, parsed.due_text or question.get("due_text"),
                                  parsed.priority if parsed.priority != "normal" else question.get("priority", "normal"))
 
-    async def list(self, turn: Turn, args: str) -> list[Reply]:
+    async def listing(self, turn: Turn, args: str) -> list[Reply]:
         which = args.strip().lower()
         if which not in LIST_FILTERS:
             which = ""

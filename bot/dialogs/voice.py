@@ -8,8 +8,8 @@ from bot.downloads import FileRefused, FileTooLarge
 from bot.messages import Attachment, Button, IncomingMessage, Reply
 from bot.voice.decode import MAX_BYTES, TooLarge
 from bot.voice.queue import SpeechQueue
-from domain.errors import Unavailable
 from bot.voice.transcribe import Heard, is_audio_attachment, read_transcript, transcribe_attachment
+from domain.errors import Unavailable
 
 # How an adapter fetches an attachment's bytes (it knows the platform's auth).
 Fetch = Callable[[Attachment], Awaitable[bytes]]

@@ -7,6 +7,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import overload
 from zoneinfo import ZoneInfo
 
 import dateparser
@@ -151,6 +152,10 @@ def parse_new_task(args: str) -> NewTask:
     return NewTask(title=text, due_text=due_text, priority=priority)
 
 
+@overload
+def parse_minutes(text: str, default: int) -> int: ...
+@overload
+def parse_minutes(text: str, default: None = None) -> int | None: ...
 def parse_minutes(text: str, default: int | None = None) -> int | None:
     """'40', '40m', '40 minutes', 'for forty minutes', '1h', '1.5 hours' -> minutes."""
     phrase = words_to_numbers(text.lower().replace("for ", " ")).strip()

@@ -131,7 +131,7 @@ class PocketsphinxEngine:
 
     def worker_pids(self) -> list[int]:
         """The worker processes (the benchmark reads their memory)."""
-        return list(self._pool._processes) if self._pool is not None else []  # type: ignore[attr-defined]
+        return list(self._pool._processes) if self._pool is not None else []
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:

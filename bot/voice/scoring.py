@@ -40,8 +40,8 @@ def command_key(text: str) -> tuple[object, ...]:
         number = task_number(args)
         return name, number if number is not None else _title(args)
     if name == "edit":
-        number, _, title = args.partition(" ")
-        return name, number, _title(title)
+        reference, _, title = args.partition(" ")
+        return name, reference, _title(title)
     return name, args
 
 

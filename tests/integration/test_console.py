@@ -23,6 +23,7 @@ async def test_the_pet_is_saved_as_an_image_and_its_path_printed(store, tmp_path
         await console.say("hello")
         replies = await console.say("pet")
         [image] = [reply for reply in replies if reply.file]
+        assert image.file is not None
         saved = folder / image.file
         assert saved.read_bytes().startswith(PNG)
         assert stat.S_IMODE(saved.stat().st_mode) == 0o600

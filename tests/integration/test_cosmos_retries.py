@@ -56,8 +56,8 @@ class FaultProxy:
         if fault is not None:
             self.injected += 1
             status, headers = fault
-            body = {"code": "TooManyRequests" if status == 429 else "ServiceUnavailable", "message": "injected"}
-            return web.json_response(body, status=status, headers=headers)
+            error = {"code": "TooManyRequests" if status == 429 else "ServiceUnavailable", "message": "injected"}
+            return web.json_response(error, status=status, headers=headers)
         if is_document:
             self.forwarded.append((request.method, request.path))
         headers = {k: v for k, v in request.headers.items() if k.lower() not in DROPPED_HEADERS}

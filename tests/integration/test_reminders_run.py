@@ -10,11 +10,12 @@ from domain.services import Services
 from persistence.repositories import Repositories
 from tests.reminder_doubles import RecordingNotifier
 
-USER = "msteams:00000000-0000-4000-8000-0000000000a1:00000000-0000-4000-8000-0000000000b1"  # a tenant GUID and an AAD object id
+# A tenant GUID and an AAD object id.
+USER = "msteams:00000000-0000-4000-8000-0000000000a1:00000000-0000-4000-8000-0000000000b1"
 
 
-def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 async def clocked_in_user(store, clock) -> Services:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import asyncio
 
-USER = "msteams:00000000-0000-4000-8000-0000000000a1:00000000-0000-4000-8000-0000000000b1"  # a tenant GUID and an AAD object id
+# A tenant GUID and an AAD object id.
+USER = "msteams:00000000-0000-4000-8000-0000000000a1:00000000-0000-4000-8000-0000000000b1"
 
 
 async def test_start_end_and_active(api):

@@ -81,7 +81,9 @@ async def test_token_in_the_dm_works_on_the_rest_api(slack):
     [reply, _] = await slack.workspace.say("token", count=2)
     # Ephemeral even in the DM: the secret does not stay in the conversation's history.
     assert reply.method == "chat.postEphemeral" and reply.body["channel"] == "D1" and reply.body["user"] == "U1"
-    token = re.search(r"`([^`\s]{20,})`", reply.text).group(1)
+    found = re.search(r"`([^`\s]{20,})`", reply.text)
+    assert found is not None, reply.text
+    token = found.group(1)
     mine = Api(slack.rest.session, slack.rest.base, token=token)
     assert await mine.json("GET", "/api/tasks", 200) == []
     await mine.json("GET", "/api/tasks?user_id=slack:T0TEAM:U2", 403)

@@ -1,7 +1,6 @@
 """The pet and the stats charts reach Slack as uploaded PNG images; XP shows through the REST API."""
 from __future__ import annotations
 
-
 U1 = "slack:T0TEAM:U1"
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -194,7 +194,9 @@ def test_the_bot_token_is_asked_of_the_tenant_the_app_type_names(app_type, tenan
     settings = make_settings(MicrosoftAppId=APP_ID, MicrosoftAppPassword="app-password",
                              **({"MicrosoftAppType": app_type} if app_type else {}),
                              **({"MicrosoftAppTenantId": tenant} if tenant else {}))
-    configuration = bot_framework_authentication(settings).tokens.configuration
+    tokens = bot_framework_authentication(settings).tokens
+    assert tokens is not None
+    configuration = tokens.configuration
     assert (configuration.CLIENT_ID, configuration.CLIENT_SECRET) == (APP_ID, "app-password")
     assert configuration.TENANT_ID == authority and configuration.AUTH_TYPE == AuthTypes.client_secret
 
@@ -202,7 +204,9 @@ def test_the_bot_token_is_asked_of_the_tenant_the_app_type_names(app_type, tenan
 def test_a_managed_identity_needs_no_password():
     settings = make_settings(MicrosoftAppId=APP_ID, MicrosoftAppType="UserAssignedMSI",
                              MicrosoftAppTenantId="contoso.onmicrosoft.com")
-    configuration = bot_framework_authentication(settings).tokens.configuration
+    tokens = bot_framework_authentication(settings).tokens
+    assert tokens is not None
+    configuration = tokens.configuration
     assert configuration.AUTH_TYPE == AuthTypes.user_managed_identity and configuration.CLIENT_ID == APP_ID
 
 

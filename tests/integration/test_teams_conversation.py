@@ -117,7 +117,7 @@ async def test_typing_goes_out_while_a_slow_turn_runs_and_before_its_replies(wor
     await chat.say("help")  # a fast turn: its reply is the only signal
     assert {activity["type"] for activity in world.connector.activities} == {"message"}
 
-    async def slow_download(_: web.Request) -> web.Response:
+    async def slow_download(request: web.Request) -> web.Response:
         for _ in range(1000):  # the file arrives only once the user was told a reply is coming
             if any(activity["type"] == "typing" for activity in world.connector.activities):
                 break

@@ -4,6 +4,7 @@ progress judging a running session from what the turn read (SQLite and Cosmos DB
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.dialogs.router import Dialogs
@@ -39,7 +40,7 @@ async def titles(store: DocumentStore) -> list[str]:
     return sorted(doc["title"] for doc in await store.query(Query("task", USER)))
 
 
-def answered(replies: list[list[Reply]]) -> list[list[Reply]]:
+def answered(replies: Sequence[list[Reply]]) -> list[list[Reply]]:
     return [r for r in replies if r]
 
 
