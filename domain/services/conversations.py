@@ -169,11 +169,19 @@ class TurnConversation(ConversationService):
                 return
             except StaleEntity:
                 newer = await super().state(state.user_id)  # the failed write made it read afresh
-                if self._delivery is not None and self._delivery in newer.deliveries:
+                if self._someone_else_has_the_delivery(newer):
                     raise DuplicateDelivery(self._delivery) from None
                 state.rebase(self._stored or ConversationState(state.user_id), newer)
                 self._stored = _copy(newer)
         raise Conflict("Too many changes at once; please try again.")
+
+    def _someone_else_has_the_delivery(self, newer: ConversationState) -> bool:
+        """This turn's delivery is in a conversation someone else stored, and not because this
+        turn stored it earlier: once it has, a later message's turn (on another instance) keeps
+        the id in what it writes, and that must not stop this turn halfway."""
+        if self._delivery is None or self._delivery not in newer.deliveries:
+            return False
+        return self._stored is None or self._delivery not in self._stored.deliveries
 
     async def finish(self) -> None:
         """The end of the turn: the conversation as the turn leaves it."""
