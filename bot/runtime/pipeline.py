@@ -12,6 +12,7 @@ A channel hands over an ``Arrival``; in that user's order (``UserQueues``) the p
 - answers a domain error with its friendly text and anything else with an apology;
 - places each reply (bot/runtime/privacy.py) and hands them to the channel to render and send.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -41,9 +42,16 @@ TYPING_AFTER = 0.3  # seconds a turn may take before the user sees "Avanochi is 
 
 
 class TurnPipeline:
-    def __init__(self, dialogs: Dialogs, services: Services, pace: ChatPace | None = None, *,
-                 queues: UserQueues | None = None, acquaintances: Acquaintances | None = None,
-                 typing_after: float = TYPING_AFTER) -> None:
+    def __init__(
+        self,
+        dialogs: Dialogs,
+        services: Services,
+        pace: ChatPace | None = None,
+        *,
+        queues: UserQueues | None = None,
+        acquaintances: Acquaintances | None = None,
+        typing_after: float = TYPING_AFTER,
+    ) -> None:
         self._dialogs = dialogs
         self._services = services
         self._pace = pace
@@ -100,15 +108,23 @@ class TurnPipeline:
         replies = await self._replies(arrival.message, self._fetcher(channel), channel, arrival)
         await self._deliver(channel, arrival, replies)
 
-    async def _replies(self, message: IncomingMessage, fetch: Fetch | None,
-                       channel: Channel | None = None, arrival: Arrival | None = None) -> list[Reply]:
+    async def _replies(
+        self,
+        message: IncomingMessage,
+        fetch: Fetch | None,
+        channel: Channel | None = None,
+        arrival: Arrival | None = None,
+    ) -> list[Reply]:
         try:
             if self._pace is not None:
                 pace, wait = await self._pace.check(message.user_id)
                 if pace is not Pace.OK:
                     log.info("turn over the user's pace", extra={"channel": message.channel, "pace": pace.value})
-                    return [] if pace is Pace.DROP else [Reply(
-                        f"You're going fast: give me {wait} seconds, then carry on.", kind="error")]
+                    return (
+                        []
+                        if pace is Pace.DROP
+                        else [Reply(f"You're going fast: give me {wait} seconds, then carry on.", kind="error")]
+                    )
             # Redelivery dedupe is the turn's own (Dialogs.respond): the delivery id rides on the
             # conversation document the turn writes anyway, instead of a store call of its own.
             refuse_long(longest_text(message))
@@ -124,8 +140,9 @@ class TurnPipeline:
             log.exception("turn failed", extra={"channel": message.channel})
             return [SORRY]
 
-    async def _respond(self, message: IncomingMessage, fetch: Fetch | None, channel: Channel | None,
-                       arrival: Arrival | None) -> TurnResult:
+    async def _respond(
+        self, message: IncomingMessage, fetch: Fetch | None, channel: Channel | None, arrival: Arrival | None
+    ) -> TurnResult:
         if channel is None or arrival is None or not channel.capabilities.typing:
             return await self._dialogs.respond(message, fetch)
         # Typing goes out only when the turn is slow (a voice note, a chart): a fast turn's reply
@@ -198,14 +215,19 @@ class TurnPipeline:
         known = self._known.get(message.user_id)
         if known is None:
             profile = None
-            if channel.capabilities.profiles and \
-                    (await self._services.conversations.state(message.user_id)).onboarding == "new":
+            if (
+                channel.capabilities.profiles
+                and (await self._services.conversations.state(message.user_id)).onboarding == "new"
+            ):
                 profile = await self._profile(channel, arrival)
             known = Acquaintance(profile or Profile())
             self._known.put(message.user_id, known)
         await self._capture_address(channel, arrival, known)
-        return replace(message, user_name=known.profile.name or message.user_name,
-                       timezone_hint=message.timezone_hint or known.profile.timezone)
+        return replace(
+            message,
+            user_name=known.profile.name or message.user_name,
+            timezone_hint=message.timezone_hint or known.profile.timezone,
+        )
 
     @staticmethod
     async def _profile(channel: Channel, arrival: Arrival) -> Profile | None:
@@ -224,7 +246,8 @@ class TurnPipeline:
             if arrival.address is not None:
                 if known.address != arrival.address:
                     await self._services.conversations.remember_address(
-                        arrival.message.user_id, channel.name, dict(arrival.address))
+                        arrival.message.user_id, channel.name, dict(arrival.address)
+                    )
                     known.address = arrival.address
             elif channel.capabilities.dm and known.address is None:
                 await self._direct_address(channel, arrival)  # opened and stored once

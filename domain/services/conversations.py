@@ -5,6 +5,7 @@ Outside a chat turn (the REST API recording an undo entry, a platform's install 
 call reads and writes the conversation document. In a turn, ``TurnConversation`` holds it for
 the whole turn and writes it once, no later than the turn's first other write.
 """
+
 from __future__ import annotations
 
 import copy
@@ -55,6 +56,7 @@ class ConversationService:
     async def note_change(self, user_id: str, entry: UndoEntry | None) -> UndoEntry | None:
         """Make ``entry`` the change ``undo`` reverses next (None: nothing to undo); returns
         the one it replaces."""
+
         async def attempt() -> UndoEntry | None:
             state = await self.state(user_id)
             previous, state.undo = state.undo, entry
@@ -117,6 +119,7 @@ class TurnConversation(ConversationService):
         self._current: ConversationState | None = None
         self._stored: ConversationState | None = None  # as the store has it, for comparing
         self._delivery: str | None = None  # this turn's delivery, once noted
+        self._claimed = False  # this turn's own write stored its delivery id
         self._writing = False
         repos.before_write(self.write)
 
@@ -166,10 +169,13 @@ class TurnConversation(ConversationService):
             try:
                 await self._store(state)
                 self._stored = _copy(state)
+                self._claimed = self._claimed or self._delivery is not None
                 return
             except StaleEntity:
                 newer = await super().state(state.user_id)  # the failed write made it read afresh
-                if self._delivery is not None and self._delivery in newer.deliveries:
+                # The delivery id there is a duplicate only if another turn put it there: once
+                # this turn's own write carried it, a lost race is some other change to rebase on.
+                if not self._claimed and self._delivery is not None and self._delivery in newer.deliveries:
                     raise DuplicateDelivery(self._delivery) from None
                 state.rebase(self._stored or ConversationState(state.user_id), newer)
                 self._stored = _copy(newer)
