@@ -39,7 +39,8 @@ def channel_of(activity: Activity) -> str | None:
 
 
 def teams_user_id(activity: Activity) -> str:
-    """msteams:{tenant}:{aad object id}, as DESIGN.md section 4 fixes it."""
+    """The user id: msteams:{tenant}:{aad object id} (the tenant from channelData, else the conversation;
+    the sender's id when there is no AAD object id)."""
     channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     tenant = (channel_data.get("tenant") or {}).get("id") if isinstance(channel_data.get("tenant"), dict) else None
     tenant = tenant or (activity.conversation.tenant_id if activity.conversation else None) or "local"
