@@ -19,6 +19,7 @@ test: $(VENV)/.test-installed $(COSMOS)/node_modules/.installed
 # Lint (pyflakes, pycodestyle, import order, bugbear...) and types (strict on domain/); pyproject.toml says which.
 lint: $(VENV)/.test-installed
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m mypy
 
 bench: $(VENV)/.test-installed $(COSMOS)/node_modules/.installed

@@ -1,9 +1,10 @@
 """Avanochi's composition root: settings -> store -> services -> turn pipeline -> channels; and the CLI.
 
-    python app.py            serve HTTP on HOST:PORT (default 0.0.0.0:3978)
-    python app.py chat       talk to the bot in this terminal (same dialogs, same store)
-    python app.py teams-manifest [--output PATH] [--site-url URL]   the Teams app package (zip)
+python app.py            serve HTTP on HOST:PORT (default 0.0.0.0:3978)
+python app.py chat       talk to the bot in this terminal (same dialogs, same store)
+python app.py teams-manifest [--output PATH] [--site-url URL]   the Teams app package (zip)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -96,11 +97,13 @@ def bootstrap(
     their own (already open) store, clock or speech engine."""
     owns_store = store is None
     store = store or build_store(settings)
-    services = Services.build(Repositories(store), clock or SystemClock(),
-                              token_lifetime=timedelta(days=settings.token_days))
+    services = Services.build(
+        Repositories(store), clock or SystemClock(), token_lifetime=timedelta(days=settings.token_days)
+    )
     speech = speech or build_speech_to_text(settings.azure_speech_key, settings.azure_speech_region)
-    narrator = build_narrator(settings.azure_openai_endpoint, settings.azure_openai_key,
-                              settings.azure_openai_deployment)
+    narrator = build_narrator(
+        settings.azure_openai_endpoint, settings.azure_openai_key, settings.azure_openai_deployment
+    )
     speech_queue = SpeechQueue(speech, settings.voice_queue)  # chat and REST notes share its room
     dialogs = Dialogs(services, speech_queue, narrator)
     pipeline = TurnPipeline(dialogs, services, ChatPace(settings.rate_limit_chat))
@@ -199,6 +202,7 @@ def _report_warm_up(task: asyncio.Task[None]) -> None:
 
 def warm_up(speech: SpeechToText):
     """Load the speech engine in the background at start-up (when serving)."""
+
     async def start(_: web.Application) -> None:
         task = asyncio.create_task(speech.warm_up())
         task.add_done_callback(_report_warm_up)
@@ -216,8 +220,10 @@ def reminder_loop(engine: ReminderEngine, interval: float):
             try:
                 summary = await engine.run()
                 if summary.due_schedules:
-                    log.info("reminder pass", extra={"due": summary.due_schedules, "sent": summary.sent,
-                                                     "retried": summary.retried})
+                    log.info(
+                        "reminder pass",
+                        extra={"due": summary.due_schedules, "sent": summary.sent, "retried": summary.retried},
+                    )
             except Exception:  # keep the loop alive; the next pass retries
                 log.exception("reminder pass failed")
 
@@ -231,8 +237,18 @@ def reminder_loop(engine: ReminderEngine, interval: float):
     return context
 
 
-QUIET_LIBRARIES = ("aiohttp.access", "aiohttp.client", "aiosqlite", "azure", "urllib3", "msal", "microsoft_agents",
-                   "slack_bolt", "slack_sdk", "dateparser")
+QUIET_LIBRARIES = (
+    "aiohttp.access",
+    "aiohttp.client",
+    "aiosqlite",
+    "azure",
+    "urllib3",
+    "msal",
+    "microsoft_agents",
+    "slack_bolt",
+    "slack_sdk",
+    "dateparser",
+)
 # Logs every activity its models refuse at ERROR, with the refused values (what a user typed);
 # the Teams endpoint answers those with a 400 of its own.
 SILENT_LOGGERS = ("microsoft_agents.activity.activity",)
@@ -262,18 +278,19 @@ def configure_logging(level: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="app.py", description="Avanochi bot and REST API")
     parser.add_argument("command", nargs="?", default="serve", choices=["serve", "chat", "teams-manifest"])
-    parser.add_argument("--output", default="build/avanochi-teams.zip",
-                        help="where teams-manifest writes the Teams app package")
-    parser.add_argument("--site-url", default=None,
-                        help="your public https URL, for the Teams manifest's developer links")
+    parser.add_argument(
+        "--output", default="build/avanochi-teams.zip", help="where teams-manifest writes the Teams app package"
+    )
+    parser.add_argument(
+        "--site-url", default=None, help="your public https URL, for the Teams manifest's developer links"
+    )
     args = parser.parse_args(argv)
     settings = Settings.load(CredentialManager())
     configure_logging(settings.log_level)
     if args.command == "serve":
         app = build_app(settings, warm_speech=True)
         logging.getLogger("avanochi").info(
-            "starting", extra={"host": settings.host, "port": settings.port,
-                               "store": app[STORE_KEY].name}
+            "starting", extra={"host": settings.host, "port": settings.port, "store": app[STORE_KEY].name}
         )
         web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
     elif args.command == "chat":

@@ -1,5 +1,6 @@
 """Settings, in one module of their own: the CredentialManager (from the seed) reads the environment
 and a .env file, and Settings.load checks every value once, at start-up."""
+
 from __future__ import annotations
 
 import os
@@ -112,7 +113,8 @@ class Settings:
             raise SystemExit(
                 f"AVANOCHI_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_LENGTH} characters long "
                 f"(it has {len(admin_token)}); make one with: "
-                "python -c 'import secrets; print(secrets.token_urlsafe(32))'")
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
         return cls(
             host=credentials.get("HOST", "0.0.0.0"),
             port=port_number,
@@ -175,8 +177,10 @@ def _rate_limit(credentials: CredentialManager, name: str, default: str) -> str:
     except ValueError:
         item = None
     if item is None or item.amount < 1:
-        raise SystemExit(f"{name} must be a count per period such as '120/minute' or '10/second' "
-                         f"(second, minute, hour or day), not {text!r}")
+        raise SystemExit(
+            f"{name} must be a count per period such as '120/minute' or '10/second' "
+            f"(second, minute, hour or day), not {text!r}"
+        )
     return text
 
 

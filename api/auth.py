@@ -3,6 +3,7 @@
 A personal token acts only as its user; the admin token may name any user. Chat
 endpoints are not covered here: the Teams and Slack adapters verify their platforms.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -80,9 +81,7 @@ def acting_user(request: web.Request, requested: object, where: str = "query") -
     return who.user_id  # type: ignore[return-value]
 
 
-async def owner_of_entity(
-    request: web.Request, entity_id: str, locate: Callable[[str], Awaitable[str]]
-) -> str:
+async def owner_of_entity(request: web.Request, entity_id: str, locate: Callable[[str], Awaitable[str]]) -> str:
     """Whose task or session the path names. A personal token only ever sees its own
     (another user's id is simply not found there); the admin token may pass
     ?user_id= or let the server look the owner up."""

@@ -1,4 +1,5 @@
 """Reading request input: body size limits, JSON objects, query parameters, path ids, with clear 4xx."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Domain errors -> HTTP status codes, mapped in one place; every error body is JSON."""
+
 from __future__ import annotations
 
 import logging
@@ -18,7 +19,6 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Unavailable: 503,
     Busy: 429,
 }
-
 
 
 # Seed 001 (a FastAPI service) answered invalid input with 422; its routes set this to keep that.

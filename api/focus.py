@@ -1,4 +1,5 @@
 """/api/v1/focus/sessions: seed 001's focus API (its field names, 201/200/404/422)."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -49,7 +50,8 @@ def register(app: web.Application, services: Services) -> None:
             session_id,
             ended_at=ended_at,
             completed=None if completed is None else clean_bool(completed, "completed"),
-            interruptions=None if interruptions is None
+            interruptions=None
+            if interruptions is None
             else clean_int(interruptions, "interruptions", 0, INTERRUPTIONS_MAX),
         )
         return web.json_response(focus_session_body(session))

@@ -1,4 +1,5 @@
 """GET /healthz: liveness plus which store serves, for load balancers and humans."""
+
 from __future__ import annotations
 
 import time

@@ -12,6 +12,7 @@ signature or token, 401/403): an address that keeps sending forgeries is refused
 the rest of its window, while the platforms' own traffic never spends anything. Chat turns have
 their own per-user budget once the platform is verified (bot/runtime/pace.py).
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -64,8 +65,12 @@ def client_address(request: web.Request, trusted_proxies: int) -> str:
     one subscriber usually holds whole."""
     address = request.remote or ""
     if trusted_proxies:
-        hops = [hop.strip() for value in request.headers.getall("X-Forwarded-For", [])
-                for hop in value.split(",") if hop.strip()]
+        hops = [
+            hop.strip()
+            for value in request.headers.getall("X-Forwarded-For", [])
+            for hop in value.split(",")
+            if hop.strip()
+        ]
         if len(hops) >= trusted_proxies:
             address = hops[-trusted_proxies]
     try:

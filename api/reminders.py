@@ -1,5 +1,6 @@
 """POST /api/reminders/run: one reminder pass now (admin token), for cron or an Azure
 Functions timer instead of, or beside, the in-process loop."""
+
 from __future__ import annotations
 
 from dataclasses import asdict

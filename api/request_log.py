@@ -2,6 +2,7 @@
 
 Never the body, the query string or headers: they may hold tokens or message text.
 """
+
 from __future__ import annotations
 
 import logging

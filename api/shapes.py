@@ -3,6 +3,7 @@
 These are a public contract, independent of how the same things are stored: clients
 of the seed API read them, so a field is never renamed or dropped here.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -74,22 +75,40 @@ def progress_fields(progress: Progress) -> Body:
 
 def earned_achievement_body(earned: EarnedAchievement) -> Body:
     achievement = earned.achievement
-    return {"id": achievement.id, "name": achievement.name, "description": achievement.description,
-            "icon": achievement.icon, "warning": achievement.warning, "earned_on": earned.earned_on}
+    return {
+        "id": achievement.id,
+        "name": achievement.name,
+        "description": achievement.description,
+        "icon": achievement.icon,
+        "warning": achievement.warning,
+        "earned_on": earned.earned_on,
+    }
 
 
 def insight_body(insight: Insight) -> Body:
-    return {"score": insight.score, "band": insight.band, "period_days": insight.period_days,
-            "factors": [factor_body(factor) for factor in insight.factors],
-            "recommendations": list(insight.recommendations)}
+    return {
+        "score": insight.score,
+        "band": insight.band,
+        "period_days": insight.period_days,
+        "factors": [factor_body(factor) for factor in insight.factors],
+        "recommendations": list(insight.recommendations),
+    }
 
 
 def factor_body(factor: Factor) -> Body:
-    return {"key": factor.key, "weight": factor.weight, "points": round(factor.points, 1),
-            "explanation": factor.sentence}
+    return {
+        "key": factor.key,
+        "weight": factor.weight,
+        "points": round(factor.points, 1),
+        "explanation": factor.sentence,
+    }
 
 
 def token_body(info: TokenInfo) -> Body:
     """What a token list shows: never the secret, nor its digest."""
-    return {"id": info.id, "created_at": to_iso(info.created_at), "expires_at": to_iso(info.expires_at),
-            "last_used_at": to_iso(info.last_used_at)}
+    return {
+        "id": info.id,
+        "created_at": to_iso(info.created_at),
+        "expires_at": to_iso(info.expires_at),
+        "last_used_at": to_iso(info.last_used_at),
+    }

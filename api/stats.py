@@ -1,4 +1,5 @@
 """/api/stats?user_id= and /api/stats/{user_id}: the seed's productivity summary."""
+
 from __future__ import annotations
 
 from aiohttp import web

@@ -1,4 +1,5 @@
 """/api/tasks: the seed's task endpoints (POST, GET, PATCH) plus GET and DELETE by id."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """/api/tokens: the admin issues a personal token for a user; a user lists and revokes theirs."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -19,8 +20,15 @@ def register(app: web.Application, services: Services) -> None:
         data = await json_object(request)
         user_id = clean_platform_user_id(data.get("user_id"))
         issued = await tokens.grant(user_id)
-        return web.json_response({"user_id": user_id, "token": issued.secret, "id": issued.info.id,
-                                  "expires_at": to_iso(issued.info.expires_at)}, status=201)
+        return web.json_response(
+            {
+                "user_id": user_id,
+                "token": issued.secret,
+                "id": issued.info.id,
+                "expires_at": to_iso(issued.info.expires_at),
+            },
+            status=201,
+        )
 
     async def list_tokens(request: web.Request) -> web.Response:
         user_id = acting_user(request, request.query.get("user_id"))

@@ -1,4 +1,5 @@
 """POST /api/voice: an audio body in, the transcript and the spoken command's result out."""
+
 from __future__ import annotations
 
 from typing import Any

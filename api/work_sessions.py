@@ -1,4 +1,5 @@
 """/api/work_sessions: start (POST), end (PATCH), list, the active one, one by id."""
+
 from __future__ import annotations
 
 from aiohttp import web

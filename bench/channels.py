@@ -53,6 +53,7 @@ user has a full one, so by default each bench user starts with 300 earlier ids (
 
 Raw results: bench/results/channels.json (``--json`` to change). Written reading: bench/CHANNELS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -88,18 +89,32 @@ RESULTS = ROOT / "bench" / "results"
 TEAMS_TENANT = "tenant-bench"
 SLACK_COMMAND_TEXT = "tasks"
 TEAMS_TEXT = "tasks"
-WARMUP_TASKS = ("Review the pull request due friday !high", "Write the weekly report due tomorrow 5pm",
-                "Book flights for the offsite", "Call the dentist due in 2 hours !low",
-                "Prepare the sprint demo due monday")
+WARMUP_TASKS = (
+    "Review the pull request due friday !high",
+    "Write the weekly report due tomorrow 5pm",
+    "Book flights for the offsite",
+    "Call the dentist due in 2 hours !low",
+    "Prepare the sprint demo due monday",
+)
 REPLY_TIMEOUT = 30.0
-LIBRARIES = ("aiohttp", "slack_bolt", "slack_sdk", "microsoft-agents-activity", "microsoft-agents-hosting-core",
-             "microsoft-agents-hosting-aiohttp", "microsoft-agents-authentication-msal", "pydantic", "PyJWT",
-             "aiosqlite")
+LIBRARIES = (
+    "aiohttp",
+    "slack_bolt",
+    "slack_sdk",
+    "microsoft-agents-activity",
+    "microsoft-agents-hosting-core",
+    "microsoft-agents-hosting-aiohttp",
+    "microsoft-agents-authentication-msal",
+    "pydantic",
+    "PyJWT",
+    "aiosqlite",
+)
 
 
 # =============================================================================================
 # Server side: each role runs in its own process (python -m bench.channels --role ...)
 # =============================================================================================
+
 
 def pin(cpu: int | None) -> None:
     if cpu is not None and hasattr(os, "sched_setaffinity"):
@@ -188,8 +203,9 @@ class ProfileControl:
             setattr(self.store, name, original)
         self._originals.clear()
         timings, self.timings = self.timings or {}, None
-        return web.json_response({name: {"count": len(values), "total_s": sum(values)}
-                                  for name, values in timings.items()})
+        return web.json_response(
+            {name: {"count": len(values), "total_s": sum(values)} for name, values in timings.items()}
+        )
 
 
 async def prefill_dedupe(db_path: str, users: list[str], history: int, id_of: Callable[[int], str]) -> None:
@@ -206,7 +222,7 @@ async def prefill_dedupe(db_path: str, users: list[str], history: int, id_of: Ca
     try:
         repos = Repositories(store)
         for user in users:
-            recent = [id_of(n) for n in range(history)][-ConversationState.DELIVERIES_KEPT:]
+            recent = [id_of(n) for n in range(history)][-ConversationState.DELIVERIES_KEPT :]
             await repos.conversation_states.add(ConversationState(user, deliveries=recent))
     finally:
         await store.close()
@@ -230,13 +246,24 @@ async def role_avanochi(args: argparse.Namespace) -> None:
     db = str(Path(args.workdir) / "avanochi.sqlite3")
     # Loopback (the Teams Emulator mode), no reminder loop, and budgets no benchmark client reaches:
     # the chat pace and address budgets would otherwise throttle the load generator itself.
-    settings = Settings.load(CredentialManager({
-        "HOST": "127.0.0.1", "LOG_LEVEL": "INFO", "AVANOCHI_REMINDER_INTERVAL": "0",
-        "AVANOCHI_ADMIN_TOKEN": "bench-admin-token-0123456789abcdef",
-        "AVANOCHI_RATE_LIMIT_USER": "1000000/minute", "AVANOCHI_RATE_LIMIT_IP": "1000000/minute",
-        "AVANOCHI_RATE_LIMIT_CHAT": "1000000/minute",
-        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": args.slack_api, "AVANOCHI_DB_PATH": db}, env_file=None))
+    settings = Settings.load(
+        CredentialManager(
+            {
+                "HOST": "127.0.0.1",
+                "LOG_LEVEL": "INFO",
+                "AVANOCHI_REMINDER_INTERVAL": "0",
+                "AVANOCHI_ADMIN_TOKEN": "bench-admin-token-0123456789abcdef",
+                "AVANOCHI_RATE_LIMIT_USER": "1000000/minute",
+                "AVANOCHI_RATE_LIMIT_IP": "1000000/minute",
+                "AVANOCHI_RATE_LIMIT_CHAT": "1000000/minute",
+                "SLACK_BOT_TOKEN": BOT_TOKEN,
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_API_URL": args.slack_api,
+                "AVANOCHI_DB_PATH": db,
+            },
+            env_file=None,
+        )
+    )
     configure_logging(settings.log_level)  # as `python app.py` does: JSON lines on stdout (a file here)
     salt = uuid.uuid4().hex[:22]
     if args.channel == "slack":
@@ -296,8 +323,9 @@ async def role_agents(args: argparse.Namespace) -> None:
     from microsoft_agents.hosting.core import ActivityHandler, AgentAuthConfiguration, MessageFactory
 
     configuration = AgentAuthConfiguration(anonymous_allowed=True)
-    adapter = CloudAdapter(connection_manager=MsalConnectionManager(
-        connections_configurations={"SERVICE_CONNECTION": configuration}))
+    adapter = CloudAdapter(
+        connection_manager=MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": configuration})
+    )
 
     class EchoBot(ActivityHandler):
         async def on_message_activity(self, turn_context: TurnContextProtocol) -> None:
@@ -382,8 +410,9 @@ async def role_fakes(args: argparse.Namespace) -> None:
     control.router.add_get("/ws", websocket)
     control.router.add_get("/counts", get_counts)
     try:
-        await serve_until_terminated(control, args.ready, {
-            "slack_api": slack.base_url, "slack_root": slack.root, "connector": connector.url})
+        await serve_until_terminated(
+            control, args.ready, {"slack_api": slack.base_url, "slack_root": slack.root, "connector": connector.url}
+        )
     finally:
         await connector.close()
         await slack.close()
@@ -395,6 +424,7 @@ ROLES = {"avanochi": role_avanochi, "bolt": role_bolt, "agents": role_agents, "f
 # =============================================================================================
 # Load generator
 # =============================================================================================
+
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (all its threads) so far."""
@@ -432,8 +462,18 @@ def start_server(name: str, role: str, workdir: Path, cpu: int | None, *extra: s
     folder.mkdir(parents=True, exist_ok=True)
     ready = folder / "ready.json"
     log = folder / "server.log"
-    command = [sys.executable, "-m", "bench.channels", "--role", role, "--ready", str(ready),
-               "--workdir", str(folder), *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "bench.channels",
+        "--role",
+        role,
+        "--ready",
+        str(ready),
+        "--workdir",
+        str(folder),
+        *extra,
+    ]
     if cpu is not None:
         command += ["--cpu", str(cpu)]
     with open(log, "wb") as out:
@@ -499,8 +539,15 @@ class Target:
     channel: str
     name: str
 
-    def __init__(self, name: str, server: Server, session: ClientSession, replies: Replies,
-                 fakes: dict[str, Any], ids: itertools.count) -> None:
+    def __init__(
+        self,
+        name: str,
+        server: Server,
+        session: ClientSession,
+        replies: Replies,
+        fakes: dict[str, Any],
+        ids: itertools.count,
+    ) -> None:
         self.name = name
         self.server = server
         self.session = session
@@ -533,15 +580,28 @@ class SlackTarget(Target):
         n = next(self._ids)
         key = str(n)
         # The form Slack posts for a slash command (the same fields as tests.fake_slack.Workspace.command).
-        form = {"token": "legacy", "team_id": TEAM, "team_domain": "avanochi-test", "channel_id": "C0GENERAL",
-                "channel_name": "general", "user_id": f"U{user}", "user_name": f"u{user}",
-                "command": "/avanochi", "text": typed(text), "api_app_id": "A0APP",
-                "is_enterprise_install": "false", "response_url": f"{self.fakes['slack_root']}/response/{key}",
-                "trigger_id": slack_trigger_id(n, self._salt)}
+        form = {
+            "token": "legacy",
+            "team_id": TEAM,
+            "team_domain": "avanochi-test",
+            "channel_id": "C0GENERAL",
+            "channel_name": "general",
+            "user_id": f"U{user}",
+            "user_name": f"u{user}",
+            "command": "/avanochi",
+            "text": typed(text),
+            "api_app_id": "A0APP",
+            "is_enterprise_install": "false",
+            "response_url": f"{self.fakes['slack_root']}/response/{key}",
+            "trigger_id": slack_trigger_id(n, self._salt),
+        }
         body = urlencode(form).encode()
         stamp = str(int(time.time()))
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": stamp,
-                   "X-Slack-Signature": signature(SIGNING_SECRET, stamp, body)}
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": signature(SIGNING_SECRET, stamp, body),
+        }
         reply = self.replies.expect(key, "reply")
         started = time.monotonic()
         async with self.session.post(self.server.url + "/slack/events", data=body, headers=headers) as response:
@@ -564,9 +624,18 @@ class TeamsTarget(Target):
         from tools.fakes.bot_connector import TeamsChat
 
         connector: Any = SimpleNamespace(url=self.fakes["connector"])  # TeamsChat reads only its url
-        self._chats = [TeamsChat(self.session, self.server.url, connector, tenant=TEAMS_TENANT, aad=f"aad-{i}",
-                                 name=f"Bench User{i}", conversation_id=f"a:bench-personal-{i}")
-                       for i in range(512)]
+        self._chats = [
+            TeamsChat(
+                self.session,
+                self.server.url,
+                connector,
+                tenant=TEAMS_TENANT,
+                aad=f"aad-{i}",
+                name=f"Bench User{i}",
+                conversation_id=f"a:bench-personal-{i}",
+            )
+            for i in range(512)
+        ]
 
     async def one(self, user: int, text: str) -> Sample:
         n = next(self._ids)
@@ -575,8 +644,9 @@ class TeamsTarget(Target):
         reply = self.replies.expect(key, "message")
         self.replies.watch(key, "typing")
         started = time.monotonic()
-        async with self.session.post(self.server.url + "/api/messages", data=activity,
-                                     headers={"Content-Type": "application/json"}) as response:
+        async with self.session.post(
+            self.server.url + "/api/messages", data=activity, headers={"Content-Type": "application/json"}
+        ) as response:
             await response.read()
             status = response.status
         answered = time.monotonic()
@@ -586,8 +656,12 @@ class TeamsTarget(Target):
             self.replies.forget(key, "message")
             arrived = None
         typing = self.replies.take(key, "typing")
-        return Sample((answered - started) * 1000, None if arrived is None else (arrived - started) * 1000,
-                      status, None if typing is None else (typing - started) * 1000)
+        return Sample(
+            (answered - started) * 1000,
+            None if arrived is None else (arrived - started) * 1000,
+            status,
+            None if typing is None else (typing - started) * 1000,
+        )
 
 
 async def drive(target: Target, concurrency: int, total: int, text: str) -> tuple[list[Sample], float]:
@@ -614,9 +688,14 @@ def summary(values: list[float]) -> dict[str, float] | None:
     if not values:
         return None
     ordered = sorted(values)
-    return {"n": len(ordered), "mean": round(sum(ordered) / len(ordered), 3),
-            "p50": round(percentile(ordered, 0.50), 3), "p90": round(percentile(ordered, 0.90), 3),
-            "p99": round(percentile(ordered, 0.99), 3), "max": round(ordered[-1], 3)}
+    return {
+        "n": len(ordered),
+        "mean": round(sum(ordered) / len(ordered), 3),
+        "p50": round(percentile(ordered, 0.50), 3),
+        "p90": round(percentile(ordered, 0.90), 3),
+        "p99": round(percentile(ordered, 0.99), 3),
+        "max": round(ordered[-1], 3),
+    }
 
 
 def busy_cpu_seconds() -> float:
@@ -662,15 +741,21 @@ class Patience:
 
     def wait(self, pids: list[int]) -> float:
         waited = 0.0
-        while (waited < self.per_round and self.budget > 0
-               and background_cpus(pids, 0.5) > self.quiet):
+        while waited < self.per_round and self.budget > 0 and background_cpus(pids, 0.5) > self.quiet:
             waited += 0.5
             self.budget -= 0.5
         return waited
 
 
-async def measure_round(target: Target, concurrency: int, total: int, warm: int, pids: dict[str, int],
-                        all_pids: list[int], patience: Patience) -> Round:
+async def measure_round(
+    target: Target,
+    concurrency: int,
+    total: int,
+    warm: int,
+    pids: dict[str, int],
+    all_pids: list[int],
+    patience: Patience,
+) -> Round:
     waited = patience.wait(all_pids)  # someone else is using the machine: give them a moment to finish
     text = SLACK_COMMAND_TEXT if target.channel == "slack" else TEAMS_TEXT
     await drive(target, concurrency, warm, text)
@@ -685,8 +770,10 @@ async def measure_round(target: Target, concurrency: int, total: int, warm: int,
     if is_avanochi:
         before, after = ops_before or {}, await target.ops()
         kinds = set(after["by_kind"]) | set(before["by_kind"])
-        ops = {kind: (after["by_kind"].get(kind, 0) - before["by_kind"].get(kind, 0)) / len(samples)
-               for kind in sorted(kinds)}
+        ops = {
+            kind: (after["by_kind"].get(kind, 0) - before["by_kind"].get(kind, 0)) / len(samples)
+            for kind in sorted(kinds)
+        }
         ops["total"] = (after["total"] - before["total"]) / len(samples)
     async with target.session.get(target.fakes["url"] + "/counts") as response:
         last = (await response.json())["last_replies"]
@@ -701,26 +788,34 @@ def aggregate(target: Target, concurrency: int, rounds: list[Round], warm: int) 
     completed = [s for s in samples if s.e2e_ms is not None]
     first = "ack_ms" if target.channel == "slack" else "http_ms"
     result: dict[str, Any] = {
-        "channel": target.channel, "system": target.name, "concurrency": concurrency, "requests": len(samples),
-        "rounds": len(rounds), "warmup_requests_per_round": warm, "wall_s": round(wall, 3),
+        "channel": target.channel,
+        "system": target.name,
+        "concurrency": concurrency,
+        "requests": len(samples),
+        "rounds": len(rounds),
+        "warmup_requests_per_round": warm,
+        "wall_s": round(wall, 3),
         "throughput_rps": round(len(completed) / wall, 1),
         "non_2xx": sum(1 for s in samples if not 200 <= s.status < 300),
         "lost_replies": len(samples) - len(completed),
         first: summary([s.first_ms for s in samples]),
         "e2e_ms": summary([s.e2e_ms for s in samples if s.e2e_ms is not None]),
         # CPU seconds per wall second while the measured requests ran (1.0 = one core busy)
-        "cpu_utilisation": {name: round(sum(r.cpu[name] * r.wall for r in rounds) / wall, 3)
-                            for name in rounds[0].cpu},
+        "cpu_utilisation": {name: round(sum(r.cpu[name] * r.wall for r in rounds) / wall, 3) for name in rounds[0].cpu},
         "background_cpus": round(sum(r.background * r.wall for r in rounds) / wall, 3),
         "background_cpus_max_round": round(max(r.background for r in rounds), 3),
         "waited_for_quiet_s": round(sum(r.waited for r in rounds), 1),
-        "per_round": [{"requests": len(r.samples), "wall_s": round(r.wall, 3),
-                       f"{first[:-3]}_p50": round(percentile(sorted(s.first_ms for s in r.samples), 0.5), 3),
-                       "e2e_p50": round(percentile(sorted(s.e2e_ms for s in r.samples if s.e2e_ms is not None),
-                                                   0.5), 3),
-                       "e2e_p99": round(percentile(sorted(s.e2e_ms for s in r.samples if s.e2e_ms is not None),
-                                                   0.99), 3),
-                       "background_cpus": round(r.background, 3)} for r in rounds],
+        "per_round": [
+            {
+                "requests": len(r.samples),
+                "wall_s": round(r.wall, 3),
+                f"{first[:-3]}_p50": round(percentile(sorted(s.first_ms for s in r.samples), 0.5), 3),
+                "e2e_p50": round(percentile(sorted(s.e2e_ms for s in r.samples if s.e2e_ms is not None), 0.5), 3),
+                "e2e_p99": round(percentile(sorted(s.e2e_ms for s in r.samples if s.e2e_ms is not None), 0.99), 3),
+                "background_cpus": round(r.background, 3),
+            }
+            for r in rounds
+        ],
     }
     typing = [s.typing_ms for s in samples if s.typing_ms is not None]
     if typing:
@@ -730,7 +825,8 @@ def aggregate(target: Target, concurrency: int, rounds: list[Round], warm: int) 
         per_round = [(r.ops or {}, len(r.samples)) for r in rounds]
         result["store_ops_per_request"] = {
             kind: round(sum(ops.get(kind, 0) * count for ops, count in per_round) / len(samples), 2)
-            for kind in rounds[0].ops}
+            for kind in rounds[0].ops
+        }
     return result
 
 
@@ -756,8 +852,7 @@ async def listen(session: ClientSession, url: str, replies: Replies, connected: 
                 break
 
 
-async def profile_pass(target: Target, concurrency: int, total: int, workdir: Path,
-                       suffix: str = "") -> dict[str, Any]:
+async def profile_pass(target: Target, concurrency: int, total: int, workdir: Path, suffix: str = "") -> dict[str, Any]:
     """cProfile of the server during ``total`` requests, then a store-timing pass at concurrency 1."""
     text = SLACK_COMMAND_TEXT if target.channel == "slack" else TEAMS_TEXT
     out = workdir / f"profile-{target.channel}-{target.name}.pstats"
@@ -770,8 +865,10 @@ async def profile_pass(target: Target, concurrency: int, total: int, workdir: Pa
     stats.sort_stats("tottime").print_stats(30)
     stats.sort_stats("cumulative").print_stats(45)
     report = RESULTS / f"channels-profile-{target.channel}-{target.name}{suffix}.txt"
-    header = (f"cProfile of the {target.name} server, {target.channel}, {total} requests at concurrency "
-              f"{concurrency} ({wall:.1f} s wall, profiler overhead included)\n")
+    header = (
+        f"cProfile of the {target.name} server, {target.channel}, {total} requests at concurrency "
+        f"{concurrency} ({wall:.1f} s wall, profiler overhead included)\n"
+    )
     report.write_text(header + stream.getvalue().replace(str(ROOT) + "/", ""))
     result: dict[str, Any] = {"profile": str(report.relative_to(ROOT)), "profiled_requests": total}
     if target.name == "avanochi":
@@ -782,12 +879,17 @@ async def profile_pass(target: Target, concurrency: int, total: int, workdir: Pa
         seconds = sum(v["total_s"] for v in timing.values())
         e2e = [s.e2e_ms for s in samples if s.e2e_ms is not None]
         result["store_timing_c1"] = {
-            "requests": len(samples), "store_calls_per_request": round(count / len(samples), 2),
+            "requests": len(samples),
+            "store_calls_per_request": round(count / len(samples), 2),
             "store_ms_per_request": round(seconds * 1000 / len(samples), 3),
             "mean_e2e_ms": round(sum(e2e) / len(e2e), 3),
-            "by_kind": {k: {"calls_per_request": round(v["count"] / len(samples), 2),
-                            "ms_per_call": round(v["total_s"] * 1000 / max(v["count"], 1), 3)}
-                        for k, v in sorted(timing.items())},
+            "by_kind": {
+                k: {
+                    "calls_per_request": round(v["count"] / len(samples), 2),
+                    "ms_per_call": round(v["total_s"] * 1000 / max(v["count"], 1), 3),
+                }
+                for k, v in sorted(timing.items())
+            },
         }
     return result
 
@@ -803,8 +905,14 @@ def machine() -> dict[str, Any]:
     for name in LIBRARIES:
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             versions[name] = importlib.metadata.version(name)
-    return {"nproc": os.cpu_count(), "cpu_model": model, "kernel": platform.release(),
-            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version, "libraries": versions}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "libraries": versions,
+    }
 
 
 def markdown(results: list[dict[str, Any]]) -> str:
@@ -815,31 +923,46 @@ def markdown(results: list[dict[str, Any]]) -> str:
         if not rows:
             continue
         label = "ack" if channel == "slack" else "HTTP"
-        lines += [f"### {channel.title()}", "",
-                  f"| system | c | req | {label} p50 | {label} p99 | {label} mean | e2e p50 | e2e p99 | e2e mean "
-                  "| req/s | server CPU | server CPU ms/req | others' CPUs |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        lines += [
+            f"### {channel.title()}",
+            "",
+            f"| system | c | req | {label} p50 | {label} p99 | {label} mean | e2e p50 | e2e p99 | e2e mean "
+            "| req/s | server CPU | server CPU ms/req | others' CPUs |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
         for r in rows:
             a, e = r[first], r["e2e_ms"]
-            lines.append(f"| {r['system']} | {r['concurrency']} | {r['requests']} | {a['p50']:.2f} | {a['p99']:.2f} "
-                         f"| {a['mean']:.2f} | {e['p50']:.2f} | {e['p99']:.2f} | {e['mean']:.2f} "
-                         f"| {r['throughput_rps']:.0f} | {r['cpu_utilisation']['server']:.0%} "
-                         f"| {r['cpu_utilisation']['server'] * 1000 / r['throughput_rps']:.2f} "
-                         f"| {r['background_cpus']:.2f} |")
-        lines += ["", f"Ratios Avanochi / bare ({channel}):", "",
-                  f"| baseline | c | {label} p50 | {label} p99 | {label} mean | e2e p50 | e2e p99 | e2e mean "
-                  "| throughput bare/Avanochi | e2e p50 ratio per round (min-max) |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+            lines.append(
+                f"| {r['system']} | {r['concurrency']} | {r['requests']} | {a['p50']:.2f} | {a['p99']:.2f} "
+                f"| {a['mean']:.2f} | {e['p50']:.2f} | {e['p99']:.2f} | {e['mean']:.2f} "
+                f"| {r['throughput_rps']:.0f} | {r['cpu_utilisation']['server']:.0%} "
+                f"| {r['cpu_utilisation']['server'] * 1000 / r['throughput_rps']:.2f} "
+                f"| {r['background_cpus']:.2f} |"
+            )
+        lines += [
+            "",
+            f"Ratios Avanochi / bare ({channel}):",
+            "",
+            f"| baseline | c | {label} p50 | {label} p99 | {label} mean | e2e p50 | e2e p99 | e2e mean "
+            "| throughput bare/Avanochi | e2e p50 ratio per round (min-max) |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
         for r in rows:
             if r["system"] == "avanochi":
                 continue
             mine = next(x for x in rows if x["system"] == "avanochi" and x["concurrency"] == r["concurrency"])
             cells = [f"{mine[m][k] / r[m][k]:.2f}x" for m in (first, "e2e_ms") for k in ("p50", "p99", "mean")]
-            lines.append(f"| {r['system']} | {r['concurrency']} | " + " | ".join(cells)
-                         + f" | {r['throughput_rps'] / mine['throughput_rps']:.2f}x | "
-                         + (f"{min(r['paired_ratio_per_round']['e2e_p50']):.2f}-"
-                            f"{max(r['paired_ratio_per_round']['e2e_p50']):.2f}x |"
-                            if r.get("paired_ratio_per_round") else "|"))
+            lines.append(
+                f"| {r['system']} | {r['concurrency']} | "
+                + " | ".join(cells)
+                + f" | {r['throughput_rps'] / mine['throughput_rps']:.2f}x | "
+                + (
+                    f"{min(r['paired_ratio_per_round']['e2e_p50']):.2f}-"
+                    f"{max(r['paired_ratio_per_round']['e2e_p50']):.2f}x |"
+                    if r.get("paired_ratio_per_round")
+                    else "|"
+                )
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -871,26 +994,46 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await asyncio.wait_for(connected.wait(), 10)
                 for channel in channels:
                     systems: list[tuple[str, str, tuple[str, ...]]] = (
-                        [("avanochi", "avanochi", ("--channel", "slack")),
-                         ("bolt-lazy", "bolt", ("--bolt-mode", "lazy")),
-                         ("bolt-default", "bolt", ("--bolt-mode", "default"))] if channel == "slack" else
-                        [("avanochi", "avanochi", ("--channel", "teams")), ("agents-sdk", "agents", ())])
+                        [
+                            ("avanochi", "avanochi", ("--channel", "slack")),
+                            ("bolt-lazy", "bolt", ("--bolt-mode", "lazy")),
+                            ("bolt-default", "bolt", ("--bolt-mode", "default")),
+                        ]
+                        if channel == "slack"
+                        else [("avanochi", "avanochi", ("--channel", "teams")), ("agents-sdk", "agents", ())]
+                    )
                     specs = [(name, role, extra, ROOT) for name, role, extra in systems]
                     if args.compare_root:  # Avanochi as another checkout has it, in the same rounds
-                        specs.insert(1, (args.compare_name, "avanochi", ("--channel", channel),
-                                         Path(args.compare_root).resolve()))
+                        specs.insert(
+                            1,
+                            (args.compare_name, "avanochi", ("--channel", channel), Path(args.compare_root).resolve()),
+                        )
                     specs = [spec for spec in specs if not args.systems or spec[0] in args.systems.split(",")]
                     targets: list[Target] = []
                     for name, role, extra, root in specs:
-                        server = start_server(f"{channel}-{name}", role, workdir, server_cpu,
-                                              "--slack-api", fakes.info["slack_api"], "--users", str(users),
-                                              "--dedupe-history", str(args.dedupe_history), *extra, root=root)
+                        server = start_server(
+                            f"{channel}-{name}",
+                            role,
+                            workdir,
+                            server_cpu,
+                            "--slack-api",
+                            fakes.info["slack_api"],
+                            "--users",
+                            str(users),
+                            "--dedupe-history",
+                            str(args.dedupe_history),
+                            *extra,
+                            root=root,
+                        )
                         servers.append(server)
                         kind = SlackTarget if channel == "slack" else TeamsTarget
                         targets.append(kind(name, server, session, replies, fakes.info, ids))
                     for target in targets:
-                        print(f"[{time.monotonic() - started:6.1f}s] warm-up {channel}/{target.name}: "
-                              f"{users} users x {len(WARMUP_TASKS)} commands", flush=True)
+                        print(
+                            f"[{time.monotonic() - started:6.1f}s] warm-up {channel}/{target.name}: "
+                            f"{users} users x {len(WARMUP_TASKS)} commands",
+                            flush=True,
+                        )
                         await warm_up_users(target, users)
                     all_pids = [server.pid for server in servers] + [os.getpid()]
                     for concurrency in levels:
@@ -900,13 +1043,22 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                             shift = number % len(targets)
                             for target in targets[shift:] + targets[:shift]:
                                 pids = {"server": target.server.pid, "fakes": fakes.pid, "loadgen": os.getpid()}
-                                rounds[target.name].append(await measure_round(
-                                    target, concurrency, args.requests // args.rounds, args.warmup // args.rounds,
-                                    pids, all_pids, patience))
+                                rounds[target.name].append(
+                                    await measure_round(
+                                        target,
+                                        concurrency,
+                                        args.requests // args.rounds,
+                                        args.warmup // args.rounds,
+                                        pids,
+                                        all_pids,
+                                        patience,
+                                    )
+                                )
                         level: dict[str, dict[str, Any]] = {}
                         for target in targets:
-                            level[target.name] = aggregate(target, concurrency, rounds[target.name],
-                                                           args.warmup // args.rounds)
+                            level[target.name] = aggregate(
+                                target, concurrency, rounds[target.name], args.warmup // args.rounds
+                            )
                         for target in targets:
                             result = level[target.name]
                             if target.name != "avanochi" and "avanochi" in level:
@@ -914,28 +1066,36 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                 mine = level["avanochi"]["per_round"]
                                 first_key = "ack_p50" if channel == "slack" else "http_p50"
                                 result["paired_ratio_per_round"] = {
-                                    key: [round(a[key] / b[key], 3)
-                                          for a, b in zip(mine, result["per_round"], strict=False)]
-                                    for key in (first_key, "e2e_p50", "e2e_p99")}
+                                    key: [
+                                        round(a[key] / b[key], 3)
+                                        for a, b in zip(mine, result["per_round"], strict=False)
+                                    ]
+                                    for key in (first_key, "e2e_p50", "e2e_p99")
+                                }
                             results.append(result)
                             first = result["ack_ms" if channel == "slack" else "http_ms"]
                             cpu = result["cpu_utilisation"]
-                            print(f"[{time.monotonic() - started:6.1f}s] {channel:5} {target.name:12} "
-                                  f"c={concurrency:<3} "
-                                  f"first p50 {first['p50']:7.2f} p99 {first['p99']:7.2f} | e2e p50 "
-                                  f"{result['e2e_ms']['p50']:7.2f} p99 {result['e2e_ms']['p99']:7.2f} ms | "
-                                  f"{result['throughput_rps']:6.0f} req/s | CPU server {cpu['server']:.0%} "
-                                  f"loadgen {cpu['loadgen']:.0%} fakes {cpu['fakes']:.0%} "
-                                  f"others {result['background_cpus']:.2f}"
-                                  + (f" | errors {result['non_2xx']} lost {result['lost_replies']}"
-                                     if result["non_2xx"] or result["lost_replies"] else ""), flush=True)
+                            print(
+                                f"[{time.monotonic() - started:6.1f}s] {channel:5} {target.name:12} "
+                                f"c={concurrency:<3} "
+                                f"first p50 {first['p50']:7.2f} p99 {first['p99']:7.2f} | e2e p50 "
+                                f"{result['e2e_ms']['p50']:7.2f} p99 {result['e2e_ms']['p99']:7.2f} ms | "
+                                f"{result['throughput_rps']:6.0f} req/s | CPU server {cpu['server']:.0%} "
+                                f"loadgen {cpu['loadgen']:.0%} fakes {cpu['fakes']:.0%} "
+                                f"others {result['background_cpus']:.2f}"
+                                + (
+                                    f" | errors {result['non_2xx']} lost {result['lost_replies']}"
+                                    if result["non_2xx"] or result["lost_replies"]
+                                    else ""
+                                ),
+                                flush=True,
+                            )
                     if args.profile:
                         for target in targets:
-                            print(f"[{time.monotonic() - started:6.1f}s] profiling {channel}/{target.name}",
-                                  flush=True)
+                            print(f"[{time.monotonic() - started:6.1f}s] profiling {channel}/{target.name}", flush=True)
                             extras[f"{channel}/{target.name}"] = await profile_pass(
-                                target, args.profile_concurrency, args.profile_requests, workdir,
-                                args.profile_suffix)
+                                target, args.profile_concurrency, args.profile_requests, workdir, args.profile_suffix
+                            )
                 async with session.get(fakes.url + "/counts") as response:
                     extras["fakes"] = await response.json()
                 listener.cancel()
@@ -947,22 +1107,31 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         logs = {}
         for server in servers:
             text = server.log.read_text(errors="replace")
-            logs[server.name] = {"lines": text.count("\n"),
-                                 "error_lines": sum(1 for line in text.splitlines()
-                                                    if '"levelname": "ERROR"' in line or "Traceback" in line),
-                                 "warning_lines": sum(1 for line in text.splitlines()
-                                                      if '"levelname": "WARNING"' in line)}
+            logs[server.name] = {
+                "lines": text.count("\n"),
+                "error_lines": sum(
+                    1 for line in text.splitlines() if '"levelname": "ERROR"' in line or "Traceback" in line
+                ),
+                "warning_lines": sum(1 for line in text.splitlines() if '"levelname": "WARNING"' in line),
+            }
     return {
         "benchmark": "bench.channels",
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "command": " ".join([".venv/bin/python", "-m", "bench.channels", *sys.argv[1:]]),
         "machine": machine(),
         "method": {
-            "levels": levels, "requests_per_level": args.requests, "warmup_per_level": args.warmup,
-            "users": users, "warmup_commands_per_user": len(WARMUP_TASKS), "dedupe_history": args.dedupe_history,
-            "slack_command": f"/avanochi {SLACK_COMMAND_TEXT}", "teams_text": TEAMS_TEXT,
+            "levels": levels,
+            "requests_per_level": args.requests,
+            "warmup_per_level": args.warmup,
+            "users": users,
+            "warmup_commands_per_user": len(WARMUP_TASKS),
+            "dedupe_history": args.dedupe_history,
+            "slack_command": f"/avanochi {SLACK_COMMAND_TEXT}",
+            "teams_text": TEAMS_TEXT,
             "pinning": {"server_cpu": server_cpu, "fakes_and_loadgen_cpu": driver_cpu} if pinned else None,
-            "rounds": args.rounds, "quiet_threshold_cpus": args.quiet, "max_wait_s": args.max_wait,
+            "rounds": args.rounds,
+            "quiet_threshold_cpus": args.quiet,
+            "max_wait_s": args.max_wait,
             "wait_budget_s": args.wait_budget,
             "compare": {"name": args.compare_name, "root": args.compare_root} if args.compare_root else None,
             "load": "closed loop: each simulated user waits for its reply before the next command",
@@ -981,26 +1150,40 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=None, help="measured requests per level and system")
     parser.add_argument("--warmup", type=int, default=None, help="discarded requests before each level")
     parser.add_argument("--channels", default="slack,teams")
-    parser.add_argument("--systems", default="",
-                        help="only these systems (avanochi,bolt-lazy,bolt-default,agents-sdk)")
-    parser.add_argument("--dedupe-history", type=int, default=300,
-                        help="earlier delivery ids in each Avanochi user's de-dup log (0: a new user)")
-    parser.add_argument("--rounds", type=int, default=None,
-                        help="interleaved rounds per level (the requests are split over them; default 5, quick 1)")
-    parser.add_argument("--quiet", type=float, default=0.5,
-                        help="before a round, wait while other processes use more CPUs than this")
+    parser.add_argument("--systems", default="", help="only these systems (avanochi,bolt-lazy,bolt-default,agents-sdk)")
+    parser.add_argument(
+        "--dedupe-history",
+        type=int,
+        default=300,
+        help="earlier delivery ids in each Avanochi user's de-dup log (0: a new user)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="interleaved rounds per level (the requests are split over them; default 5, quick 1)",
+    )
+    parser.add_argument(
+        "--quiet", type=float, default=0.5, help="before a round, wait while other processes use more CPUs than this"
+    )
     parser.add_argument("--max-wait", type=float, default=5.0, help="... but at most this many seconds per round")
     parser.add_argument("--wait-budget", type=float, default=60.0, help="... and this many in the whole run")
-    parser.add_argument("--compare-root", default=None,
-                        help="also run Avanochi from this checkout (another commit, e.g. a `git archive` of it), "
-                             "interleaved with the others in every round")
+    parser.add_argument(
+        "--compare-root",
+        default=None,
+        help="also run Avanochi from this checkout (another commit, e.g. a `git archive` of it), "
+        "interleaved with the others in every round",
+    )
     parser.add_argument("--compare-name", default="avanochi-before", help="that system's name in the results")
     parser.add_argument("--no-pin", action="store_true", help="don't pin processes to CPUs")
     parser.add_argument("--profile", action="store_true", help="also profile each server (cProfile)")
     parser.add_argument("--profile-concurrency", type=int, default=10)
     parser.add_argument("--profile-requests", type=int, default=1000)
-    parser.add_argument("--profile-suffix", default="",
-                        help="appended to the profile reports' names (channels-profile-<channel>-<system><suffix>.txt)")
+    parser.add_argument(
+        "--profile-suffix",
+        default="",
+        help="appended to the profile reports' names (channels-profile-<channel>-<system><suffix>.txt)",
+    )
     parser.add_argument("--json", default=str(RESULTS / "channels.json"))
     # internal: one server process
     parser.add_argument("--role", choices=sorted(ROLES), help=argparse.SUPPRESS)

@@ -9,6 +9,7 @@ break nudge due; water is switched off to get exactly one each). The pass is tim
 lookup to the last chat.postMessage acknowledged; the fake answers at once, so this is the bot's own
 cost per nudge (claim + lease write, delivery, settle write), not Slack's latency.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,9 @@ async def setup(services: Services, clock: FakeClock, users: int) -> None:
         user = f"slack:TBENCH:U{n}"
         await services.users.ensure(user, f"User {n}")
         await services.users.update_user(user, timezone="Europe/Madrid", reminder=("water", {"on": False}))
-        await services.conversations.remember_address(user, "slack", {"team_id": "TBENCH", "user": f"U{n}",
-                                                                       "channel": f"D{n}"})
+        await services.conversations.remember_address(
+            user, "slack", {"team_id": "TBENCH", "user": f"U{n}", "channel": f"D{n}"}
+        )
         await services.work_sessions.start_session(user)
 
 
@@ -50,8 +52,9 @@ async def one(users: int, concurrency: int) -> dict:
         clock = FakeClock(START)
         services = Services.build(Repositories(store), clock)
         await setup(services, clock, users)
-        engine = ReminderEngine(services, {"slack": SlackNotifier(BOT_TOKEN, fake.base_url)},
-                                batch=users, concurrency=concurrency)
+        engine = ReminderEngine(
+            services, {"slack": SlackNotifier(BOT_TOKEN, fake.base_url)}, batch=users, concurrency=concurrency
+        )
         clock.set(START + timedelta(hours=1))
         store.operations.reset()
         started = time.perf_counter()
@@ -62,8 +65,13 @@ async def one(users: int, concurrency: int) -> dict:
         await store.close()
     await fake.close()
     assert summary.sent == users == posted, (summary, posted)
-    return {"users": users, "concurrency": concurrency, "seconds": round(elapsed, 3),
-            "nudges_per_second": round(users / elapsed, 1), "store_ops_per_nudge": round(operations / users, 1)}
+    return {
+        "users": users,
+        "concurrency": concurrency,
+        "seconds": round(elapsed, 3),
+        "nudges_per_second": round(users / elapsed, 1),
+        "store_ops_per_nudge": round(operations / users, 1),
+    }
 
 
 def main() -> None:

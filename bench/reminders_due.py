@@ -9,6 +9,7 @@ on ``next_due``) is timed against a baseline that reads every schedule and filte
 which is what a scan over users costs. Documents are written straight through the store in the
 shape the repository writes, then one real engine pass checks the lookup finds exactly the 50.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,8 +61,11 @@ async def timed(call, repeat: int) -> dict[str, float]:
         await call()
         samples.append((time.perf_counter() - started) * 1000)
     samples.sort()
-    return {"p50_ms": round(statistics.median(samples), 3),
-            "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 3), "n": repeat}
+    return {
+        "p50_ms": round(statistics.median(samples), 3),
+        "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 3),
+        "n": repeat,
+    }
 
 
 async def measure(store, users: int, repeat: int) -> dict:
@@ -77,9 +81,14 @@ async def measure(store, users: int, repeat: int) -> dict:
         return [d for d in everyone if d["next_due"] <= NOW.isoformat()]
 
     baseline = await timed(scan, max(3, repeat // 20))
-    return {"users": users, "due": DUE, "indexed": indexed, "store_ops_per_lookup": operations,
-            "scan_baseline": baseline,
-            "ratio_scan_over_indexed": round(baseline["p50_ms"] / indexed["p50_ms"], 1)}
+    return {
+        "users": users,
+        "due": DUE,
+        "indexed": indexed,
+        "store_ops_per_lookup": operations,
+        "scan_baseline": baseline,
+        "ratio_scan_over_indexed": round(baseline["p50_ms"] / indexed["p50_ms"], 1),
+    }
 
 
 async def sqlite_run(sizes: list[int], repeat: int) -> list[dict]:
@@ -106,7 +115,7 @@ async def cosmos_run(users: int, repeat: int) -> list[dict]:
         await store.open()
         docs = schedule_docs(users)
         for start in range(0, len(docs), 64):
-            await asyncio.gather(*(store.create(doc) for doc in docs[start:start + 64]))
+            await asyncio.gather(*(store.create(doc) for doc in docs[start : start + 64]))
         result = {"store": "cosmos-test-server", **await measure(store, users, repeat)}
         await store.close()
         print(json.dumps(result), flush=True)

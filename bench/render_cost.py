@@ -7,6 +7,7 @@ Prints the import time of matplotlib (paid once, on the first chart), the first 
 (fonts and caches warming up), then medians of warm renders, and the PNG sizes: every pet
 stage x mood x awake/asleep, a week chart and a month chart of made-up but plausible days.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,10 +24,17 @@ def plausible_days(count: int, seed: int = 7) -> dict:
     for n in range(count):
         day = date(2026, 3, 2) + timedelta(days=n)
         started = rng.randint(0, 5) if day.weekday() < 5 else 0
-        days.append({"day": day.isoformat(), "hours_total": round(rng.uniform(5, 10), 2) if started else 0,
-                     "tasks_completed": rng.randint(0, 6), "tasks_created": rng.randint(0, 5),
-                     "focus_total": started, "focus_completed": rng.randint(0, started),
-                     "water_ml": rng.choice([0, 750, 1500, 2250])})
+        days.append(
+            {
+                "day": day.isoformat(),
+                "hours_total": round(rng.uniform(5, 10), 2) if started else 0,
+                "tasks_completed": rng.randint(0, 6),
+                "tasks_created": rng.randint(0, 5),
+                "focus_total": started,
+                "focus_completed": rng.randint(0, started),
+                "water_ml": rng.choice([0, 750, 1500, 2250]),
+            }
+        )
     return {"period": "week" if count == 7 else "month", "days": days}
 
 
@@ -63,8 +71,11 @@ def main() -> None:
     started = time.perf_counter()
     import matplotlib.backends.backend_agg  # noqa: F401  (what the first chart pays for)
     import matplotlib.figure  # noqa: F401
-    print(f"matplotlib import: {(time.perf_counter() - started) * 1000:.0f} ms "
-          f"(loaded with the charts module: {loaded_before})")
+
+    print(
+        f"matplotlib import: {(time.perf_counter() - started) * 1000:.0f} ms "
+        f"(loaded with the charts module: {loaded_before})"
+    )
     started = time.perf_counter()
     period_chart(plausible_days(7), workday_hours=8.5)
     print(f"first chart (cold): {(time.perf_counter() - started) * 1000:.0f} ms")

@@ -21,6 +21,7 @@ documents are written straight through the store port, in exactly the shape the 
 write (``EntityRepository._document``), with the ``rollup:totals`` document the ledger would have
 built; one call of the real ``StatsService.summary`` then checks the numbers match.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -81,8 +82,9 @@ def _uuid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def make_history(repos: Repositories, user_id: str, n_tasks: int, n_sessions: int,
-                 rng: random.Random, now: datetime) -> History:
+def make_history(
+    repos: Repositories, user_id: str, n_tasks: int, n_sessions: int, rng: random.Random, now: datetime
+) -> History:
     """A user, ``n_tasks`` tasks (a third completed), ``n_sessions`` finished work sessions and
     the totals roll-up that the services would have built for them."""
     docs: list[Document] = []
@@ -93,7 +95,9 @@ def make_history(repos: Repositories, user_id: str, n_tasks: int, n_sessions: in
     for i in range(n_tasks):
         created = now - timedelta(minutes=7 * (n_tasks - i))
         task = Task(
-            id=_uuid(rng), user_id=user_id, title=f"Benchmark task #{i} for {user_id}",
+            id=_uuid(rng),
+            user_id=user_id,
+            title=f"Benchmark task #{i} for {user_id}",
             created_at=created,
             notes="Some notes about the task, to give the body a realistic size." if i % 4 == 0 else None,
             due_at=created + timedelta(days=rng.randint(1, 14)) if i % 2 == 0 else None,
@@ -106,18 +110,34 @@ def make_history(repos: Repositories, user_id: str, n_tasks: int, n_sessions: in
     hours = 0.0
     for i in range(n_sessions):
         start = now - timedelta(hours=10 * (n_sessions - i))
-        session = WorkSession(id=_uuid(rng), user_id=user_id, start_time=start,
-                              note="bench" if i % 5 == 0 else None)
+        session = WorkSession(id=_uuid(rng), user_id=user_id, start_time=start, note="bench" if i % 5 == 0 else None)
         session.end(start + timedelta(seconds=rng.randint(600, 8 * 3600)))  # the entity's own rule
         # The ledger adds each session's hours and rounds the running total to 6 places.
         hours = round(hours + (session.duration or 0), 6)
         docs.append(repos.work_sessions._document(session, None))
-    counters = {"tasks_total": n_tasks, "tasks_completed": completed,
-                "sessions_total": n_sessions, "hours_total": hours}
-    docs.append({"id": rollup_id(TOTALS), "user_id": user_id, "type": ROLLUP_TYPE, "key": TOTALS,
-                 "counters": counters, "applied": []})
-    expected = {"user_id": user_id, "total_tasks": n_tasks, "completed_tasks": completed,
-                "total_sessions": n_sessions, "total_hours": round(hours, 2)}
+    counters = {
+        "tasks_total": n_tasks,
+        "tasks_completed": completed,
+        "sessions_total": n_sessions,
+        "hours_total": hours,
+    }
+    docs.append(
+        {
+            "id": rollup_id(TOTALS),
+            "user_id": user_id,
+            "type": ROLLUP_TYPE,
+            "key": TOTALS,
+            "counters": counters,
+            "applied": [],
+        }
+    )
+    expected = {
+        "user_id": user_id,
+        "total_tasks": n_tasks,
+        "completed_tasks": completed,
+        "total_sessions": n_sessions,
+        "total_hours": round(hours, 2),
+    }
     return History(user_id, n_tasks, n_sessions, docs, expected)
 
 
@@ -130,7 +150,7 @@ async def bulk_create(store: DocumentStore, docs: list[Document]) -> None:
         for start in range(0, len(docs), chunk):
             await db.execute("BEGIN")
             try:
-                await asyncio.gather(*(store.create(doc) for doc in docs[start:start + chunk]))
+                await asyncio.gather(*(store.create(doc) for doc in docs[start : start + chunk]))
             except BaseException:
                 await db.execute("ROLLBACK")
                 raise
@@ -143,7 +163,7 @@ async def bulk_create(store: DocumentStore, docs: list[Document]) -> None:
             await store.create(doc)
 
     for start in range(0, len(docs), chunk):
-        await asyncio.gather(*(one(doc) for doc in docs[start:start + chunk]))
+        await asyncio.gather(*(one(doc) for doc in docs[start : start + chunk]))
 
 
 # --------------------------------------------------------------------------- the baseline
@@ -164,8 +184,7 @@ async def naive_summary(repos: Repositories, user_id: str) -> dict[str, Any]:
 
 def same_stats(got: dict[str, Any], want: dict[str, Any], hours_slack: float = 0.0) -> bool:
     keys = ("user_id", "total_tasks", "completed_tasks", "total_sessions")
-    return (all(got[k] == want[k] for k in keys)
-            and abs(got["total_hours"] - want["total_hours"]) <= hours_slack + 1e-9)
+    return all(got[k] == want[k] for k in keys) and abs(got["total_hours"] - want["total_hours"]) <= hours_slack + 1e-9
 
 
 # --------------------------------------------------------------------------- timing
@@ -177,12 +196,12 @@ def summarize(seconds: list[float]) -> dict[str, float]:
     def pct(p: float) -> float:  # nearest rank
         return ms[max(0, math.ceil(p / 100 * len(ms)) - 1)]
 
-    return {"n": len(ms), "mean": statistics.fmean(ms), "p50": pct(50), "p95": pct(95),
-            "p99": pct(99), "max": ms[-1]}
+    return {"n": len(ms), "mean": statistics.fmean(ms), "p50": pct(50), "p95": pct(95), "p99": pct(99), "max": ms[-1]}
 
 
-async def sample(call: Callable[[], Awaitable[Any]], count: int, warmup: int,
-                 budget_s: float | None = None, min_count: int = 5) -> dict[str, float]:
+async def sample(
+    call: Callable[[], Awaitable[Any]], count: int, warmup: int, budget_s: float | None = None, min_count: int = 5
+) -> dict[str, float]:
     """Time ``count`` sequential calls after ``warmup`` untimed ones. A slow call (the naive
     baseline at 100,000) gets fewer samples: as many as fit in ``budget_s``, at least
     ``min_count``."""
@@ -237,15 +256,20 @@ class Rig:
     base: str = field(init=False)
 
     async def start(self) -> Rig:
-        settings = Settings.load(CredentialManager({
-            "AVANOCHI_ADMIN_TOKEN": ADMIN_TOKEN,
-            "LOG_LEVEL": "WARNING",
-            # No background reminder passes: their store calls would land on whichever request
-            # is being counted, and their work on whichever is being timed.
-            "AVANOCHI_REMINDER_INTERVAL": "0",
-            # One client address sends every timed request.
-            "AVANOCHI_RATE_LIMIT_IP": "1000000/minute",
-        }, env_file=None))
+        settings = Settings.load(
+            CredentialManager(
+                {
+                    "AVANOCHI_ADMIN_TOKEN": ADMIN_TOKEN,
+                    "LOG_LEVEL": "WARNING",
+                    # No background reminder passes: their store calls would land on whichever request
+                    # is being counted, and their work on whichever is being timed.
+                    "AVANOCHI_REMINDER_INTERVAL": "0",
+                    # One client address sends every timed request.
+                    "AVANOCHI_RATE_LIMIT_IP": "1000000/minute",
+                },
+                env_file=None,
+            )
+        )
         app = build_app(settings, store=self.store, clock=SystemClock())
         self.services = app[SERVICES_KEY]
         self.repos = Repositories(self.store)
@@ -279,8 +303,13 @@ class Rig:
 
     def counts(self) -> dict[str, Any]:
         ops: OperationCounter = self.store.operations
-        out: dict[str, Any] = {"reads": ops.reads, "queries": ops.queries, "writes": ops.writes,
-                               "total": ops.total, "by_kind": dict(sorted(ops.by_kind.items()))}
+        out: dict[str, Any] = {
+            "reads": ops.reads,
+            "queries": ops.queries,
+            "writes": ops.writes,
+            "total": ops.total,
+            "by_kind": dict(sorted(ops.by_kind.items())),
+        }
         if self.meter:
             out["http_requests"] = self.meter.requests
             out["request_charge"] = round(self.meter.charge, 2)
@@ -294,8 +323,9 @@ async def populate(rig: Rig, sizes: list[int], fillers: int, seed: int) -> tuple
     rng = random.Random(seed)
     now = datetime.now(UTC).replace(microsecond=0)
     histories = [make_history(rig.repos, f"bench-{n}", n, n, rng, now) for n in sizes]
-    histories += [make_history(rig.repos, f"filler-{i:02d}", FILLER_SIZE, FILLER_SIZE, rng, now)
-                  for i in range(fillers)]
+    histories += [
+        make_history(rig.repos, f"filler-{i:02d}", FILLER_SIZE, FILLER_SIZE, rng, now) for i in range(fillers)
+    ]
     started = time.perf_counter()
     for history in histories:
         await bulk_create(rig.store, history.docs)
@@ -309,8 +339,9 @@ async def populate(rig: Rig, sizes: list[int], fillers: int, seed: int) -> tuple
     return histories, elapsed
 
 
-async def interleaved(calls: dict[str, Callable[[], Awaitable[Any]]], count: int, warmup: int,
-                      batch: int = 10) -> dict[str, dict[str, float]]:
+async def interleaved(
+    calls: dict[str, Callable[[], Awaitable[Any]]], count: int, warmup: int, batch: int = 10
+) -> dict[str, dict[str, float]]:
     """Time ``count`` calls of each case, in rounds of ``batch`` calls per case with the order
     rotating, so that drift on the machine (CPU frequency, a neighbour on the VM, the thread
     hand-off of aiosqlite) lands on every case alike instead of on whichever ran last."""
@@ -330,8 +361,16 @@ async def interleaved(calls: dict[str, Callable[[], Awaitable[Any]]], count: int
     return {key: summarize(values) for key, values in times.items()}
 
 
-async def measure_latency(rig: Rig, histories: list[History], sized: list[int], *, requests: int,
-                          warmup: int, naive_budget: float, log: Callable[[str], None]) -> list[dict]:
+async def measure_latency(
+    rig: Rig,
+    histories: list[History],
+    sized: list[int],
+    *,
+    requests: int,
+    warmup: int,
+    naive_budget: float,
+    log: Callable[[str], None],
+) -> list[dict]:
     by_user = {h.user_id: h for h in histories}
     calls: dict[str, Callable[[], Awaitable[Any]]] = {
         # Floors: an HTTP request that does one tiny store call, and one store call alone.
@@ -348,7 +387,8 @@ async def measure_latency(rig: Rig, histories: list[History], sized: list[int], 
             raise RuntimeError(f"GET /api/stats/{user}: {got} != {history.expected}")
         naives: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
             ("naive_service", partial(naive_summary, rig.repos, user)),
-            ("naive_http", partial(rig.call, "GET", NAIVE_ROUTE.format(user_id=user)))]
+            ("naive_http", partial(rig.call, "GET", NAIVE_ROUTE.format(user_id=user))),
+        ]
         for label, naive in naives:
             t0 = time.perf_counter()
             naive_got = await naive()
@@ -364,23 +404,27 @@ async def measure_latency(rig: Rig, histories: list[History], sized: list[int], 
     timed = await interleaved(calls, requests, warmup)
     for n, label, naive in slow:
         timed[f"{n}/{label}"] = await sample(naive, requests, warmup, budget_s=naive_budget)
-    rows: list[dict] = [{"what": "floor", "size": None, "http": timed["floor/http"],
-                         "store": timed["floor/store"]}]
-    log(f"  floors: GET /healthz p50 {timed['floor/http']['p50']:.3f} ms, one store read p50 "
-        f"{timed['floor/store']['p50']:.3f} ms")
+    rows: list[dict] = [{"what": "floor", "size": None, "http": timed["floor/http"], "store": timed["floor/store"]}]
+    log(
+        f"  floors: GET /healthz p50 {timed['floor/http']['p50']:.3f} ms, one store read p50 "
+        f"{timed['floor/store']['p50']:.3f} ms"
+    )
     for n in sized:
         row: dict[str, Any] = {"what": "stats", "size": n}
         for key in ("http", "service", "naive_http", "naive_service"):
             row[key] = timed[f"{n}/{key}"]
         rows.append(row)
-        log(f"  {n:>7,}: stats http p50 {row['http']['p50']:.3f} ms, service p50 "
+        log(
+            f"  {n:>7,}: stats http p50 {row['http']['p50']:.3f} ms, service p50 "
             f"{row['service']['p50']:.3f} ms, naive service p50 {row['naive_service']['p50']:.1f} ms"
-            f" (n={row['naive_service']['n']}), naive http p50 {row['naive_http']['p50']:.1f} ms")
+            f" (n={row['naive_service']['n']}), naive http p50 {row['naive_http']['p50']:.1f} ms"
+        )
     return rows
 
 
-async def measure_operations(rig: Rig, histories: list[History], sized: list[int], reps: int,
-                             log: Callable[[str], None]) -> list[dict]:
+async def measure_operations(
+    rig: Rig, histories: list[History], sized: list[int], reps: int, log: Callable[[str], None]
+) -> list[dict]:
     """Store operations (and latency) of one request of each kind, ``reps`` times per user."""
     results: list[dict[str, Any]] = []
     by_user = {h.user_id: h for h in histories}
@@ -401,22 +445,25 @@ async def measure_operations(rig: Rig, histories: list[History], sized: list[int
         for rep in range(reps):
             await op("stats", "GET", f"/api/stats/{user}")
             await op("naive stats (baseline, bench route)", "GET", NAIVE_ROUTE.format(user_id=user))
-            task = await op("create task", "POST", "/api/tasks", 201,
-                            json={"user_id": user, "title": f"bench op task {rep}"})
-            await op("complete task", "PATCH", f"/api/tasks/{task['id']}?user_id={user}",
-                     json={"action": "complete"})
-            other = await rig.call("POST", "/api/tasks", 201,
-                                   json={"user_id": user, "title": f"bench admin task {rep}"})
-            await op("complete task, admin without ?user_id", "PATCH", f"/api/tasks/{other['id']}",
-                     json={"action": "complete"})
+            task = await op(
+                "create task", "POST", "/api/tasks", 201, json={"user_id": user, "title": f"bench op task {rep}"}
+            )
+            await op("complete task", "PATCH", f"/api/tasks/{task['id']}?user_id={user}", json={"action": "complete"})
+            other = await rig.call(
+                "POST", "/api/tasks", 201, json={"user_id": user, "title": f"bench admin task {rep}"}
+            )
+            await op(
+                "complete task, admin without ?user_id",
+                "PATCH",
+                f"/api/tasks/{other['id']}",
+                json={"action": "complete"},
+            )
             await op("list tasks (default limit 1000)", "GET", f"/api/tasks?user_id={user}")
             await op("list open tasks", "GET", f"/api/tasks?user_id={user}&status=open")
-            session = await op("start work session", "POST", "/api/work_sessions", 201,
-                               json={"user_id": user})
+            session = await op("start work session", "POST", "/api/work_sessions", 201, json={"user_id": user})
             await op("active work session", "GET", f"/api/work_sessions/active?user_id={user}")
             await op("end work session", "PATCH", f"/api/work_sessions/{session['id']}?user_id={user}")
-            await op("list work sessions (default limit 1000)", "GET",
-                     f"/api/work_sessions?user_id={user}")
+            await op("list work sessions (default limit 1000)", "GET", f"/api/work_sessions?user_id={user}")
         # Everything above went through the real services: the roll-ups must have followed.
         want = dict(history.expected)
         want["total_tasks"] += 2 * reps
@@ -428,14 +475,21 @@ async def measure_operations(rig: Rig, histories: list[History], sized: list[int
         history.expected = got  # later measurements see the new totals
         for name, samples in per_op.items():
             totals = sorted({s[0]["total"] for s in samples})
-            results.append({
-                "size": n, "op": name, "counts": samples[-1][0], "first_counts": samples[0][0],
-                "totals_seen": totals,
-                "ms_median": statistics.median(s[1] for s in samples) * 1000,
-                "rows": samples[-1][2],
-            })
-        log(f"  {n:>7,}: " + ", ".join(f"{r['op'].split(' (')[0]}={r['counts']['total']}"
-                                       for r in results if r["size"] == n))
+            results.append(
+                {
+                    "size": n,
+                    "op": name,
+                    "counts": samples[-1][0],
+                    "first_counts": samples[0][0],
+                    "totals_seen": totals,
+                    "ms_median": statistics.median(s[1] for s in samples) * 1000,
+                    "rows": samples[-1][2],
+                }
+            )
+        log(
+            f"  {n:>7,}: "
+            + ", ".join(f"{r['op'].split(' (')[0]}={r['counts']['total']}" for r in results if r["size"] == n)
+        )
     return results
 
 
@@ -467,8 +521,9 @@ async def query_plans(rig: Rig, path: str, history: History) -> dict[str, list[d
     plans: dict[str, list[dict[str, Any]]] = {}
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as ro:
         for name, sqls in captured.items():
-            plans[name] = [{"sql": sql, "plan": [row[-1] for row in ro.execute(f"EXPLAIN QUERY PLAN {sql}")]}
-                           for sql in sqls]
+            plans[name] = [
+                {"sql": sql, "plan": [row[-1] for row in ro.execute(f"EXPLAIN QUERY PLAN {sql}")]} for sql in sqls
+            ]
     return plans
 
 
@@ -482,24 +537,39 @@ async def run_sqlite(args: argparse.Namespace, log: Callable[[str], None]) -> di
         await store.open()
         rig = await Rig(store, None).start()
         try:
-            log(f"SQLite: populating {path} ({', '.join(f'{n:,}' for n in args.sizes)} tasks and "
-                f"sessions + {args.fillers} users of {FILLER_SIZE})")
+            log(
+                f"SQLite: populating {path} ({', '.join(f'{n:,}' for n in args.sizes)} tasks and "
+                f"sessions + {args.fillers} users of {FILLER_SIZE})"
+            )
             histories, elapsed = await populate(rig, args.sizes, args.fillers, args.seed)
             documents = sum(len(h.docs) for h in histories)
             log(f"  {documents:,} documents in {elapsed:.1f} s; stats verified for every user")
             largest = next(h for h in histories if h.user_id == f"bench-{max(args.sizes)}")
             plans = await query_plans(rig, path, largest)
             log("SQLite: latency")
-            latency = await measure_latency(rig, histories, args.sizes, requests=args.requests,
-                                            warmup=args.warmup, naive_budget=args.naive_budget, log=log)
+            latency = await measure_latency(
+                rig,
+                histories,
+                args.sizes,
+                requests=args.requests,
+                warmup=args.warmup,
+                naive_budget=args.naive_budget,
+                log=log,
+            )
             log("SQLite: store operations per request")
             ops = await measure_operations(rig, histories, args.sizes, args.reps, log)
             file_mb = sum(os.path.getsize(p) for p in Path(tmp).iterdir()) / 1e6
         finally:
             await rig.close()
             await store.close()
-    return {"documents": documents, "populate_s": elapsed, "file_mb": file_mb, "latency": latency,
-            "operations": ops, "plans": plans}
+    return {
+        "documents": documents,
+        "populate_s": elapsed,
+        "file_mb": file_mb,
+        "latency": latency,
+        "operations": ops,
+        "plans": plans,
+    }
 
 
 async def run_cosmos(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
@@ -511,21 +581,33 @@ async def run_cosmos(args: argparse.Namespace, log: Callable[[str], None]) -> di
     try:
         meter = HttpMeter()
         store = CosmosDocumentStore(
-            server.uri, server.key, f"bench-{uuid.uuid4().hex[:12]}", "documents", verify_tls=False,
+            server.uri,
+            server.key,
+            f"bench-{uuid.uuid4().hex[:12]}",
+            "documents",
+            verify_tls=False,
             client_options={"raw_response_hook": meter.hook},
         )
         await store.open()
         rig = await Rig(store, meter).start()
         try:
-            log(f"Cosmos test server at {server.uri}: populating "
-                f"({', '.join(f'{n:,}' for n in args.cosmos_sizes)} + {args.fillers} users of {FILLER_SIZE})")
+            log(
+                f"Cosmos test server at {server.uri}: populating "
+                f"({', '.join(f'{n:,}' for n in args.cosmos_sizes)} + {args.fillers} users of {FILLER_SIZE})"
+            )
             histories, elapsed = await populate(rig, args.cosmos_sizes, args.fillers, args.seed)
             documents = sum(len(h.docs) for h in histories)
             log(f"  {documents:,} documents in {elapsed:.1f} s; stats verified for every user")
             log("Cosmos: latency")
-            latency = await measure_latency(rig, histories, args.cosmos_sizes,
-                                            requests=args.cosmos_requests, warmup=args.warmup,
-                                            naive_budget=args.naive_budget / 2, log=log)
+            latency = await measure_latency(
+                rig,
+                histories,
+                args.cosmos_sizes,
+                requests=args.cosmos_requests,
+                warmup=args.warmup,
+                naive_budget=args.naive_budget / 2,
+                log=log,
+            )
             log("Cosmos: store operations per request")
             ops = await measure_operations(rig, histories, args.cosmos_sizes, args.reps, log)
         finally:
@@ -556,6 +638,7 @@ def environment() -> dict[str, Any]:
         node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
     except OSError:
         node = "absent"
+
     def git(*args: str) -> str:
         try:
             return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
@@ -563,10 +646,17 @@ def environment() -> dict[str, Any]:
             return ""
 
     changed = [line for line in git("status", "--porcelain").splitlines() if " bench/" not in line]
-    return {"commit": git("rev-parse", "--short", "HEAD") or "unknown", "dirty_files": len(changed),
-            "nproc": nproc, "cpu": cpu, "python": platform.python_version(),
-            "platform": platform.platform(), "sqlite": sqlite3.sqlite_version,
-            "aiohttp": aiohttp.__version__, "node": node}
+    return {
+        "commit": git("rev-parse", "--short", "HEAD") or "unknown",
+        "dirty_files": len(changed),
+        "nproc": nproc,
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "sqlite": sqlite3.sqlite_version,
+        "aiohttp": aiohttp.__version__,
+        "node": node,
+    }
 
 
 def fmt(value: float) -> str:
@@ -578,34 +668,50 @@ def fmt(value: float) -> str:
 
 
 def latency_tables(title: str, rows: list[dict]) -> list[str]:
-    out = [f"### {title}: GET /api/stats/{{user_id}} and the naive baseline (ms)", "",
-           "| history (tasks + sessions) | path | n | mean | p50 | p95 | p99 | max |",
-           "|---|---|---:|---:|---:|---:|---:|---:|"]
-    labels = (("http", "roll-up, HTTP"), ("service", "roll-up, service call"),
-              ("naive_http", "naive, HTTP"), ("naive_service", "naive, service call"))
+    out = [
+        f"### {title}: GET /api/stats/{{user_id}} and the naive baseline (ms)",
+        "",
+        "| history (tasks + sessions) | path | n | mean | p50 | p95 | p99 | max |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    labels = (
+        ("http", "roll-up, HTTP"),
+        ("service", "roll-up, service call"),
+        ("naive_http", "naive, HTTP"),
+        ("naive_service", "naive, service call"),
+    )
     for row in rows:
         if row["what"] == "floor":
-            for key, label in (("http", "floor: GET /healthz (HTTP + 1 count)"),
-                               ("store", "floor: 1 store read, no HTTP")):
+            for key, label in (
+                ("http", "floor: GET /healthz (HTTP + 1 count)"),
+                ("store", "floor: 1 store read, no HTTP"),
+            ):
                 s = row[key]
-                out.append(f"| – | {label} | {s['n']} | {fmt(s['mean'])} | "
-                           f"{fmt(s['p50'])} | {fmt(s['p95'])} | {fmt(s['p99'])} | {fmt(s['max'])} |")
+                out.append(
+                    f"| – | {label} | {s['n']} | {fmt(s['mean'])} | "
+                    f"{fmt(s['p50'])} | {fmt(s['p95'])} | {fmt(s['p99'])} | {fmt(s['max'])} |"
+                )
             continue
         for key, label in labels:
             s = row[key]
-            out.append(f"| {row['size']:,} + {row['size']:,} | {label} | {s['n']} | {fmt(s['mean'])} | "
-                       f"{fmt(s['p50'])} | {fmt(s['p95'])} | {fmt(s['p99'])} | {fmt(s['max'])} |")
+            out.append(
+                f"| {row['size']:,} + {row['size']:,} | {label} | {s['n']} | {fmt(s['mean'])} | "
+                f"{fmt(s['p50'])} | {fmt(s['p95'])} | {fmt(s['p99'])} | {fmt(s['max'])} |"
+            )
     sized = [r for r in rows if r["what"] == "stats"]
     if len(sized) >= 2:
         small, big = sized[0], sized[-1]
         out += ["", f"Ratios, {big['size']:,} vs {small['size']:,} (p50 / mean):", ""]
         for key, label in labels:
-            out.append(f"- {label}: {big[key]['p50'] / small[key]['p50']:.2f}x / "
-                       f"{big[key]['mean'] / small[key]['mean']:.2f}x")
+            out.append(
+                f"- {label}: {big[key]['p50'] / small[key]['p50']:.2f}x / {big[key]['mean'] / small[key]['mean']:.2f}x"
+            )
     out += ["", "Naive baseline / roll-up, same size (p50):", ""]
     for row in sized:
-        out.append(f"- {row['size']:,}: HTTP {row['naive_http']['p50'] / row['http']['p50']:,.1f}x, "
-                   f"service call {row['naive_service']['p50'] / row['service']['p50']:,.1f}x")
+        out.append(
+            f"- {row['size']:,}: HTTP {row['naive_http']['p50'] / row['http']['p50']:,.1f}x, "
+            f"service call {row['naive_service']['p50'] / row['service']['p50']:,.1f}x"
+        )
     return out + [""]
 
 
@@ -642,28 +748,37 @@ def operation_table(title: str, rows: list[dict], cosmos: bool) -> list[str]:
         out.append("| " + " | ".join(cells) + " |")
     if cosmos:
         charges = {r["counts"].get("request_charge") for r in rows}
-        out += ["", f"Request charges reported by the test server per request: "
-                    f"{sorted(c for c in charges if c is not None)} "
-                    "(it answers `x-ms-request-charge: 1` on every response, so this is the "
-                    "round-trip count again, not a cost model)."]
+        out += [
+            "",
+            f"Request charges reported by the test server per request: "
+            f"{sorted(c for c in charges if c is not None)} "
+            "(it answers `x-ms-request-charge: 1` on every response, so this is the "
+            "round-trip count again, not a cost model).",
+        ]
     return out + [""]
 
 
 def report(results: dict[str, Any]) -> str:
     env = results["environment"]
-    out = ["## Results", "",
-           f"Machine: {env['nproc']} CPUs (`nproc`), {env['cpu']}; Python {env['python']}, "
-           f"SQLite {env['sqlite']}, aiohttp {env['aiohttp']}, node {env['node']}; {env['platform']}.",
-           f"Code: commit {env['commit']}"
-           + (f" plus {env['dirty_files']} uncommitted file(s) outside bench/" if env["dirty_files"] else "")
-           + ".",
-           f"Command: `{results['command']}`; total run time {results['elapsed_s']:.0f} s.",
-           "Load average (1 min; includes this benchmark's own ~1-2): "
-           + ", ".join(f"{k} {v:.2f}" for k, v in results["load"].items()) + ".", ""]
+    out = [
+        "## Results",
+        "",
+        f"Machine: {env['nproc']} CPUs (`nproc`), {env['cpu']}; Python {env['python']}, "
+        f"SQLite {env['sqlite']}, aiohttp {env['aiohttp']}, node {env['node']}; {env['platform']}.",
+        f"Code: commit {env['commit']}"
+        + (f" plus {env['dirty_files']} uncommitted file(s) outside bench/" if env["dirty_files"] else "")
+        + ".",
+        f"Command: `{results['command']}`; total run time {results['elapsed_s']:.0f} s.",
+        "Load average (1 min; includes this benchmark's own ~1-2): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in results["load"].items())
+        + ".",
+        "",
+    ]
     if "sqlite" in results:
         s = results["sqlite"]
-        out.append(f"SQLite file: {s['documents']:,} documents, {s['file_mb']:.0f} MB, "
-                   f"populated in {s['populate_s']:.1f} s.")
+        out.append(
+            f"SQLite file: {s['documents']:,} documents, {s['file_mb']:.0f} MB, populated in {s['populate_s']:.1f} s."
+        )
         out.append("")
         out += latency_tables("SQLite", s["latency"])
         out += operation_table("SQLite", s["operations"], cosmos=False)
@@ -699,18 +814,23 @@ def parse_sizes(text: str) -> list[int]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.stats_cost", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="small run: sizes 10,1000, Cosmos 10,100, 60 requests")
-    parser.add_argument("--sizes", type=parse_sizes, default=None,
-                        help="SQLite history sizes (tasks and sessions each), default 10,1000,100000")
-    parser.add_argument("--cosmos-sizes", type=parse_sizes, default=None,
-                        help="Cosmos test-server history sizes, default 10,1000")
+    parser.add_argument("--quick", action="store_true", help="small run: sizes 10,1000, Cosmos 10,100, 60 requests")
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=None,
+        help="SQLite history sizes (tasks and sessions each), default 10,1000,100000",
+    )
+    parser.add_argument(
+        "--cosmos-sizes", type=parse_sizes, default=None, help="Cosmos test-server history sizes, default 10,1000"
+    )
     parser.add_argument("--no-cosmos", action="store_true", help="skip the Cosmos DB test server")
     parser.add_argument("--requests", type=int, default=None, help="timed requests per case (300)")
     parser.add_argument("--cosmos-requests", type=int, default=None, help="on Cosmos (150)")
     parser.add_argument("--warmup", type=int, default=30, help="untimed requests before each case")
-    parser.add_argument("--naive-budget", type=float, default=None,
-                        help="seconds of timed naive calls per case at most (30)")
+    parser.add_argument(
+        "--naive-budget", type=float, default=None, help="seconds of timed naive calls per case at most (30)"
+    )
     parser.add_argument("--reps", type=int, default=3, help="repetitions of each counted request")
     parser.add_argument("--fillers", type=int, default=20, help=f"extra users of {FILLER_SIZE}")
     parser.add_argument("--seed", type=int, default=20261122)
@@ -734,10 +854,11 @@ async def main_async(args: argparse.Namespace, argv: list[str]) -> dict[str, Any
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
 
-    results: dict[str, Any] = {"environment": environment(),
-                               "command": " ".join([".venv/bin/python -m bench.stats_cost", *argv]),
-                               "args": {k: (str(v) if isinstance(v, Path) else v)
-                                        for k, v in vars(args).items()}}
+    results: dict[str, Any] = {
+        "environment": environment(),
+        "command": " ".join([".venv/bin/python -m bench.stats_cost", *argv]),
+        "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+    }
     # The 1-minute load average (other processes compete for the same CPUs) at each phase.
     results["load"] = {"start": os.getloadavg()[0]}
     results["sqlite"] = await run_sqlite(args, log)

@@ -15,6 +15,7 @@ first message, then ``rounds`` times ``add Write the report due friday 5pm``, ``
 Cosmos DB: any account or emulator the SDK reaches (``--cosmos-key`` defaults to the public
 emulator key); a fresh database is made and dropped. Nothing here comes from the tests.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,12 +63,18 @@ class Chat:
         operations = self.store.operations
         operations.reset()
         started = time.perf_counter()
-        replies = await self.dialogs.handle(IncomingMessage(
-            USER, "slack", "D1", text=text, user_name="Ada", delivery_id=f"Ev{self.sent:08d}"))
+        replies = await self.dialogs.handle(
+            IncomingMessage(USER, "slack", "D1", text=text, user_name="Ada", delivery_id=f"Ev{self.sent:08d}")
+        )
         elapsed = (time.perf_counter() - started) * 1000
-        return {"text": text, "ops": operations.total, "by_kind": dict(operations.by_kind),
-                "trail": list(operations.trail), "ms": elapsed,
-                "reply": replies[0].text.splitlines()[0] if replies else ""}
+        return {
+            "text": text,
+            "ops": operations.total,
+            "by_kind": dict(operations.by_kind),
+            "trail": list(operations.trail),
+            "ms": elapsed,
+            "reply": replies[0].text.splitlines()[0] if replies else "",
+        }
 
 
 async def measure(store: DocumentStore, rounds: int) -> dict[str, Any]:
@@ -84,18 +91,22 @@ async def measure(store: DocumentStore, rounds: int) -> dict[str, Any]:
     chat.clock.advance(days=1)
     await chat.turn("tasks")
     new_day_done = await chat.turn("done 1")
-    return {"first_turn": first, "commands": by_command,
-            "new_day": {"add": new_day_add, "done": new_day_done}}
+    return {"first_turn": first, "commands": by_command, "new_day": {"add": new_day_add, "done": new_day_done}}
 
 
 def summary(results: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for command, turns in results["commands"].items():
         ops = [t["ops"] for t in turns]
-        out[command] = {"min": min(ops), "max": max(ops), "median_ms": statistics.median(t["ms"] for t in turns),
-                        "budget": BUDGETS[command], "within": max(ops) <= BUDGETS[command],
-                        "typical_trail": Counter(tuple(t["trail"]) for t in turns).most_common(1)[0][0],
-                        "costliest_trail": max(turns, key=lambda t: t["ops"])["trail"]}
+        out[command] = {
+            "min": min(ops),
+            "max": max(ops),
+            "median_ms": statistics.median(t["ms"] for t in turns),
+            "budget": BUDGETS[command],
+            "within": max(ops) <= BUDGETS[command],
+            "typical_trail": Counter(tuple(t["trail"]) for t in turns).most_common(1)[0][0],
+            "costliest_trail": max(turns, key=lambda t: t["ops"])["trail"],
+        }
     return out
 
 
@@ -127,13 +138,20 @@ async def run_cosmos(uri: str, key: str, verify_tls: bool, rounds: int) -> dict[
 
 def compact(result: dict[str, Any]) -> dict[str, Any]:
     """The raw numbers of every turn; the operations in order only where the report shows them."""
-    return {"first_turn": result["first_turn"], "new_day": result["new_day"], "summary": summary(result),
-            "turns": {command: [{k: t[k] for k in ("ops", "by_kind", "ms")} for t in turns]
-                      for command, turns in result["commands"].items()}}
+    return {
+        "first_turn": result["first_turn"],
+        "new_day": result["new_day"],
+        "summary": summary(result),
+        "turns": {
+            command: [{k: t[k] for k in ("ops", "by_kind", "ms")} for t in turns]
+            for command, turns in result["commands"].items()
+        },
+    }
 
 
 def shorten(trail: list[str]) -> str:
     """Operations in order, with ids of tasks (random) replaced by "task"."""
+
     def name(entry: str) -> str:
         kind, _, what = entry.partition(" ")
         if len(what) == 36 and what.count("-") == 4:
@@ -144,12 +162,14 @@ def shorten(trail: list[str]) -> str:
 
 
 def report(results: dict[str, dict[str, Any]], rounds: int) -> str:
-    lines = [f"Rounds: {rounds}. Machine: {platform.python_implementation()} {platform.python_version()}, "
-             f"{platform.platform()}.", ""]
+    lines = [
+        f"Rounds: {rounds}. Machine: {platform.python_implementation()} {platform.python_version()}, "
+        f"{platform.platform()}.",
+        "",
+    ]
     for store, result in results.items():
         table = summary(result)
-        lines += [f"### {store}", "",
-                  "| turn | store operations | budget | median ms |", "|---|---:|---:|---:|"]
+        lines += [f"### {store}", "", "| turn | store operations | budget | median ms |", "|---|---:|---:|---:|"]
         first = result["first_turn"]
         lines.append(f"| first message ever (`add Buy milk`) | {first['ops']} | – | {first['ms']:.1f} |")
         for command, row in table.items():
@@ -179,16 +199,26 @@ def main() -> None:
     args = parser.parse_args()
     results = {"SQLite": asyncio.run(run_sqlite(args.rounds))}
     if args.cosmos_uri:
-        results["Cosmos DB"] = asyncio.run(run_cosmos(args.cosmos_uri, args.cosmos_key, not args.insecure,
-                                                      args.rounds))
+        results["Cosmos DB"] = asyncio.run(run_cosmos(args.cosmos_uri, args.cosmos_key, not args.insecure, args.rounds))
     print(report(results, args.rounds))
     if args.json:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-        args.json.write_text(json.dumps({"commit": commit, "rounds": args.rounds,
-                                         "results": {store: compact(result) for store, result in results.items()}},
-                                        indent=1))
-    over = [f"{store} {command}" for store, result in results.items()
-            for command, row in summary(result).items() if not row["within"]]
+        args.json.write_text(
+            json.dumps(
+                {
+                    "commit": commit,
+                    "rounds": args.rounds,
+                    "results": {store: compact(result) for store, result in results.items()},
+                },
+                indent=1,
+            )
+        )
+    over = [
+        f"{store} {command}"
+        for store, result in results.items()
+        for command, row in summary(result).items()
+        if not row["within"]
+    ]
     if over:
         sys.exit(f"over budget: {', '.join(over)}")
 

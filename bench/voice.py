@@ -20,6 +20,7 @@ Plus one 58 s note (held-out clips joined), the worst case the 60 s limit allows
 (VmRSS, VmHWM = peak): the engine's worker process after loading and at the end, and an
 in-process recognizer's cost over the imports. See bench/VOICE.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -96,23 +97,41 @@ async def _measure(model: str) -> dict[str, Any]:
             heard = read_transcript(await transcribe_attachment(data, None, clip["file"], engine))
             end_to_end = time.perf_counter() - started
             errors, words = word_errors(phrase["text"], transcript.text)
-            rows.append({
-                "file": clip["file"], "set": phrase["set"], "voice": clip["voice"],
-                "novel": phrase["text"] not in training, "reference": phrase["text"],
-                "transcript": transcript.text, "confidence": transcript.confidence,
-                "right": same_command(phrase["text"], transcript.text), "clean": heard.clean,
-                "same_in_worker": heard.transcript == transcript,
-                "word_errors": errors, "words": words, "audio_seconds": round(audio.seconds, 3),
-                "decode_ms": round(decode_seconds * 1000, 2), "recognize_ms": round(recognize_seconds * 1000, 1),
-                "rtf": round(recognize_seconds / audio.seconds, 4), "end_to_end_ms": round(end_to_end * 1000, 1),
-            })
+            rows.append(
+                {
+                    "file": clip["file"],
+                    "set": phrase["set"],
+                    "voice": clip["voice"],
+                    "novel": phrase["text"] not in training,
+                    "reference": phrase["text"],
+                    "transcript": transcript.text,
+                    "confidence": transcript.confidence,
+                    "right": same_command(phrase["text"], transcript.text),
+                    "clean": heard.clean,
+                    "same_in_worker": heard.transcript == transcript,
+                    "word_errors": errors,
+                    "words": words,
+                    "audio_seconds": round(audio.seconds, 3),
+                    "decode_ms": round(decode_seconds * 1000, 2),
+                    "recognize_ms": round(recognize_seconds * 1000, 1),
+                    "rtf": round(recognize_seconds / audio.seconds, 4),
+                    "end_to_end_ms": round(end_to_end * 1000, 1),
+                }
+            )
     longest = await _longest_note(engine)
     memory["worker_end_mib"] = process_mib(pid)
     memory["worker_peak_mib"] = process_mib(pid, "VmHWM")
     await engine.close()
-    return {"model": model, "engine": engine.name, "load_seconds": round(load_seconds, 3),
-            "worker_start_seconds": round(worker_start, 3), "memory": memory, "in_process": in_process,
-            "rows": rows, "longest_note": longest}
+    return {
+        "model": model,
+        "engine": engine.name,
+        "load_seconds": round(load_seconds, 3),
+        "worker_start_seconds": round(worker_start, 3),
+        "memory": memory,
+        "in_process": in_process,
+        "rows": rows,
+        "longest_note": longest,
+    }
 
 
 async def _longest_note(engine: Any) -> dict[str, Any]:
@@ -131,8 +150,12 @@ async def _longest_note(engine: Any) -> dict[str, Any]:
     started = time.perf_counter()
     transcript = await transcribe_attachment(data, "audio/ogg", "long.ogg", engine)
     seconds = time.perf_counter() - started
-    return {"audio_seconds": round(len(pcm) / 32000, 2), "end_to_end_ms": round(seconds * 1000, 1),
-            "rtf": round(seconds / (len(pcm) / 32000), 4), "words": len(transcript.text.split())}
+    return {
+        "audio_seconds": round(len(pcm) / 32000, 2),
+        "end_to_end_ms": round(seconds * 1000, 1),
+        "rtf": round(seconds / (len(pcm) / 32000), 4),
+        "words": len(transcript.text.split()),
+    }
 
 
 def summarize(result: dict[str, Any]) -> dict[str, Any]:
@@ -175,11 +198,22 @@ def environment() -> dict[str, Any]:
     import av
     import pocketsphinx  # noqa: F401
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return {"cpu": cpu, "cores_used": 1, "python": platform.python_version(), "av": av.__version__,
-            "ffmpeg_libavcodec": ".".join(map(str, av.library_versions["libavcodec"])),
-            "pocketsphinx": version("pocketsphinx")}
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "cpu": cpu,
+        "cores_used": 1,
+        "python": platform.python_version(),
+        "av": av.__version__,
+        "ffmpeg_libavcodec": ".".join(map(str, av.library_versions["libavcodec"])),
+        "pocketsphinx": version("pocketsphinx"),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -195,8 +229,13 @@ def main(argv: list[str] | None = None) -> None:
     results, summaries = {}, []
     for model in args.models.split(","):
         # A fresh process per model: its RSS is that model's, not the sum of both.
-        child = subprocess.run([sys.executable, "-m", "bench.voice", "--worker", model], cwd=ROOT,
-                               check=True, capture_output=True, text=True)
+        child = subprocess.run(
+            [sys.executable, "-m", "bench.voice", "--worker", model],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         results[model] = json.loads(child.stdout.strip().splitlines()[-1])
         summaries.append(summarize(results[model]))
     report = {"environment": environment(), "summary": summaries}

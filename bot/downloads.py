@@ -8,6 +8,7 @@ redirect would carry the request, and with it the token, to a host nobody checke
 are read to their end under a size cap: ``StreamReader.read(n)`` returns only what has
 arrived so far, which silently truncated slow downloads and chunked uploads.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -103,20 +104,24 @@ class FileSource:
             return False
         if origin in self.origins or (self.loopback and origin.is_loopback):
             return True
-        return origin.scheme == "https" and origin.port == 443 and any(
-            origin.host.endswith(suffix) for suffix in self.https_host_suffixes)
+        return (
+            origin.scheme == "https"
+            and origin.port == 443
+            and any(origin.host.endswith(suffix) for suffix in self.https_host_suffixes)
+        )
 
     async def fetch(self, attachment: Attachment, limit: int) -> bytes:
         """The file's bytes. ``FileRefused`` for a URL outside this source, ``FileTooLarge`` past
         ``limit`` bytes, ``DownloadFailed`` when its server fails us."""
         if not self.allows(attachment.url):
-            log.warning("attachment refused: not a file host of this channel",
-                        extra={"host": (Origin.of(attachment.url) or Origin("", "", 0)).host})
+            log.warning(
+                "attachment refused: not a file host of this channel",
+                extra={"host": (Origin.of(attachment.url) or Origin("", "", 0)).host},
+            )
             raise FileRefused()
         try:
             async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
-                async with session.get(attachment.url, headers=dict(self.headers),
-                                       allow_redirects=False) as response:
+                async with session.get(attachment.url, headers=dict(self.headers), allow_redirects=False) as response:
                     if response.status != 200:  # a redirect included: it is not followed
                         log.warning("attachment download refused", extra={"status": response.status})
                         raise DownloadFailed(f"status {response.status}")

@@ -4,6 +4,7 @@ An adapter turns a platform payload into an ``IncomingMessage`` and sends back t
 ``Reply`` objects a dialog returns, through its renderer. Nothing here knows Slack
 or Teams, so a flow written once works in both, in the console and in tests.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -99,8 +100,10 @@ class Reply:
         lines = [f"*{self.title}*"] if self.title else []
         lines.append(self.text)
         lines += [f"{fact.label}: {fact.value}" for fact in self.facts]
-        lines += [("✓ " if item.done else "• ") + item.text + (f" ({item.detail})" if item.detail else "")
-                  for item in self.items]
+        lines += [
+            ("✓ " if item.done else "• ") + item.text + (f" ({item.detail})" if item.detail else "")
+            for item in self.items
+        ]
         if self.buttons:
             lines.append(" ".join(f"[{button.label}]" for button in self.buttons))
         return "\n".join(line for line in lines if line)

@@ -4,6 +4,7 @@ Template text is the default; with AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY a
 AZURE_OPENAI_DEPLOYMENT set, the score and its factors are retold in a few warm sentences.
 Any failure falls back to the template: the insight itself never depends on the model.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,16 +25,18 @@ INSTRUCTIONS = (
 
 class AzureOpenAINarrator:
     def __init__(self, endpoint: str, api_key: str, deployment: str, timeout: float = 8.0) -> None:
-        self._url = (f"{endpoint.rstrip('/')}/openai/deployments/{deployment}/chat/completions"
-                     f"?api-version={API_VERSION}")
+        self._url = f"{endpoint.rstrip('/')}/openai/deployments/{deployment}/chat/completions?api-version={API_VERSION}"
         self._key = api_key
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def narrate(self, insight: Insight) -> str | None:
         """A few sentences, or None when the service can't be used right now."""
         facts = "\n".join(insight.explain() + [f"Recommendation: {tip}" for tip in insight.recommendations])
-        body = {"messages": [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": facts}],
-                "max_tokens": 180, "temperature": 0.4}
+        body = {
+            "messages": [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": facts}],
+            "max_tokens": 180,
+            "temperature": 0.4,
+        }
         try:
             async with aiohttp.ClientSession(timeout=self._timeout) as session:
                 async with session.post(self._url, json=body, headers={"api-key": self._key}) as response:

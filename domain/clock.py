@@ -1,4 +1,5 @@
 """Where "now" comes from, so that tests can move time."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta

@@ -1,4 +1,5 @@
 """Optimistic concurrency for services: reload, reapply, save, until the save wins."""
+
 from __future__ import annotations
 
 import asyncio

@@ -4,6 +4,7 @@ Entities hold their own state and rules; they know nothing of storage or HTTP (t
 stored documents are mapped in persistence/mapping.py, the REST bodies in api/shapes.py).
 ``version`` is the store's concurrency token and never leaves the server.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -83,9 +84,7 @@ class FocusSession:
 
     def __post_init__(self) -> None:
         if not FOCUS_MIN_MINUTES <= self.duration_minutes <= FOCUS_MAX_MINUTES:
-            raise ValidationError(
-                f"A focus session lasts {FOCUS_MIN_MINUTES} to {FOCUS_MAX_MINUTES} minutes."
-            )
+            raise ValidationError(f"A focus session lasts {FOCUS_MIN_MINUTES} to {FOCUS_MAX_MINUTES} minutes.")
 
     @property
     def active(self) -> bool:
@@ -209,7 +208,7 @@ class ConversationState:
         """Note a delivery; False if it was seen before (a retry)."""
         if delivery_id in self.deliveries:
             return False
-        self.deliveries = (self.deliveries + [delivery_id])[-self.DELIVERIES_KEPT:]
+        self.deliveries = (self.deliveries + [delivery_id])[-self.DELIVERIES_KEPT :]
         return True
 
     def rebase(self, base: ConversationState, newer: ConversationState) -> None:
@@ -220,7 +219,7 @@ class ConversationState:
             if getattr(self, name) == getattr(base, name):
                 setattr(self, name, getattr(newer, name))
         ours = [d for d in self.deliveries if d not in base.deliveries and d not in newer.deliveries]
-        self.deliveries = (newer.deliveries + ours)[-self.DELIVERIES_KEPT:]
+        self.deliveries = (newer.deliveries + ours)[-self.DELIVERIES_KEPT :]
         self.version = newer.version
 
 
@@ -237,4 +236,3 @@ class ChannelAddress:
     @property
     def id(self) -> str:
         return f"address:{self.channel}"
-

@@ -7,6 +7,7 @@ session's late nights are counted in the roll-up of each such night (``LATE_SESS
 and the running session is known from its slot, so progress and the pet judge late
 nights on the roll-ups a chat turn reads anyway, without a query of the sessions.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -107,8 +108,11 @@ def late_night_dates(sessions: list[WorkSession], user: User, now: datetime) -> 
 def late_night_counters(start: datetime, end: datetime, timezone: str) -> dict[str, dict[str, float]]:
     """What a finished session adds to the roll-ups of its late nights, by day key."""
     nights = late_minutes_by_night(start, end, ZoneInfo(timezone))
-    return {"day:" + night.isoformat(): {LATE_SESSIONS: 1}
-            for night, minutes in nights.items() if minutes >= LATE_MINUTES_THAT_COUNT}
+    return {
+        "day:" + night.isoformat(): {LATE_SESSIONS: 1}
+        for night, minutes in nights.items()
+        if minutes >= LATE_MINUTES_THAT_COUNT
+    }
 
 
 async def running_since(repos: RepositorySet, user_id: str, now: datetime) -> datetime | None:
@@ -127,13 +131,15 @@ async def running_since(repos: RepositorySet, user_id: str, now: datetime) -> da
     return session.start_time if session.active else None
 
 
-def late_nights(days: dict[date, Counters], running_start: datetime | None, user: User,
-                now: datetime) -> set[date]:
+def late_nights(days: dict[date, Counters], running_start: datetime | None, user: User, now: datetime) -> set[date]:
     """The nights among ``days`` with real work in them: those whose roll-up counts a late
     session, and those of the running session if it started within the span."""
     nights = {day for day, counters in days.items() if counters.get(LATE_SESSIONS, 0) > 0}
     if running_start is not None and days and running_start >= local_midnight(min(days), user):
         zone = ZoneInfo(user.timezone)
-        nights.update(night for night, minutes in late_minutes_by_night(running_start, now, zone).items()
-                      if minutes >= LATE_MINUTES_THAT_COUNT and night in days)
+        nights.update(
+            night
+            for night, minutes in late_minutes_by_night(running_start, now, zone).items()
+            if minutes >= LATE_MINUTES_THAT_COUNT and night in days
+        )
     return nights

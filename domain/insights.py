@@ -17,6 +17,7 @@ Weights (they add up to 100):
 
 Template text only; a narrative model, when configured, can retell ``Insight.explain()``.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -43,8 +44,15 @@ from domain.history import (
 from domain.ports import RepositorySet, UserLookup
 
 PERIOD_DAYS = 14
-WEIGHTS = {"overtime": 30, "late_nights": 15, "skipped_breaks": 15, "days_off": 10,
-           "long_stretches": 10, "falling_focus": 10, "growing_overdue": 10}
+WEIGHTS = {
+    "overtime": 30,
+    "late_nights": 15,
+    "skipped_breaks": 15,
+    "days_off": 10,
+    "long_stretches": 10,
+    "falling_focus": 10,
+    "growing_overdue": 10,
+}
 OVERTIME_FULL_HOURS, LATE_FULL_NIGHTS, DAYS_OFF_FULL, STRETCHES_FULL, OVERDUE_FULL = 15, 5, 3, 5, 5
 HOURS_PER_REST = 2.5  # two breaks and lunch in an 8-hour day is enough
 LONG_STRETCH = timedelta(hours=3)
@@ -121,7 +129,7 @@ def assess(evidence: Evidence, user: User, now: datetime) -> Insight:
         rests_taken += min(due, int(counters.get("breaks", 0) + counters.get("lunches", 0)))
     stretches = long_stretches(evidence.work_sessions, evidence.rests, now)
     halves = list(evidence.days.values())
-    early, late = halves[: len(halves) // 2], halves[len(halves) // 2:]
+    early, late = halves[: len(halves) // 2], halves[len(halves) // 2 :]
     before = _rate(sum(c.get("focus_completed", 0) for c in early), sum(c.get("focus_total", 0) for c in early))
     after_done = sum(c.get("focus_completed", 0) for c in late)
     after_started = sum(c.get("focus_total", 0) for c in late)
@@ -134,22 +142,49 @@ def assess(evidence: Evidence, user: User, now: datetime) -> Insight:
     growth = evidence.overdue_now - evidence.overdue_week_ago
     nights = len(evidence.late_nights)
     factors = [
-        Factor("overtime", WEIGHTS["overtime"], _share(overtime, OVERTIME_FULL_HOURS),
-               f"You worked {overtime:.1f} h past your working hours, going over on {overtime_days} days."),
-        Factor("late_nights", WEIGHTS["late_nights"], _share(nights, LATE_FULL_NIGHTS),
-               f"You worked after 22:00 on {nights} night{'s' * (nights != 1)}."),
-        Factor("skipped_breaks", WEIGHTS["skipped_breaks"],
-               1 - rests_taken / rests_due if rests_due >= 2 else 0.0,
-               f"You took {rests_taken} of the {rests_due} breaks your hours called for (one every 2.5 h)."),
-        Factor("days_off", WEIGHTS["days_off"], _share(days_off, DAYS_OFF_FULL),
-               f"You worked on {days_off} of your days off."),
-        Factor("long_stretches", WEIGHTS["long_stretches"], _share(stretches, STRETCHES_FULL),
-               f"{stretches} time{'s' * (stretches != 1)} you worked more than 3 h without a break."),
-        Factor("falling_focus", WEIGHTS["falling_focus"], focus_share,
-               f"You finished {after_done:.0f} of {after_started:.0f} focus sessions this week"
-               + (f", down from {before:.0%} the week before." if before is not None else ".")),
-        Factor("growing_overdue", WEIGHTS["growing_overdue"], _share(growth, OVERDUE_FULL),
-               f"Your overdue list grew from {evidence.overdue_week_ago} to {evidence.overdue_now} in a week."),
+        Factor(
+            "overtime",
+            WEIGHTS["overtime"],
+            _share(overtime, OVERTIME_FULL_HOURS),
+            f"You worked {overtime:.1f} h past your working hours, going over on {overtime_days} days.",
+        ),
+        Factor(
+            "late_nights",
+            WEIGHTS["late_nights"],
+            _share(nights, LATE_FULL_NIGHTS),
+            f"You worked after 22:00 on {nights} night{'s' * (nights != 1)}.",
+        ),
+        Factor(
+            "skipped_breaks",
+            WEIGHTS["skipped_breaks"],
+            1 - rests_taken / rests_due if rests_due >= 2 else 0.0,
+            f"You took {rests_taken} of the {rests_due} breaks your hours called for (one every 2.5 h).",
+        ),
+        Factor(
+            "days_off",
+            WEIGHTS["days_off"],
+            _share(days_off, DAYS_OFF_FULL),
+            f"You worked on {days_off} of your days off.",
+        ),
+        Factor(
+            "long_stretches",
+            WEIGHTS["long_stretches"],
+            _share(stretches, STRETCHES_FULL),
+            f"{stretches} time{'s' * (stretches != 1)} you worked more than 3 h without a break.",
+        ),
+        Factor(
+            "falling_focus",
+            WEIGHTS["falling_focus"],
+            focus_share,
+            f"You finished {after_done:.0f} of {after_started:.0f} focus sessions this week"
+            + (f", down from {before:.0%} the week before." if before is not None else "."),
+        ),
+        Factor(
+            "growing_overdue",
+            WEIGHTS["growing_overdue"],
+            _share(growth, OVERDUE_FULL),
+            f"Your overdue list grew from {evidence.overdue_week_ago} to {evidence.overdue_now} in a week.",
+        ),
     ]
     present = tuple(sorted((f for f in factors if f.points >= 0.5), key=lambda f: -f.points))
     score = min(100, round(sum(f.points for f in factors)))
@@ -198,13 +233,13 @@ ADVICE = {
     "late_nights": "Stop before 22:00: `quiet 21:30-08:00` tells me to leave your evenings alone.",
     "days_off": "Keep your days off free: close open loops in Friday's last hour instead.",
     "falling_focus": "Try shorter sessions for a few days (`focus 15`) until you finish most again.",
-    "growing_overdue": ("Go through the overdue list: re-date (`due <n> friday`) or drop (`delete <n>`) "
-                        "what won't happen."),
+    "growing_overdue": (
+        "Go through the overdue list: re-date (`due <n> friday`) or drop (`delete <n>`) what won't happen."
+    ),
 }
 
 
-def recommendations(factors: tuple[Factor, ...], evidence: Evidence, user: User,
-                    now: datetime) -> tuple[str, ...]:
+def recommendations(factors: tuple[Factor, ...], evidence: Evidence, user: User, now: datetime) -> tuple[str, ...]:
     """Two or three concrete suggestions: the top factor's remedy, then the user's own
     best focus hour and break rhythm; starter habits for someone with no history yet."""
     found: list[str] = []
@@ -215,25 +250,35 @@ def recommendations(factors: tuple[Factor, ...], evidence: Evidence, user: User,
     best = best_focus_hour(evidence.focus_sessions, user)
     if best:
         hour, finished, started = best
-        found.append(f"You finish {finished} of {started} focus sessions you start around {hour:02d}:00: "
-                     "keep that hour for your hardest task.")
+        found.append(
+            f"You finish {finished} of {started} focus sessions you start around {hour:02d}:00: "
+            "keep that hour for your hardest task."
+        )
     cadence = break_cadence(evidence.work_sessions, evidence.rests, now)
     if any(f.key in ("skipped_breaks", "long_stretches") for f in factors):
         if cadence and cadence <= BREAK_EVERY_MAX:
-            found.append(f"When you do take breaks they come about every {cadence} minutes: "
-                         f"`remind break every {cadence}m` keeps that rhythm on busy days too.")
+            found.append(
+                f"When you do take breaks they come about every {cadence} minutes: "
+                f"`remind break every {cadence}m` keeps that rhythm on busy days too."
+            )
         else:
-            found.append(f"Take a 10-minute break every {BREAK_EVERY_MAX} minutes: "
-                         f"`remind break every {BREAK_EVERY_MAX}m` and I'll nudge you.")
+            found.append(
+                f"Take a 10-minute break every {BREAK_EVERY_MAX} minutes: "
+                f"`remind break every {BREAK_EVERY_MAX}m` and I'll nudge you."
+            )
     elif cadence and len(found) < 2:
         found.append(f"Your breaks come about every {cadence} minutes: that rhythm works, keep it.")
-    worked = any(c.get("hours_total", 0) or c.get("tasks_completed", 0) or c.get("focus_total", 0)
-                 for c in evidence.days.values())
+    worked = any(
+        c.get("hours_total", 0) or c.get("tasks_completed", 0) or c.get("focus_total", 0)
+        for c in evidence.days.values()
+    )
     if worked:
         found.append("Your pace looks sustainable: keep your hours and breaks as they are.")
     else:
-        found += ["Start small: one 25-minute focus session a day (`focus 25`) builds the habit.",
-                  "Plan tomorrow tonight: add its three most important tasks (`add <title> due tomorrow`)."]
+        found += [
+            "Start small: one 25-minute focus session a day (`focus 25`) builds the habit.",
+            "Plan tomorrow tonight: add its three most important tasks (`add <title> due tomorrow`).",
+        ]
     return tuple(found[:3])
 
 
@@ -258,20 +303,32 @@ class InsightService:
         for session in sessions:
             if session.active:  # not in the roll-ups until it ends
                 days[today]["hours_total"] = days[today].get("hours_total", 0) + (
-                    (now - session.start_time).total_seconds() / 3600)
+                    (now - session.start_time).total_seconds() / 3600
+                )
         focus = await self._repos.focus_sessions.find(
-            user_id, [("started_at", ">=", to_iso(since))], "started_at", False, FOCUS_READ_MAX)
+            user_id, [("started_at", ">=", to_iso(since))], "started_at", False, FOCUS_READ_MAX
+        )
         rests = await self._repos.habit_logs.find(
-            user_id, [("at", ">=", to_iso(since)), ("kind", "!=", "water")], "at", False, RESTS_READ_MAX)
+            user_id, [("at", ">=", to_iso(since)), ("kind", "!=", "water")], "at", False, RESTS_READ_MAX
+        )
         week_ago = now - timedelta(days=7)
         tasks = self._repos.tasks
         overdue_now = await tasks.count(user_id, [("completed", "=", False), ("due_at", "<", to_iso(now))])
         # Overdue a week ago: still open, or finished since then.
         overdue_then = await tasks.count(user_id, [("completed", "=", False), ("due_at", "<", to_iso(week_ago))])
-        overdue_then += await tasks.count(user_id, [("completed", "=", True), ("completed_at", ">=", to_iso(week_ago)),
-                                                    ("due_at", "<", to_iso(week_ago))])
-        return Evidence(days, sessions, focus, [log.at for log in rests], overdue_now, overdue_then,
-                        late_night_dates(sessions, user, now))
+        overdue_then += await tasks.count(
+            user_id,
+            [("completed", "=", True), ("completed_at", ">=", to_iso(week_ago)), ("due_at", "<", to_iso(week_ago))],
+        )
+        return Evidence(
+            days,
+            sessions,
+            focus,
+            [log.at for log in rests],
+            overdue_now,
+            overdue_then,
+            late_night_dates(sessions, user, now),
+        )
 
     async def _user(self, user_id: str) -> User:
         try:

@@ -1,4 +1,5 @@
 """What the domain needs from storage, as interfaces; persistence/ provides them."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence

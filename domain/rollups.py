@@ -4,6 +4,7 @@ A service that changes a task or a session describes what the change adds to the
 totals as ``RollupChanges``; the repository applies them exactly once, even if the
 process dies half-way (see persistence/rollup_ledger.py).
 """
+
 from __future__ import annotations
 
 import uuid

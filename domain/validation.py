@@ -1,4 +1,5 @@
 """Input rules shared by every way in (REST, chat, voice): what a title, a note or an id may be."""
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,7 @@ ALLOWED_FORMAT_CHARACTERS = frozenset("\u200c\u200d")
 
 def _has_control_characters(text: str) -> bool:
     return any(
-        unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and ch not in ALLOWED_FORMAT_CHARACTERS
-        for ch in text
+        unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and ch not in ALLOWED_FORMAT_CHARACTERS for ch in text
     )
 
 
@@ -79,8 +79,9 @@ def clean_platform_user_id(value: Any) -> str:
     admin cannot mint one for a misspelt id that no one will ever sign in as."""
     user_id = clean_user_id(value)
     if not PLATFORM_USER_ID.fullmatch(user_id):
-        raise ValidationError("Field 'user_id' must be a Slack (slack:T…:U…) or Teams "
-                              "(msteams:<tenant id>:<user id>) user id")
+        raise ValidationError(
+            "Field 'user_id' must be a Slack (slack:T…:U…) or Teams (msteams:<tenant id>:<user id>) user id"
+        )
     return user_id
 
 

@@ -5,6 +5,7 @@ counts) so repositories cannot tell the two apart. Documents are partitioned by 
 every user-scoped call is single-partition. Transient failures are retried here, on top of the
 SDK's own throttling retry, and what still fails surfaces as ``StoreUnavailable``.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -94,9 +95,7 @@ class CosmosDocumentStore:
             self._uri, credential=self._key, connection_verify=self._verify_tls, **self._client_options
         )
         try:
-            database = await self._retrying(
-                "open", lambda: client.create_database_if_not_exists(self._database_name)
-            )
+            database = await self._retrying("open", lambda: client.create_database_if_not_exists(self._database_name))
             container = await self._retrying(
                 "open",
                 lambda: database.create_container_if_not_exists(
@@ -111,8 +110,9 @@ class CosmosDocumentStore:
         if paths != [PARTITION_KEY_PATH]:
             # An existing container keeps its key forever; every query here would go cross-partition.
             await self.close()
-            raise StoreError(f"container {self._container_name!r} is partitioned by {paths}, "
-                             f"expected {PARTITION_KEY_PATH}")
+            raise StoreError(
+                f"container {self._container_name!r} is partitioned by {paths}, expected {PARTITION_KEY_PATH}"
+            )
         self._container = container
 
     async def close(self) -> None:
@@ -128,8 +128,9 @@ class CosmosDocumentStore:
     async def read(self, user_id: str, doc_id: str) -> Document:
         self.operations.count("read", doc_id)
         container = self._require()
-        return _clean(await self._retrying(
-            "read", lambda: container.read_item(item=doc_id, partition_key=user_id), doc_id))
+        return _clean(
+            await self._retrying("read", lambda: container.read_item(item=doc_id, partition_key=user_id), doc_id)
+        )
 
     async def read_many(self, user_id: str, doc_ids: list[str]) -> dict[str, Document]:
         self.operations.count("read_many", f"{len(doc_ids)} ids")
@@ -138,7 +139,9 @@ class CosmosDocumentStore:
         # One query inside the partition: a round trip instead of one point read per id.
         rows = await self._collect(
             "SELECT * FROM c WHERE c.user_id = @user_id AND ARRAY_CONTAINS(@ids, c.id)",
-            [{"name": "@user_id", "value": user_id}, {"name": "@ids", "value": list(doc_ids)}], user_id)
+            [{"name": "@user_id", "value": user_id}, {"name": "@ids", "value": list(doc_ids)}],
+            user_id,
+        )
         return {row["id"]: _clean(row) for row in rows}
 
     async def create(self, doc: Document) -> Document:
@@ -152,8 +155,11 @@ class CosmosDocumentStore:
         self.operations.count("replace", doc["id"])
         container, body = self._require(), _body(doc)
         options = _precondition(etag)
-        return _clean(await self._retrying(
-            "replace", lambda: container.replace_item(item=doc["id"], body=body, **options), doc["id"]))
+        return _clean(
+            await self._retrying(
+                "replace", lambda: container.replace_item(item=doc["id"], body=body, **options), doc["id"]
+            )
+        )
 
     async def upsert(self, doc: Document) -> Document:
         self.operations.count("upsert", doc["id"])
@@ -167,7 +173,8 @@ class CosmosDocumentStore:
     async def _delete(self, user_id: str, doc_id: str, etag: str | None) -> None:
         container, options = self._require(), _precondition(etag)
         await self._retrying(
-            "delete", lambda: container.delete_item(item=doc_id, partition_key=user_id, **options), doc_id)
+            "delete", lambda: container.delete_item(item=doc_id, partition_key=user_id, **options), doc_id
+        )
 
     async def query(self, query: Query) -> list[Document]:
         self.operations.count("query", describe(query))
@@ -188,8 +195,8 @@ class CosmosDocumentStore:
         # No transactional batch, TTL or delete-by-partition on the test server: list the ids and
         # delete them one by one. Each delete is idempotent, so a rerun finishes a partial wipe.
         rows = await self._collect(
-            "SELECT VALUE c.id FROM c WHERE c.user_id = @user_id",
-            [{"name": "@user_id", "value": user_id}], user_id)
+            "SELECT VALUE c.id FROM c WHERE c.user_id = @user_id", [{"name": "@user_id", "value": user_id}], user_id
+        )
 
         async def remove(doc_id: str) -> int:
             try:
@@ -201,7 +208,7 @@ class CosmosDocumentStore:
         deleted = 0
         # A few deletes in flight at once: fast enough for a big history, gentle on throughput.
         for start in range(0, len(rows), DELETE_CONCURRENCY):
-            deleted += sum(await asyncio.gather(*map(remove, rows[start:start + DELETE_CONCURRENCY])))
+            deleted += sum(await asyncio.gather(*map(remove, rows[start : start + DELETE_CONCURRENCY])))
         return deleted
 
     async def _collect(self, sql: str, params: list[dict[str, Any]], user_id: str | None) -> list[Any]:
@@ -215,9 +222,7 @@ class CosmosDocumentStore:
 
         return await self._retrying("query", run)
 
-    async def _retrying(
-        self, operation: str, call: Callable[[], Awaitable[T]], subject: str | None = None
-    ) -> T:
+    async def _retrying(self, operation: str, call: Callable[[], Awaitable[T]], subject: str | None = None) -> T:
         """Run ``call`` with bounded exponential backoff and jitter on transient failures."""
         for attempt in range(1, self._max_attempts + 1):
             try:
@@ -225,7 +230,8 @@ class CosmosDocumentStore:
             except _Transient as exc:
                 if attempt == self._max_attempts:
                     raise StoreUnavailable(
-                        f"cosmos {operation} still failing after {attempt} attempts: {exc}") from None
+                        f"cosmos {operation} still failing after {attempt} attempts: {exc}"
+                    ) from None
                 backoff = self._base_delay * 2 ** (attempt - 1) * random.uniform(0.5, 1.0)
                 # Honour the server's hint (it knows when the budget refills), within our cap.
                 await asyncio.sleep(min(max(backoff, exc.retry_after), self._max_delay))

@@ -5,6 +5,7 @@ loading, so a field is never renamed (add a new one and keep reading the old), a
 readers default whatever older documents lack. The repository adds ``type`` and the
 roll-up marker; the REST API and the data export have shapes of their own.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -170,19 +171,29 @@ def user_from_doc(data: Document, version: str | None = None) -> User:
 
 
 def undo_entry_doc(entry: UndoEntry) -> Document:
-    return {"id": entry.id, "user_id": entry.user_id, "action": entry.action,
-            "task": task_doc(entry.task), "at": to_iso(entry.at)}
+    return {
+        "id": entry.id,
+        "user_id": entry.user_id,
+        "action": entry.action,
+        "task": task_doc(entry.task),
+        "at": to_iso(entry.at),
+    }
 
 
 def undo_entry_from_doc(data: Document, version: str | None = None) -> UndoEntry:
-    return UndoEntry(data["user_id"], data["action"], task_from_doc(data["task"]),
-                     from_iso(data["at"]), version)
+    return UndoEntry(data["user_id"], data["action"], task_from_doc(data["task"]), from_iso(data["at"]), version)
 
 
 def api_token_doc(token: ApiToken) -> Document:
-    return {"id": token.digest, "user_id": token.PARTITION, "owner": token.owner,
-            "token_id": token.token_id, "created_at": to_iso(token.created_at),
-            "expires_at": to_iso(token.expires_at), "last_used_at": to_iso(token.last_used_at)}
+    return {
+        "id": token.digest,
+        "user_id": token.PARTITION,
+        "owner": token.owner,
+        "token_id": token.token_id,
+        "created_at": to_iso(token.created_at),
+        "expires_at": to_iso(token.expires_at),
+        "last_used_at": to_iso(token.last_used_at),
+    }
 
 
 def api_token_from_doc(data: Document, version: str | None = None) -> ApiToken:
@@ -190,8 +201,15 @@ def api_token_from_doc(data: Document, version: str | None = None) -> ApiToken:
     # Tokens from before tokens expired were meant to last forever: they read as expired
     # (their users ask for a new one) rather than as valid for an arbitrary while.
     expires_at = from_iso(data.get("expires_at")) or created_at
-    return ApiToken(data["id"], data["owner"], created_at, expires_at,
-                    data.get("token_id"), from_iso(data.get("last_used_at")), version)
+    return ApiToken(
+        data["id"],
+        data["owner"],
+        created_at,
+        expires_at,
+        data.get("token_id"),
+        from_iso(data.get("last_used_at")),
+        version,
+    )
 
 
 def token_slot_doc(slot: TokenSlot) -> Document:
@@ -203,8 +221,12 @@ def token_slot_from_doc(data: Document, version: str | None = None) -> TokenSlot
 
 
 def active_slot_doc(slot: ActiveSlot) -> Document:
-    return {"id": slot.id, "user_id": slot.user_id, "session_id": slot.session_id,
-            "started_at": to_iso(slot.started_at)}
+    return {
+        "id": slot.id,
+        "user_id": slot.user_id,
+        "session_id": slot.session_id,
+        "started_at": to_iso(slot.started_at),
+    }
 
 
 def active_slot_from_doc(data: Document, version: str | None = None) -> ActiveSlot:
@@ -213,50 +235,74 @@ def active_slot_from_doc(data: Document, version: str | None = None) -> ActiveSl
 
 
 def habit_log_doc(log: HabitLog) -> Document:
-    return {"id": log.id, "user_id": log.user_id, "kind": log.kind,
-            "amount": log.amount, "at": to_iso(log.at)}
+    return {"id": log.id, "user_id": log.user_id, "kind": log.kind, "amount": log.amount, "at": to_iso(log.at)}
 
 
 def habit_log_from_doc(data: Document, version: str | None = None) -> HabitLog:
-    return HabitLog(data["id"], data["user_id"], data["kind"], int(data["amount"]),
-                    from_iso(data["at"]), version)
+    return HabitLog(data["id"], data["user_id"], data["kind"], int(data["amount"]), from_iso(data["at"]), version)
 
 
 def conversation_state_doc(state: ConversationState) -> Document:
-    return {"id": state.id, "user_id": state.user_id, "question": state.question,
-            "last_list": state.last_list, "onboarding": state.onboarding,
-            "undo": undo_entry_doc(state.undo) if state.undo else None, "deliveries": state.deliveries}
+    return {
+        "id": state.id,
+        "user_id": state.user_id,
+        "question": state.question,
+        "last_list": state.last_list,
+        "onboarding": state.onboarding,
+        "undo": undo_entry_doc(state.undo) if state.undo else None,
+        "deliveries": state.deliveries,
+    }
 
 
 def conversation_state_from_doc(data: Document, version: str | None = None) -> ConversationState:
     # The last task change and the recent deliveries joined the conversation later: older
     # documents have neither (their separate undo and deliveries documents are not read).
     undo = data.get("undo")
-    return ConversationState(data["user_id"], data.get("question"), list(data.get("last_list") or []),
-                             data.get("onboarding", "new"), undo_entry_from_doc(undo) if undo else None,
-                             list(data.get("deliveries") or []), version)
+    return ConversationState(
+        data["user_id"],
+        data.get("question"),
+        list(data.get("last_list") or []),
+        data.get("onboarding", "new"),
+        undo_entry_from_doc(undo) if undo else None,
+        list(data.get("deliveries") or []),
+        version,
+    )
 
 
 def channel_address_doc(address: ChannelAddress) -> Document:
-    return {"id": address.id, "user_id": address.user_id, "channel": address.channel,
-            "data": address.data, "updated_at": to_iso(address.updated_at)}
+    return {
+        "id": address.id,
+        "user_id": address.user_id,
+        "channel": address.channel,
+        "data": address.data,
+        "updated_at": to_iso(address.updated_at),
+    }
 
 
 def channel_address_from_doc(data: Document, version: str | None = None) -> ChannelAddress:
-    return ChannelAddress(data["user_id"], data["channel"], data["data"],
-                          from_iso(data["updated_at"]), version)
+    return ChannelAddress(data["user_id"], data["channel"], data["data"], from_iso(data["updated_at"]), version)
 
 
 def outbox_entry_doc(entry: OutboxEntry) -> Document:
-    return {"key": entry.key, "kind": entry.kind, "due_at": to_iso(entry.due_at),
-            "not_before": to_iso(entry.not_before), "attempts": entry.attempts,
-            "leased_until": to_iso(entry.leased_until)}
+    return {
+        "key": entry.key,
+        "kind": entry.kind,
+        "due_at": to_iso(entry.due_at),
+        "not_before": to_iso(entry.not_before),
+        "attempts": entry.attempts,
+        "leased_until": to_iso(entry.leased_until),
+    }
 
 
 def outbox_entry_from_doc(data: Document) -> OutboxEntry:
-    return OutboxEntry(data["key"], data["kind"], from_iso(data["due_at"]),
-                       from_iso(data["not_before"]), int(data.get("attempts", 0)),
-                       from_iso(data.get("leased_until")))
+    return OutboxEntry(
+        data["key"],
+        data["kind"],
+        from_iso(data["due_at"]),
+        from_iso(data["not_before"]),
+        int(data.get("attempts", 0)),
+        from_iso(data.get("leased_until")),
+    )
 
 
 def reminder_schedule_doc(schedule: ReminderSchedule) -> Document:

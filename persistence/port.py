@@ -4,6 +4,7 @@ Two implementations stand behind it: SQLite (embedded default) and Azure Cosmos 
 Every document carries ``id``, ``user_id`` (the partition key) and ``type``; the
 store adds ``_etag`` on every write so callers can do optimistic concurrency.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

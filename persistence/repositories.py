@@ -4,6 +4,7 @@ Every entity write may carry roll-up changes; the entity document holds them as 
 ``rollup_pending`` marker until the ledger has applied them (see rollup_ledger.py), so a
 crash between the two writes is finished by the next reader instead of lost.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
@@ -113,7 +114,8 @@ class EntityRepository(Generic[E]):
         async with store_errors_as_domain_errors():
             try:
                 stored = await self._store.replace(
-                    self._document(entity, changes), entity.version  # type: ignore[attr-defined]
+                    self._document(entity, changes),
+                    entity.version,  # type: ignore[attr-defined]
                 )
             except (EtagMismatch, DocumentMissing):
                 raise StaleEntity(self._id_of(entity)) from None
@@ -125,8 +127,7 @@ class EntityRepository(Generic[E]):
             # Nothing to count: a plain conditional delete, no marker round trip.
             async with store_errors_as_domain_errors():
                 try:
-                    await self._store.delete(self._user_of(entity), self._id_of(entity),
-                                             entity.version)  # type: ignore[attr-defined]
+                    await self._store.delete(self._user_of(entity), self._id_of(entity), entity.version)  # type: ignore[attr-defined]
                 except (EtagMismatch, DocumentMissing):
                     raise StaleEntity(self._id_of(entity)) from None
             return
@@ -181,11 +182,7 @@ class EntityRepository(Generic[E]):
         async with store_errors_as_domain_errors():
             docs = await self._store.query(query)
         # A document caught half-way through its deletion is already gone for the user.
-        return [
-            self._entity(doc)
-            for doc in docs
-            if not (doc.get("rollup_pending") or {}).get("then_delete")
-        ]
+        return [self._entity(doc) for doc in docs if not (doc.get("rollup_pending") or {}).get("then_delete")]
 
     async def find_across_users(
         self, conditions: Iterable[Condition | tuple], order_by: str | None = None, limit: int | None = None
@@ -204,9 +201,7 @@ class EntityRepository(Generic[E]):
         """Whose entity this id is: a cross-partition lookup, only for the admin token,
         whose seed-era clients name a task or session without its user."""
         async with store_errors_as_domain_errors():
-            docs = await self._store.query(
-                Query(self.doc_type, None, (where("id", "=", entity_id),), limit=1)
-            )
+            docs = await self._store.query(Query(self.doc_type, None, (where("id", "=", entity_id),), limit=1))
         if not docs:
             raise NotFound(self._not_found)
         return docs[0]["user_id"]
@@ -226,34 +221,45 @@ class Repositories:
         repo = self._repository
         self.tasks: EntityRepository[Task] = repo("task", lambda t: t.id, mapping.TASK, "Task not found")
         self.work_sessions: EntityRepository[WorkSession] = repo(
-            "work_session", lambda s: s.id, mapping.WORK_SESSION, "Work session not found")
+            "work_session", lambda s: s.id, mapping.WORK_SESSION, "Work session not found"
+        )
         self.focus_sessions: EntityRepository[FocusSession] = repo(
-            "focus_session", lambda s: s.session_id, mapping.FOCUS_SESSION, "Focus session not found")
+            "focus_session", lambda s: s.session_id, mapping.FOCUS_SESSION, "Focus session not found"
+        )
         self.users: EntityRepository[User] = repo("user", lambda u: u.id, mapping.USER, "User not found")
         self.api_tokens: EntityRepository[ApiToken] = repo(
-            "api_token", lambda t: t.digest, mapping.API_TOKEN, "Unknown token")
+            "api_token", lambda t: t.digest, mapping.API_TOKEN, "Unknown token"
+        )
         self.token_slots: EntityRepository[TokenSlot] = repo(
-            "token_slot", lambda s: s.id, mapping.TOKEN_SLOT, "No token")
+            "token_slot", lambda s: s.id, mapping.TOKEN_SLOT, "No token"
+        )
         self.active_slots: EntityRepository[ActiveSlot] = repo(
-            "active_slot", lambda s: s.id, mapping.ACTIVE_SLOT, "No running work session")
+            "active_slot", lambda s: s.id, mapping.ACTIVE_SLOT, "No running work session"
+        )
         self.habit_logs: EntityRepository[HabitLog] = repo(
-            "habit_log", lambda h: h.id, mapping.HABIT_LOG, "Habit log not found")
+            "habit_log", lambda h: h.id, mapping.HABIT_LOG, "Habit log not found"
+        )
         self.conversation_states: EntityRepository[ConversationState] = repo(
-            "conversation_state", lambda c: c.id, mapping.CONVERSATION_STATE, "No conversation yet")
+            "conversation_state", lambda c: c.id, mapping.CONVERSATION_STATE, "No conversation yet"
+        )
         self.channel_addresses: EntityRepository[ChannelAddress] = repo(
-            "channel_address", lambda a: a.id, mapping.CHANNEL_ADDRESS, "No address for that channel")
+            "channel_address", lambda a: a.id, mapping.CHANNEL_ADDRESS, "No address for that channel"
+        )
         self.reminder_schedules: EntityRepository[ReminderSchedule] = repo(
-            "reminder_schedule", lambda r: r.id, mapping.REMINDER_SCHEDULE, "No reminder schedule")
+            "reminder_schedule", lambda r: r.id, mapping.REMINDER_SCHEDULE, "No reminder schedule"
+        )
         self.progress_records: EntityRepository[ProgressRecord] = repo(
-            "progress", lambda p: p.id, mapping.PROGRESS_RECORD, "No progress yet")
+            "progress", lambda p: p.id, mapping.PROGRESS_RECORD, "No progress yet"
+        )
 
     def _repository(self, doc_type: str, id_of: Callable, codec: Codec, not_found: str) -> EntityRepository:
         return EntityRepository(self.store, self.ledger, doc_type, id_of, codec, not_found)
 
     async def settle_pending(self, user_id: str) -> None:
         """Finish the roll-up changes writers left behind, for every kind of entity, in one query."""
-        by_type = {repo.doc_type: repo for repo in (self.tasks, self.work_sessions, self.focus_sessions,
-                                                    self.habit_logs)}
+        by_type = {
+            repo.doc_type: repo for repo in (self.tasks, self.work_sessions, self.focus_sessions, self.habit_logs)
+        }
         async with store_errors_as_domain_errors():
             docs = await self.store.query(Query(None, user_id, (where("rollup_pending", "!=", None),)))
             for doc in docs:
@@ -278,8 +284,7 @@ class Repositories:
         async with store_errors_as_domain_errors():
             return await self.store.delete_partition(user_id)
 
-    async def for_turn(self, user_id: str, entity_ids: Sequence[str],
-                       rollup_keys: Sequence[str]) -> TurnRepositories:
+    async def for_turn(self, user_id: str, entity_ids: Sequence[str], rollup_keys: Sequence[str]) -> TurnRepositories:
         from persistence.unit_of_work import open_turn  # it builds on this module
 
         async with store_errors_as_domain_errors():

@@ -15,6 +15,7 @@ the recent list overflowed (a writer that died before clearing its marker). An i
 leaves both only once no document carries its marker any more, which one query of
 the user's pending markers tells, once every FORGET_BATCH operations on the roll-up.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -52,8 +53,14 @@ class RollupLedger:
                 doc = await self._store.read(user_id, rollup_id(key))
                 etag = doc.pop("_etag")
             except DocumentMissing:
-                doc = {"id": rollup_id(key), "user_id": user_id, "type": ROLLUP_TYPE,
-                       "key": key, "counters": {}, "applied": []}
+                doc = {
+                    "id": rollup_id(key),
+                    "user_id": user_id,
+                    "type": ROLLUP_TYPE,
+                    "key": key,
+                    "counters": {},
+                    "applied": [],
+                }
                 etag = None
             unsettled = doc.get("unsettled", [])
             if op_id in doc["applied"] or op_id in unsettled:

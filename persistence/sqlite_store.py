@@ -3,6 +3,7 @@
 It mirrors Cosmos DB's semantics (partition by ``user_id``, ``_etag`` preconditions)
 so that repositories cannot tell the two apart.
 """
+
 from __future__ import annotations
 
 import json
@@ -310,8 +311,10 @@ def _make_private(path: str, mode: int) -> None:
 
 def _condition_sql(condition: Condition, params: list[Any]) -> str:
     # The key fields are real columns (indexed); everything else lives in the JSON body.
-    column = condition.field if condition.field in ("id", "user_id", "type") else (
-        f"json_extract(body, '$.{condition.field}')"
+    column = (
+        condition.field
+        if condition.field in ("id", "user_id", "type")
+        else (f"json_extract(body, '$.{condition.field}')")
     )
     if condition.value is None:
         if condition.op == "=":

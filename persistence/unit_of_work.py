@@ -12,6 +12,7 @@ document whose write failed is forgotten, so the retry that follows reads it afr
 Hooks run before every write the turn makes: the turn's conversation document is written
 no later than its first other write (see domain/services/conversations.py).
 """
+
 from __future__ import annotations
 
 import copy
@@ -169,7 +170,7 @@ class TurnRepositories(Repositories):
         if not (first.startswith(DAY) and last.startswith(DAY)):
             return None
         try:
-            start, end = date.fromisoformat(first[len(DAY):]), date.fromisoformat(last[len(DAY):])
+            start, end = date.fromisoformat(first[len(DAY) :]), date.fromisoformat(last[len(DAY) :])
         except ValueError:
             return None
         keys = [DAY + (start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
@@ -184,8 +185,9 @@ class TurnRepositories(Repositories):
         return deleted
 
 
-async def open_turn(store: DocumentStore, user_id: str, entity_ids: Sequence[str],
-                    rollup_keys: Sequence[str]) -> TurnRepositories:
+async def open_turn(
+    store: DocumentStore, user_id: str, entity_ids: Sequence[str], rollup_keys: Sequence[str]
+) -> TurnRepositories:
     repos = TurnRepositories(store, user_id)
     await repos.load(entity_ids, rollup_keys)
     return repos

@@ -4,6 +4,7 @@ Until Services.build wires ProgressService, PetService and InsightService, tests
 them here the way the composition root will. Personas live two weeks through the real
 services with a FakeClock, so the roll-ups and sessions they leave are the real thing.
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
@@ -29,14 +30,14 @@ class Companion:
 
 
 def progress_records(repos: Repositories) -> EntityRepository[ProgressRecord]:
-    return EntityRepository(repos.store, repos.ledger, "progress", lambda r: r.id,
-                            PROGRESS_RECORD, "No progress yet")
+    return EntityRepository(repos.store, repos.ledger, "progress", lambda r: r.id, PROGRESS_RECORD, "No progress yet")
 
 
 def build_companion(repos: Repositories, services: Services, clock: FakeClock) -> Companion:
     progress = ProgressService(repos, services.users, clock, progress_records(repos))
-    return Companion(progress, PetService(repos, services.users, progress, clock),
-                     InsightService(repos, services.users, clock))
+    return Companion(
+        progress, PetService(repos, services.users, progress, clock), InsightService(repos, services.users, clock)
+    )
 
 
 # Two weeks, Monday 2 March to Sunday 15 March 2026; personas are judged on the evening after.
@@ -71,8 +72,9 @@ class Life:
         else:
             await self.services.focus.cancel(self.user_id, session.session_id)
 
-    async def tasks(self, day: date, clock_time: str, count: int, due_in_days: int | None = None,
-                    complete: bool = True) -> None:
+    async def tasks(
+        self, day: date, clock_time: str, count: int, due_in_days: int | None = None, complete: bool = True
+    ) -> None:
         self.at(day, clock_time)
         for n in range(count):
             due = self.clock.now() + timedelta(days=due_in_days) if due_in_days is not None else None
@@ -92,8 +94,9 @@ class Life:
         await self.services.habits.log_water(self.user_id, ml)
 
 
-async def _sessions_interleaved(life: Life, day: date, start: str, end: str,
-                                events: Sequence[Callable[[], Awaitable[None]]]) -> None:
+async def _sessions_interleaved(
+    life: Life, day: date, start: str, end: str, events: Sequence[Callable[[], Awaitable[None]]]
+) -> None:
     # A work session is open while the day's other events happen, as in real life.
     life.at(day, start)
     await life.services.work_sessions.start_session(life.user_id)
@@ -111,14 +114,20 @@ async def overworked(life: Life) -> None:
         if day.weekday() == 6:
             continue
         week_two = n >= 7
-        await _sessions_interleaved(life, day, "08:00", "23:00", [
-            partial(life.focus, day, "09:00", finish=not week_two),
-            partial(life.focus, day, "11:00", finish=False),
-            partial(life.tasks, day, "13:00", 2),
-            partial(life.tasks, day, "14:00", 1, due_in_days=-1, complete=False),
-            partial(life.focus, day, "16:00", finish=not week_two),
-            partial(life.water, day, "18:00", 250),
-        ])
+        await _sessions_interleaved(
+            life,
+            day,
+            "08:00",
+            "23:00",
+            [
+                partial(life.focus, day, "09:00", finish=not week_two),
+                partial(life.focus, day, "11:00", finish=False),
+                partial(life.tasks, day, "13:00", 2),
+                partial(life.tasks, day, "14:00", 1, due_in_days=-1, complete=False),
+                partial(life.focus, day, "16:00", finish=not week_two),
+                partial(life.water, day, "18:00", 250),
+            ],
+        )
 
 
 async def balanced(life: Life) -> None:
@@ -127,18 +136,24 @@ async def balanced(life: Life) -> None:
         day = FIRST_DAY + timedelta(days=n)
         if day.weekday() >= 5:
             continue
-        await _sessions_interleaved(life, day, "09:00", "17:00", [
-            partial(life.focus, day, "10:00", finish=True),
-            partial(life.rest, day, "10:45"),
-            partial(life.water, day, "11:00", 500),
-            partial(life.tasks, day, "11:30", 2, due_in_days=2),
-            partial(life.rest, day, "12:30", "lunch"),
-            partial(life.water, day, "13:30", 750),
-            partial(life.focus, day, "14:00", finish=True),
-            partial(life.rest, day, "15:00"),
-            partial(life.water, day, "15:30", 750),
-            partial(life.tasks, day, "16:00", 1),
-        ])
+        await _sessions_interleaved(
+            life,
+            day,
+            "09:00",
+            "17:00",
+            [
+                partial(life.focus, day, "10:00", finish=True),
+                partial(life.rest, day, "10:45"),
+                partial(life.water, day, "11:00", 500),
+                partial(life.tasks, day, "11:30", 2, due_in_days=2),
+                partial(life.rest, day, "12:30", "lunch"),
+                partial(life.water, day, "13:30", 750),
+                partial(life.focus, day, "14:00", finish=True),
+                partial(life.rest, day, "15:00"),
+                partial(life.water, day, "15:30", 750),
+                partial(life.tasks, day, "16:00", 1),
+            ],
+        )
 
 
 async def idle(life: Life) -> None:
@@ -151,15 +166,23 @@ async def erratic(life: Life) -> None:
     """Some long days and some short ones, a Saturday, two late nights, patchy breaks,
     focus finished less often in week two, a couple of tasks slipping past due."""
     plan = {
-        0: ("08:00", "20:00", True), 1: ("11:00", "14:00", False), 2: ("09:00", "23:30", False),
-        3: ("10:00", "15:00", True), 5: ("10:00", "14:00", False), 7: ("13:00", "16:00", False),
-        8: ("08:30", "19:30", True), 9: ("09:00", "12:00", False), 10: ("09:00", "17:30", True),
+        0: ("08:00", "20:00", True),
+        1: ("11:00", "14:00", False),
+        2: ("09:00", "23:30", False),
+        3: ("10:00", "15:00", True),
+        5: ("10:00", "14:00", False),
+        7: ("13:00", "16:00", False),
+        8: ("08:30", "19:30", True),
+        9: ("09:00", "12:00", False),
+        10: ("09:00", "17:30", True),
         11: ("10:00", "22:45", False),
     }
     for n, (start, end, rested) in plan.items():
         day = FIRST_DAY + timedelta(days=n)
-        events = [partial(life.focus, day, "12:00" if n != 7 else "14:00", finish=n < 7 or n % 2 == 0),
-                  partial(life.tasks, day, "13:30", 1)]
+        events = [
+            partial(life.focus, day, "12:00" if n != 7 else "14:00", finish=n < 7 or n % 2 == 0),
+            partial(life.tasks, day, "13:30", 1),
+        ]
         if rested:
             events.append(partial(life.rest, day, "15:00"))
         if n in (8, 10):
@@ -168,7 +191,10 @@ async def erratic(life: Life) -> None:
 
 
 PERSONAS: dict[str, Callable[[Life], Awaitable[None]]] = {
-    "overworked": overworked, "balanced": balanced, "idle": idle, "erratic": erratic,
+    "overworked": overworked,
+    "balanced": balanced,
+    "idle": idle,
+    "erratic": erratic,
 }
 
 

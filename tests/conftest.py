@@ -4,6 +4,7 @@ Any test that takes ``store`` runs twice, once on SQLite and once on Cosmos DB (
 and ``cosmos``). The Cosmos server starts on first use, once per session, so a run that selects
 no Cosmos test (``-m "not cosmos"``) never needs node.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -69,8 +70,12 @@ def make_store(
             raise ValueError("a cosmos store needs the cosmos_server fixture")
         options.setdefault("base_delay", 0.05)
         return CosmosDocumentStore(
-            uri or cosmos_server.uri, cosmos_server.key, database or unique_database(), COSMOS_CONTAINER,
-            verify_tls=False, **options,
+            uri or cosmos_server.uri,
+            cosmos_server.key,
+            database or unique_database(),
+            COSMOS_CONTAINER,
+            verify_tls=False,
+            **options,
         )
     raise ValueError(f"unknown store kind {kind!r}")
 

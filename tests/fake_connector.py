@@ -8,6 +8,7 @@ chat that drives the whole app over real HTTP as Teams would.
 - StaticTokenProvider: the bot's outbound token, fixed.
 - TeamsChat: builds real Teams activity JSON and POSTs it to /api/messages.
 """
+
 from __future__ import annotations
 
 import functools
@@ -39,8 +40,12 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning
 
 
 def cards(activities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [a["content"] for activity in activities for a in activity.get("attachments") or []
-            if a.get("contentType") == CARD_CONTENT_TYPE]
+    return [
+        a["content"]
+        for activity in activities
+        for a in activity.get("attachments") or []
+        if a.get("contentType") == CARD_CONTENT_TYPE
+    ]
 
 
 def visible_text(activity: dict[str, Any]) -> str:

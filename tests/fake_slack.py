@@ -6,6 +6,7 @@ upload URLs of files_upload_v2), records every call, and can be told to fail or 
 ``Workspace`` signs slash commands, Events API callbacks and button presses, and waits
 for what the app sends back by polling the recorded calls.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -53,11 +54,22 @@ class Workspace:
     def user_id(self, user: str) -> str:
         return f"slack:{self.team}:{user}"
 
-    async def post(self, body: bytes, content_type: str, *, timestamp: int | None = None,
-                   secret: str | None = None, headers: dict[str, str] | None = None) -> ClientResponse:
+    async def post(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        secret: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> ClientResponse:
         stamp = str(int(time.time()) if timestamp is None else timestamp)
-        signed = {"Content-Type": content_type, "X-Slack-Request-Timestamp": stamp,
-                  "X-Slack-Signature": signature(secret or self.secret, stamp, body), **(headers or {})}
+        signed = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": signature(secret or self.secret, stamp, body),
+            **(headers or {}),
+        }
         async with self.session.post(self.url, data=body, headers=signed) as response:
             await response.read()
             return response
@@ -65,68 +77,133 @@ class Workspace:
     async def post_json(self, payload: dict[str, Any], **options: Any) -> ClientResponse:
         return await self.post(json.dumps(payload).encode(), "application/json", **options)
 
-    async def command(self, text: str, user: str = "U1", channel: str = "C0GENERAL",
-                      **options: Any) -> ClientResponse:
-        form = {"token": "legacy", "team_id": self.team, "team_domain": "avanochi-test",
-                "channel_id": channel, "channel_name": "general", "user_id": user,
-                "user_name": user.lower(), "command": "/avanochi", "text": typed(text), "api_app_id": "A0APP",
-                "is_enterprise_install": "false", "response_url": self.api.response_url(),
-                "trigger_id": f"{next(self._ids)}.1.trigger"}
+    async def command(self, text: str, user: str = "U1", channel: str = "C0GENERAL", **options: Any) -> ClientResponse:
+        form = {
+            "token": "legacy",
+            "team_id": self.team,
+            "team_domain": "avanochi-test",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/avanochi",
+            "text": typed(text),
+            "api_app_id": "A0APP",
+            "is_enterprise_install": "false",
+            "response_url": self.api.response_url(),
+            "trigger_id": f"{next(self._ids)}.1.trigger",
+        }
         return await self.post(urlencode(form).encode(), "application/x-www-form-urlencoded", **options)
 
     def event_body(self, event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
-        return {"token": "legacy", "team_id": self.team, "api_app_id": "A0APP", "event": event,
-                "type": "event_callback", "event_id": event_id or f"Ev{next(self._ids):08d}",
-                "event_time": int(time.time()), "authorizations": [
-                    {"team_id": self.team, "user_id": BOT_USER, "is_bot": True, "is_enterprise_install": False}]}
+        return {
+            "token": "legacy",
+            "team_id": self.team,
+            "api_app_id": "A0APP",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(self._ids):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {"team_id": self.team, "user_id": BOT_USER, "is_bot": True, "is_enterprise_install": False}
+            ],
+        }
 
     async def event(self, event: dict[str, Any], event_id: str | None = None, **options: Any) -> ClientResponse:
         return await self.post_json(self.event_body(event, event_id), **options)
 
     def dm_event(self, text: str, user: str = "U1", **extra: Any) -> dict[str, Any]:
         ts = f"{int(time.time())}.{next(self._ids):06d}"
-        return {"type": "message", "channel": "D" + user.lstrip("U"), "channel_type": "im", "user": user,
-                "text": typed(text), "ts": ts, "event_ts": ts, "team": self.team, **extra}
+        return {
+            "type": "message",
+            "channel": "D" + user.lstrip("U"),
+            "channel_type": "im",
+            "user": user,
+            "text": typed(text),
+            "ts": ts,
+            "event_ts": ts,
+            "team": self.team,
+            **extra,
+        }
 
     async def dm(self, text: str, user: str = "U1", **options: Any) -> ClientResponse:
         return await self.event(self.dm_event(text, user), **options)
 
     async def mention(self, text: str, user: str = "U1", channel: str = "C0GENERAL") -> ClientResponse:
         ts = f"{int(time.time())}.{next(self._ids):06d}"
-        return await self.event({"type": "app_mention", "channel": channel, "user": user, "ts": ts,
-                                 "text": f"<@{BOT_USER}> {typed(text)}", "event_ts": ts, "team": self.team})
+        return await self.event(
+            {
+                "type": "app_mention",
+                "channel": channel,
+                "user": user,
+                "ts": ts,
+                "text": f"<@{BOT_USER}> {typed(text)}",
+                "event_ts": ts,
+                "team": self.team,
+            }
+        )
 
     async def home_opened(self, user: str = "U1", tab: str = "home") -> ClientResponse:
-        return await self.event({"type": "app_home_opened", "user": user, "channel": "D" + user.lstrip("U"),
-                                 "tab": tab, "event_ts": f"{int(time.time())}.000100"})
+        return await self.event(
+            {
+                "type": "app_home_opened",
+                "user": user,
+                "channel": "D" + user.lstrip("U"),
+                "tab": tab,
+                "event_ts": f"{int(time.time())}.000100",
+            }
+        )
 
     async def press(self, message: Call, label: str, user: str = "U1") -> ClientResponse:
         """Press the button ``label`` of a message (or App Home view) the app sent."""
         block, button = message.button(label)
         payload: dict[str, Any] = {
-            "type": "block_actions", "user": {"id": user, "username": user.lower(), "team_id": self.team},
-            "api_app_id": "A0APP", "token": "legacy", "team": {"id": self.team, "domain": "avanochi-test"},
-            "trigger_id": f"{next(self._ids)}.1.trigger", "is_enterprise_install": False,
-            "actions": [{"action_id": button["action_id"], "block_id": block.get("block_id"), "type": "button",
-                         "text": button["text"], "value": button["value"],
-                         "action_ts": f"{int(time.time())}.000200", **({"style": button["style"]}
-                                                                        if "style" in button else {})}],
+            "type": "block_actions",
+            "user": {"id": user, "username": user.lower(), "team_id": self.team},
+            "api_app_id": "A0APP",
+            "token": "legacy",
+            "team": {"id": self.team, "domain": "avanochi-test"},
+            "trigger_id": f"{next(self._ids)}.1.trigger",
+            "is_enterprise_install": False,
+            "actions": [
+                {
+                    "action_id": button["action_id"],
+                    "block_id": block.get("block_id"),
+                    "type": "button",
+                    "text": button["text"],
+                    "value": button["value"],
+                    "action_ts": f"{int(time.time())}.000200",
+                    **({"style": button["style"]} if "style" in button else {}),
+                }
+            ],
         }
         if message.method == "views.publish":
             payload.update(container={"type": "view", "view_id": "V1"}, view={"type": "home", "id": "V1"})
         elif message.method in ("response_url", "chat.postEphemeral"):
             channel = message.body.get("channel", "C0GENERAL")
-            payload.update(container={"type": "message", "message_ts": message.ts or "1.1", "channel_id": channel,
-                                      "is_ephemeral": True}, channel={"id": channel},
-                           response_url=self.api.response_url())
+            payload.update(
+                container={
+                    "type": "message",
+                    "message_ts": message.ts or "1.1",
+                    "channel_id": channel,
+                    "is_ephemeral": True,
+                },
+                channel={"id": channel},
+                response_url=self.api.response_url(),
+            )
         else:
             channel, ts = message.body["channel"], message.body.get("ts") or message.ts
-            payload.update(container={"type": "message", "message_ts": ts, "channel_id": channel,
-                                      "is_ephemeral": False}, channel={"id": channel},
-                           message={"type": "message", "ts": ts, "text": message.text,
-                                    **({"thread_ts": message.body["thread_ts"]}
-                                       if message.body.get("thread_ts") else {})},
-                           response_url=self.api.response_url())
+            payload.update(
+                container={"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False},
+                channel={"id": channel},
+                message={
+                    "type": "message",
+                    "ts": ts,
+                    "text": message.text,
+                    **({"thread_ts": message.body["thread_ts"]} if message.body.get("thread_ts") else {}),
+                },
+                response_url=self.api.response_url(),
+            )
         form = urlencode({"payload": json.dumps(payload)}).encode()
         return await self.post(form, "application/x-www-form-urlencoded")
 
@@ -135,7 +212,10 @@ class Workspace:
         ``count`` replies it causes."""
         since = len(self.api.calls)
         senders: dict[str, Callable[..., Awaitable[ClientResponse]]] = {
-            "dm": self.dm, "command": self.command, "mention": self.mention}
+            "dm": self.dm,
+            "command": self.command,
+            "mention": self.mention,
+        }
         send = senders[via]
         response = await send(text, user)
         assert response.status == 200, response.status
@@ -149,6 +229,7 @@ class Workspace:
 
 
 # -- the whole app wired to the fake, on the store under test ------------------------------
+
 
 @dataclass
 class SlackHarness:
@@ -175,8 +256,12 @@ async def slack_world(store, *, speech=None, **settings_overrides: str) -> Async
     await fake.start()
     fake.add_user("U1", "Ada Lovelace", "Europe/Madrid")
     fake.add_user("U2", "Grace Hopper", "America/New_York")
-    settings = make_settings(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                             SLACK_API_URL=fake.base_url, **settings_overrides)
+    settings = make_settings(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.base_url,
+        **settings_overrides,
+    )
     app = build_app(settings, store=store, clock=FakeClock(NOW), speech=speech)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()

@@ -1,4 +1,5 @@
 """In-memory doubles of our own interfaces, for unit tests: a DocumentStore kept in a dict."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,12 @@ from persistence.port import (
 )
 
 _COMPARE = {
-    "=": operator.eq, "!=": operator.ne, "<": operator.lt,
-    "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
 
 
@@ -88,9 +93,14 @@ class InMemoryDocumentStore:
 
     async def read_many(self, user_id: str, doc_ids: list[str]) -> dict[str, Document]:
         self.operations.count("read_many")
-        return {doc_id: {**json.loads(json.dumps(self.documents[(user_id, doc_id)][0])),
-                         "_etag": self.documents[(user_id, doc_id)][1]}
-                for doc_id in dict.fromkeys(doc_ids) if (user_id, doc_id) in self.documents}
+        return {
+            doc_id: {
+                **json.loads(json.dumps(self.documents[(user_id, doc_id)][0])),
+                "_etag": self.documents[(user_id, doc_id)][1],
+            }
+            for doc_id in dict.fromkeys(doc_ids)
+            if (user_id, doc_id) in self.documents
+        }
 
     async def create(self, doc: Document) -> Document:
         self.operations.count("create")

@@ -1,4 +1,5 @@
 """A recording notifier for reminder tests: answers what the test scripts, records what was sent."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """Account flows: a personal REST token, exporting all data, deleting all data."""
+
 from __future__ import annotations
 
 import json
@@ -22,20 +23,26 @@ class AccountDialog:
             return [Reply("Say *token* for a new API token, or *token revoke* to switch yours off.")]
         issued = await turn.services.tokens.grant(turn.user_id)
         days = (issued.info.expires_at - issued.info.created_at).days
-        return [Reply(
-            f"Your personal API token (shown once; a new one replaces it; it expires in {days} days):\n"
-            f"`{issued.secret}`\n"
-            f"Use it as `Authorization: Bearer <token>` on the REST API. Your user id is `{turn.user_id}`. "
-            "Say *token revoke* to switch it off.",
-            title="API token", kind="token", private=True, ephemeral=True,
-        )]
+        return [
+            Reply(
+                f"Your personal API token (shown once; a new one replaces it; it expires in {days} days):\n"
+                f"`{issued.secret}`\n"
+                f"Use it as `Authorization: Bearer <token>` on the REST API. Your user id is `{turn.user_id}`. "
+                "Say *token revoke* to switch it off.",
+                title="API token",
+                kind="token",
+                private=True,
+                ephemeral=True,
+            )
+        ]
 
     async def revoke_token(self, turn: Turn, args: str) -> list[Reply]:
         if not turn.message.private:
             return [PRIVATE_ONLY]
         if await turn.services.tokens.revoke_all(turn.user_id):
-            return [Reply("Done: your API token no longer works. Say *token* whenever you want a new one.",
-                          private=True)]
+            return [
+                Reply("Done: your API token no longer works. Say *token* whenever you want a new one.", private=True)
+            ]
         return [Reply("You have no API token, so there is nothing to revoke.", private=True)]
 
     async def export(self, turn: Turn, args: str) -> list[Reply]:
@@ -43,22 +50,35 @@ class AccountDialog:
             return [PRIVATE_ONLY]
         data = await turn.services.account.export(turn.user_id)
         content = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
-        counts = f"{len(data['tasks'])} tasks, {len(data['work_sessions'])} work sessions, " \
-                 f"{len(data['focus_sessions'])} focus sessions"
-        return [Reply(f"Here is everything I keep about you ({counts}).",
-                      file=FileOut("avanochi-export.json", content), kind="export", private=True)]
+        counts = (
+            f"{len(data['tasks'])} tasks, {len(data['work_sessions'])} work sessions, "
+            f"{len(data['focus_sessions'])} focus sessions"
+        )
+        return [
+            Reply(
+                f"Here is everything I keep about you ({counts}).",
+                file=FileOut("avanochi-export.json", content),
+                kind="export",
+                private=True,
+            )
+        ]
 
     async def delete_data(self, turn: Turn, args: str) -> list[Reply]:
         # Only in a private chat: a "yes" must come from where the question was seen.
         if not turn.message.private:
             return [PRIVATE_ONLY]
         turn.ask("confirm_delete_data")
-        return [Reply(
-            "This deletes all your tasks, sessions, habits, settings and tokens, for good. Are you sure?",
-            buttons=[Button("Delete everything", {"command": "yes"}, "danger"),
-                     Button("Cancel", {"command": "no"})],
-            kind="confirm", private=True,
-        )]
+        return [
+            Reply(
+                "This deletes all your tasks, sessions, habits, settings and tokens, for good. Are you sure?",
+                buttons=[
+                    Button("Delete everything", {"command": "yes"}, "danger"),
+                    Button("Cancel", {"command": "no"}),
+                ],
+                kind="confirm",
+                private=True,
+            )
+        ]
 
     async def confirm_delete_data(self, turn: Turn, yes: bool) -> list[Reply]:
         turn.forget_question()

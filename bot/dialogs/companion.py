@@ -1,4 +1,5 @@
 """Companion flows: the pet, achievements and insights, and the pet's word after an action."""
+
 from __future__ import annotations
 
 import asyncio
@@ -11,9 +12,19 @@ from domain.progress import CATALOGUE
 from domain.services.pet import reaction
 
 # The commands the pet reacts to, and as what.
-REACTS_TO = {"done": "done", "add": "add", "water": "water", "break": "break", "lunch": "lunch",
-             "focus": "focus_start", "focus_stop": "focus_stop", "focus_cancel": "focus_cancel",
-             "start": "start", "stop": "stop", "undo": "undo"}
+REACTS_TO = {
+    "done": "done",
+    "add": "add",
+    "water": "water",
+    "break": "break",
+    "lunch": "lunch",
+    "focus": "focus_start",
+    "focus_stop": "focus_stop",
+    "focus_cancel": "focus_cancel",
+    "start": "start",
+    "stop": "stop",
+    "undo": "undo",
+}
 
 
 class CompanionDialog:
@@ -33,10 +44,22 @@ class CompanionDialog:
     async def achievements(self, turn: Turn, args: str) -> list[Reply]:
         progress = await turn.services.progress.snapshot(turn.user_id)
         earned = {entry.achievement.id: entry.earned_on for entry in progress.achievements}
-        items = [ListItem(f"{a.icon} {a.name}", detail=f"earned {earned[a.id]}" if a.id in earned else a.description,
-                          done=a.id in earned) for a in CATALOGUE]
-        return [Reply(f"{len(earned)} of {len(CATALOGUE)} earned. Level {progress.level}, "
-                      f"{progress.streak_days}-day streak.", title="Achievements", items=items, kind="achievements")]
+        items = [
+            ListItem(
+                f"{a.icon} {a.name}",
+                detail=f"earned {earned[a.id]}" if a.id in earned else a.description,
+                done=a.id in earned,
+            )
+            for a in CATALOGUE
+        ]
+        return [
+            Reply(
+                f"{len(earned)} of {len(CATALOGUE)} earned. Level {progress.level}, {progress.streak_days}-day streak.",
+                title="Achievements",
+                items=items,
+                kind="achievements",
+            )
+        ]
 
     async def insights(self, turn: Turn, args: str) -> list[Reply]:
         insight = await turn.services.insights.assess(turn.user_id)
@@ -45,8 +68,15 @@ class CompanionDialog:
         story = await self._narrator.narrate(insight) if self._narrator else None
         if story:
             body = f"{story}\n{body}"  # the narrative first; the explained factors stay below it
-        return [Reply(body, title=lines[0], items=[ListItem(r) for r in insight.recommendations],
-                      kind="insights", private=True)]
+        return [
+            Reply(
+                body,
+                title=lines[0],
+                items=[ListItem(r) for r in insight.recommendations],
+                kind="insights",
+                private=True,
+            )
+        ]
 
     async def after(self, turn: Turn, command: str, replies: list[Reply]) -> list[Reply]:
         """The action's reply, carrying the pet's one-line reaction and any level or
@@ -69,12 +99,12 @@ def pet_reply(view) -> Reply:
     pet, progress = view.pet, view.progress
     facts = [
         Fact("Level", f"{progress.level} · {progress.xp} XP, {progress.next_level_xp - progress.xp} to the next"),
-        Fact("Streak", f"{progress.streak_days} day{'s' * (progress.streak_days != 1)} "
-                       f"(best {progress.best_streak})"),
+        Fact("Streak", f"{progress.streak_days} day{'s' * (progress.streak_days != 1)} (best {progress.best_streak})"),
         Fact("Mood", "asleep" if pet.asleep else pet.mood),
         Fact("Energy", f"{pet.energy}/100"),
         Fact("Hydration", f"{pet.hydration}/100"),
     ]
     why = f"Lately: {', '.join(pet.reasons)}." if pet.reasons else ""
-    return Reply(f"{reaction('look', pet)} {why}".strip(), title=f"Your Avanochi ({pet.stage})",
-                 facts=facts, kind="pet")
+    return Reply(
+        f"{reaction('look', pet)} {why}".strip(), title=f"Your Avanochi ({pet.stage})", facts=facts, kind="pet"
+    )

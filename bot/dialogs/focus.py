@@ -1,4 +1,5 @@
 """Focus (pomodoro) flows: start with minutes and an optional task, stop, interrupted, cancel."""
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,7 @@ ON_TASK = re.compile(r"\bon\s", re.IGNORECASE)
 def split_on_task(args: str) -> tuple[str, str | None]:
     """'25 on the report' -> ('25 ', 'the report'); no task named -> (args, None)."""
     match = ON_TASK.search(args)
-    task = args[match.end():].strip() if match else ""
+    task = args[match.end() :].strip() if match else ""
     return (args[: match.start()], task) if match and task else (args, None)
 
 
@@ -29,19 +30,30 @@ class FocusDialog:
         running = await focus.active(turn.user_id)
         if running:
             left = running.duration_minutes - (turn.now - running.started_at).total_seconds() / 60
-            return [Reply(f"You are already focusing ({max(0, round(left))} min left).",
-                          buttons=[Button("Stop focus", {"command": "focus_stop"})], kind="focus")]
+            return [
+                Reply(
+                    f"You are already focusing ({max(0, round(left))} min left).",
+                    buttons=[Button("Stop focus", {"command": "focus_stop"})],
+                    kind="focus",
+                )
+            ]
         args, reference = split_on_task(args)
         task = await turn.find_task(reference) if reference else None
         minutes = parse_minutes(args, FOCUS_DEFAULT_MINUTES)
         session = await focus.start(turn.user_id, minutes, task_id=task.id if task else None)
         ends_local = (session.started_at + timedelta(minutes=minutes)).astimezone(ZoneInfo(turn.user.timezone))
         on = f" on *{task.title}*" if task else ""
-        return [Reply(f"Focus{on} for {minutes} min, until {ends_local:%H:%M}. I'll keep quiet.",
-                      buttons=[Button("Done", {"command": "focus_stop"}, "primary"),
-                               Button("Interrupted", {"command": "interrupted"}),
-                               Button("Cancel", {"command": "focus_cancel"}, "danger")],
-                      kind="focus")]
+        return [
+            Reply(
+                f"Focus{on} for {minutes} min, until {ends_local:%H:%M}. I'll keep quiet.",
+                buttons=[
+                    Button("Done", {"command": "focus_stop"}, "primary"),
+                    Button("Interrupted", {"command": "interrupted"}),
+                    Button("Cancel", {"command": "focus_cancel"}, "danger"),
+                ],
+                kind="focus",
+            )
+        ]
 
     async def stop(self, turn: Turn, args: str) -> list[Reply]:
         focus = turn.services.focus
@@ -51,13 +63,23 @@ class FocusDialog:
             # Ended well before its time: it counts as cut short, not as a finished session
             # (finished ones earn XP and streak days, which must not be had by stopping at once).
             await focus.cancel(turn.user_id, session.session_id)
-            return [Reply(f"Stopped after {round(elapsed)} of {session.duration_minutes} min: not counted as "
-                          "a completed session. A shorter one next time? Try 'focus 15'.", kind="focus")]
+            return [
+                Reply(
+                    f"Stopped after {round(elapsed)} of {session.duration_minutes} min: not counted as "
+                    "a completed session. A shorter one next time? Try 'focus 15'.",
+                    kind="focus",
+                )
+            ]
         session = await focus.complete(turn.user_id, session.session_id)
         minutes = round(((session.ended_at or turn.now) - session.started_at).total_seconds() / 60)
         extra = f" with {session.interruptions} interruption(s)" if session.interruptions else ""
-        return [Reply(f"Focus session complete: {minutes} min{extra}. Nice work — stretch a little?",
-                      buttons=[Button("Log a break", {"command": "break"})], kind="focus")]
+        return [
+            Reply(
+                f"Focus session complete: {minutes} min{extra}. Nice work — stretch a little?",
+                buttons=[Button("Log a break", {"command": "break"})],
+                kind="focus",
+            )
+        ]
 
     async def interrupted(self, turn: Turn, args: str) -> list[Reply]:
         focus = turn.services.focus

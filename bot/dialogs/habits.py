@@ -1,4 +1,5 @@
 """Habit flows: water, breaks and lunch."""
+
 from __future__ import annotations
 
 from bot.dialogs.turn import Turn
@@ -16,14 +17,25 @@ class HabitDialog:
         ml = parse_water_ml(args)
         today = await turn.services.habits.log_water(turn.user_id, ml)
         cheer = " Goal reached! 💧" if today["water_ml"] >= today["water_goal_ml"] else ""
-        return [Reply(f"Logged {ml} ml of water.{cheer}", facts=water_facts(today),
-                      buttons=[Button("Another glass", {"command": "water"})], kind="habit")]
+        return [
+            Reply(
+                f"Logged {ml} ml of water.{cheer}",
+                facts=water_facts(today),
+                buttons=[Button("Another glass", {"command": "water"})],
+                kind="habit",
+            )
+        ]
 
     async def take_break(self, turn: Turn, args: str) -> list[Reply]:
         minutes = parse_minutes(args, DEFAULT_BREAK_MINUTES) or DEFAULT_BREAK_MINUTES
         today = await turn.services.habits.log_break(turn.user_id, minutes)
-        return [Reply(f"Logged a {minutes}-minute break. Rested minds work better.",
-                      facts=[Fact("Breaks today", str(today["breaks"]))], kind="habit")]
+        return [
+            Reply(
+                f"Logged a {minutes}-minute break. Rested minds work better.",
+                facts=[Fact("Breaks today", str(today["breaks"]))],
+                kind="habit",
+            )
+        ]
 
     async def lunch(self, turn: Turn, args: str) -> list[Reply]:
         today = await turn.services.habits.log_lunch(turn.user_id)

@@ -1,6 +1,7 @@
 """Welcome, help and first-time onboarding (time zone, then working hours).
 
 Onboarding never blocks: a new user's first command runs, and the question follows it."""
+
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
@@ -55,12 +56,12 @@ class OnboardingDialog:
         turn.ask("onboarding_timezone", proposed=proposed)
         if proposed:
             local = turn.now.astimezone(ZoneInfo(proposed))
-            return Reply(f"By the way, are you in {proposed} (it's {local:%H:%M} there)? "
-                         "I use it for due dates and reminders.",
-                         buttons=[Button("Yes", {"command": "yes"}, "primary"), Button("No", {"command": "no"})],
-                         kind="question")
-        return Reply("By the way, which time zone are you in? Say e.g. 'Europe/Madrid' (or 'skip').",
-                     kind="question")
+            return Reply(
+                f"By the way, are you in {proposed} (it's {local:%H:%M} there)? I use it for due dates and reminders.",
+                buttons=[Button("Yes", {"command": "yes"}, "primary"), Button("No", {"command": "no"})],
+                kind="question",
+            )
+        return Reply("By the way, which time zone are you in? Say e.g. 'Europe/Madrid' (or 'skip').", kind="question")
 
     async def answer_timezone(self, turn: Turn, text: str) -> list[Reply]:
         question = turn.state.question or {}
@@ -75,12 +76,18 @@ class OnboardingDialog:
                 return [Reply(f"{error} Which time zone, then? (or 'skip')", kind="question")]
         elif answer.lower() in ("no", "n", "nope") and question.get("proposed"):
             turn.ask("onboarding_timezone", proposed=None)
-            return [Reply("Which time zone are you in, then? Say e.g. 'America/New_York' (or 'skip').",
-                          kind="question")]
+            return [
+                Reply("Which time zone are you in, then? Say e.g. 'America/New_York' (or 'skip').", kind="question")
+            ]
         turn.state.onboarding = "asked_hours"
         turn.ask("onboarding_hours")
-        return [Reply(f"Time zone: {turn.user.timezone}. What are your working hours? "
-                      "Say e.g. '09:00-17:30' (or 'skip' to keep 09:00-17:30).", kind="question")]
+        return [
+            Reply(
+                f"Time zone: {turn.user.timezone}. What are your working hours? "
+                "Say e.g. '09:00-17:30' (or 'skip' to keep 09:00-17:30).",
+                kind="question",
+            )
+        ]
 
     async def answer_hours(self, turn: Turn, text: str) -> list[Reply]:
         turn.forget_question()
@@ -93,5 +100,9 @@ class OnboardingDialog:
                 turn.ask("onboarding_hours")
                 return [Reply(f"{error} Try '09:00-17:30' or 'skip'.", kind="question")]
             turn.user = await turn.services.users.update_user(turn.user_id, work_start=start, work_end=end)
-        return [Reply(f"All set: {turn.user.work_start}-{turn.user.work_end}, {turn.user.timezone}. "
-                      "I'll only nudge you inside those hours. Say 'help' any time.")]
+        return [
+            Reply(
+                f"All set: {turn.user.work_start}-{turn.user.work_end}, {turn.user.timezone}. "
+                "I'll only nudge you inside those hours. Say 'help' any time."
+            )
+        ]

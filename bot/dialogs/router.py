@@ -2,6 +2,7 @@
 replies out; each turn is one unit of work on the store (see Services.turn). The per-message
 policies around it (order, pace, size cap, apology) are the turn pipeline's (bot/runtime);
 redelivery dedupe is the turn's own, so that it costs no store call of its own."""
+
 from __future__ import annotations
 
 import logging
@@ -59,25 +60,44 @@ class Dialogs:
         self.onboarding = OnboardingDialog()
         self.companion = CompanionDialog(narrator)
         self._handlers: dict[str, Handler] = {
-            "help": self.onboarding.help, "hello": self.onboarding.hello,
-            "add": self.tasks.add, "tasks": self.tasks.listing, "done": self.tasks.done,
-            "edit": self.tasks.edit, "due": self.tasks.due, "delete": self.tasks.delete,
+            "help": self.onboarding.help,
+            "hello": self.onboarding.hello,
+            "add": self.tasks.add,
+            "tasks": self.tasks.listing,
+            "done": self.tasks.done,
+            "edit": self.tasks.edit,
+            "due": self.tasks.due,
+            "delete": self.tasks.delete,
             "undo": self.tasks.undo,
-            "start": self.work.start, "stop": self.work.stop, "status": self.work.status,
-            "focus": self.focus.start, "focus_stop": self.focus.stop,
-            "interrupted": self.focus.interrupted, "focus_cancel": self.focus.cancel,
-            "water": self.habits.water, "break": self.habits.take_break, "lunch": self.habits.lunch,
+            "start": self.work.start,
+            "stop": self.work.stop,
+            "status": self.work.status,
+            "focus": self.focus.start,
+            "focus_stop": self.focus.stop,
+            "interrupted": self.focus.interrupted,
+            "focus_cancel": self.focus.cancel,
+            "water": self.habits.water,
+            "break": self.habits.take_break,
+            "lunch": self.habits.lunch,
             "stats": self.stats.stats,
-            "pet": self.companion.pet, "achievements": self.companion.achievements,
+            "pet": self.companion.pet,
+            "achievements": self.companion.achievements,
             "insights": self.companion.insights,
-            "timezone": self.settings.timezone, "hours": self.settings.hours, "quiet": self.settings.quiet,
+            "timezone": self.settings.timezone,
+            "hours": self.settings.hours,
+            "quiet": self.settings.quiet,
             "days": self.settings.days,
-            "remind": self.settings.remind, "reminders": self.settings.reminders,
-            "snooze": self.settings.snooze, "pause": self.settings.pause, "settings": self.settings.show,
-            "token": self.account.token, "token_revoke": self.account.revoke_token,
+            "remind": self.settings.remind,
+            "reminders": self.settings.reminders,
+            "snooze": self.settings.snooze,
+            "pause": self.settings.pause,
+            "settings": self.settings.show,
+            "token": self.account.token,
+            "token_revoke": self.account.revoke_token,
             "export": self.account.export,
             "delete_data": self.account.delete_data,
-            "yes": self._nothing_to_confirm, "no": self._nothing_to_confirm,
+            "yes": self._nothing_to_confirm,
+            "no": self._nothing_to_confirm,
         }
 
     async def home_pet(self, user_id: str) -> Reply | None:
@@ -93,8 +113,9 @@ class Dialogs:
         await services.users.ensure(message.user_id, message.user_name)
         return [self.onboarding.welcome(message.user_name)]
 
-    async def respond(self, message: IncomingMessage, fetch: Fetch | None = None,
-                      services: Services | None = None) -> TurnResult:
+    async def respond(
+        self, message: IncomingMessage, fetch: Fetch | None = None, services: Services | None = None
+    ) -> TurnResult:
         """One turn of the conversation, as one unit of work on the store: the user, what the bot
         remembers and the day's roll-ups are read once, each changed document written once (the
         conversation, with this delivery's id, first: a platform's retry handled by another
@@ -192,8 +213,9 @@ class Dialogs:
         kind = question.get("kind")
         try:
             if kind in ("confirm_delete_task", "confirm_delete_data") and name in (YES, NO):
-                confirm = self.tasks.confirm_delete if kind == "confirm_delete_task" else \
-                    self.account.confirm_delete_data
+                confirm = (
+                    self.tasks.confirm_delete if kind == "confirm_delete_task" else self.account.confirm_delete_data
+                )
                 return await confirm(turn, name == YES)
             if kind == "voice_confirm" and name in (YES, NO):
                 turn.forget_question()
@@ -209,8 +231,7 @@ class Dialogs:
                     return await self.tasks.answer_title(turn, text)
             # A bare zone name answers; "timezone Asia/Tokyo" is a command and runs as one.
             bare_zone = "/" in text and " " not in text.strip()
-            if kind == "onboarding_timezone" and (name in (YES, NO) or bare_zone or
-                                                  text.lower() in ("skip", "utc")):
+            if kind == "onboarding_timezone" and (name in (YES, NO) or bare_zone or text.lower() in ("skip", "utc")):
                 return await self.onboarding.answer_timezone(turn, name if name in (YES, NO) else text)
             if kind == "onboarding_hours" and (looks_like_time_range(text) or text.lower() == "skip"):
                 return await self.onboarding.answer_hours(turn, text)
@@ -226,14 +247,20 @@ class Dialogs:
         if isinstance(command, TooLong):
             return Reply(str(MessageTooLong(command.length)), kind="error")
         if command.suggestion:
-            return Reply(f"I didn't catch that. Did you mean *{command.suggestion}*?",
-                         buttons=[Button(f"Yes, {command.suggestion}", {"command": "run", "text": command.suggestion},
-                                         "primary"), Button("Help", {"command": "help"})],
-                         kind="suggestion")
-        return Reply("I didn't catch that. Say 'help' to see what I understand.",
-                     buttons=[Button("Help", {"command": "help"})], kind="suggestion")
+            return Reply(
+                f"I didn't catch that. Did you mean *{command.suggestion}*?",
+                buttons=[
+                    Button(f"Yes, {command.suggestion}", {"command": "run", "text": command.suggestion}, "primary"),
+                    Button("Help", {"command": "help"}),
+                ],
+                kind="suggestion",
+            )
+        return Reply(
+            "I didn't catch that. Say 'help' to see what I understand.",
+            buttons=[Button("Help", {"command": "help"})],
+            kind="suggestion",
+        )
 
     @staticmethod
     async def _nothing_to_confirm(turn: Turn, args: str) -> list[Reply]:
         return [Reply("There's nothing waiting for a yes or no. Say 'help' to see what I can do.")]
-

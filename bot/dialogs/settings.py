@@ -1,4 +1,5 @@
 """Settings flows: time zone, working hours, quiet hours, reminder preferences."""
+
 from __future__ import annotations
 
 import re
@@ -12,11 +13,26 @@ from bot.messages import Button, Fact, Reply
 from domain.errors import ValidationError
 from domain.services.users import REMINDER_KINDS
 
-KIND_NAMES = {"water": "water", "hydrate": "water", "break": "break", "breaks": "break", "lunch": "lunch",
-              "wrap up": "wrap_up", "wrap-up": "wrap_up", "wrap_up": "wrap_up", "end of day": "wrap_up",
-              "long session": "long_session", "long_session": "long_session", "overtime": "long_session",
-              "weekly report": "weekly_report", "weekly_report": "weekly_report", "report": "weekly_report",
-              "risk alert": "risk_alert", "risk_alert": "risk_alert", "burnout": "risk_alert"}
+KIND_NAMES = {
+    "water": "water",
+    "hydrate": "water",
+    "break": "break",
+    "breaks": "break",
+    "lunch": "lunch",
+    "wrap up": "wrap_up",
+    "wrap-up": "wrap_up",
+    "wrap_up": "wrap_up",
+    "end of day": "wrap_up",
+    "long session": "long_session",
+    "long_session": "long_session",
+    "overtime": "long_session",
+    "weekly report": "weekly_report",
+    "weekly_report": "weekly_report",
+    "report": "weekly_report",
+    "risk alert": "risk_alert",
+    "risk_alert": "risk_alert",
+    "burnout": "risk_alert",
+}
 
 
 @dataclass(frozen=True)
@@ -34,7 +50,7 @@ def reminder_request(args: str) -> ReminderRequest | None:
     lowered = [word.lower() for word in words]
     if "every" in lowered[1:-1]:
         at = lowered.index("every", 1)
-        return ReminderRequest(" ".join(lowered[:at]), every=" ".join(words[at + 1:]))
+        return ReminderRequest(" ".join(lowered[:at]), every=" ".join(words[at + 1 :]))
     if len(words) > 1 and lowered[-1] in ("on", "off"):
         return ReminderRequest(" ".join(lowered[:-1]), switch=lowered[-1])
     return None
@@ -47,12 +63,19 @@ class SettingsDialog:
         if user.paused_until and user.paused_until > turn.now:
             reminders = f"paused until {user.paused_until.astimezone(ZoneInfo(user.timezone)):%a %d %b}"
         days = " ".join("Mon Tue Wed Thu Fri Sat Sun".split()[d] for d in user.work_days)
-        return [Reply("Your settings:", title="Settings", facts=[
-            Fact("Time zone", user.timezone),
-            Fact("Working hours", f"{user.work_start}-{user.work_end} ({days})"),
-            Fact("Quiet hours", f"{user.quiet_start}-{user.quiet_end}"),
-            Fact("Reminders", reminders),
-        ], kind="settings")]
+        return [
+            Reply(
+                "Your settings:",
+                title="Settings",
+                facts=[
+                    Fact("Time zone", user.timezone),
+                    Fact("Working hours", f"{user.work_start}-{user.work_end} ({days})"),
+                    Fact("Quiet hours", f"{user.quiet_start}-{user.quiet_end}"),
+                    Fact("Reminders", reminders),
+                ],
+                kind="settings",
+            )
+        ]
 
     async def timezone(self, turn: Turn, args: str) -> list[Reply]:
         if not args.strip():
@@ -63,8 +86,7 @@ class SettingsDialog:
 
     async def hours(self, turn: Turn, args: str) -> list[Reply]:
         if not args.strip():
-            return [Reply(f"You work {turn.user.work_start}-{turn.user.work_end}. "
-                          "Change it with 'hours 09:00-17:30'.")]
+            return [Reply(f"You work {turn.user.work_start}-{turn.user.work_end}. Change it with 'hours 09:00-17:30'.")]
         start, end = parse_time_range(args)
         turn.user = await turn.services.users.update_user(turn.user_id, work_start=start, work_end=end)
         return [Reply(f"Working hours set to {start}-{end}.", kind="settings")]
@@ -76,13 +98,22 @@ class SettingsDialog:
             return [Reply(f"You work on {listed}. Change it with 'days mon-fri' or 'days sun-thu'.")]
         days = parse_weekdays(args)
         turn.user = await turn.services.users.update_user(turn.user_id, work_days=days)
-        return [Reply(f"Working days set to {' '.join(names[d] for d in days)}: no nudges, "
-                      "and no broken streaks, on the others.", kind="settings")]
+        return [
+            Reply(
+                f"Working days set to {' '.join(names[d] for d in days)}: no nudges, "
+                "and no broken streaks, on the others.",
+                kind="settings",
+            )
+        ]
 
     async def quiet(self, turn: Turn, args: str) -> list[Reply]:
         if not args.strip():
-            return [Reply(f"Quiet hours are {turn.user.quiet_start}-{turn.user.quiet_end}. "
-                          "Change them with 'quiet 18:00-08:00'.")]
+            return [
+                Reply(
+                    f"Quiet hours are {turn.user.quiet_start}-{turn.user.quiet_end}. "
+                    "Change them with 'quiet 18:00-08:00'."
+                )
+            ]
         start, end = parse_time_range(args)
         turn.user = await turn.services.users.update_user(turn.user_id, quiet_start=start, quiet_end=end)
         return [Reply(f"Quiet hours set to {start}-{end}: no nudges then.", kind="settings")]
@@ -107,8 +138,13 @@ class SettingsDialog:
         if switch not in ("on", "off"):
             return await self.show(turn)
         await turn.services.users.update_user(turn.user_id, reminders_on=switch == "on", paused_until=None)
-        return [Reply("Reminders on. I'll nudge you during working hours." if switch == "on"
-                      else "Reminders off. Say 'reminders on' to bring them back.")]
+        return [
+            Reply(
+                "Reminders on. I'll nudge you during working hours."
+                if switch == "on"
+                else "Reminders off. Say 'reminders on' to bring them back."
+            )
+        ]
 
     async def snooze(self, turn: Turn, args: str, minutes: int | None = None) -> list[Reply]:
         length = parse_duration(args or "15m") if minutes is None else parse_duration(f"{minutes}m")
@@ -128,5 +164,9 @@ class SettingsDialog:
         await turn.services.users.update_user(turn.user_id, paused_until=until)
         await turn.services.progress.snapshot(turn.user_id)  # notes the pause: its days won't break the streak
         shown = f"{until:%A %d %B}" + (f" {until:%Y}" if until.year != turn.now.year else "")
-        return [Reply(f"Reminders paused until {shown}. Rest well!",
-                      buttons=[Button("Resume now", {"command": "reminders", "args": "on"})])]
+        return [
+            Reply(
+                f"Reminders paused until {shown}. Rest well!",
+                buttons=[Button("Resume now", {"command": "reminders", "args": "on"})],
+            )
+        ]

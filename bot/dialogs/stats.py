@@ -1,4 +1,5 @@
 """Stats flows: today, week, month or all-time numbers."""
+
 from __future__ import annotations
 
 import asyncio
@@ -30,8 +31,11 @@ class StatsDialog:
         facts = [
             Fact("Tasks done", str(numbers["tasks_completed"])),
             Fact("Hours worked", hours_and_minutes(numbers["hours"])),
-            Fact("Focus", f"{numbers['focus_completed']} of {numbers['focus_sessions']} sessions, "
-                          f"{numbers['focus_minutes']} min planned"),
+            Fact(
+                "Focus",
+                f"{numbers['focus_completed']} of {numbers['focus_sessions']} sessions, "
+                f"{numbers['focus_minutes']} min planned",
+            ),
             Fact("Water", f"{numbers['water_ml']} ml"),
             Fact("Breaks", str(numbers["breaks"])),
         ]

@@ -1,4 +1,5 @@
 """Task flows: add, list, done, edit, due, delete (with confirmation), undo."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -34,16 +35,24 @@ class TaskDialog:
         due = await read_when(due_text, turn.user.timezone, turn.now, turn.user.work_end) if due_text else None
         task = await turn.services.tasks.create_task(turn.user_id, title, due_at=due, priority=priority)
         detail = describe_due(task, turn.user.timezone)
-        text = f"Added *{task.title}*" + (f", {detail}" if detail else "") + (
-            " (high priority)" if task.priority == "high" else "") + "."
+        text = (
+            f"Added *{task.title}*"
+            + (f", {detail}" if detail else "")
+            + (" (high priority)" if task.priority == "high" else "")
+            + "."
+        )
         return [Reply(text, buttons=task_buttons(task) + [Button("Undo", {"command": "undo"})], kind="task")]
 
     async def answer_title(self, turn: Turn, text: str) -> list[Reply]:
         question = turn.state.question or {}
         turn.forget_question()
         parsed = parse_new_task(text)
-        return await self.create(turn, parsed.title or text, parsed.due_text or question.get("due_text"),
-                                 parsed.priority if parsed.priority != "normal" else question.get("priority", "normal"))
+        return await self.create(
+            turn,
+            parsed.title or text,
+            parsed.due_text or question.get("due_text"),
+            parsed.priority if parsed.priority != "normal" else question.get("priority", "normal"),
+        )
 
     async def listing(self, turn: Turn, args: str) -> list[Reply]:
         which = args.strip().lower()
@@ -64,8 +73,11 @@ class TaskDialog:
             found = await tasks.list_tasks(turn.user_id, "open", limit=50)
         turn.state.last_list = [task.id for task in found]
         if not found:
-            empty = {"done": "Nothing finished yet.", "today": "Nothing due today.",
-                     "week": "Nothing due this week."}.get(which, "No open tasks. Add one with 'add <title>'.")
+            empty = {
+                "done": "Nothing finished yet.",
+                "today": "Nothing due today.",
+                "week": "Nothing due this week.",
+            }.get(which, "No open tasks. Add one with 'add <title>'.")
             return [Reply(empty, kind="tasks")]
         items = [
             ListItem(
@@ -77,18 +89,23 @@ class TaskDialog:
             for number, task in enumerate(found, start=1)
         ]
         title = {"done": "Done", "today": "Due today", "week": "Due this week", "all": "All tasks"}.get(
-            which, "Open tasks")
+            which, "Open tasks"
+        )
         return [Reply("Say 'done <number>' when you finish one.", title=title, items=items, kind="tasks")]
 
     async def done(self, turn: Turn, args: str, task_id: str | None = None) -> list[Reply]:
-        task = (await turn.services.tasks.get_task(turn.user_id, task_id) if task_id
-                else await turn.find_task(args))
+        task = await turn.services.tasks.get_task(turn.user_id, task_id) if task_id else await turn.find_task(args)
         if task.completed:
             return [Reply(f"*{task.title}* was already done. ✓", kind="task")]
         task = await turn.services.tasks.complete_task(turn.user_id, task.id)
         remaining = await turn.services.tasks.count_open(turn.user_id)
-        return [Reply(f"Done: *{task.title}*. {remaining} open task(s) left.",
-                      buttons=[Button("Undo", {"command": "undo"})], kind="task")]
+        return [
+            Reply(
+                f"Done: *{task.title}*. {remaining} open task(s) left.",
+                buttons=[Button("Undo", {"command": "undo"})],
+                kind="task",
+            )
+        ]
 
     async def edit(self, turn: Turn, args: str) -> list[Reply]:
         reference, _, title = args.strip().partition(" ")
@@ -103,8 +120,11 @@ class TaskDialog:
         if not when.strip():
             return [Reply("Say 'due <number> <when>', e.g. 'due 2 friday 5pm'.", kind="error")]
         task = await turn.find_task(reference)
-        due = None if when.strip().lower() in ("none", "never", "clear") else await read_when(
-            when, turn.user.timezone, turn.now, turn.user.work_end)
+        due = (
+            None
+            if when.strip().lower() in ("none", "never", "clear")
+            else await read_when(when, turn.user.timezone, turn.now, turn.user.work_end)
+        )
         task = await turn.services.tasks.edit_task(turn.user_id, task.id, due_at=due)
         detail = describe_due(task, turn.user.timezone) or "no due date"
         return [Reply(f"*{task.title}*: {detail}.", buttons=[Button("Undo", {"command": "undo"})], kind="task")]
@@ -112,11 +132,13 @@ class TaskDialog:
     async def delete(self, turn: Turn, args: str) -> list[Reply]:
         task = await turn.find_task(args, include_done=True)
         turn.ask("confirm_delete_task", task_id=task.id)
-        return [Reply(
-            f"Delete *{task.title}*?",
-            buttons=[Button("Delete", {"command": "yes"}, "danger"), Button("Keep it", {"command": "no"})],
-            kind="confirm",
-        )]
+        return [
+            Reply(
+                f"Delete *{task.title}*?",
+                buttons=[Button("Delete", {"command": "yes"}, "danger"), Button("Keep it", {"command": "no"})],
+                kind="confirm",
+            )
+        ]
 
     async def confirm_delete(self, turn: Turn, yes: bool) -> list[Reply]:
         question = turn.state.question or {}
@@ -128,6 +150,11 @@ class TaskDialog:
 
     async def undo(self, turn: Turn, args: str) -> list[Reply]:
         action, task = await turn.services.tasks.undo(turn.user_id)
-        what = {"created": "Removed the task you added", "completed": "Reopened",
-                "reopened": "Marked done again", "edited": "Restored", "deleted": "Restored"}[action]
+        what = {
+            "created": "Removed the task you added",
+            "completed": "Reopened",
+            "reopened": "Marked done again",
+            "edited": "Restored",
+            "deleted": "Restored",
+        }[action]
         return [Reply(f"{what}: *{task.title}*.", kind="task")]

@@ -1,5 +1,6 @@
 """One turn of a conversation: the message, who sent it, what the bot remembers, and
 the few lookups every flow needs (the user's tasks by number or by words)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -62,7 +63,7 @@ class Turn:
         for start in range(0, len(candidates), TITLES_PER_BATCH):
             if start:
                 await asyncio.sleep(0)
-            batch = candidates[start:start + TITLES_PER_BATCH]
+            batch = candidates[start : start + TITLES_PER_BATCH]
             match = process.extractOne(
                 reference.lower(),
                 {task.id: task.title.lower() for task in batch},

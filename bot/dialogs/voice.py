@@ -1,5 +1,6 @@
 """Voice notes in chat: download the clip, say what was heard, then run it through the same
 parser as typed text, or ask first when the transcript is not clean enough to act on."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -43,8 +44,7 @@ class VoiceDialog:
                 raise
             except Exception as error:  # the platform's file server failed us: say so, don't crash
                 raise DownloadFailed() from error
-            return read_transcript(await transcribe_attachment(data, attachment.content_type, attachment.name,
-                                                               engine))
+            return read_transcript(await transcribe_attachment(data, attachment.content_type, attachment.name, engine))
 
     @staticmethod
     def heard(heard: Heard) -> Reply:

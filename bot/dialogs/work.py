@@ -1,4 +1,5 @@
 """Work-session flows: clock in, clock out, status."""
+
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
@@ -20,18 +21,27 @@ class WorkDialog:
         except Conflict:
             return await self.status(turn, "", prefix="You are already clocked in.")
         local = session.start_time.astimezone(ZoneInfo(turn.user.timezone))
-        return [Reply(f"Clocked in at {local:%H:%M}. Have a good session!",
-                      buttons=[Button("Clock out", {"command": "stop"}, "danger")], kind="session")]
+        return [
+            Reply(
+                f"Clocked in at {local:%H:%M}. Have a good session!",
+                buttons=[Button("Clock out", {"command": "stop"}, "danger")],
+                kind="session",
+            )
+        ]
 
     async def stop(self, turn: Turn, args: str) -> list[Reply]:
         session = await turn.services.work_sessions.end_active_session(turn.user_id)
         today = await turn.services.stats.period(turn.user_id, "today")
-        return [Reply(
-            f"Clocked out after {hours_and_minutes(session.duration or 0)}.",
-            facts=[Fact("Worked today", hours_and_minutes(today["hours"])),
-                   Fact("Tasks done today", str(today["tasks_completed"]))],
-            kind="session",
-        )]
+        return [
+            Reply(
+                f"Clocked out after {hours_and_minutes(session.duration or 0)}.",
+                facts=[
+                    Fact("Worked today", hours_and_minutes(today["hours"])),
+                    Fact("Tasks done today", str(today["tasks_completed"])),
+                ],
+                kind="session",
+            )
+        ]
 
     async def status(self, turn: Turn, args: str, prefix: str = "") -> list[Reply]:
         services = turn.services

@@ -7,6 +7,7 @@ object-oriented API with the Agg canvas is used (no pyplot), so there is no glob
 figure state and a chart may be drawn in a worker thread (``asyncio.to_thread``) while
 the event loop keeps serving.
 """
+
 from __future__ import annotations
 
 import io
@@ -40,12 +41,20 @@ def _style(axis: Any, title: str) -> None:
 
 def _legend(axis: Any) -> None:
     # Above the plot, right-aligned with the title: inside it would cover the bars.
-    axis.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, fontsize=7, frameon=False,
-                borderaxespad=0.1, handlelength=1.2)
+    axis.legend(
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        ncol=2,
+        fontsize=7,
+        frameon=False,
+        borderaxespad=0.1,
+        handlelength=1.2,
+    )
 
 
-def period_chart(numbers: dict[str, Any], *, workday_hours: float | None = None,
-                 water_goal_ml: int = WATER_GOAL_ML) -> bytes:
+def period_chart(
+    numbers: dict[str, Any], *, workday_hours: float | None = None, water_goal_ml: int = WATER_GOAL_ML
+) -> bytes:
     """The chart for one period as PNG bytes. ``numbers`` is ``StatsService.period``'s
     result; ``workday_hours`` draws the length of the user's working day as a line."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -99,8 +108,14 @@ def period_chart(numbers: dict[str, Any], *, workday_hours: float | None = None,
     for axis in axes.flat:
         axis.set_xlim(-0.6, max(len(days), 1) - 0.4)
         axis.set_ylim(bottom=0, top=max(axis.get_ylim()[1], 1))
-    figure.suptitle(TITLES.get(numbers.get("period", ""), "Your stats"), x=0.02, ha="left",
-                    fontsize=12, fontweight="bold", color=INK)
+    figure.suptitle(
+        TITLES.get(numbers.get("period", ""), "Your stats"),
+        x=0.02,
+        ha="left",
+        fontsize=12,
+        fontweight="bold",
+        color=INK,
+    )
     # Fixed margins rather than tight_layout: the layout is always the same, and measuring
     # every label to compute it took a third of the drawing time.
     figure.subplots_adjust(left=0.05, right=0.985, top=0.87, bottom=0.09, wspace=0.12, hspace=0.32)
@@ -123,6 +138,8 @@ def _smaller(png: bytes) -> bytes:
 
 def chart_alt_text(numbers: dict[str, Any]) -> str:
     """What the chart says, for screen readers and text-only channels."""
-    return (f"{TITLES.get(numbers.get('period', ''), 'Stats')}: {numbers.get('hours', 0)} h worked, "
-            f"{numbers.get('tasks_completed', 0)} tasks done, {numbers.get('focus_completed', 0)} of "
-            f"{numbers.get('focus_sessions', 0)} focus sessions finished, {numbers.get('water_ml', 0)} ml water.")
+    return (
+        f"{TITLES.get(numbers.get('period', ''), 'Stats')}: {numbers.get('hours', 0)} h worked, "
+        f"{numbers.get('tasks_completed', 0)} tasks done, {numbers.get('focus_completed', 0)} of "
+        f"{numbers.get('focus_sessions', 0)} focus sessions finished, {numbers.get('water_ml', 0)} ml water."
+    )

@@ -5,6 +5,7 @@ Drawn at twice the size and scaled down, which is Pillow's way to smooth edges, 
 reduced to a small palette: the picture has few colours, and the PNG stays a few KB,
 well inside what an Adaptive Card can carry inline.
 """
+
 from __future__ import annotations
 
 import io
@@ -21,10 +22,14 @@ PALETTE_COLOURS = 64
 BODY = {"egg": "#f3e6c8", "baby": "#9be3c3", "teen": "#8ccaf0", "adult": "#f4a27a", "elder": "#b9a4e0"}
 OUTLINE = "#3b3355"
 # The body's half-width, half-height and centre height per stage: the pet grows.
-SHAPE = {"egg": (40, 52, 118), "baby": (44, 40, 130), "teen": (54, 50, 124),
-         "adult": (64, 58, 118), "elder": (64, 58, 118)}
-BACKGROUND = {"happy": "#fff4c2", "content": "#dff3e4", "bored": "#e6e6e6",
-              "tired": "#e3dcf5", "stressed": "#fbd9d3"}
+SHAPE = {
+    "egg": (40, 52, 118),
+    "baby": (44, 40, 130),
+    "teen": (54, 50, 124),
+    "adult": (64, 58, 118),
+    "elder": (64, 58, 118),
+}
+BACKGROUND = {"happy": "#fff4c2", "content": "#dff3e4", "bored": "#e6e6e6", "tired": "#e3dcf5", "stressed": "#fbd9d3"}
 NIGHT, STAR = "#25284a", "#f6f1c7"
 ENERGY_COLOUR, WATER_COLOUR, TRACK = "#f2b632", "#4aa3df", "#ffffff"
 
@@ -60,12 +65,12 @@ class _Pen:
         self.draw.line([(SCALE * x, SCALE * y) for x, y in points], fill=fill, width=SCALE * width, joint="curve")
 
     def polygon(self, points, fill, outline=OUTLINE) -> None:
-        self.draw.polygon([(SCALE * x, SCALE * y) for x, y in points], fill=fill, outline=outline,
-                          width=SCALE * 2)
+        self.draw.polygon([(SCALE * x, SCALE * y) for x, y in points], fill=fill, outline=outline, width=SCALE * 2)
 
     def rect(self, x0, y0, x1, y1, fill, outline=OUTLINE) -> None:
-        self.draw.rounded_rectangle([SCALE * x0, SCALE * y0, SCALE * x1, SCALE * y1], radius=SCALE * 4,
-                                    fill=fill, outline=outline, width=SCALE)
+        self.draw.rounded_rectangle(
+            [SCALE * x0, SCALE * y0, SCALE * x1, SCALE * y1], radius=SCALE * 4, fill=fill, outline=outline, width=SCALE
+        )
 
     def text(self, x, y, words, size, fill=OUTLINE) -> None:
         self.draw.text((SCALE * x, SCALE * y), words, font=_font(SCALE * size), fill=fill)
@@ -76,8 +81,14 @@ def _body(pen: _Pen, stage: str) -> tuple[float, float, float, float]:
     cx, colour = SIZE / 2, BODY[stage]
     if stage in ("teen", "adult", "elder"):  # ears
         for side in (-1, 1):
-            pen.polygon([(cx + side * rx * 0.35, cy - ry * 0.75), (cx + side * rx * 0.85, cy - ry * 1.35),
-                         (cx + side * rx * 0.85, cy - ry * 0.45)], colour)
+            pen.polygon(
+                [
+                    (cx + side * rx * 0.35, cy - ry * 0.75),
+                    (cx + side * rx * 0.85, cy - ry * 1.35),
+                    (cx + side * rx * 0.85, cy - ry * 0.45),
+                ],
+                colour,
+            )
     if stage in ("adult", "elder"):  # arms and feet
         for side in (-1, 1):
             pen.ellipse(cx + side * rx * 1.02, cy + ry * 0.15, 12, 20, colour)
@@ -89,8 +100,9 @@ def _body(pen: _Pen, stage: str) -> tuple[float, float, float, float]:
     if stage == "egg":  # spots and the crack it will hatch from
         for dx, dy, r in ((-22, -30, 6), (20, 22, 8), (-18, 30, 5)):
             pen.ellipse(cx + dx, cy + dy, r, r, "#e2cf9f", outline=None)
-        pen.line([(cx - 24, cy - 38), (cx - 12, cy - 46), (cx - 2, cy - 36), (cx + 10, cy - 46),
-                  (cx + 24, cy - 38)], width=2)
+        pen.line(
+            [(cx - 24, cy - 38), (cx - 12, cy - 46), (cx - 2, cy - 36), (cx + 10, cy - 46), (cx + 24, cy - 38)], width=2
+        )
     if stage == "baby":  # a tuft
         pen.arc(cx + 6, cy - ry - 6, 8, 10, 150, 330, width=3)
     return cx, cy, rx, ry
@@ -138,8 +150,11 @@ def _face(pen: _Pen, cx: float, cy: float, rx: float, mood: str, asleep: bool, s
             pen.ellipse(cx + side * ex, ey, eye * 0.35, eye * 0.35, OUTLINE)
             pen.line([(cx + side * (ex - eye), ey - eye - 8), (cx + side * (ex + eye), ey - eye - 3)], width=3)
         pen.line([(cx - 14 + 7 * i, my + (3 if i % 2 else -3)) for i in range(5)], width=3)
-        pen.polygon([(cx + rx * 0.78, cy - 34), (cx + rx * 0.70, cy - 20), (cx + rx * 0.86, cy - 20)], "#7cc4f2",
-                    outline="#3d8fc4")
+        pen.polygon(
+            [(cx + rx * 0.78, cy - 34), (cx + rx * 0.70, cy - 20), (cx + rx * 0.86, cy - 20)],
+            "#7cc4f2",
+            outline="#3d8fc4",
+        )
         pen.ellipse(cx + rx * 0.78, cy - 18, 8, 7, "#7cc4f2", outline="#3d8fc4")
     if stage == "elder":  # bushy brows and a beard, drawn around the face, not over it
         for side in (-1, 1):
@@ -161,8 +176,9 @@ def _zzz(pen: _Pen, cx: float, cy: float, ry: float) -> None:
 
 
 def _bars(pen: _Pen, pet: Pet, ink: str) -> None:
-    for row, (label, value, colour) in enumerate((("Energy", pet.energy, ENERGY_COLOUR),
-                                                  ("Water", pet.hydration, WATER_COLOUR))):
+    for row, (label, value, colour) in enumerate(
+        (("Energy", pet.energy, ENERGY_COLOUR), ("Water", pet.hydration, WATER_COLOUR))
+    ):
         y = 208 + row * 22
         pen.text(14, y - 3, label, 12, fill=ink)
         pen.rect(72, y, 238, y + 12, TRACK)
@@ -196,6 +212,7 @@ def draw_pet(pet: Pet) -> bytes:
 def pet_alt_text(pet: Pet) -> str:
     """What the picture shows, for screen readers and text-only channels."""
     state = "asleep" if pet.asleep else pet.mood
-    return (f"Your Avanochi, a level {pet.level} {pet.stage}, is {state}: "
-            f"energy {pet.energy}/100, hydration {pet.hydration}/100.")
-
+    return (
+        f"Your Avanochi, a level {pet.level} {pet.stage}, is {state}: "
+        f"energy {pet.energy}/100, hydration {pet.hydration}/100."
+    )

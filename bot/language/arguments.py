@@ -1,5 +1,6 @@
 """Reading the arguments of commands: due dates in the user's time zone, minutes,
 amounts of water, priorities, time ranges, task numbers. Typed and spoken forms alike."""
+
 from __future__ import annotations
 
 import asyncio
@@ -26,25 +27,64 @@ TASK_NUMBER_DIGITS = 6
 AMOUNT_MAX = 1e9
 
 NUMBER_WORDS = {
-    "zero": 0, "one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "half": 0.5,
+    "zero": 0,
+    "one": 1,
+    "a": 1,
+    "an": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "half": 0.5,
 }
-PRIORITY_MARKS = {"!high": "high", "!h": "high", "!urgent": "high", "!important": "high",
-                  "!low": "low", "!l": "low", "!normal": "normal"}
+PRIORITY_MARKS = {
+    "!high": "high",
+    "!h": "high",
+    "!urgent": "high",
+    "!important": "high",
+    "!low": "low",
+    "!l": "low",
+    "!normal": "normal",
+}
 # Both run on words joined by single spaces: a "\s+" here would be retried from every start
 # in a long run of whitespace, which is quadratic.
 PRIORITY_WORDS = re.compile(r" (?:with )?(high|low|normal) priority\b", re.IGNORECASE)
 DUE_SPLIT = re.compile(r" (?:due(?: (?:on|by|at))?|by) (?P<when>.+)$", re.IGNORECASE)
-TIME_MENTIONED = re.compile(r"\d\s*(?:am|pm)\b|\d:\d\d|\bnoon\b|\bmidnight\b|\btonight\b|\bin\s+\d+\s*"
-                            r"(?:min(?:ute)?s?|hours?|hrs?|h)\b|\bmorning\b|\bafternoon\b|\bevening\b",
-                            re.IGNORECASE)
+TIME_MENTIONED = re.compile(
+    r"\d\s*(?:am|pm)\b|\d:\d\d|\bnoon\b|\bmidnight\b|\btonight\b|\bin\s+\d+\s*"
+    r"(?:min(?:ute)?s?|hours?|hrs?|h)\b|\bmorning\b|\bafternoon\b|\bevening\b",
+    re.IGNORECASE,
+)
 # "9-17", "9am to 5:30pm". Each run of spaces has one way to match: "\s*(am|pm)?\s*" would
 # try every split of a long run between its two "\s*" (quadratic).
-TIME_RANGE = re.compile(r"\s*\d{1,2}(?::\d{2})?\s*(?:(?:am|pm)\s*)?(?:-|–|to|until)"
-                        r"\s*\d{1,2}(?::\d{2})?\s*(?:(?:am|pm)\s*)?", re.IGNORECASE)
+TIME_RANGE = re.compile(
+    r"\s*\d{1,2}(?::\d{2})?\s*(?:(?:am|pm)\s*)?(?:-|–|to|until)"
+    r"\s*\d{1,2}(?::\d{2})?\s*(?:(?:am|pm)\s*)?",
+    re.IGNORECASE,
+)
 RANGE_SEPARATOR = re.compile(r"-|–|to|until")
 # dateparser keeps one shared parser per process, which is not safe to use from two threads.
 DATEPARSER_LOCK = threading.Lock()
@@ -143,7 +183,7 @@ def parse_new_task(args: str) -> NewTask:
     spoken = PRIORITY_WORDS.search(text)
     if spoken:
         priority = spoken.group(1).lower()
-        text = (text[: spoken.start()] + text[spoken.end():]).strip()
+        text = (text[: spoken.start()] + text[spoken.end() :]).strip()
     due_text = None
     match = DUE_SPLIT.search(text)
     if match:
@@ -176,8 +216,11 @@ def parse_water_ml(text: str) -> int:
     phrase = words_to_numbers(text.lower()).replace("of water", "").strip()
     if not phrase or phrase in ("a glass", "glass", "one glass"):
         return GLASS_ML
-    match = re.match(r"^(\d+(?:\.\d+)?|a|an)?\s*(ml|millilit(?:er|re)s?|l|lit(?:er|re)s?|glass(?:es)?|"
-                     r"cups?|bottles?)?\b", phrase)
+    match = re.match(
+        r"^(\d+(?:\.\d+)?|a|an)?\s*(ml|millilit(?:er|re)s?|l|lit(?:er|re)s?|glass(?:es)?|"
+        r"cups?|bottles?)?\b",
+        phrase,
+    )
     if not match or not (match.group(1) or match.group(2)):
         raise ValidationError("Tell me how much, like 'water 2 glasses' or 'water 500 ml'.")
     amount = min(float(match.group(1)), AMOUNT_MAX) if match.group(1) not in (None, "a", "an") else 1.0

@@ -4,6 +4,7 @@ the user's channel, retry what the platform asks to retry, and pause unreachable
 Safe with several instances on one store: claims and leases are ETag writes of the
 user's schedule document (see domain/reminders/schedule.py).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -65,8 +66,9 @@ class RunSummary:
 
 
 class ReminderEngine:
-    def __init__(self, services: Services, notifiers: dict[str, Notifier], batch: int = 500,
-                 concurrency: int = 16) -> None:
+    def __init__(
+        self, services: Services, notifiers: dict[str, Notifier], batch: int = 500, concurrency: int = 16
+    ) -> None:
         self._services = services
         self._notifiers = notifiers
         self._batch = batch
@@ -187,5 +189,5 @@ def _backoff(attempts: int, retry_after: float | None) -> timedelta:
     """The platform's Retry-After when it gave one; else exponential with full jitter."""
     if retry_after is not None:
         return timedelta(seconds=retry_after)
-    ceiling = min(MAX_BACKOFF.total_seconds(), 5 * 2 ** attempts)
+    ceiling = min(MAX_BACKOFF.total_seconds(), 5 * 2**attempts)
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))

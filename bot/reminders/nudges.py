@@ -1,4 +1,5 @@
 """What each nudge says and which buttons it carries: log it, snooze 15 min, stop this kind."""
+
 from __future__ import annotations
 
 from bot.dialogs.work import hours_and_minutes
@@ -23,33 +24,48 @@ async def compose(entry: OutboxEntry, user_id: str, services: Services) -> Reply
         return await risk_alert(user_id, services)
     if kind == "water":
         today = await services.habits.today(user_id)
-        return Reply(f"Time for some water 💧 ({today['water_ml']} of {today['water_goal_ml']} ml today).",
-                     buttons=[Button("I drank a glass", {"command": "water"}, "primary"), SNOOZE,
-                              _stop("water", "water")], kind="nudge")
+        return Reply(
+            f"Time for some water 💧 ({today['water_ml']} of {today['water_goal_ml']} ml today).",
+            buttons=[Button("I drank a glass", {"command": "water"}, "primary"), SNOOZE, _stop("water", "water")],
+            kind="nudge",
+        )
     if kind == "break":
-        return Reply("You've been at it for a while. Stand up, stretch, rest your eyes for a few minutes.",
-                     buttons=[Button("Took a break", {"command": "break"}, "primary"), SNOOZE,
-                              _stop("break", "break")], kind="nudge")
+        return Reply(
+            "You've been at it for a while. Stand up, stretch, rest your eyes for a few minutes.",
+            buttons=[Button("Took a break", {"command": "break"}, "primary"), SNOOZE, _stop("break", "break")],
+            kind="nudge",
+        )
     if kind == "lunch":
-        return Reply("It's lunch time. A proper break now makes the afternoon easier. 🥗",
-                     buttons=[Button("Had lunch", {"command": "lunch"}, "primary"), SNOOZE,
-                              _stop("lunch", "lunch")], kind="nudge")
+        return Reply(
+            "It's lunch time. A proper break now makes the afternoon easier. 🥗",
+            buttons=[Button("Had lunch", {"command": "lunch"}, "primary"), SNOOZE, _stop("lunch", "lunch")],
+            kind="nudge",
+        )
     if kind == "wrap_up":
         today = await services.stats.period(user_id, "today")
         return Reply(
             f"Time to wrap up: {today['tasks_completed']} task(s) done, "
             f"{hours_and_minutes(today['hours'])} worked, {today['water_ml']} ml of water today.",
             buttons=[Button("Clock out", {"command": "stop"}, "primary"), SNOOZE, _stop("wrap_up", "wrap-up")],
-            kind="nudge")
+            kind="nudge",
+        )
     if kind == "long_session":
         session = await services.work_sessions.get_active_session(user_id)
         hours = (services.clock.now() - session.start_time).total_seconds() / 3600 if session else 0
-        return Reply(f"You have been clocked in for {hours_and_minutes(hours)}. Time to call it a day?",
-                     buttons=[Button("Clock out", {"command": "stop"}, "danger"), SNOOZE,
-                              _stop("long_session", "long-session")], kind="nudge")
-    return Reply("Focus time is up! How did it go?",
-                 buttons=[Button("Done", {"command": "focus_stop"}, "primary"),
-                          Button("I was interrupted", {"command": "interrupted"}), SNOOZE], kind="nudge")
+        return Reply(
+            f"You have been clocked in for {hours_and_minutes(hours)}. Time to call it a day?",
+            buttons=[Button("Clock out", {"command": "stop"}, "danger"), SNOOZE, _stop("long_session", "long-session")],
+            kind="nudge",
+        )
+    return Reply(
+        "Focus time is up! How did it go?",
+        buttons=[
+            Button("Done", {"command": "focus_stop"}, "primary"),
+            Button("I was interrupted", {"command": "interrupted"}),
+            SNOOZE,
+        ],
+        kind="nudge",
+    )
 
 
 async def weekly_report(user_id: str, services: Services) -> Reply:
@@ -65,9 +81,14 @@ async def weekly_report(user_id: str, services: Services) -> Reply:
         Fact("Burnout risk", f"{insight.score}/100 ({insight.band})"),
     ]
     tip = insight.recommendations[0] if insight.recommendations else "Have a restful weekend."
-    return Reply(f"Here is your week. {tip}", title="Your week with Avanochi", facts=facts,
-                 buttons=[Button("Insights", {"command": "insights"}), _stop("weekly_report", "weekly report")],
-                 kind="nudge", private=True)
+    return Reply(
+        f"Here is your week. {tip}",
+        title="Your week with Avanochi",
+        facts=facts,
+        buttons=[Button("Insights", {"command": "insights"}), _stop("weekly_report", "weekly report")],
+        kind="nudge",
+        private=True,
+    )
 
 
 async def risk_alert(user_id: str, services: Services) -> Reply | None:
@@ -76,7 +97,10 @@ async def risk_alert(user_id: str, services: Services) -> Reply | None:
         return None
     lines = "\n".join(f"• {factor.sentence}" for factor in insight.factors[:3])
     advice = "\n".join(f"→ {tip}" for tip in insight.recommendations[:2])
-    return Reply(f"Your last two weeks look heavy (risk {insight.score}/100). Only you can see this.\n"
-                 f"{lines}\n{advice}".strip(), title="A word about your pace",
-                 buttons=[Button("Insights", {"command": "insights"}), _stop("risk_alert", "risk alert")],
-                 kind="nudge", private=True)
+    return Reply(
+        f"Your last two weeks look heavy (risk {insight.score}/100). Only you can see this.\n{lines}\n{advice}".strip(),
+        title="A word about your pace",
+        buttons=[Button("Insights", {"command": "insights"}), _stop("risk_alert", "risk alert")],
+        kind="nudge",
+        private=True,
+    )

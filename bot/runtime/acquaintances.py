@@ -4,6 +4,7 @@ stored, so that neither is looked up on every message.
 Only a cache, for a few minutes and a bounded number of users: the store stays the truth, and
 any instance may answer anyone.
 """
+
 from __future__ import annotations
 
 import time
@@ -25,8 +26,12 @@ class Acquaintance:
 
 
 class Acquaintances:
-    def __init__(self, seconds: float = KNOWN_FOR_SECONDS, max_users: int = KNOWN_MAX_USERS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        seconds: float = KNOWN_FOR_SECONDS,
+        max_users: int = KNOWN_MAX_USERS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._seconds = seconds
         self._max_users = max_users
         self._clock = clock

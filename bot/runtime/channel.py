@@ -6,6 +6,7 @@ message, plus its own opaque ``route`` saying where answers go), and renders the
 replies the pipeline gives back. Every policy (order, dedupe, privacy, downloads, greetings,
 apologies) is the pipeline's, decided from the ``ChannelCapabilities`` declared here.
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping

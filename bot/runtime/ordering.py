@@ -4,6 +4,7 @@ conversation; different users' turns run side by side.
 Memory stays bounded: a user has a queue only while they have turns waiting, and at most
 ``max_waiting`` of them (past that, a flood is dropped at the door, before it costs anything).
 """
+
 from __future__ import annotations
 
 import asyncio

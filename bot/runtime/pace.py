@@ -5,6 +5,7 @@ turns are dropped without a word: answering each would only flood the platform (
 limits) with refusals. Counted in this process's memory with the ``limits`` library, so several
 instances each keep their own count: a user spread over N instances gets up to N budgets.
 """
+
 from __future__ import annotations
 
 import math

@@ -16,6 +16,7 @@ A channel hands over an ``Arrival``; in that user's order (``UserQueues``) the p
 - answers a domain error with its friendly text and anything else with an apology;
 - places each reply (bot/runtime/privacy.py) and hands them to the channel to render and send.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -45,9 +46,16 @@ TYPING_AFTER = 0.3  # seconds a turn may take before the user sees "Avanochi is 
 
 
 class TurnPipeline:
-    def __init__(self, dialogs: Dialogs, services: Services, pace: ChatPace | None = None, *,
-                 queues: UserQueues | None = None, acquaintances: Acquaintances | None = None,
-                 typing_after: float = TYPING_AFTER) -> None:
+    def __init__(
+        self,
+        dialogs: Dialogs,
+        services: Services,
+        pace: ChatPace | None = None,
+        *,
+        queues: UserQueues | None = None,
+        acquaintances: Acquaintances | None = None,
+        typing_after: float = TYPING_AFTER,
+    ) -> None:
         self._dialogs = dialogs
         self._services = services
         self._pace = pace
@@ -104,15 +112,23 @@ class TurnPipeline:
         replies = await self._replies(arrival.message, self._fetcher(channel), channel, arrival)
         await self._deliver(channel, arrival, replies)
 
-    async def _replies(self, message: IncomingMessage, fetch: Fetch | None,
-                       channel: Channel | None = None, arrival: Arrival | None = None) -> list[Reply]:
+    async def _replies(
+        self,
+        message: IncomingMessage,
+        fetch: Fetch | None,
+        channel: Channel | None = None,
+        arrival: Arrival | None = None,
+    ) -> list[Reply]:
         try:
             if self._pace is not None:
                 pace, wait = await self._pace.check(message.user_id)
                 if pace is not Pace.OK:
                     log.info("turn over the user's pace", extra={"channel": message.channel, "pace": pace.value})
-                    return [] if pace is Pace.DROP else [Reply(
-                        f"You're going fast: give me {wait} seconds, then carry on.", kind="error")]
+                    return (
+                        []
+                        if pace is Pace.DROP
+                        else [Reply(f"You're going fast: give me {wait} seconds, then carry on.", kind="error")]
+                    )
             async with self._services.turn(message.user_id) as services:
                 # The delivery id is noted in the conversation, not written on its own: it reaches
                 # the store with the turn's first write (or at its end).
@@ -140,8 +156,14 @@ class TurnPipeline:
             log.exception("turn failed", extra={"channel": message.channel})
             return [SORRY]
 
-    async def _respond(self, message: IncomingMessage, fetch: Fetch | None, channel: Channel | None,
-                       arrival: Arrival | None, services: Services) -> TurnResult:
+    async def _respond(
+        self,
+        message: IncomingMessage,
+        fetch: Fetch | None,
+        channel: Channel | None,
+        arrival: Arrival | None,
+        services: Services,
+    ) -> TurnResult:
         if channel is None or arrival is None or not channel.capabilities.typing:
             return await self._dialogs.respond(message, fetch, services)
         # Typing goes out only when the turn is slow (a voice note, a chart): a fast turn's reply
@@ -215,14 +237,19 @@ class TurnPipeline:
         known = self._known.get(message.user_id)
         if known is None:
             profile = None
-            if channel.capabilities.profiles and \
-                    (await services.conversations.state(message.user_id)).onboarding == "new":
+            if (
+                channel.capabilities.profiles
+                and (await services.conversations.state(message.user_id)).onboarding == "new"
+            ):
                 profile = await self._profile(channel, arrival)
             known = Acquaintance(profile or Profile())
             self._known.put(message.user_id, known)
         await self._capture_address(channel, arrival, known, services)
-        return replace(message, user_name=known.profile.name or message.user_name,
-                       timezone_hint=message.timezone_hint or known.profile.timezone)
+        return replace(
+            message,
+            user_name=known.profile.name or message.user_name,
+            timezone_hint=message.timezone_hint or known.profile.timezone,
+        )
 
     @staticmethod
     async def _profile(channel: Channel, arrival: Arrival) -> Profile | None:
@@ -232,8 +259,9 @@ class TurnPipeline:
             log.warning("profile lookup failed", extra={"channel": channel.name}, exc_info=True)
             return None
 
-    async def _capture_address(self, channel: Channel, arrival: Arrival, known: Acquaintance,
-                               services: Services) -> None:
+    async def _capture_address(
+        self, channel: Channel, arrival: Arrival, known: Acquaintance, services: Services
+    ) -> None:
         """Keep where to reach the user for reminders: their private chat only, never a group
         (a hydration nudge has no place in a team channel). The store is asked only when the
         address is not the one stored last (a few minutes' cache), so a turn pays nothing for it."""
@@ -243,7 +271,8 @@ class TurnPipeline:
             if arrival.address is not None:
                 if known.address != arrival.address:
                     await services.conversations.remember_address(
-                        arrival.message.user_id, channel.name, dict(arrival.address))
+                        arrival.message.user_id, channel.name, dict(arrival.address)
+                    )
                     known.address = arrival.address
             elif channel.capabilities.dm and known.address is None:
                 await self._direct_address(channel, arrival, services)  # opened and stored once
@@ -252,8 +281,9 @@ class TurnPipeline:
         except Exception:  # the dialogs will meet the same store trouble and apologise
             log.warning("proactive address not stored", extra={"channel": channel.name}, exc_info=True)
 
-    async def _direct_address(self, channel: Channel, arrival: Arrival,
-                              services: Services | None = None) -> Mapping[str, Any] | None:
+    async def _direct_address(
+        self, channel: Channel, arrival: Arrival, services: Services | None = None
+    ) -> Mapping[str, Any] | None:
         """The user's private chat on this channel: known already, stored, or opened (and stored)."""
         services = services or self._services
         message = arrival.message

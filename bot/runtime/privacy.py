@@ -5,6 +5,7 @@ group is shown to the user alone (ephemeral), sent to their DM, or, on a channel
 neither, replaced by a pointer to the 1:1 chat. Files and images need a conversation that keeps
 messages; where there is none here (an ephemeral slash-command answer) they go to the DM.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -12,14 +13,17 @@ from dataclasses import replace
 from bot.messages import IncomingMessage, Reply
 from bot.runtime.channel import ChannelCapabilities, Placed, Where
 
-ASK_IN_PRIVATE = Reply("That one is personal, so I only answer it in our 1:1 chat. "
-                       "Open a chat with me (Avanochi) and ask there.", kind="text")
+ASK_IN_PRIVATE = Reply(
+    "That one is personal, so I only answer it in our 1:1 chat. Open a chat with me (Avanochi) and ask there.",
+    kind="text",
+)
 SENT_TO_DM = Reply("I sent it to you in our direct messages. 📬", private=True)
 NO_FILES = Reply("I can't send files here, sorry.", kind="error")
 
 
-def place(replies: list[Reply], message: IncomingMessage, capabilities: ChannelCapabilities,
-          *, lasting: bool = True) -> list[Placed]:
+def place(
+    replies: list[Reply], message: IncomingMessage, capabilities: ChannelCapabilities, *, lasting: bool = True
+) -> list[Placed]:
     """The replies with where each goes, in order; a refused reply is replaced by one note
     saying where to ask, and replies sent elsewhere by one note saying where they went."""
     placed: list[Placed] = []
@@ -41,8 +45,9 @@ def place(replies: list[Reply], message: IncomingMessage, capabilities: ChannelC
     return placed
 
 
-def where_to(reply: Reply, private_conversation: bool, capabilities: ChannelCapabilities,
-             lasting: bool) -> Where | None:
+def where_to(
+    reply: Reply, private_conversation: bool, capabilities: ChannelCapabilities, lasting: bool
+) -> Where | None:
     """Where one reply goes; None when it may go nowhere this channel can reach."""
     upload = reply.file is not None or reply.image is not None
     if reply.file is not None and not capabilities.files:

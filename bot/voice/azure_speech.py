@@ -5,6 +5,7 @@ Used when AZURE_SPEECH_KEY and AZURE_SPEECH_REGION are set. The SDK
 that never configures Azure need not install it. Continuous recognition is used rather than
 ``recognize_once``, which stops at the first pause and would drop the end of a longer note.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,16 +31,21 @@ def _sdk() -> Any:
     try:
         import azure.cognitiveservices.speech as speechsdk
     except ImportError as error:  # configured for Azure, but the package is missing
-        raise RuntimeError("AZURE_SPEECH_KEY is set but azure-cognitiveservices-speech is not installed") \
-            from error
+        raise RuntimeError("AZURE_SPEECH_KEY is set but azure-cognitiveservices-speech is not installed") from error
     return speechsdk
 
 
 class AzureSpeechEngine:
     name = "azure"
 
-    def __init__(self, key: str, region: str, *, language: str = "en-US",
-                 recognizer_factory: Callable[[Any, Any], Any] | None = None) -> None:
+    def __init__(
+        self,
+        key: str,
+        region: str,
+        *,
+        language: str = "en-US",
+        recognizer_factory: Callable[[Any, Any], Any] | None = None,
+    ) -> None:
         self._sdk = _sdk()
         speechsdk = self._sdk
         self.config = speechsdk.SpeechConfig(subscription=key, region=region)
@@ -49,8 +55,9 @@ class AzureSpeechEngine:
         self.region = region
         # Tests give a fake recognizer; production builds the SDK's.
         self._recognizer_factory = recognizer_factory or self._recognizer
-        self.phrases = sorted({phrase for command in set(PHRASES.values())
-                               for phrase in vocabulary.spoken_phrases(command)})
+        self.phrases = sorted(
+            {phrase for command in set(PHRASES.values()) for phrase in vocabulary.spoken_phrases(command)}
+        )
 
     def __repr__(self) -> str:  # never show the key, even in a log line
         return f"AzureSpeechEngine(region={self.region!r})"
@@ -67,8 +74,9 @@ class AzureSpeechEngine:
 
     def transcribe_sync(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> Transcript:
         speechsdk = self._sdk
-        stream_format = speechsdk.audio.AudioStreamFormat(samples_per_second=sample_rate, bits_per_sample=16,
-                                                          channels=1)
+        stream_format = speechsdk.audio.AudioStreamFormat(
+            samples_per_second=sample_rate, bits_per_sample=16, channels=1
+        )
         stream = speechsdk.audio.PushAudioInputStream(stream_format=stream_format)
         recognizer = self._recognizer_factory(self.config, speechsdk.audio.AudioConfig(stream=stream))
 
@@ -97,7 +105,7 @@ class AzureSpeechEngine:
         try:
             recognizer.start_continuous_recognition_async().get()
             for start in range(0, len(pcm), PUSH_CHUNK):
-                stream.write(pcm[start:start + PUSH_CHUNK])
+                stream.write(pcm[start : start + PUSH_CHUNK])
             stream.close()  # end of stream: the service finishes the last phrase and stops the session
             finished = done.wait(RECOGNITION_TIMEOUT)
             recognizer.stop_continuous_recognition_async().get()

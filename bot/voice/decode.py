@@ -4,6 +4,7 @@ PyAV bundles its own FFmpeg libraries, so ogg/opus, webm/opus, m4a/mp4 AAC (Slac
 mp3 and wav all decode in-process with no system ffmpeg. Everything a user can send that is
 not usable speech ends as one ``AudioError`` subclass whose message is safe to show them.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,8 +32,9 @@ class AudioError(ValidationError):
 
 class NotAudio(AudioError):
     def __init__(self, what: str = "that file") -> None:
-        super().__init__(f"I can only listen to voice notes and audio files, and {what} isn't one. "
-                         "Try recording a voice clip.")
+        super().__init__(
+            f"I can only listen to voice notes and audio files, and {what} isn't one. Try recording a voice clip."
+        )
 
 
 class CorruptAudio(AudioError):
@@ -48,14 +50,18 @@ class EmptyAudio(AudioError):
 class TooLong(AudioError):
     def __init__(self, seconds: float | None = None) -> None:
         said = f" (this one is over {int(seconds)} s)" if seconds and seconds > MAX_SECONDS else ""
-        super().__init__(f"Voice notes can be at most {int(MAX_SECONDS)} seconds{said}. "
-                         "Say one command per note, like 'add task call the bank'.")
+        super().__init__(
+            f"Voice notes can be at most {int(MAX_SECONDS)} seconds{said}. "
+            "Say one command per note, like 'add task call the bank'."
+        )
 
 
 class TooLarge(AudioError):
     def __init__(self, size: int | None = None) -> None:
-        super().__init__(f"That file is too big for a voice note: I take up to {MAX_BYTES // (1024 * 1024)} MB "
-                         f"and {int(MAX_SECONDS)} seconds.")
+        super().__init__(
+            f"That file is too big for a voice note: I take up to {MAX_BYTES // (1024 * 1024)} MB "
+            f"and {int(MAX_SECONDS)} seconds."
+        )
 
 
 @dataclass(frozen=True)
@@ -140,8 +146,7 @@ def _decode(container: av.container.InputContainer, max_seconds: float) -> Decod
     if size < MIN_SECONDS * SAMPLE_RATE * BYTES_PER_SAMPLE:
         # Headers and no sound: either truncated on upload or the user let go of the button at once.
         raise CorruptAudio() if broken else EmptyAudio()
-    return DecodedAudio(pcm=b"".join(chunks), codec=stream.codec_context.name,
-                        container=container.format.name)
+    return DecodedAudio(pcm=b"".join(chunks), codec=stream.codec_context.name, container=container.format.name)
 
 
 def _append(chunks: list[bytes], frame: av.AudioFrame) -> int:
@@ -154,10 +159,12 @@ def _append(chunks: list[bytes], frame: av.AudioFrame) -> int:
 def _media_signature(data: bytes) -> bool:
     """Whether ``data`` starts like one of the audio containers people send."""
     head = data[:12]
-    return (head.startswith((b"OggS", b"ID3", b"fLaC", b"#!AMR", b"\x1aE\xdf\xa3"))  # ogg, mp3, flac, amr, webm
-            or (head.startswith(b"RIFF") and head[8:12] == b"WAVE")
-            or head[4:8] == b"ftyp"  # mp4 / m4a, Slack's clips
-            or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0))  # mp3 or ADTS AAC frame
+    return (
+        head.startswith((b"OggS", b"ID3", b"fLaC", b"#!AMR", b"\x1aE\xdf\xa3"))  # ogg, mp3, flac, amr, webm
+        or (head.startswith(b"RIFF") and head[8:12] == b"WAVE")
+        or head[4:8] == b"ftyp"  # mp4 / m4a, Slack's clips
+        or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+    )  # mp3 or ADTS AAC frame
 
 
 def _declared_seconds(container: av.container.InputContainer, stream: av.AudioStream) -> float | None:

@@ -5,6 +5,7 @@ returns a ``Transcript``. Azure Speech (``azure_speech``) is used when both ``AZ
 and ``AZURE_SPEECH_REGION`` are set; otherwise the embedded pocketsphinx engine (``offline``),
 which needs no network and listens with a language model built from the command language.
 """
+
 from __future__ import annotations
 
 import logging

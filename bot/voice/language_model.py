@@ -5,6 +5,7 @@ A trigram ARPA model (``pocketsphinx.lm.ArpaBoLM``, the library behind ``pockets
 a dictionary cut down from the wheel's CMU dictionary to the words the model knows. Both are
 written to a directory the decoder reads once at start-up; building takes well under a second.
 """
+
 from __future__ import annotations
 
 import logging

@@ -8,6 +8,7 @@ costs 12 points of command accuracy (148 -> 122 of 220 dev clips). The worker lo
 takes one note at a time; a crash of the native code costs that note, not the bot. The worker
 dies with the bot: killed with it on Linux, and on its own within a second elsewhere.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -86,8 +87,12 @@ class Recognizer:
         from pocketsphinx import Decoder  # imported here: the Azure-only deployment doesn't load it
 
         models = language_model.model_dir()
-        options: dict[str, Any] = {"hmm": str(models / "en-us"), "samprate": SAMPLE_RATE,
-                                   "loglevel": "FATAL", **self.DECODER_CONFIG}
+        options: dict[str, Any] = {
+            "hmm": str(models / "en-us"),
+            "samprate": SAMPLE_RATE,
+            "loglevel": "FATAL",
+            **self.DECODER_CONFIG,
+        }
         if self.language_model == "general":
             options.update(lm=str(models / "en-us.lm.bin"), dict=str(models / "cmudict-en-us.dict"))
             return Decoder(**{**options, **self._options})
@@ -102,8 +107,7 @@ class Recognizer:
 class PocketsphinxEngine:
     """``SpeechToText`` over a ``Recognizer`` in a worker process (see the module docstring)."""
 
-    def __init__(self, language_model: ModelName = "commands", *, workers: int = 1,
-                 **decoder_options: Any) -> None:
+    def __init__(self, language_model: ModelName = "commands", *, workers: int = 1, **decoder_options: Any) -> None:
         self.name = "pocketsphinx" if language_model == "commands" else "pocketsphinx-general"
         self._model: ModelName = language_model
         self._options = decoder_options
@@ -136,10 +140,12 @@ class PocketsphinxEngine:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # spawn, not fork: the parent runs an event loop and threads that a fork would copy mid-state.
-            self._pool = ProcessPoolExecutor(max_workers=self._workers,
-                                             mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_worker_start,
-                                             initargs=(self._model, self._options, os.getpid()))
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_start,
+                initargs=(self._model, self._options, os.getpid()),
+            )
         return self._pool
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:

@@ -7,6 +7,7 @@ notes are being downloaded, decoded, waiting for or in the engine, and only when
 other note in work; anything else is refused at once with ``Busy``, which the REST API answers
 with 429 and the chat with a friendly "try again". The count is this process's own.
 """
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -40,11 +41,15 @@ class SpeechQueue:
         """The engine, for the time of one note of ``user_id``; ``Busy`` when there is no room."""
         # No await between the checks and the add: nothing else runs in between.
         if user_id in self._in_work:
-            raise Busy("I'm still listening to your last voice note. Send this one again once I've "
-                       "answered that one.", retry_after=OWN_NOTE_RETRY_AFTER)
+            raise Busy(
+                "I'm still listening to your last voice note. Send this one again once I've answered that one.",
+                retry_after=OWN_NOTE_RETRY_AFTER,
+            )
         if len(self._in_work) >= self.capacity:
-            raise Busy("I'm busy with other voice notes right now. Please try again in a minute, "
-                       "or type the command.", retry_after=QUEUE_FULL_RETRY_AFTER)
+            raise Busy(
+                "I'm busy with other voice notes right now. Please try again in a minute, or type the command.",
+                retry_after=QUEUE_FULL_RETRY_AFTER,
+            )
         self._in_work.add(user_id)
         try:
             yield self._engine

@@ -6,6 +6,7 @@ focus, the millilitres of water, the task number, the words of a title (less its
 "call the bank" and "call a bank" are the same task to its owner). Word error rate is
 reported beside it, since a right command can hide a wrong filler word and vice versa.
 """
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ and whether that reading is sure enough to run without asking the user first.
 Channel-neutral: adapters download the attachment and hand over the bytes with what the
 platform said about them; dialogs get a ``Heard`` and either run its command or ask.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,21 +23,46 @@ CONFIDENCE_THRESHOLD = 0.6
 # A spoken "yes" answers "delete all your data?": a mishearing there costs most.
 STRICTER_THRESHOLDS = {"yes": 0.85}
 
-AUDIO_EXTENSIONS = {".ogg", ".oga", ".opus", ".webm", ".weba", ".m4a", ".mp4", ".aac", ".mp3", ".wav",
-                    ".flac", ".amr", ".3gp", ".caf"}
+AUDIO_EXTENSIONS = {
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".webm",
+    ".weba",
+    ".m4a",
+    ".mp4",
+    ".aac",
+    ".mp3",
+    ".wav",
+    ".flac",
+    ".amr",
+    ".3gp",
+    ".caf",
+}
 # Types platforms give audio (browsers record webm as video/webm; Slack's clips are audio/mp4).
 AUDIO_TYPES = ("audio/", "video/webm", "video/mp4", "video/ogg", "application/ogg")
 # Types that are surely something else. Anything not listed (octet-stream, Teams'
 # application/vnd.microsoft.teams.file.download.info) is judged by its name, then its bytes.
-NOT_AUDIO_TYPES = ("image/", "text/", "font/", "model/", "application/pdf", "application/zip",
-                   "application/json", "application/msword", "application/vnd.openxmlformats",
-                   "application/vnd.ms-")
+NOT_AUDIO_TYPES = (
+    "image/",
+    "text/",
+    "font/",
+    "model/",
+    "application/pdf",
+    "application/zip",
+    "application/json",
+    "application/msword",
+    "application/vnd.openxmlformats",
+    "application/vnd.ms-",
+)
 
 
 class NothingHeard(AudioError):
     def __init__(self) -> None:
-        super().__init__("I couldn't make out any words in that voice note. Try again a little closer "
-                         "to the microphone, or type the command.")
+        super().__init__(
+            "I couldn't make out any words in that voice note. Try again a little closer "
+            "to the microphone, or type the command."
+        )
 
 
 @dataclass(frozen=True)
@@ -57,8 +83,9 @@ def is_audio_attachment(content_type: str | None, name: str | None) -> bool:
     return kind.startswith(AUDIO_TYPES) or (_has_audio_suffix(name) and not kind.startswith(NOT_AUDIO_TYPES))
 
 
-async def transcribe_attachment(data: bytes, content_type: str | None, name: str | None,
-                                engine: SpeechToText) -> Transcript:
+async def transcribe_attachment(
+    data: bytes, content_type: str | None, name: str | None, engine: SpeechToText
+) -> Transcript:
     """The words of a voice note. Raises an ``AudioError`` (a ``ValidationError`` with a message for
     the user) when it is not audio, is damaged, empty, too long or too large, or holds no words."""
     if _media_type(content_type).startswith(NOT_AUDIO_TYPES) and not _has_audio_suffix(name):

@@ -3,6 +3,7 @@
 ``rules`` has the XP table, the level curve and the streak rule; ``achievements`` the
 catalogue; ``record`` the small per-user document; ``service`` the ProgressService.
 """
+
 from domain.progress.achievements import CATALOGUE, Achievement, Facts
 from domain.progress.record import ProgressRecord
 from domain.progress.rules import (
@@ -17,8 +18,19 @@ from domain.progress.rules import (
 from domain.progress.service import Announcement, EarnedAchievement, Progress, ProgressService
 
 __all__ = [
-    "CATALOGUE", "FOCUS_COMPLETED_MINUTES", "TASKS_COMPLETED_HIGH", "TASKS_COMPLETED_LOW",
-    "Achievement", "Announcement", "EarnedAchievement", "Facts", "Progress", "ProgressRecord",
-    "ProgressService", "focus_completion_counters", "level_for", "level_start_xp",
+    "CATALOGUE",
+    "FOCUS_COMPLETED_MINUTES",
+    "TASKS_COMPLETED_HIGH",
+    "TASKS_COMPLETED_LOW",
+    "Achievement",
+    "Announcement",
+    "EarnedAchievement",
+    "Facts",
+    "Progress",
+    "ProgressRecord",
+    "ProgressService",
+    "focus_completion_counters",
+    "level_for",
+    "level_start_xp",
     "task_completion_counters",
 ]

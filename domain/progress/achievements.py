@@ -8,6 +8,7 @@ the catalogue can be tested, listed and explained without a store.
 Achievements are earned once and kept: undoing the task that earned "First step" takes
 its XP back but not the memory of having done it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -52,43 +53,67 @@ class Achievement:
 
 
 CATALOGUE: tuple[Achievement, ...] = (
-    Achievement("first_task", "First step", "Complete your first task.",
-                lambda f: f.tasks_completed >= 1, "✅"),
-    Achievement("tasks_10", "Getting things done", "Complete 10 tasks.",
-                lambda f: f.tasks_completed >= 10, "📋"),
-    Achievement("tasks_100", "Centurion", "Complete 100 tasks.",
-                lambda f: f.tasks_completed >= 100, "💯"),
-    Achievement("first_focus", "In the zone", "Finish your first focus session.",
-                lambda f: f.focus_completed >= 1, "🎯"),
-    Achievement("focus_10", "Deep worker", "Finish 10 focus sessions.",
-                lambda f: f.focus_completed >= 10, "🧠"),
-    Achievement("focus_marathon", "Focus marathon", "Finish 4 focus sessions in one day.",
-                lambda f: f.most_focus_in_a_day >= 4, "🏃"),
-    Achievement("streak_5", "On a roll", "Keep a 5-day streak of finished work.",
-                lambda f: f.best_streak >= 5, "🔥"),
-    Achievement("streak_20", "Unstoppable", "Keep a 20-day streak of finished work.",
-                lambda f: f.best_streak >= 20, "🌋"),
-    Achievement("hydrated", "Well watered", "Meet your water goal for the first time.",
-                lambda f: f.water_goal_days >= 1, "💧"),
-    Achievement("hydration_hero", "Hydration hero", "Meet your water goal on 5 days within two weeks.",
-                lambda f: f.water_goal_days >= 5, "🌊"),
-    Achievement("balanced_week", "Balanced week",
-                "Work a week with no day more than an hour past your working hours and nothing on days off.",
-                lambda f: f.balanced_week, "⚖️"),
-    Achievement("early_bird", "Early bird", "Finish a task before 9:00.",
-                lambda f: f.early_tasks >= 1, "🐦"),
-    Achievement("lunch_regular", "Lunch regular", "Log lunch on 5 days within two weeks.",
-                lambda f: f.lunch_days >= 5, "🥗"),
-    Achievement("break_taker", "Break taker", "Take 3 or more breaks a day on 5 days within two weeks.",
-                lambda f: f.break_days >= 5, "☕"),
-    Achievement("level_5", "Hatchling no more", "Reach level 5: your Avanochi becomes a teen.",
-                lambda f: f.level >= 5, "🐣"),
-    Achievement("level_10", "Grown up", "Reach level 10: your Avanochi is an adult.",
-                lambda f: f.level >= 10, "🌳"),
-    Achievement("level_20", "Wise one", "Reach level 20: your Avanochi becomes an elder.",
-                lambda f: f.level >= 20, "🦉"),
-    Achievement("night_owl", "Night owl", "Worked past 22:00. Avanochi would rather you slept.",
-                lambda f: f.late_nights >= 1, "🦇", warning=True),
+    Achievement("first_task", "First step", "Complete your first task.", lambda f: f.tasks_completed >= 1, "✅"),
+    Achievement("tasks_10", "Getting things done", "Complete 10 tasks.", lambda f: f.tasks_completed >= 10, "📋"),
+    Achievement("tasks_100", "Centurion", "Complete 100 tasks.", lambda f: f.tasks_completed >= 100, "💯"),
+    Achievement(
+        "first_focus", "In the zone", "Finish your first focus session.", lambda f: f.focus_completed >= 1, "🎯"
+    ),
+    Achievement("focus_10", "Deep worker", "Finish 10 focus sessions.", lambda f: f.focus_completed >= 10, "🧠"),
+    Achievement(
+        "focus_marathon",
+        "Focus marathon",
+        "Finish 4 focus sessions in one day.",
+        lambda f: f.most_focus_in_a_day >= 4,
+        "🏃",
+    ),
+    Achievement("streak_5", "On a roll", "Keep a 5-day streak of finished work.", lambda f: f.best_streak >= 5, "🔥"),
+    Achievement(
+        "streak_20", "Unstoppable", "Keep a 20-day streak of finished work.", lambda f: f.best_streak >= 20, "🌋"
+    ),
+    Achievement(
+        "hydrated", "Well watered", "Meet your water goal for the first time.", lambda f: f.water_goal_days >= 1, "💧"
+    ),
+    Achievement(
+        "hydration_hero",
+        "Hydration hero",
+        "Meet your water goal on 5 days within two weeks.",
+        lambda f: f.water_goal_days >= 5,
+        "🌊",
+    ),
+    Achievement(
+        "balanced_week",
+        "Balanced week",
+        "Work a week with no day more than an hour past your working hours and nothing on days off.",
+        lambda f: f.balanced_week,
+        "⚖️",
+    ),
+    Achievement("early_bird", "Early bird", "Finish a task before 9:00.", lambda f: f.early_tasks >= 1, "🐦"),
+    Achievement(
+        "lunch_regular", "Lunch regular", "Log lunch on 5 days within two weeks.", lambda f: f.lunch_days >= 5, "🥗"
+    ),
+    Achievement(
+        "break_taker",
+        "Break taker",
+        "Take 3 or more breaks a day on 5 days within two weeks.",
+        lambda f: f.break_days >= 5,
+        "☕",
+    ),
+    Achievement(
+        "level_5", "Hatchling no more", "Reach level 5: your Avanochi becomes a teen.", lambda f: f.level >= 5, "🐣"
+    ),
+    Achievement("level_10", "Grown up", "Reach level 10: your Avanochi is an adult.", lambda f: f.level >= 10, "🌳"),
+    Achievement(
+        "level_20", "Wise one", "Reach level 20: your Avanochi becomes an elder.", lambda f: f.level >= 20, "🦉"
+    ),
+    Achievement(
+        "night_owl",
+        "Night owl",
+        "Worked past 22:00. Avanochi would rather you slept.",
+        lambda f: f.late_nights >= 1,
+        "🦇",
+        warning=True,
+    ),
 )
 BY_ID = {achievement.id: achievement for achievement in CATALOGUE}
 
@@ -138,8 +163,7 @@ def gather_facts(
     early tasks they count are added to ``early_before_counting``, those found in the history
     from before the day roll-ups counted them."""
     days = list(recent.values())
-    last_week = {day: counters for day, counters in recent.items()
-                 if today - timedelta(days=7) <= day < today}
+    last_week = {day: counters for day, counters in recent.items() if today - timedelta(days=7) <= day < today}
     return Facts(
         tasks_completed=int(totals.get("tasks_completed", 0)),
         focus_completed=int(totals.get("focus_completed", 0)),
@@ -154,4 +178,3 @@ def gather_facts(
         early_tasks=early_before_counting + int(sum(c.get(TASKS_COMPLETED_EARLY, 0) for c in days)),
         late_nights=late_nights,
     )
-

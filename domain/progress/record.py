@@ -15,6 +15,7 @@ One small document per user (id ``progress``, in the user's partition). It holds
 It is written with the store's ETag like every entity: two instances checking the same
 user's achievements at once cannot both announce one.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

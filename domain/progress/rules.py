@@ -22,6 +22,7 @@ Level curve: reaching level ``n`` takes ``50 * (n - 1) * n`` XP in all, so level
 teen pet, a month to the adult, three to four months to the elder. Each level asks 100
 XP more than the one before, so levels keep coming but slow down.
 """
+
 from __future__ import annotations
 
 import math

@@ -7,6 +7,7 @@ window. So a snapshot costs the same after a year as after a week, and an undo w
 the window takes its XP back by itself. A change to a day older than the window (a task
 reopened weeks after it was done) no longer moves XP or streak: that day is settled.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -91,8 +92,9 @@ class _Standing:
 
 
 class ProgressService:
-    def __init__(self, repos: RepositorySet, users: UserLookup, clock: Clock,
-                 records: Repository[ProgressRecord]) -> None:
+    def __init__(
+        self, repos: RepositorySet, users: UserLookup, clock: Clock, records: Repository[ProgressRecord]
+    ) -> None:
         self._repos = repos
         self._users = users
         self._clock = clock
@@ -115,6 +117,7 @@ class ProgressService:
     async def announce(self, user_id: str) -> Announcement:
         """Record and return what was earned since the last announcement. Two callers
         racing on one user cannot both get the same achievement (the record's ETag)."""
+
         async def attempt() -> Announcement:
             standing = await self._standing(user_id)
             record, progress = standing.record, standing.progress
@@ -181,9 +184,15 @@ class ProgressService:
             early, history_nights = await self._history_before_counting(standing)
             nights |= history_nights
         return gather_facts(
-            standing.totals, standing.window, standing.today, user,
-            level=progress.level, streak_days=progress.streak_days, best_streak=progress.best_streak,
-            late_nights=len(nights), early_before_counting=early,
+            standing.totals,
+            standing.window,
+            standing.today,
+            user,
+            level=progress.level,
+            streak_days=progress.streak_days,
+            best_streak=progress.best_streak,
+            late_nights=len(nights),
+            early_before_counting=early,
         )
 
     async def _history_before_counting(self, standing: _Standing) -> tuple[int, set[date]]:
@@ -242,9 +251,15 @@ def _progress(user: User, record: ProgressRecord, window: dict[date, Counters], 
         streak = streak.after(day_counts_for_streak(counters), excused)
     level = level_progress(xp)
     return Progress(
-        user_id=user.id, xp=xp, level=level.level, level_xp=level.level_xp,
-        next_level_xp=level.next_level_xp, streak_days=streak.current, best_streak=streak.best,
-        today=day_xp(window.get(today, {})), achievements=_earned_list(record),
+        user_id=user.id,
+        xp=xp,
+        level=level.level,
+        level_xp=level.level_xp,
+        next_level_xp=level.next_level_xp,
+        streak_days=streak.current,
+        best_streak=streak.best,
+        today=day_xp(window.get(today, {})),
+        achievements=_earned_list(record),
     )
 
 

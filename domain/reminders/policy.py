@@ -7,6 +7,7 @@ work (never inside a focus session, which gets its own nudge when it ends), lunc
 in its window, a wrap-up at the end of the working day, and a warning when a session
 runs past 10 hours or past midnight.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -107,13 +108,19 @@ def candidates(user: User, activity: Activity, sent: Sent, now: datetime) -> lis
 
     working = at_work(user, activity, local)
     if on("water") and working:
-        base = max(t for t in (activity.clocked_in_since, activity.last_water, sent.at.get("water"),
-                               _work_start(user, local)) if t is not None)
+        base = max(
+            t
+            for t in (activity.clocked_in_since, activity.last_water, sent.at.get("water"), _work_start(user, local))
+            if t is not None
+        )
         due = base + timedelta(minutes=setting(user, "water", "every"))
         found.append(Nudge("water", due, f"water:{due.isoformat()}"))
     if on("break") and activity.clocked_in_since and activity.focus_started is None:
-        since = max(t for t in (activity.clocked_in_since, activity.last_break, activity.last_focus_end,
-                                sent.at.get("break")) if t is not None)
+        since = max(
+            t
+            for t in (activity.clocked_in_since, activity.last_break, activity.last_focus_end, sent.at.get("break"))
+            if t is not None
+        )
         due = since + timedelta(minutes=setting(user, "break", "every"))
         found.append(Nudge("break", due, f"break:{due.isoformat()}"))
     if on("lunch") and working and local.weekday() in user.work_days and activity.lunch_logged_on != today:
@@ -132,14 +139,16 @@ def candidates(user: User, activity: Activity, sent: Sent, now: datetime) -> lis
         found.append(Nudge("long_session", due, f"long_session:{activity.session_id}"))
     if on("weekly_report") and user.work_days and local.weekday() == last_working_day(user.work_days):
         due = datetime.combine(today, _clock(user.work_end), zone) + timedelta(
-            minutes=setting(user, "weekly_report", "after"))
+            minutes=setting(user, "weekly_report", "after")
+        )
         year, week, _ = today.isocalendar()
         found.append(Nudge("weekly_report", due, f"weekly_report:{year}-W{week:02d}"))
     last_alert = sent.at.get(RISK_ALERT_DELIVERED)
     recently = last_alert is not None and now - last_alert < ALERT_EVERY
     if on("risk_alert") and local.weekday() in user.work_days and not recently:
         due = datetime.combine(today, _clock(user.work_end), zone) + timedelta(
-            minutes=setting(user, "risk_alert", "after"))
+            minutes=setting(user, "risk_alert", "after")
+        )
         found.append(Nudge("risk_alert", due, f"risk_alert:{today.isoformat()}"))
     if on("focus_end") and activity.focus_planned_end is not None:
         found.append(Nudge("focus_end", activity.focus_planned_end, f"focus_end:{activity.focus_id}"))

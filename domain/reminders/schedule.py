@@ -6,6 +6,7 @@ write of this document, so of several bot instances exactly one claims each occu
 an outbox entry is leased while it is being sent, and a lease that runs out (the sender
 died between claim and send) makes the entry due again instead of lost.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,5 +1,6 @@
 """Reminder bookkeeping for the other services: wake a user's schedule when what they do
 changes, read what they are doing, and find the schedules that are due."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -71,8 +72,9 @@ class ReminderService:
             clocked_in_since=running[0].start_time if running else None,
             session_id=running[0].id if running else None,
             focus_started=focusing.started_at if focusing else None,
-            focus_planned_end=(focusing.started_at + timedelta(minutes=focusing.duration_minutes)
-                               if focusing else None),
+            focus_planned_end=(
+                focusing.started_at + timedelta(minutes=focusing.duration_minutes) if focusing else None
+            ),
             focus_id=focusing.session_id if focusing else None,
             last_focus_end=last_focus_end,
             last_water=await last("water"),

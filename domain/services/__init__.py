@@ -1,5 +1,6 @@
 """The application's services, built together over one set of repositories; and the same
 services for one chat turn, over the turn's unit of work."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -52,8 +53,13 @@ class Services:
     token_lifetime: timedelta = DEFAULT_LIFETIME
 
     @classmethod
-    def build(cls, repos: RepositorySet, clock: Clock, token_lifetime: timedelta = DEFAULT_LIFETIME,
-              conversations: ConversationService | None = None) -> Services:
+    def build(
+        cls,
+        repos: RepositorySet,
+        clock: Clock,
+        token_lifetime: timedelta = DEFAULT_LIFETIME,
+        conversations: ConversationService | None = None,
+    ) -> Services:
         reminders = ReminderService(repos, clock)
         users = UserService(repos, clock, reminders.touch)
         tokens = TokenService(repos, clock, token_lifetime)

@@ -1,4 +1,5 @@
 """A user's data as a whole: export everything, or erase everything."""
+
 from __future__ import annotations
 
 from typing import Any, TypeVar
@@ -51,6 +52,7 @@ class AccountService:
 
 # The export shape: a file the user keeps, so its field names stay stable; they began as the
 # stored documents' and are kept apart from them, so that the store can change without the files.
+
 
 def _profile(user: User) -> dict[str, Any]:
     return {

@@ -5,6 +5,7 @@ Outside a chat turn (the REST API recording an undo entry, a platform's install 
 call reads and writes the conversation document. In a turn, ``TurnConversation`` holds it for
 the whole turn and writes it once, no later than the turn's first other write.
 """
+
 from __future__ import annotations
 
 import copy
@@ -55,6 +56,7 @@ class ConversationService:
     async def note_change(self, user_id: str, entry: UndoEntry | None) -> UndoEntry | None:
         """Make ``entry`` the change ``undo`` reverses next (None: nothing to undo); returns
         the one it replaces."""
+
         async def attempt() -> UndoEntry | None:
             state = await self.state(user_id)
             previous, state.undo = state.undo, entry
@@ -117,6 +119,7 @@ class TurnConversation(ConversationService):
         self._current: ConversationState | None = None
         self._stored: ConversationState | None = None  # as the store has it, for comparing
         self._delivery: str | None = None  # this turn's delivery, once noted
+        self._claimed = False  # this turn's own write stored its delivery id
         self._writing = False
         repos.before_write(self.write)
 
@@ -166,22 +169,17 @@ class TurnConversation(ConversationService):
             try:
                 await self._store(state)
                 self._stored = _copy(state)
+                self._claimed = self._claimed or self._delivery is not None
                 return
             except StaleEntity:
                 newer = await super().state(state.user_id)  # the failed write made it read afresh
-                if self._someone_else_has_the_delivery(newer):
+                # The delivery id there is a duplicate only if another turn put it there: once
+                # this turn's own write carried it, a lost race is some other change to rebase on.
+                if not self._claimed and self._delivery is not None and self._delivery in newer.deliveries:
                     raise DuplicateDelivery(self._delivery) from None
                 state.rebase(self._stored or ConversationState(state.user_id), newer)
                 self._stored = _copy(newer)
         raise Conflict("Too many changes at once; please try again.")
-
-    def _someone_else_has_the_delivery(self, newer: ConversationState) -> bool:
-        """This turn's delivery is in a conversation someone else stored, and not because this
-        turn stored it earlier: once it has, a later message's turn (on another instance) keeps
-        the id in what it writes, and that must not stop this turn halfway."""
-        if self._delivery is None or self._delivery not in newer.deliveries:
-            return False
-        return self._stored is None or self._delivery not in self._stored.deliveries
 
     async def finish(self) -> None:
         """The end of the turn: the conversation as the turn leaves it."""

@@ -1,4 +1,5 @@
 """Focus sessions (seed 001): start, end or complete, interruptions, history, analytics."""
+
 from __future__ import annotations
 
 import uuid
@@ -19,8 +20,9 @@ LIST_DEFAULT, LIST_MAX = 10, 100
 
 
 class FocusService:
-    def __init__(self, repos: RepositorySet, users: UserService, clock: Clock,
-                 on_activity: ActivityHook | None = None) -> None:
+    def __init__(
+        self, repos: RepositorySet, users: UserService, clock: Clock, on_activity: ActivityHook | None = None
+    ) -> None:
         self._sessions = repos.focus_sessions
         self._repos = repos
         self._users = users
@@ -45,8 +47,7 @@ class FocusService:
             task_id=clean_text(task_id, "task_id", 200, required=False),
         )
         day = day_key(now, await self._users.timezone(user_id))
-        changes = (RollupChanges().add_both(day, "focus_total", 1)
-                   .add_both(day, "focus_minutes", duration_minutes))
+        changes = RollupChanges().add_both(day, "focus_total", 1).add_both(day, "focus_minutes", duration_minutes)
         await self._sessions.add(session, changes)
         await self._on_activity(user_id)  # its end is a nudge; breaks pause meanwhile
         return session
@@ -61,6 +62,7 @@ class FocusService:
     ) -> FocusSession:
         """The seed's PUT: set the end, completion and/or interruption count.
         Completing without an end time ends the session now."""
+
         async def attempt() -> FocusSession:
             session = await self._sessions.get(user_id, session_id)
             was_completed = session.completed

@@ -1,4 +1,5 @@
 """Healthy habits: water, breaks and lunch, logged and rolled up per local day."""
+
 from __future__ import annotations
 
 import uuid

@@ -6,6 +6,7 @@ looks the way it does. Overwork (hours past the working day), late nights and sk
 breaks lower energy and spoil the mood; breaks, lunch, water and finished focus lift
 them. Nothing ever takes a value under ``FLOOR``: the pet gets tired, never dies.
 """
+
 from __future__ import annotations
 
 import random
@@ -64,13 +65,14 @@ def _clamp(value: float) -> int:
     return int(round(min(CEILING, max(FLOOR, value))))
 
 
-def recent_habits(days: Sequence[Counters], user: User, now: datetime, late_nights: Sequence[bool],
-                  water_goal_ml: int = WATER_GOAL_ML) -> RecentHabits:
+def recent_habits(
+    days: Sequence[Counters], user: User, now: datetime, late_nights: Sequence[bool], water_goal_ml: int = WATER_GOAL_ML
+) -> RecentHabits:
     """From the day roll-ups of the day before yesterday, yesterday and today (in that
     order; today's hours include a running session) and which of them had a late night."""
     days = list(days)[-3:]
-    weights = DAY_WEIGHTS[-len(days):]
-    late = ([False] * len(days) + list(late_nights))[-len(days):] if days else []
+    weights = DAY_WEIGHTS[-len(days) :]
+    late = ([False] * len(days) + list(late_nights))[-len(days) :] if days else []
     day_length = workday_hours(user)
     overtime = skipped = tasks = focus = late_score = 0.0
     active = 0
@@ -82,20 +84,34 @@ def recent_habits(days: Sequence[Counters], user: User, now: datetime, late_nigh
         tasks += weight * counters.get("tasks_completed", 0)
         focus += weight * counters.get("focus_completed", 0)
         late_score += weight * was_late
-        active += any(counters.get(name, 0) > 0 for name in
-                      ("tasks_completed", "tasks_created", "focus_total", "water_ml", "breaks", "lunches",
-                       "hours_total"))
+        active += any(
+            counters.get(name, 0) > 0
+            for name in (
+                "tasks_completed",
+                "tasks_created",
+                "focus_total",
+                "water_ml",
+                "breaks",
+                "lunches",
+                "hours_total",
+            )
+        )
     today = days[-1] if days else {}
     yesterday = days[-2] if len(days) > 1 else {}
     local = now.astimezone(ZoneInfo(user.timezone))
     # Water is due over the day: at 09:00 nothing is missing yet, by 18:00 the whole goal.
     due_share = min(1.0, max(0.2, (local.hour + local.minute / 60 - 8) / 10))
     return RecentHabits(
-        overtime_hours=overtime, late_nights=late_score, skipped_breaks=skipped,
-        breaks_today=int(today.get("breaks", 0)), lunch_today=today.get("lunches", 0) > 0,
+        overtime_hours=overtime,
+        late_nights=late_score,
+        skipped_breaks=skipped,
+        breaks_today=int(today.get("breaks", 0)),
+        lunch_today=today.get("lunches", 0) > 0,
         water_today=min(1.0, today.get("water_ml", 0) / (water_goal_ml * due_share)),
         water_yesterday=min(1.0, yesterday.get("water_ml", 0) / water_goal_ml),
-        tasks_done=tasks, focus_done=focus, active_days=active,
+        tasks_done=tasks,
+        focus_done=focus,
+        active_days=active,
     )
 
 
@@ -111,11 +127,25 @@ class Pet:
 
 
 def pet_state(level: int, habits: RecentHabits, asleep: bool = False) -> Pet:
-    energy = (75 - 12 * habits.overtime_hours - 15 * habits.late_nights - 6 * habits.skipped_breaks
-              + 5 * min(habits.breaks_today, 4) + 4 * min(habits.focus_done, 4) + 6 * habits.lunch_today)
+    energy = (
+        75
+        - 12 * habits.overtime_hours
+        - 15 * habits.late_nights
+        - 6 * habits.skipped_breaks
+        + 5 * min(habits.breaks_today, 4)
+        + 4 * min(habits.focus_done, 4)
+        + 6 * habits.lunch_today
+    )
     hydration = 25 + 75 * (0.7 * habits.water_today + 0.3 * habits.water_yesterday)
-    joy = (45 + 6 * min(habits.tasks_done, 5) + 6 * min(habits.focus_done, 4) + 10 * (habits.water_today >= 1)
-           + 3 * min(habits.breaks_today, 4) - 8 * habits.overtime_hours - 10 * habits.late_nights)
+    joy = (
+        45
+        + 6 * min(habits.tasks_done, 5)
+        + 6 * min(habits.focus_done, 4)
+        + 10 * (habits.water_today >= 1)
+        + 3 * min(habits.breaks_today, 4)
+        - 8 * habits.overtime_hours
+        - 10 * habits.late_nights
+    )
     reasons = []
     if habits.overtime_hours >= 1:
         reasons.append(f"about {habits.overtime_hours:.0f} h past your working hours lately")
@@ -149,35 +179,61 @@ def is_asleep(user: User, now: datetime) -> bool:
     return in_window(now.astimezone(ZoneInfo(user.timezone)), user.quiet_start, user.quiet_end)
 
 
-ACTIONS = ("look", "done", "add", "water", "break", "lunch", "focus_start", "focus_stop", "focus_cancel",
-           "start", "stop", "undo")
+ACTIONS = (
+    "look",
+    "done",
+    "add",
+    "water",
+    "break",
+    "lunch",
+    "focus_start",
+    "focus_stop",
+    "focus_cancel",
+    "start",
+    "stop",
+    "undo",
+)
 # Lines by action, then by mood; "*" is any mood. Short: a reply carries one at its end.
 REACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
-    "look": {"happy": ("*bounces* Look at us go!",), "content": ("*waves* All good here.",),
-             "bored": ("*yawns* Shall we get something done today?",),
-             "tired": ("*droops* I could use a break... and so could you.",),
-             "stressed": ("*fidgets* It's been a lot lately. Let's slow down a little.",)},
-    "done": {"happy": ("*does a little spin* Another one done!", "Yes! That's how it's done!"),
-             "content": ("Nice, one less thing on the list.",),
-             "bored": ("Oh! Something happened! Well done!",),
-             "tired": ("Done. Maybe that's enough for today?",),
-             "stressed": ("Done... now let's breathe for a minute.",)},
+    "look": {
+        "happy": ("*bounces* Look at us go!",),
+        "content": ("*waves* All good here.",),
+        "bored": ("*yawns* Shall we get something done today?",),
+        "tired": ("*droops* I could use a break... and so could you.",),
+        "stressed": ("*fidgets* It's been a lot lately. Let's slow down a little.",),
+    },
+    "done": {
+        "happy": ("*does a little spin* Another one done!", "Yes! That's how it's done!"),
+        "content": ("Nice, one less thing on the list.",),
+        "bored": ("Oh! Something happened! Well done!",),
+        "tired": ("Done. Maybe that's enough for today?",),
+        "stressed": ("Done... now let's breathe for a minute.",),
+    },
     "add": {"*": ("Noted. I'll keep an eye on it.", "On the list!")},
-    "water": {"happy": ("*splashes happily* Gulp gulp!",), "tired": ("Ahh, that helps.",),
-              "stressed": ("Water first, everything else after. Good call.",),
-              "*": ("Refreshing! Thank you.",)},
-    "break": {"stressed": ("*exhales* We needed that.",), "tired": ("A break! *stretches*",),
-              "*": ("Stretch, look out of the window, come back fresh.",)},
+    "water": {
+        "happy": ("*splashes happily* Gulp gulp!",),
+        "tired": ("Ahh, that helps.",),
+        "stressed": ("Water first, everything else after. Good call.",),
+        "*": ("Refreshing! Thank you.",),
+    },
+    "break": {
+        "stressed": ("*exhales* We needed that.",),
+        "tired": ("A break! *stretches*",),
+        "*": ("Stretch, look out of the window, come back fresh.",),
+    },
     "lunch": {"*": ("Lunch! *munch munch*", "Food makes the afternoon better.")},
-    "focus_start": {"tired": ("Focusing... I'll keep quiet. Short one, maybe?",),
-                    "*": ("Shh, focus mode. I'll be quiet.",)},
-    "focus_stop": {"happy": ("Focus session complete! *glows*",),
-                   "stressed": ("Well focused. Take five before the next one.",),
-                   "*": ("A whole session, finished. Nice.",)},
+    "focus_start": {
+        "tired": ("Focusing... I'll keep quiet. Short one, maybe?",),
+        "*": ("Shh, focus mode. I'll be quiet.",),
+    },
+    "focus_stop": {
+        "happy": ("Focus session complete! *glows*",),
+        "stressed": ("Well focused. Take five before the next one.",),
+        "*": ("A whole session, finished. Nice.",),
+    },
     "focus_cancel": {"*": ("No worries, the next one will stick.",)},
     "start": {"tired": ("Back at it? Go gently today.",), "*": ("Let's go! I'll remind you to rest.",)},
-    "stop": {"stressed": ("Clocked out. Now really switch off, please.",),
-             "*": ("See you tomorrow! *waves*",)},
+    "stop": {"stressed": ("Clocked out. Now really switch off, please.",), "*": ("See you tomorrow! *waves*",)},
     "undo": {"*": ("Undone. No harm done.",)},
 }
 SLEEPY = ("*yawns* Mm? {line} Now back to sleep... and you should rest too.",)
@@ -201,8 +257,7 @@ class PetView:
 
 
 class PetService:
-    def __init__(self, repos: RepositorySet, users: UserService, progress: ProgressService,
-                 clock: Clock) -> None:
+    def __init__(self, repos: RepositorySet, users: UserService, progress: ProgressService, clock: Clock) -> None:
         self._repos = repos
         self._users = users
         self._progress = progress

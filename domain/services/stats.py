@@ -1,5 +1,6 @@
 """Stats: the seed's summary and per-period summaries, read from roll-ups rather than
 the whole history, so their cost does not grow with it."""
+
 from __future__ import annotations
 
 from datetime import timedelta

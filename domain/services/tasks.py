@@ -4,6 +4,7 @@ The last change is kept in the user's conversation (see conversations.py), noted
 the change is written: in a chat turn it then goes to the store with the conversation, which
 the turn writes anyway, instead of costing a read and a write of its own.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -28,8 +29,9 @@ T = TypeVar("T")
 
 
 class TaskService:
-    def __init__(self, repos: RepositorySet, users: UserService, clock: Clock,
-                 conversations: ConversationService) -> None:
+    def __init__(
+        self, repos: RepositorySet, users: UserService, clock: Clock, conversations: ConversationService
+    ) -> None:
         self._repos = repos
         self._tasks = repos.tasks
         self._users = users
@@ -103,6 +105,7 @@ class TaskService:
     async def complete_task(self, user_id: str, task_id: str, at: datetime | None = None) -> Task:
         """Idempotent: completing a done task returns it unchanged and counts nothing.
         ``at`` backdates the completion (undoing a reopen restores the original time)."""
+
         async def attempt() -> Task:
             task = await self._tasks.get(user_id, task_id)
             before = replace(task)
@@ -192,8 +195,12 @@ class TaskService:
             task = await self.complete_task(user_id, snapshot.id, at=snapshot.completed_at)
         elif entry.action == "edited":
             task = await self.edit_task(
-                user_id, snapshot.id, title=snapshot.title, notes=snapshot.notes,
-                priority=snapshot.priority, due_at=snapshot.due_at,
+                user_id,
+                snapshot.id,
+                title=snapshot.title,
+                notes=snapshot.notes,
+                priority=snapshot.priority,
+                due_at=snapshot.due_at,
             )
         else:  # deleted: bring it back as it was
             task = snapshot

@@ -10,6 +10,7 @@ slot on its etag; of racing issuers exactly one wins, and the losers delete what
 no token handed out outlives the next successful issue, not even when a process dies
 half-way (the user then merely has no working token and asks again).
 """
+
 from __future__ import annotations
 
 import hashlib

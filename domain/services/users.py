@@ -1,4 +1,5 @@
 """Users: the seed's CRUD plus the preferences other services read (time zone, hours)."""
+
 from __future__ import annotations
 
 import uuid
@@ -14,14 +15,29 @@ from domain.validation import clean_clock_time, clean_text, clean_timezone, clea
 NAME_MAX = 100
 REMINDER_KINDS = ("water", "break", "lunch", "wrap_up", "long_session", "weekly_report", "risk_alert")
 CLOCK_TIMES = ("work_start", "work_end", "quiet_start", "quiet_end")
-UPDATABLE = frozenset({"name", "timezone", "work_start", "work_end", "work_days", "quiet_start",
-                       "quiet_end", "reminders_on", "reminder", "snoozed_until", "paused_until"})
+UPDATABLE = frozenset(
+    {
+        "name",
+        "timezone",
+        "work_start",
+        "work_end",
+        "work_days",
+        "quiet_start",
+        "quiet_end",
+        "reminders_on",
+        "reminder",
+        "snoozed_until",
+        "paused_until",
+    }
+)
 
 
 def clean_work_days(days: Any) -> list[int]:
     """Weekday numbers, Monday 0 to Sunday 6 (Python's weekday())."""
-    if not isinstance(days, (list, tuple)) or not days or not all(
-        isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in days
+    if (
+        not isinstance(days, (list, tuple))
+        or not days
+        or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in days)
     ):
         raise ValidationError("Working days are numbers from 0 (Monday) to 6 (Sunday).")
     return sorted(set(days))
@@ -70,6 +86,7 @@ class UserService:
         unknown = set(changes) - UPDATABLE
         if unknown:
             raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}")
+
         async def attempt() -> User:
             user = await self.ensure(user_id)
             if "name" in changes:
@@ -87,8 +104,10 @@ class UserService:
                 kind, setting = changes["reminder"]
                 if kind not in REMINDER_KINDS:
                     raise ValidationError(f"I can remind you about {', '.join(REMINDER_KINDS)}.")
-                user.reminder_settings = {**user.reminder_settings,
-                                          kind: {**user.reminder_settings.get(kind, {}), **setting}}
+                user.reminder_settings = {
+                    **user.reminder_settings,
+                    kind: {**user.reminder_settings.get(kind, {}), **setting},
+                }
             if "snoozed_until" in changes:
                 user.snoozed_until = changes["snoozed_until"]
             if "paused_until" in changes:

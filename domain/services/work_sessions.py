@@ -1,4 +1,5 @@
 """Work sessions: clock in, clock out, the running session, the history."""
+
 from __future__ import annotations
 
 import uuid
@@ -18,8 +19,9 @@ NOTE_MAX = 200
 
 
 class WorkSessionService:
-    def __init__(self, repos: RepositorySet, users: UserService, clock: Clock,
-                 on_activity: ActivityHook | None = None) -> None:
+    def __init__(
+        self, repos: RepositorySet, users: UserService, clock: Clock, on_activity: ActivityHook | None = None
+    ) -> None:
         self._sessions = repos.work_sessions
         self._slots = repos.active_slots
         self._users = users
@@ -71,14 +73,16 @@ class WorkSessionService:
 
     async def end_session(self, user_id: str, session_id: str) -> WorkSession:
         """Clock out; Conflict when that session already ended."""
+
         async def attempt() -> WorkSession:
             session = await self._sessions.get(user_id, session_id)
             ended_at = self._clock.now()
             session.end(ended_at)
             timezone = await self._users.timezone(user_id)
             day = day_key(session.start_time, timezone)
-            changes = (RollupChanges().add_both(day, "sessions_total", 1)
-                       .add_both(day, "hours_total", session.duration or 0))
+            changes = (
+                RollupChanges().add_both(day, "sessions_total", 1).add_both(day, "hours_total", session.duration or 0)
+            )
             for night, counters in late_night_counters(session.start_time, ended_at, timezone).items():
                 for counter, amount in counters.items():
                     changes.add(night, counter, amount)

@@ -1,5 +1,6 @@
 """The ``channel`` fixture: each conformance test runs once per chat channel, through its own wire
 fake. A channel moved onto the turn pipeline joins by adding its driver to DRIVERS."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator

@@ -7,6 +7,7 @@ channel's own wire fake, and what the user then sees, in the same neutral shape.
 - Console: lines on its stdin, replies parsed from its stdout.
 - Echo: the test-only channel of echo_channel.py, registered in the app like a real one.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -142,6 +143,7 @@ class Driver:
 
 # -- Slack -----------------------------------------------------------------------------------
 
+
 class SlackDriver(Driver):
     def __init__(self, harness, store: FlakyStore) -> None:
         super().__init__("slack", "slack:T0TEAM:U1", harness.app[SERVICES_KEY], store)
@@ -157,8 +159,13 @@ class SlackDriver(Driver):
         where = str(call.body.get("channel") or call.body.get("channel_id") or "")
         private = call.method in ("chat.postEphemeral", "response_url") or where.startswith("D")
         files = call.body.get("files") if call.method == "files.completeUploadExternal" else None
-        return Seen(readable(call.text), [button["text"]["text"] for _, button in call.buttons()], private,
-                    files[0].get("title") if files else None, call)
+        return Seen(
+            readable(call.text),
+            [button["text"]["text"] for _, button in call.buttons()],
+            private,
+            files[0].get("title") if files else None,
+            call,
+        )
 
     async def say(self, text: str, *, shared: bool = False) -> list[Seen]:
         since = len(self._api.calls)
@@ -174,8 +181,16 @@ class SlackDriver(Driver):
     async def send_file(self, data: bytes, name: str, content_type: str) -> list[Seen]:
         url = self._api.share_file(name, data)
         event = self._workspace.dm_event("", subtype="file_share")
-        event["files"] = [{"id": "F0FILE", "name": name, "mimetype": content_type, "size": len(data),
-                           "url_private": url, "url_private_download": url}]
+        event["files"] = [
+            {
+                "id": "F0FILE",
+                "name": name,
+                "mimetype": content_type,
+                "size": len(data),
+                "url_private": url,
+                "url_private_download": url,
+            }
+        ]
         since = len(self._api.calls)
         assert (await self._workspace.event(event)).status == 200
         return await self._after(since)
@@ -201,8 +216,11 @@ class SlackDriver(Driver):
 
     def others_saw(self) -> list[Seen]:
         lasting = ("chat.postMessage", "chat.update", "files.completeUploadExternal")
-        return [self._seen(call) for call in self._api.calls if call.method in lasting
-                and (call.body.get("channel") or call.body.get("channel_id")) == SHARED]
+        return [
+            self._seen(call)
+            for call in self._api.calls
+            if call.method in lasting and (call.body.get("channel") or call.body.get("channel_id")) == SHARED
+        ]
 
 
 @asynccontextmanager
@@ -212,6 +230,7 @@ async def slack_driver(store: FlakyStore) -> AsyncIterator[Driver]:
 
 
 # -- Teams -------------------------------------------------------------------------------------------
+
 
 class TeamsDriver(Driver):
     def __init__(self, world, store: FlakyStore, files: FileHost) -> None:
@@ -227,10 +246,18 @@ class TeamsDriver(Driver):
 
     def _seen(self, activity: dict[str, Any], chat) -> Seen:
         buttons = [action["title"] for card in self._cards([activity]) for action in self._actions(card)]
-        files = [a.get("name") for a in activity.get("attachments") or []
-                 if a.get("contentType") in ("application/vnd.microsoft.teams.card.file.consent", "application/json")]
-        return Seen(readable(self._visible(activity)), buttons, chat is self._chat, files[0] if files else None,
-                    (chat, activity))
+        files = [
+            a.get("name")
+            for a in activity.get("attachments") or []
+            if a.get("contentType") in ("application/vnd.microsoft.teams.card.file.consent", "application/json")
+        ]
+        return Seen(
+            readable(self._visible(activity)),
+            buttons,
+            chat is self._chat,
+            files[0] if files else None,
+            (chat, activity),
+        )
 
     async def _post(self, chat, text: str | None = None, **extra: Any) -> list[Seen]:
         return [self._seen(activity, chat) for activity in await chat.say(text, **extra)]
@@ -244,9 +271,15 @@ class TeamsDriver(Driver):
         return await self._post(chat, None, value=action["data"])
 
     async def send_file(self, data: bytes, name: str, content_type: str) -> list[Seen]:
-        attachment = {"contentType": "application/vnd.microsoft.teams.file.download.info", "name": name,
-                      "content": {"downloadUrl": self._files.share(name, data), "uniqueId": "1",
-                                  "fileType": name.rsplit(".", 1)[-1]}}
+        attachment = {
+            "contentType": "application/vnd.microsoft.teams.file.download.info",
+            "name": name,
+            "content": {
+                "downloadUrl": self._files.share(name, data),
+                "uniqueId": "1",
+                "fileType": name.rsplit(".", 1)[-1],
+            },
+        }
         return await self._post(self._chat, None, attachments=[attachment])
 
     async def say_twice(self, text: str) -> list[Seen]:
@@ -279,15 +312,22 @@ class TeamsDriver(Driver):
 
     async def open(self) -> list[Seen]:
         chat = self._chat
-        activity = chat.activity(None, type="conversationUpdate", id=f"f:install-{next(self._installs)}",
-                                 membersAdded=[{"id": "28:avanochi-bot-id"}])
+        activity = chat.activity(
+            None,
+            type="conversationUpdate",
+            id=f"f:install-{next(self._installs)}",
+            membersAdded=[{"id": "28:avanochi-bot-id"}],
+        )
         before = len(self._world.connector.activities)
         assert (await chat.post(activity))[0] == 200
         return [self._seen(sent, chat) for sent in self._world.connector.messages(before)]
 
     def others_saw(self) -> list[Seen]:
-        return [self._seen(a, self._group) for a in self._world.connector.activities
-                if a["_meta"]["conversation"] == self._group.conversation_id]
+        return [
+            self._seen(a, self._group)
+            for a in self._world.connector.activities
+            if a["_meta"]["conversation"] == self._group.conversation_id
+        ]
 
 
 @asynccontextmanager
@@ -299,6 +339,7 @@ async def teams_driver(store: FlakyStore) -> AsyncIterator[Driver]:
 
 
 # -- the console -------------------------------------------------------------------------------
+
 
 class Keyboard:
     """The console's stdin: lines the test types, read one at a time in the console's thread."""
@@ -332,11 +373,19 @@ BUTTON = re.compile(r"\[(\d+) ([^\]]+)\]")
 
 class ConsoleDriver(Driver):
     def __init__(self, container, store: FlakyStore, folder: Path) -> None:
-        super().__init__("console", "console:ada", container.services, store, zone=None, reminders=False, cannot={
-            "shared": "a terminal is a private chat",
-            "redelivery": "a typed line arrives once",
-            "files": "a terminal sends no attachments",
-        })
+        super().__init__(
+            "console",
+            "console:ada",
+            container.services,
+            store,
+            zone=None,
+            reminders=False,
+            cannot={
+                "shared": "a terminal is a private chat",
+                "redelivery": "a typed line arrives once",
+                "files": "a terminal sends no attachments",
+            },
+        )
         self._pipeline, self._folder = container.pipeline, folder
         self._keyboard, self._screen = Keyboard(), Screen()
         self._session: asyncio.Task | None = None
@@ -345,8 +394,9 @@ class ConsoleDriver(Driver):
         """A chat session in the terminal: what it shows before the first prompt."""
         await self.stop()
         self._keyboard, self._screen = Keyboard(), Screen()
-        self._session = asyncio.create_task(chat(self._pipeline, self.user_id, self._keyboard, self._screen,
-                                                 self._folder))
+        self._session = asyncio.create_task(
+            chat(self._pipeline, self.user_id, self._keyboard, self._screen, self._folder)
+        )
         return await self._shown(0, prompts=1)
 
     async def stop(self) -> None:
@@ -411,6 +461,7 @@ async def console_driver(store: FlakyStore, folder: Path) -> AsyncIterator[Drive
 
 # -- the test-only echo channel ------------------------------------------------------------------
 
+
 class EchoDriver(Driver):
     def __init__(self, app: web.Application, store: FlakyStore, files: FileHost) -> None:
         super().__init__("echo", "echo:ada", app[SERVICES_KEY], store)
@@ -426,8 +477,13 @@ class EchoDriver(Driver):
     def _seen(shown: Shown) -> Seen:
         reply = shown.reply
         buttons = reply.buttons + [item.button for item in reply.items if item.button]
-        return Seen(readable(reply.plain()), [button.label for button in buttons],
-                    shown.conversation.startswith("dm:"), reply.file.name if reply.file else None, shown)
+        return Seen(
+            readable(reply.plain()),
+            [button.label for button in buttons],
+            shown.conversation.startswith("dm:"),
+            reply.file.name if reply.file else None,
+            shown,
+        )
 
     async def _post(self, text: str = "", **options: Any) -> list[Seen]:
         since = len(self._echo.shown)

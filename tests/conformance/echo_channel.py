@@ -5,6 +5,7 @@ passes the same conformance suite as Slack and the console: everything else is t
 Like Teams it has no ephemeral messages and cannot open a DM; it shows typing, buttons and
 files, knows its users' names and time zones, and fetches attachments from this machine.
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable
@@ -36,12 +37,28 @@ class EchoChannel(ChannelBase):
     capabilities = ChannelCapabilities(files=True, typing=True, buttons=True, profiles=True)
     files = FileSource(loopback=True)  # the tests serve attachments on 127.0.0.1
 
-    def post(self, user: str, text: str = "", *, conversation: str | None = None, action: dict | None = None,
-             delivery_id: str | None = None, attachments: tuple[Attachment, ...] = ()) -> Awaitable[None]:
+    def post(
+        self,
+        user: str,
+        text: str = "",
+        *,
+        conversation: str | None = None,
+        action: dict | None = None,
+        delivery_id: str | None = None,
+        attachments: tuple[Attachment, ...] = (),
+    ) -> Awaitable[None]:
         """A user writes (or presses a button) in their private chat, or in a shared ``conversation``."""
         here = conversation or f"dm:{user}"
-        message = IncomingMessage(f"echo:{user}", self.name, here, text, action, delivery_id=delivery_id,
-                                  attachments=attachments, private=conversation is None)
+        message = IncomingMessage(
+            f"echo:{user}",
+            self.name,
+            here,
+            text,
+            action,
+            delivery_id=delivery_id,
+            attachments=attachments,
+            private=conversation is None,
+        )
         address = {"conversation": here} if conversation is None else None
         return self.pipeline.turn(self, Arrival(message, (here, user), address=address))
 

@@ -1,6 +1,7 @@
 """The conversation every chat channel must hold the same way, run through each channel's own
 wire fake (see drivers.py): commands, buttons, questions, privacy, voice notes, errors,
 duplicates, order, the greeting and a fresh start after erasing everything."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The whole app on loopback over real HTTP, on each store."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -24,8 +25,7 @@ class Api:
     base: str
     token: str | None = ADMIN_TOKEN
 
-    async def call(self, method: str, path: str, *, token: str | None | bool = True,
-                   **kwargs: Any) -> ClientResponse:
+    async def call(self, method: str, path: str, *, token: str | None | bool = True, **kwargs: Any) -> ClientResponse:
         headers = dict(kwargs.pop("headers", {}))
         bearer = self.token if token is True else token
         if bearer:
@@ -41,23 +41,31 @@ class Api:
 
 # Every test client calls from 127.0.0.1, and some tests send hundreds of requests or turns: the
 # budgets are raised here (tests of the budgets themselves pass their own).
-UNTHROTTLED = {"AVANOCHI_RATE_LIMIT_USER": "100000/minute", "AVANOCHI_RATE_LIMIT_IP": "100000/minute",
-               "AVANOCHI_RATE_LIMIT_CHAT": "100000/minute"}
+UNTHROTTLED = {
+    "AVANOCHI_RATE_LIMIT_USER": "100000/minute",
+    "AVANOCHI_RATE_LIMIT_IP": "100000/minute",
+    "AVANOCHI_RATE_LIMIT_CHAT": "100000/minute",
+}
 
 
 def make_settings(**overrides: str) -> Settings:
     # HOST as the test servers really bind it (loopback), which is what lets Teams run in
     # Emulator mode without an app id.
-    values = {"AVANOCHI_ADMIN_TOKEN": ADMIN_TOKEN, "LOG_LEVEL": "INFO", "AVANOCHI_REMINDER_INTERVAL": "0",
-              "HOST": "127.0.0.1", **UNTHROTTLED, **overrides}
+    values = {
+        "AVANOCHI_ADMIN_TOKEN": ADMIN_TOKEN,
+        "LOG_LEVEL": "INFO",
+        "AVANOCHI_REMINDER_INTERVAL": "0",
+        "HOST": "127.0.0.1",
+        **UNTHROTTLED,
+        **overrides,
+    }
     return Settings.load(CredentialManager(values, env_file=None))
 
 
 @asynccontextmanager
 async def serving(store, *, clock=None, speech=None, **settings: str) -> AsyncIterator[Api]:
     """The whole app on loopback with these settings (and clock, speech engine); an admin-token client."""
-    server = TestServer(build_app(make_settings(**settings), store=store, clock=clock, speech=speech),
-                        host="127.0.0.1")
+    server = TestServer(build_app(make_settings(**settings), store=store, clock=clock, speech=speech), host="127.0.0.1")
     await server.start_server()
     try:
         async with ClientSession() as session:

@@ -1,5 +1,6 @@
 """The companion on the real stores (SQLite and the Cosmos DB test server): XP follows undo,
 an achievement is announced once under concurrency, and the personas rank the same."""
+
 from __future__ import annotations
 
 import asyncio

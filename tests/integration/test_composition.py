@@ -1,4 +1,5 @@
 """The composition root picks the store from the settings, as `python app.py` would."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """What only the terminal chat does: images and files are saved to a folder readable by the user
 alone, and the path is printed (the rest of its conversation is in tests/conformance)."""
+
 from __future__ import annotations
 
 import stat

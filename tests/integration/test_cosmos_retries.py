@@ -1,6 +1,7 @@
 """Transient Cosmos DB failures: a fault-injecting proxy in front of the test server answers
 429 or 503 to the first document requests, and the store must retry its way through (or give
 up with StoreUnavailable in bounded time)."""
+
 from __future__ import annotations
 
 import json
@@ -146,10 +147,11 @@ async def test_persistent_503_raises_store_unavailable_in_bounded_time(proxy, co
 
 
 async def test_unreachable_server_raises_store_unavailable(cosmos_server, tmp_path) -> None:
-    options = {"max_attempts": 2, "base_delay": 0.01,
-               "client_options": {"retry_connect": 0, "connection_timeout": 2}}
-    async with FaultProxy(cosmos_server) as proxy, \
-            opened_store("cosmos", tmp_path, cosmos_server, uri=proxy.uri, **options) as store:
+    options = {"max_attempts": 2, "base_delay": 0.01, "client_options": {"retry_connect": 0, "connection_timeout": 2}}
+    async with (
+        FaultProxy(cosmos_server) as proxy,
+        opened_store("cosmos", tmp_path, cosmos_server, uri=proxy.uri, **options) as store,
+    ):
         await proxy._runner.cleanup()  # the endpoint now refuses connections
         started = time.monotonic()
         with pytest.raises(StoreUnavailable):

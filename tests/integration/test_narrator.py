@@ -1,4 +1,5 @@
 """The optional Azure OpenAI narrative for insights, against a local server speaking its REST API."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -19,8 +20,14 @@ async def fake_azure_openai(status: int = 200):
     seen: list[dict] = []
 
     async def completions(request: web.Request) -> web.Response:
-        seen.append({"path": request.path, "query": dict(request.query), "key": request.headers.get("api-key"),
-                     "body": await request.json()})
+        seen.append(
+            {
+                "path": request.path,
+                "query": dict(request.query),
+                "key": request.headers.get("api-key"),
+                "body": await request.json(),
+            }
+        )
         if status != 200:
             return web.json_response({"error": {"code": "429"}}, status=status)
         return web.json_response({"choices": [{"index": 0, "message": {"role": "assistant", "content": STORY}}]})
@@ -35,10 +42,14 @@ async def fake_azure_openai(status: int = 200):
 async def test_insights_carry_the_narrative_when_configured_and_the_template_otherwise(store):
     for status in (200, 429):
         server, seen = await fake_azure_openai(status)
-        settings = make_settings(AZURE_OPENAI_ENDPOINT=str(server.make_url("/")), AZURE_OPENAI_API_KEY="k-123",
-                                 AZURE_OPENAI_DEPLOYMENT="gpt-4o-mini")
-        narrator = build_narrator(settings.azure_openai_endpoint, settings.azure_openai_key,
-                                  settings.azure_openai_deployment)
+        settings = make_settings(
+            AZURE_OPENAI_ENDPOINT=str(server.make_url("/")),
+            AZURE_OPENAI_API_KEY="k-123",
+            AZURE_OPENAI_DEPLOYMENT="gpt-4o-mini",
+        )
+        narrator = build_narrator(
+            settings.azure_openai_endpoint, settings.azure_openai_key, settings.azure_openai_deployment
+        )
         dialogs = Dialogs(Services.build(Repositories(store), SystemClock()), narrator=narrator)
         [reply, *_] = await dialogs.handle(IncomingMessage("slack:T1:story", "slack", "D1", text="insights"))
         await server.close()

@@ -1,4 +1,5 @@
 """Reminders on the real stores, and POST /api/reminders/run over HTTP."""
+
 from __future__ import annotations
 
 import asyncio

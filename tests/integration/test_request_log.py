@@ -1,4 +1,5 @@
 """One JSON log line per request, with no secrets or message text in it."""
+
 from __future__ import annotations
 
 import json

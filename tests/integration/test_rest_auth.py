@@ -1,4 +1,5 @@
 """Bearer tokens and ownership: who may act for whom."""
+
 from __future__ import annotations
 
 ALICE, BOB = "slack:T1:UALICE", "slack:T1:UBOB"  # ids as Slack gives them: tokens need those
@@ -20,8 +21,13 @@ async def test_no_token_or_a_wrong_one_is_401(api):
 async def test_openapi_and_health_need_no_token(api, store):
     spec = await api.json("GET", "/api/openapi.json", 200, token=None)
     assert spec["openapi"].startswith("3.")
-    for path in ("/api/tasks", "/api/work_sessions/active", "/api/stats/{user_id}",
-                 "/api/v1/focus/sessions", "/api/v1/focus/sessions/analytics/{user_id}"):
+    for path in (
+        "/api/tasks",
+        "/api/work_sessions/active",
+        "/api/stats/{user_id}",
+        "/api/v1/focus/sessions",
+        "/api/v1/focus/sessions/analytics/{user_id}",
+    ):
         assert path in spec["paths"]
     health = await api.json("GET", "/healthz", 200, token=None)
     assert health["status"] == "ok" and health["store"] == store.name

@@ -1,4 +1,5 @@
 """Bad input gets a 4xx with a JSON error, never a 5xx, and never a half-written record."""
+
 from __future__ import annotations
 
 import pytest
@@ -53,8 +54,9 @@ async def test_a_title_of_exactly_200_characters_after_trimming_is_fine(api):
 
 
 async def test_oversized_body(api):
-    response = await api.call("POST", "/api/tasks", data=b'{"title": "' + b"x" * 70_000 + b'"}',
-                              headers={"Content-Type": "application/json"})
+    response = await api.call(
+        "POST", "/api/tasks", data=b'{"title": "' + b"x" * 70_000 + b'"}', headers={"Content-Type": "application/json"}
+    )
     assert response.status in (400, 413)
     assert "error" in await response.json()
     await assert_nothing_written(api)
@@ -62,11 +64,17 @@ async def test_oversized_body(api):
 
 async def test_bad_updates_leave_the_task_as_it_was(api):
     task = await api.json("POST", "/api/tasks", 201, json={"title": "keep me", "user_id": USER})
-    for body in ({"action": "update", "title": ""}, {"action": "update", "priority": 3},
-                 {"action": "update"}, {"action": 5}, {"action": "update", "colour": "red"}):
+    for body in (
+        {"action": "update", "title": ""},
+        {"action": "update", "priority": 3},
+        {"action": "update"},
+        {"action": 5},
+        {"action": "update", "colour": "red"},
+    ):
         await api.json("PATCH", f"/api/tasks/{task['id']}", 400, json=body)
-    response = await api.call("PATCH", f"/api/tasks/{task['id']}", data=b"[",
-                              headers={"Content-Type": "application/json"})
+    response = await api.call(
+        "PATCH", f"/api/tasks/{task['id']}", data=b"[", headers={"Content-Type": "application/json"}
+    )
     assert response.status == 400
     assert await api.json("GET", f"/api/tasks/{task['id']}", 200) == task
 
@@ -85,12 +93,15 @@ async def test_unknown_routes_and_methods_answer_json(api):
     assert response.status == 405 and "error" in await response.json()
 
 
-@pytest.mark.parametrize("method, path, body", [
-    ("GET", f"/api/tasks?user_id={USER}&due_before=9999-12-31T23:59:59-05:00", None),
-    ("POST", "/api/tasks", {"title": "x", "user_id": USER, "due_at": "9999-12-31T23:59:59-12:00"}),
-    ("POST", "/api/tasks", {"title": "x", "user_id": USER, "due_at": "9999-12-31T23:00:00Z"}),
-    ("POST", "/api/reminders/run", {"now": "0001-01-01T00:00:00+14:00"}),
-])
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("GET", f"/api/tasks?user_id={USER}&due_before=9999-12-31T23:59:59-05:00", None),
+        ("POST", "/api/tasks", {"title": "x", "user_id": USER, "due_at": "9999-12-31T23:59:59-12:00"}),
+        ("POST", "/api/tasks", {"title": "x", "user_id": USER, "due_at": "9999-12-31T23:00:00Z"}),
+        ("POST", "/api/reminders/run", {"now": "0001-01-01T00:00:00+14:00"}),
+    ],
+)
 async def test_dates_at_the_ends_of_the_calendar_are_400(api, method, path, body):
     response = await api.call(method, path, json=body)
     assert response.status == 400 and "error" in await response.json()

@@ -1,4 +1,5 @@
 """Seed 001's focus-sessions API over real HTTP, on both stores."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,15 +34,13 @@ async def test_missing_user_id_is_422(api):
 
 async def test_end_with_completion_and_interruptions(api):
     session = await api.json("POST", BASE, 201, json={"user_id": USER})
-    ended = await api.json("PUT", f"{BASE}/{session['session_id']}", 200,
-                           json={"completed": True, "interruptions": 2})
+    ended = await api.json("PUT", f"{BASE}/{session['session_id']}", 200, json={"completed": True, "interruptions": 2})
     assert ended["completed"] is True and ended["interruptions"] == 2 and ended["ended_at"]
 
 
 async def test_explicit_end_time(api):
     session = await api.json("POST", BASE, 201, json={"user_id": USER})
-    ended = await api.json("PUT", f"{BASE}/{session['session_id']}/", 200,
-                           json={"ended_at": "2099-01-01T10:00:00Z"})
+    ended = await api.json("PUT", f"{BASE}/{session['session_id']}/", 200, json={"ended_at": "2099-01-01T10:00:00Z"})
     assert ended["ended_at"] == "2099-01-01T10:00:00+00:00" and ended["completed"] is False
 
 
@@ -73,13 +72,19 @@ async def test_analytics(api):
     await api.json("PUT", f"{BASE}/{first['session_id']}", 200, json={"completed": True})
     analytics = await api.json("GET", f"{BASE}/analytics/{USER}", 200)
     assert analytics == {
-        "total_sessions": 2, "completed_sessions": 1, "completion_rate": 0.5,
-        "total_focus_minutes": 80, "average_duration_minutes": 40.0,
+        "total_sessions": 2,
+        "completed_sessions": 1,
+        "completion_rate": 0.5,
+        "total_focus_minutes": 80,
+        "average_duration_minutes": 40.0,
     }
 
 
 async def test_analytics_with_no_sessions(api):
     assert await api.json("GET", f"{BASE}/analytics/{USER}", 200) == {
-        "total_sessions": 0, "completed_sessions": 0, "completion_rate": 0.0,
-        "total_focus_minutes": 0, "average_duration_minutes": 0.0,
+        "total_sessions": 0,
+        "completed_sessions": 0,
+        "completion_rate": 0.0,
+        "total_focus_minutes": 0,
+        "average_duration_minutes": 0.0,
     }

@@ -1,4 +1,5 @@
 """Work sessions and stats over real HTTP, on both stores."""
+
 from __future__ import annotations
 
 import asyncio
@@ -64,10 +65,19 @@ async def test_missing_user_id_is_400_like_the_seed(api):
 
 async def test_stats_are_zero_for_a_new_user(api):
     assert await api.json("GET", "/api/stats/nobody", 200) == {
-        "user_id": "nobody", "total_tasks": 0, "completed_tasks": 0,
-        "total_sessions": 0, "total_hours": 0.0,
-        "xp": 0, "level": 1, "level_xp": 0, "next_level_xp": 100, "streak_days": 0, "best_streak": 0,
-        "xp_today": 0, "achievements": [],
+        "user_id": "nobody",
+        "total_tasks": 0,
+        "completed_tasks": 0,
+        "total_sessions": 0,
+        "total_hours": 0.0,
+        "xp": 0,
+        "level": 1,
+        "level_xp": 0,
+        "next_level_xp": 100,
+        "streak_days": 0,
+        "best_streak": 0,
+        "xp_today": 0,
+        "achievements": [],
     }
 
 

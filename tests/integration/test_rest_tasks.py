@@ -1,4 +1,5 @@
 """The seed's task endpoints over real HTTP, on both stores."""
+
 from __future__ import annotations
 
 import asyncio
@@ -43,8 +44,9 @@ async def test_patch_reopen_and_update(api):
     await api.json("PATCH", f"/api/tasks/{task['id']}", 200)
     reopened = await api.json("PATCH", f"/api/tasks/{task['id']}", 200, json={"action": "reopen"})
     assert reopened["completed"] is False
-    updated = await api.json("PATCH", f"/api/tasks/{task['id']}", 200,
-                             json={"action": "update", "title": "  Renamed  ", "priority": "low"})
+    updated = await api.json(
+        "PATCH", f"/api/tasks/{task['id']}", 200, json={"action": "update", "title": "  Renamed  ", "priority": "low"}
+    )
     assert updated["title"] == "Renamed" and updated["priority"] == "low"
     assert (await api.json("GET", f"/api/tasks/{task['id']}", 200))["title"] == "Renamed"
 
@@ -92,9 +94,7 @@ async def test_forty_parallel_creates_give_forty_tasks(api):
 
 async def test_twenty_parallel_completes_count_one_completion(api):
     task = await create(api)
-    responses = await asyncio.gather(
-        *(api.call("PATCH", f"/api/tasks/{task['id']}") for _ in range(20))
-    )
+    responses = await asyncio.gather(*(api.call("PATCH", f"/api/tasks/{task['id']}") for _ in range(20)))
     assert [r.status for r in responses] == [200] * 20
     stats = await api.json("GET", f"/api/stats/{USER}", 200)
     assert (stats["total_tasks"], stats["completed_tasks"]) == (1, 1)

@@ -1,4 +1,5 @@
 """Roll-ups stay exact when a writer dies between the entity write and the roll-up write."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

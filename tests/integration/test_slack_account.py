@@ -1,6 +1,7 @@
 """Personal things through Slack over real HTTP, on both stores: onboarding from users.info,
 the stored DM, the App Home, tokens only where only the user sees them, the data export
 as a file upload, and deleting all data."""
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """Every command family of the command language, said through Slack over real HTTP (DMs,
 /avanochi, mentions and buttons), checked in what Slack receives and through the REST API."""
+
 from __future__ import annotations
 
 from app import SERVICES_KEY
@@ -28,8 +29,10 @@ async def test_tasks_add_list_done_edit_due_undo(slack):
     await say("skip")  # no time zone for now
     await say("todo Call the bank")
     [listed] = await say("tasks")
-    assert listed.body["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "Open tasks",
-                                                                   "emoji": True}}
+    assert listed.body["blocks"][0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Open tasks", "emoji": True},
+    }
     assert [label for _, b in listed.buttons() if (label := b["text"]["text"]) == "Done"] == ["Done", "Done"]
     assert "1. Write the report" in listed.text and "2. Call the bank" in listed.text
 
@@ -94,7 +97,10 @@ async def test_focus_start_interrupted_stop_and_cancel(slack):
     assert "cancelled" in cancelled.text
     sessions = await slack.rest.json("GET", f"/api/v1/focus/sessions/user/{U1}", 200)
     assert sorted((s["duration_minutes"], s["completed"], s["interruptions"]) for s in sessions) == [
-        (15, False, 0), (15, False, 0), (30, True, 1)]
+        (15, False, 0),
+        (15, False, 0),
+        (30, True, 1),
+    ]
 
 
 async def test_water_break_lunch_and_stats(slack):

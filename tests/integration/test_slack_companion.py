@@ -1,4 +1,5 @@
 """The pet and the stats charts reach Slack as uploaded PNG images; XP shows through the REST API."""
+
 from __future__ import annotations
 
 U1 = "slack:T0TEAM:U1"

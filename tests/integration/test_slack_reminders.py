@@ -1,4 +1,5 @@
 """Reminders delivered to a Slack user through chat.postMessage, over real HTTP, on both stores."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -24,8 +25,7 @@ async def run(slack, minutes: float) -> dict:
 
 def nudges(slack) -> list:
     """Nudges Slack accepted (a refused call gets no ts)."""
-    return [c for c in slack.api.calls_to("chat.postMessage")
-            if c.ts and ("Stand up" in c.text or "water" in c.text)]
+    return [c for c in slack.api.calls_to("chat.postMessage") if c.ts and ("Stand up" in c.text or "water" in c.text)]
 
 
 async def test_a_clocked_in_user_gets_a_break_nudge_once_with_its_buttons(slack):
@@ -36,8 +36,7 @@ async def test_a_clocked_in_user_gets_a_break_nudge_once_with_its_buttons(slack)
     assert (await run(slack, 50.5))["sent"] == 0
     [nudge] = nudges(slack)
     assert nudge.body["channel"].startswith("D")  # the user's DM
-    assert [b["text"]["text"] for _, b in nudge.buttons()] == ["Took a break", "Snooze 15 min",
-                                                               "Stop break reminders"]
+    assert [b["text"]["text"] for _, b in nudge.buttons()] == ["Took a break", "Snooze 15 min", "Stop break reminders"]
     # Pressing "Took a break" logs it, through the same dialogs as typing it.
     await slack.workspace.click(nudge, "Took a break")
     habits = await slack.app[SERVICES_KEY].habits.today(U1)

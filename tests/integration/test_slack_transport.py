@@ -1,5 +1,6 @@
 """Slack's transport over real HTTP, on both stores: signatures, the timestamp window,
 url_verification, the 3-second ack, redeliveries, ignored events and Web API failures."""
+
 from __future__ import annotations
 
 import asyncio
@@ -29,8 +30,7 @@ async def barrier(slack, user="U1"):
 
 async def test_url_verification_answers_the_challenge(slack):
     challenge = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
-    response = await slack.workspace.post_json({"token": "legacy", "challenge": challenge,
-                                                "type": "url_verification"})
+    response = await slack.workspace.post_json({"token": "legacy", "challenge": challenge, "type": "url_verification"})
     assert response.status == 200
     assert (await response.json())["challenge"] == challenge
 
@@ -41,8 +41,9 @@ async def test_forged_signature_is_401_and_nothing_happens(slack):
     assert (await workspace.command("add Forged task", secret="not-the-secret")).status == 401
     body = json.dumps(workspace.event_body(workspace.dm_event("add Forged task"))).encode()
     stamp = str(int(time.time()))
-    unsigned = await workspace.session.post(workspace.url, data=body, headers={
-        "Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp})
+    unsigned = await workspace.session.post(
+        workspace.url, data=body, headers={"Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp}
+    )
     assert unsigned.status == 401
     await barrier(slack)
     assert await tasks_of(slack) == []
@@ -75,8 +76,9 @@ async def test_slash_command_is_acknowledged_before_the_slow_work(slack):
 
 async def test_a_redelivery_to_another_instance_is_dropped_too(slack):
     # Two instances behind a load balancer share only the store.
-    settings = make_settings(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                             SLACK_API_URL=slack.api.base_url)
+    settings = make_settings(
+        SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=slack.api.base_url
+    )
     other = TestServer(build_app(settings, store=slack.app[STORE_KEY], clock=FakeClock(NOW)), host="127.0.0.1")
     await other.start_server()
     try:
@@ -85,7 +87,8 @@ async def test_a_redelivery_to_another_instance_is_dropped_too(slack):
         body = workspace.event_body(workspace.dm_event("add Pay the rent"), event_id="Ev0TWICE")
         first, retry = await asyncio.gather(
             workspace.post_json(body),
-            elsewhere.post_json(body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}))
+            elsewhere.post_json(body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}),
+        )
         assert first.status == retry.status == 200
         await barrier(slack)
         since = len(slack.api.calls)
@@ -94,13 +97,16 @@ async def test_a_redelivery_to_another_instance_is_dropped_too(slack):
     finally:
         await other.close()
     assert [task["title"] for task in await tasks_of(slack)] == ["Pay the rent"]
-    assert sum("Added *Pay the rent*" in call.text for call in slack.api.calls) == 1
+    assert sum("Added *Pay the rent*" in call.text for call in slack.api.calls) == 1, [
+        (c.method, c.text[:80]) for c in slack.api.calls
+    ]
 
 
 async def test_edits_bot_messages_and_own_messages_are_ignored(slack):
     workspace = slack.workspace
-    edited = workspace.dm_event("", subtype="message_changed",
-                                message={"type": "message", "user": "U1", "text": "add Edited task"})
+    edited = workspace.dm_event(
+        "", subtype="message_changed", message={"type": "message", "user": "U1", "text": "add Edited task"}
+    )
     edited.pop("user")
     for event in (
         edited,
@@ -116,10 +122,20 @@ async def test_edits_bot_messages_and_own_messages_are_ignored(slack):
 
 async def test_file_share_messages_are_kept(slack):
     workspace = slack.workspace
-    event = workspace.dm_event("add Listen to the voice note", subtype="file_share", files=[{
-        "id": "F0VOICE", "name": "audio_message.m4a", "mimetype": "audio/mp4", "size": 1200,
-        "url_private": "https://files.slack.com/files-pri/T0TEAM-F0VOICE/audio_message.m4a",
-        "url_private_download": "https://files.slack.com/files-pri/T0TEAM-F0VOICE/download/audio_message.m4a"}])
+    event = workspace.dm_event(
+        "add Listen to the voice note",
+        subtype="file_share",
+        files=[
+            {
+                "id": "F0VOICE",
+                "name": "audio_message.m4a",
+                "mimetype": "audio/mp4",
+                "size": 1200,
+                "url_private": "https://files.slack.com/files-pri/T0TEAM-F0VOICE/audio_message.m4a",
+                "url_private_download": "https://files.slack.com/files-pri/T0TEAM-F0VOICE/download/audio_message.m4a",
+            }
+        ],
+    )
     await workspace.event(event)
     await slack.api.wait_for("chat.postMessage", where=lambda call: "Added" in call.text)
     assert [task["title"] for task in await tasks_of(slack)] == ["Listen to the voice note"]

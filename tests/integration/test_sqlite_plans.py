@@ -1,5 +1,6 @@
 """The SQLite lookups that must not grow with history use their indexes (a renamed field on one
 side of an expression index would silently fall back to scanning a user's whole partition)."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,18 +28,25 @@ async def plan_of(store: SqliteDocumentStore, query: Query) -> str:
         return " | ".join(row[3] for row in await cursor.fetchall())
 
 
-@pytest.mark.parametrize("query, index", [
-    (Query(None, "u", (where("rollup_pending", "!=", None),)), "documents_pending"),
-    (Query("work_session", "u", (where("end_time", "=", None),), "start_time", True, 1), "documents_open_work"),
-    (Query("focus_session", "u", (where("ended_at", "=", None),), "started_at", True, 1), "documents_open_focus"),
-    (Query("reminder_schedule", None, (where("next_due", "<=", "2026"),), "next_due", False, 500),
-     "documents_next_due"),
-    (Query("task", None, (where("id", "=", "x"),), limit=1), "documents_by_id"),
-    (Query("task", "u", (), "created_at", False, 50), "documents_by_created"),
-    (Query("work_session", "u", (), "start_time", True, 50), "documents_by_start"),
-    (Query("rollup", "u", (where("key", ">=", "day:2026-03-01"), where("key", "<=", "day:2026-03-14"))),
-     "documents_by_key"),
-])
+@pytest.mark.parametrize(
+    "query, index",
+    [
+        (Query(None, "u", (where("rollup_pending", "!=", None),)), "documents_pending"),
+        (Query("work_session", "u", (where("end_time", "=", None),), "start_time", True, 1), "documents_open_work"),
+        (Query("focus_session", "u", (where("ended_at", "=", None),), "started_at", True, 1), "documents_open_focus"),
+        (
+            Query("reminder_schedule", None, (where("next_due", "<=", "2026"),), "next_due", False, 500),
+            "documents_next_due",
+        ),
+        (Query("task", None, (where("id", "=", "x"),), limit=1), "documents_by_id"),
+        (Query("task", "u", (), "created_at", False, 50), "documents_by_created"),
+        (Query("work_session", "u", (), "start_time", True, 50), "documents_by_start"),
+        (
+            Query("rollup", "u", (where("key", ">=", "day:2026-03-01"), where("key", "<=", "day:2026-03-14"))),
+            "documents_by_key",
+        ),
+    ],
+)
 async def test_lookups_use_their_index_and_never_sort_a_history(sqlite, query, index):
     plan = await plan_of(sqlite, query)
     assert f"USING INDEX {index}" in plan, plan

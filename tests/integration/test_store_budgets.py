@@ -6,6 +6,7 @@ over the services the app builds, so redelivery dedupe, the user, the conversati
 roll-ups and the pet's and progress' word after the action are all paid for. The store's own
 operation counter is read around the turn; on failure the message lists every operation.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -33,8 +34,9 @@ class Chat:
     async def say(self, text: str) -> list[Reply]:
         self.sent += 1
         self.clock.advance(seconds=20)
-        return await self.dialogs.handle(IncomingMessage(
-            USER, "slack", "D1", text=text, user_name="Ada", delivery_id=f"Ev{self.sent:08d}"))
+        return await self.dialogs.handle(
+            IncomingMessage(USER, "slack", "D1", text=text, user_name="Ada", delivery_id=f"Ev{self.sent:08d}")
+        )
 
     async def cost(self, text: str) -> tuple[int, list[Reply], str]:
         """Store operations of one turn, its replies, and the operations by name (for failures)."""

@@ -1,4 +1,5 @@
 """The document-store contract: every test runs on SQLite and on the Cosmos DB test server."""
+
 from __future__ import annotations
 
 import asyncio
@@ -183,8 +184,9 @@ async def test_query_orders_and_limits(store: DocumentStore) -> None:
 async def test_fields_named_like_sql_keywords(store: DocumentStore) -> None:
     for i, (value, order) in enumerate([(3, "b"), (1, "c"), (2, "a")]):
         await store.create(task("alice", f"k{i}", value=value, order=order, select=None))
-    found = await store.query(Query("task", "alice", where=(where("value", ">", 1), where("select", "=", None)),
-                                    order_by="order"))
+    found = await store.query(
+        Query("task", "alice", where=(where("value", ">", 1), where("select", "=", None)), order_by="order")
+    )
     assert ids(found) == ["k2", "k0"]
 
 
@@ -192,7 +194,10 @@ async def test_cross_partition_query(store: DocumentStore) -> None:
     await seed(store)
     everyone = await store.query(Query("task", None, order_by="points"))
     assert [(d["user_id"], d["id"]) for d in everyone] == [
-        ("alice", "t2"), ("bob", "t1"), ("alice", "t1"), ("alice", "t3"),
+        ("alice", "t2"),
+        ("bob", "t1"),
+        ("alice", "t1"),
+        ("alice", "t3"),
     ]
     open_tasks = await store.query(Query("task", None, where=(where("note", "=", None),), order_by="due"))
     assert [(d["user_id"], d["id"]) for d in open_tasks] == [("alice", "t3"), ("alice", "t1"), ("bob", "t1")]
@@ -267,6 +272,12 @@ async def test_operation_counter_counts(store: DocumentStore) -> None:
     await store.delete_partition("alice")
     ops = store.operations
     assert ops.by_kind == {
-        "create": 1, "read": 2, "replace": 1, "upsert": 1, "query": 1, "count": 1, "delete": 2,
+        "create": 1,
+        "read": 2,
+        "replace": 1,
+        "upsert": 1,
+        "query": 1,
+        "count": 1,
+        "delete": 2,
     }
     assert (ops.reads, ops.writes, ops.queries, ops.total) == (2, 5, 2, 9)

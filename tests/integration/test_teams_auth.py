@@ -6,6 +6,7 @@ Two set-ups: the production configuration (public Azure cloud), for what can be 
 fetching Microsoft's signing keys; and the same check pointed (through its configuration switches)
 at a local OpenID issuer, so that real RS256 signature checks run offline.
 """
+
 from __future__ import annotations
 
 import time
@@ -49,9 +50,13 @@ def issuer():
 async def issued(store, issuer):
     """The app checking tokens against the local issuer's keys."""
     async with teams_world(secured_settings(), store) as world:
-        world.app[TEAMS_ENDPOINT].use_authentication(bot_framework_authentication(
-            secured_settings(), channel_openid_metadata_url=issuer.metadata_url,
-            token_provider=StaticTokenProvider(OUTBOUND_TOKEN)))
+        world.app[TEAMS_ENDPOINT].use_authentication(
+            bot_framework_authentication(
+                secured_settings(),
+                channel_openid_metadata_url=issuer.metadata_url,
+                token_provider=StaticTokenProvider(OUTBOUND_TOKEN),
+            )
+        )
         yield world
         assert_cards_valid(world.connector)
 
@@ -79,13 +84,16 @@ async def test_missing_token_is_401(secured):
     await assert_refused(secured, None)
 
 
-@pytest.mark.parametrize("authorization", [
-    "Bearer not-a-jwt",
-    "Bearer ",
-    "Basic dXNlcjpwYXNzd29yZA==",
-    "Bearer a.b.c",
-    "Bearer eyJhbGciOiJub25lIn0.eyJhdWQiOiJ4In0.",
-])
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Bearer not-a-jwt",
+        "Bearer ",
+        "Basic dXNlcjpwYXNzd29yZA==",
+        "Bearer a.b.c",
+        "Bearer eyJhbGciOiJub25lIn0.eyJhdWQiOiJ4In0.",
+    ],
+)
 async def test_garbage_tokens_are_401(secured, authorization):
     await assert_refused(secured, authorization)
 
@@ -117,8 +125,9 @@ async def test_token_signed_by_an_unknown_key_is_401(issued, issuer):
 
 async def test_token_with_an_unknown_key_id_is_401(issued, issuer):
     forged_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    await assert_refused(issued, "Bearer " + issuer.token(APP_ID, issued.connector.url, key=forged_key,
-                                                          kid="someone-elses-key"))
+    await assert_refused(
+        issued, "Bearer " + issuer.token(APP_ID, issued.connector.url, key=forged_key, kid="someone-elses-key")
+    )
 
 
 async def test_tokens_with_made_up_key_ids_do_not_make_the_bot_fetch_the_keys_again(issued, issuer):
@@ -159,9 +168,13 @@ async def test_key_not_endorsed_for_teams_is_401(store):
     slack_only.start()
     try:
         async with teams_world(secured_settings(), store) as world:
-            world.app[TEAMS_ENDPOINT].use_authentication(bot_framework_authentication(
-                secured_settings(), channel_openid_metadata_url=slack_only.metadata_url,
-                token_provider=StaticTokenProvider(OUTBOUND_TOKEN)))
+            world.app[TEAMS_ENDPOINT].use_authentication(
+                bot_framework_authentication(
+                    secured_settings(),
+                    channel_openid_metadata_url=slack_only.metadata_url,
+                    token_provider=StaticTokenProvider(OUTBOUND_TOKEN),
+                )
+            )
             await assert_refused(world, "Bearer " + slack_only.token(APP_ID, world.connector.url))
     finally:
         slack_only.close()
@@ -184,16 +197,22 @@ async def test_a_reminder_goes_out_with_the_bot_token(issued, issuer):
     assert nudge["_meta"]["authorization"] == f"Bearer {OUTBOUND_TOKEN}" and nudge["_meta"]["reply_to"] is None
 
 
-@pytest.mark.parametrize("app_type, tenant, authority", [
-    (None, None, "botframework.com"),  # MultiTenant, the default: the Bot Framework's own tenant
-    ("MultiTenant", "contoso.onmicrosoft.com", "botframework.com"),
-    ("SingleTenant", "contoso.onmicrosoft.com", "contoso.onmicrosoft.com"),
-    ("singletenant", "contoso.onmicrosoft.com", "contoso.onmicrosoft.com"),
-])
+@pytest.mark.parametrize(
+    "app_type, tenant, authority",
+    [
+        (None, None, "botframework.com"),  # MultiTenant, the default: the Bot Framework's own tenant
+        ("MultiTenant", "contoso.onmicrosoft.com", "botframework.com"),
+        ("SingleTenant", "contoso.onmicrosoft.com", "contoso.onmicrosoft.com"),
+        ("singletenant", "contoso.onmicrosoft.com", "contoso.onmicrosoft.com"),
+    ],
+)
 def test_the_bot_token_is_asked_of_the_tenant_the_app_type_names(app_type, tenant, authority):
-    settings = make_settings(MicrosoftAppId=APP_ID, MicrosoftAppPassword="app-password",
-                             **({"MicrosoftAppType": app_type} if app_type else {}),
-                             **({"MicrosoftAppTenantId": tenant} if tenant else {}))
+    settings = make_settings(
+        MicrosoftAppId=APP_ID,
+        MicrosoftAppPassword="app-password",
+        **({"MicrosoftAppType": app_type} if app_type else {}),
+        **({"MicrosoftAppTenantId": tenant} if tenant else {}),
+    )
     tokens = bot_framework_authentication(settings).tokens
     assert tokens is not None
     configuration = tokens.configuration
@@ -202,19 +221,23 @@ def test_the_bot_token_is_asked_of_the_tenant_the_app_type_names(app_type, tenan
 
 
 def test_a_managed_identity_needs_no_password():
-    settings = make_settings(MicrosoftAppId=APP_ID, MicrosoftAppType="UserAssignedMSI",
-                             MicrosoftAppTenantId="contoso.onmicrosoft.com")
+    settings = make_settings(
+        MicrosoftAppId=APP_ID, MicrosoftAppType="UserAssignedMSI", MicrosoftAppTenantId="contoso.onmicrosoft.com"
+    )
     tokens = bot_framework_authentication(settings).tokens
     assert tokens is not None
     configuration = tokens.configuration
     assert configuration.AUTH_TYPE == AuthTypes.user_managed_identity and configuration.CLIENT_ID == APP_ID
 
 
-@pytest.mark.parametrize("settings", [
-    {"MicrosoftAppType": "SingleTenant", "MicrosoftAppPassword": "app-password"},
-    {"MicrosoftAppType": "SingleTenant", "MicrosoftAppTenantId": "contoso.onmicrosoft.com"},
-    {"MicrosoftAppType": "UserAssignedMSI"},
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"MicrosoftAppType": "SingleTenant", "MicrosoftAppPassword": "app-password"},
+        {"MicrosoftAppType": "SingleTenant", "MicrosoftAppTenantId": "contoso.onmicrosoft.com"},
+        {"MicrosoftAppType": "UserAssignedMSI"},
+    ],
+)
 def test_an_app_type_without_the_settings_it_needs_stops_the_start(tmp_path, settings):
     with pytest.raises(TeamsSettingsError, match="MicrosoftApp"):
         build_app(make_settings(MicrosoftAppId=APP_ID, AVANOCHI_DB_PATH=str(tmp_path / "db.sqlite3"), **settings))

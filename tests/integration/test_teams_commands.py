@@ -1,6 +1,7 @@
 """Every command family of the command language through Teams: real activity JSON posted to
 /api/messages, replies read at the fake Bot Connector, results read back through the REST API.
 Runs on SQLite and on the Cosmos DB test server."""
+
 from __future__ import annotations
 
 import pytest
@@ -76,8 +77,7 @@ async def test_done_by_words_edit_and_due(world, api):
     assert "Renamed to **Water the office plants**" in text_of(await chat.say("edit 1 Water the office plants"))
     assert "due Tue 03 Mar 09:00" in text_of(await chat.say("due 1 tomorrow 9am"))
     open_tasks = await rest_tasks(api, chat.user_id, "open")
-    assert [(t["title"], t["due_at"]) for t in open_tasks] == [
-        ("Water the office plants", "2026-03-03T09:00:00+00:00")]
+    assert [(t["title"], t["due_at"]) for t in open_tasks] == [("Water the office plants", "2026-03-03T09:00:00+00:00")]
 
 
 async def test_delete_confirmed_by_button_then_undo(world, api):
@@ -134,7 +134,9 @@ async def test_focus_start_interrupted_stop_and_cancel(world, api):
     assert "Focus session cancelled" in text_of(await chat.say("focus cancel"))
     sessions = await api.json("GET", f"/api/v1/focus/sessions/user/{chat.user_id}", 200)
     assert sorted((s["duration_minutes"], s["completed"], s["interruptions"]) for s in sessions) == [
-        (10, False, 0), (25, True, 1)]
+        (10, False, 0),
+        (25, True, 1),
+    ]
 
 
 async def test_water_break_lunch_and_stats(world, api):
@@ -192,5 +194,4 @@ async def test_delete_my_data_confirmed_leaves_nothing(world, api):
 
 
 def mention(name: str = "Avanochi") -> dict:
-    return {"type": "mention", "text": f"<at>{name}</at>",
-            "mentioned": {"id": "28:avanochi-bot-id", "name": name}}
+    return {"type": "mention", "text": f"<at>{name}</at>", "mentioned": {"id": "28:avanochi-bot-id", "name": name}}

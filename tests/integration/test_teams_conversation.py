@@ -2,6 +2,7 @@
 for reminders, @mentions in channels, the file consent flow for exports, typing, proactive messages
 and the Bot Connector's failures. Both stores. What every channel does the same way (greeting once,
 redeliveries, order, privacy, onboarding with the platform's time zone) is in tests/conformance."""
+
 from __future__ import annotations
 
 import asyncio
@@ -47,8 +48,7 @@ def mention() -> dict:
 
 def install_activity(chat, activity_id: str = "f:install-1") -> dict:
     """What Teams posts when a user adds the bot in personal scope."""
-    activity = chat.activity(None, type="conversationUpdate", id=activity_id,
-                             membersAdded=[{"id": BOT_ID}])
+    activity = chat.activity(None, type="conversationUpdate", id=activity_id, membersAdded=[{"id": BOT_ID}])
     activity["from"] = {"id": f"29:{chat.aad}-id", "aadObjectId": chat.aad}
     return activity
 
@@ -130,8 +130,11 @@ async def test_typing_goes_out_while_a_slow_turn_runs_and_before_its_replies(wor
     await server.start_server()
     try:
         before = len(world.connector.activities)
-        note = {"contentType": "application/vnd.microsoft.teams.file.download.info", "name": "note.m4a",
-                "content": {"downloadUrl": str(server.make_url("/note.m4a")), "fileType": "m4a"}}
+        note = {
+            "contentType": "application/vnd.microsoft.teams.file.download.info",
+            "name": "note.m4a",
+            "content": {"downloadUrl": str(server.make_url("/note.m4a")), "fileType": "m4a"},
+        }
         assert (await chat.post(chat.activity(None, attachments=[note])))[0] == 200
     finally:
         await server.close()
@@ -142,11 +145,24 @@ async def test_typing_goes_out_while_a_slow_turn_runs_and_before_its_replies(wor
 async def export_and_accept(world, chat) -> tuple[list[dict], dict]:
     offered = await chat.say("export my data")
     consent = next(a for r in offered for a in r.get("attachments") or [] if a["contentType"] == CONSENT_TYPE)
-    invoke = chat.activity(None, type="invoke", name="fileConsent/invoke", replyToId="sent-1", value={
-        "type": "fileUpload", "action": "accept", "context": consent["content"]["acceptContext"],
-        "uploadInfo": {"name": consent["name"], "uploadUrl": world.connector.url + "upload/" + consent["name"],
-                       "contentUrl": "https://contoso-my.sharepoint.com/personal/ada/Documents/" + consent["name"],
-                       "uniqueId": "1150D938-8870-4044-9F2C-5BBDEBA70C9D", "fileType": "json"}})
+    invoke = chat.activity(
+        None,
+        type="invoke",
+        name="fileConsent/invoke",
+        replyToId="sent-1",
+        value={
+            "type": "fileUpload",
+            "action": "accept",
+            "context": consent["content"]["acceptContext"],
+            "uploadInfo": {
+                "name": consent["name"],
+                "uploadUrl": world.connector.url + "upload/" + consent["name"],
+                "contentUrl": "https://contoso-my.sharepoint.com/personal/ada/Documents/" + consent["name"],
+                "uniqueId": "1150D938-8870-4044-9F2C-5BBDEBA70C9D",
+                "fileType": "json",
+            },
+        },
+    )
     return offered, invoke
 
 
@@ -186,8 +202,12 @@ async def test_emulator_gets_the_export_as_a_data_uri(world):
     del activity["conversation"]["conversationType"], activity["channelData"], activity["conversation"]["tenantId"]
     before = len(world.connector.activities)
     assert (await emulator.post(activity))[0] == 200
-    files = [a for r in world.connector.messages(before) for a in r.get("attachments") or []
-             if a["contentType"] == "application/json"]
+    files = [
+        a
+        for r in world.connector.messages(before)
+        for a in r.get("attachments") or []
+        if a["contentType"] == "application/json"
+    ]
     assert files and files[0]["contentUrl"].startswith("data:application/json;base64,")
 
 
@@ -221,8 +241,9 @@ async def test_a_connector_that_refuses_the_reply_is_a_502(world):
 
 
 async def test_non_activity_bodies_are_rejected(world):
-    async with world.session.post(world.base + "/api/messages", data="not json",
-                                  headers={"Content-Type": "application/json"}) as response:
+    async with world.session.post(
+        world.base + "/api/messages", data="not json", headers={"Content-Type": "application/json"}
+    ) as response:
         assert response.status == 400 and "error" in await response.json()
     async with world.session.post(world.base + "/api/messages", json={"text": "no type"}) as response:
         assert response.status == 400
@@ -236,8 +257,12 @@ async def test_non_activity_bodies_are_rejected(world):
 def test_translation_of_a_channel_message_with_a_file():
     """The neutral message a Teams activity becomes (the part voice notes will rely on)."""
     body = {
-        "type": "message", "id": "1700000000123", "channelId": "msteams", "serviceUrl": "https://smba.example/",
-        "text": "<at>Avanochi</at>&nbsp;add  Review <at>Bob</at>'s notes", "localTimezone": "America/New_York",
+        "type": "message",
+        "id": "1700000000123",
+        "channelId": "msteams",
+        "serviceUrl": "https://smba.example/",
+        "text": "<at>Avanochi</at>&nbsp;add  Review <at>Bob</at>'s notes",
+        "localTimezone": "America/New_York",
         "from": {"id": "29:1abc", "name": "Grace Hopper", "aadObjectId": "aad-grace"},
         "conversation": {"id": CHANNEL_ID, "conversationType": "channel", "tenantId": "t-conv", "isGroup": True},
         "recipient": {"id": BOT_ID, "name": "Avanochi"},
@@ -245,10 +270,12 @@ def test_translation_of_a_channel_message_with_a_file():
         "entities": [mention(), {"type": "mention", "text": "<at>Bob</at>", "mentioned": {"id": "29:bob"}}],
         "attachments": [
             {"contentType": "text/html", "content": "<p>copy of the text</p>"},
-            {"contentType": "application/vnd.microsoft.teams.file.download.info", "name": "note.m4a",
-             "contentUrl": "https://contoso.sharepoint.com/note.m4a",
-             "content": {"downloadUrl": "https://download.example/note.m4a", "fileType": "m4a",
-                         "uniqueId": "u-1"}},
+            {
+                "contentType": "application/vnd.microsoft.teams.file.download.info",
+                "name": "note.m4a",
+                "contentUrl": "https://contoso.sharepoint.com/note.m4a",
+                "content": {"downloadUrl": "https://download.example/note.m4a", "fileType": "m4a", "uniqueId": "u-1"},
+            },
             {"contentType": "audio/ogg", "contentUrl": "https://smba.example/v3/attachments/1/views/original"},
         ],
     }
@@ -260,6 +287,7 @@ def test_translation_of_a_channel_message_with_a_file():
     assert message.action is None
     assert [(a.url, a.content_type, a.name) for a in message.attachments] == [
         ("https://download.example/note.m4a", "m4a", "note.m4a"),
-        ("https://smba.example/v3/attachments/1/views/original", "audio/ogg", None)]
+        ("https://smba.example/v3/attachments/1/views/original", "audio/ogg", None),
+    ]
     press = incoming_message(Activity.model_validate({**body, "text": None, "value": {"command": "done"}}))
     assert press.action == {"command": "done"} and press.text == ""

@@ -1,6 +1,7 @@
 """Reminders delivered to a Teams user through the stored conversation reference (also one stored by
 the Bot Framework SDK before the move), and how the Bot Connector's answers are read; over real
 HTTP, both stores."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -41,8 +42,11 @@ async def test_a_break_nudge_arrives_once_as_a_card_with_log_snooze_and_stop(wor
     [nudge] = world.connector.messages(before)
     assert nudge["_meta"]["conversation"] == world.chat.conversation_id
     data = [action["data"] for action in submit_actions(cards([nudge])[0])]
-    assert data == [{"command": "break"}, {"command": "snooze", "minutes": 15},
-                    {"command": "remind", "args": "break off"}]
+    assert data == [
+        {"command": "break"},
+        {"command": "snooze", "minutes": 15},
+        {"command": "remind", "args": "break off"},
+    ]
     await world.chat.press({"command": "snooze", "minutes": 15})
     user = await world.app[SERVICES_KEY].users.get_user(world.chat.user_id)
     assert user.snoozed_until is not None
@@ -66,12 +70,21 @@ def stored_by_botbuilder(connector_url: str, **conversation: str) -> dict:
     """A conversation reference exactly as the adapter stored it on botbuilder 4.17.1
     (TurnContext.get_conversation_reference(activity) with activity_id = None, serialized, and
     conversation.tenantId set from the user id)."""
-    return {"activityId": None,
-            "user": {"id": "29:aad-ada-id", "name": "Ada Lovelace", "aadObjectId": "aad-ada"},
-            "bot": {"id": "28:avanochi-bot-id", "name": "Avanochi"},
-            "conversation": {"isGroup": False, "conversationType": "personal", "id": "a:personal-ada-kept",
-                             "tenantId": "tenant-1", **conversation},
-            "channelId": "msteams", "locale": "en-US", "serviceUrl": connector_url}
+    return {
+        "activityId": None,
+        "user": {"id": "29:aad-ada-id", "name": "Ada Lovelace", "aadObjectId": "aad-ada"},
+        "bot": {"id": "28:avanochi-bot-id", "name": "Avanochi"},
+        "conversation": {
+            "isGroup": False,
+            "conversationType": "personal",
+            "id": "a:personal-ada-kept",
+            "tenantId": "tenant-1",
+            **conversation,
+        },
+        "channelId": "msteams",
+        "locale": "en-US",
+        "serviceUrl": connector_url,
+    }
 
 
 @pytest.mark.parametrize("shape", ["as stored", "botbuilder's own spellings"])
@@ -94,16 +107,19 @@ async def test_a_reference_stored_by_the_old_sdk_still_gets_the_reminders(world,
     assert [a["data"] for a in submit_actions(cards([nudge])[0])][0] == {"command": "break"}
 
 
-@pytest.mark.parametrize("answer, outcome", [
-    ((429, {"Retry-After": "7"}), Outcome(Delivery.RETRY, retry_after=7.0)),
-    (429, Outcome(Delivery.RETRY)),
-    (412, Outcome(Delivery.RETRY)),
-    (500, Outcome(Delivery.RETRY)),
-    (502, Outcome(Delivery.RETRY)),
-    (504, Outcome(Delivery.RETRY)),
-    (403, Outcome(Delivery.UNREACHABLE)),
-    (404, Outcome(Delivery.UNREACHABLE)),
-])
+@pytest.mark.parametrize(
+    "answer, outcome",
+    [
+        ((429, {"Retry-After": "7"}), Outcome(Delivery.RETRY, retry_after=7.0)),
+        (429, Outcome(Delivery.RETRY)),
+        (412, Outcome(Delivery.RETRY)),
+        (500, Outcome(Delivery.RETRY)),
+        (502, Outcome(Delivery.RETRY)),
+        (504, Outcome(Delivery.RETRY)),
+        (403, Outcome(Delivery.UNREACHABLE)),
+        (404, Outcome(Delivery.UNREACHABLE)),
+    ],
+)
 async def test_the_notifier_reads_the_connector_answer_as_teams_asks(world, answer, outcome):
     await world.chat.say("help")
     address = await world.app[SERVICES_KEY].conversations.address(world.chat.user_id, "msteams")

@@ -1,6 +1,7 @@
 """A chat turn is one unit of work on the store, and stays correct where turns meet: two
 instances handling one delivery, two messages of one user at once, an erase, and the pet and
 progress judging a running session from what the turn read (SQLite and Cosmos DB)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -46,8 +47,9 @@ def answered(replies: Sequence[list[Reply]]) -> list[list[Reply]]:
 
 async def test_one_delivery_handled_by_two_instances_at_once_adds_one_task(store: DocumentStore) -> None:
     first, second, _ = await onboarded(store)
-    replies = await asyncio.gather(first.handle(message("add Pay rent", "Ev1")),
-                                   second.handle(message("add Pay rent", "Ev1")))
+    replies = await asyncio.gather(
+        first.handle(message("add Pay rent", "Ev1")), second.handle(message("add Pay rent", "Ev1"))
+    )
     assert len(answered(replies)) == 1 and answered(replies)[0][0].text.startswith("Added *Pay rent*")
     assert await titles(store) == ["Pay rent"]
     assert await first.handle(message("add Pay rent", "Ev1")) == []  # and a later retry too
@@ -62,8 +64,9 @@ async def test_a_list_delivered_twice_at_once_is_answered_once(store: DocumentSt
 
 async def test_two_messages_at_once_both_count_and_both_are_remembered(store: DocumentStore) -> None:
     first, second, _ = await onboarded(store)
-    replies = await asyncio.gather(first.handle(message("add Pay rent", "Ev1")),
-                                   second.handle(message("add Call mum", "Ev2")))
+    replies = await asyncio.gather(
+        first.handle(message("add Pay rent", "Ev1")), second.handle(message("add Call mum", "Ev2"))
+    )
     assert len(answered(replies)) == 2
     assert await titles(store) == ["Call mum", "Pay rent"]
     # Each instance's delivery id survived the other's write of the conversation.

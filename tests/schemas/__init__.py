@@ -1,6 +1,7 @@
 """The official JSON schemas the tests validate against, kept inside the repository in
 tests/schemas/ (tests/schemas/README.md says where each file comes from), so that a fresh
 clone tests itself. Missing schemas fail the tests loudly: validation must never be skipped."""
+
 from __future__ import annotations
 
 import json

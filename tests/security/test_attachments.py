@@ -1,5 +1,6 @@
 """Attachments are fetched only from the platform's own file hosts, the platform token goes
 nowhere else, no redirect is followed, and files and uploads are read to their end."""
+
 from __future__ import annotations
 
 import asyncio
@@ -43,8 +44,18 @@ async def attacker() -> AsyncIterator[tuple[str, list[dict]]]:
 
 def file_event(slack, url: str, **extra) -> dict:
     event = slack.workspace.dm_event("", subtype="file_share")
-    event["files"] = [{"id": "F0VOICE", "name": "audio_message_0001.m4a", "mimetype": "audio/mp4",
-                       "filetype": "m4a", "size": 8689, "url_private": url, "url_private_download": url, **extra}]
+    event["files"] = [
+        {
+            "id": "F0VOICE",
+            "name": "audio_message_0001.m4a",
+            "mimetype": "audio/mp4",
+            "filetype": "m4a",
+            "size": 8689,
+            "url_private": url,
+            "url_private_download": url,
+            **extra,
+        }
+    ]
     return event
 
 
@@ -98,11 +109,17 @@ async def test_a_chunked_voice_upload_is_transcribed_whole(slack):
 
     async def pieces():
         for start in range(0, len(data), 1024):
-            yield data[start:start + 1024]
+            yield data[start : start + 1024]
             await asyncio.sleep(0.005)
 
-    body = await slack.rest.json("POST", "/api/voice?filename=voice-message.ogg", 200, token=token,
-                                 data=pieces(), headers={"Content-Type": "audio/ogg"})
+    body = await slack.rest.json(
+        "POST",
+        "/api/voice?filename=voice-message.ogg",
+        200,
+        token=token,
+        data=pieces(),
+        headers={"Content-Type": "audio/ogg"},
+    )
     assert body["transcript"] == "add task call the bank"
 
 
@@ -113,8 +130,9 @@ async def test_a_chunked_upload_past_the_limit_is_refused(slack):
         for _ in range(11 * 16):  # 11 MB in 64 KB pieces, no Content-Length
             yield b"\0" * 65536
 
-    response = await slack.rest.call("POST", "/api/voice", token=token, data=endless(),
-                                     headers={"Content-Type": "audio/ogg"})
+    response = await slack.rest.call(
+        "POST", "/api/voice", token=token, data=endless(), headers={"Content-Type": "audio/ogg"}
+    )
     assert response.status == 413 and "error" in await response.json()
 
 
@@ -122,9 +140,18 @@ def test_slack_files_go_only_to_slack_and_the_configured_api_host():
     files = slack_files("xoxb-1", "http://127.0.0.1:4010/api/")
     assert files.allows("https://files.slack.com/files-pri/T1-F1/download/clip.m4a")
     assert files.allows("http://127.0.0.1:4010/files-pri/clip.m4a")
-    for url in ("http://files.slack.com/x", "https://files.slack.com.evil.example/x", "https://evil.example/x",
-                "http://127.0.0.1:4011/x", "https://user:pw@files.slack.com/x", "file:///etc/passwd",
-                "data:audio/ogg;base64,AAAA", "", "https://files.slack.com:8443/x", "https://[::1/x"):
+    for url in (
+        "http://files.slack.com/x",
+        "https://files.slack.com.evil.example/x",
+        "https://evil.example/x",
+        "http://127.0.0.1:4011/x",
+        "https://user:pw@files.slack.com/x",
+        "file:///etc/passwd",
+        "data:audio/ogg;base64,AAAA",
+        "",
+        "https://files.slack.com:8443/x",
+        "https://[::1/x",
+    ):
         assert not files.allows(url), url
 
 
@@ -132,9 +159,13 @@ def test_teams_files_come_only_from_sharepoint_hosts_outside_the_emulator():
     production, emulator = teams_files(emulator=False), teams_files(emulator=True)
     sharepoint = "https://contoso-my.sharepoint.com/personal/ada/_layouts/15/download.aspx?tempauth=x"
     assert production.allows(sharepoint) and emulator.allows(sharepoint)
-    for url in ("http://contoso-my.sharepoint.com/x", "https://sharepoint.com.evil.example/x",
-                "https://evilsharepoint.com/x", "https://smba.trafficmanager.net/emea/v3/attachments/1",
-                "http://127.0.0.1:9/x"):
+    for url in (
+        "http://contoso-my.sharepoint.com/x",
+        "https://sharepoint.com.evil.example/x",
+        "https://evilsharepoint.com/x",
+        "https://smba.trafficmanager.net/emea/v3/attachments/1",
+        "http://127.0.0.1:9/x",
+    ):
         assert not production.allows(url), url
     assert emulator.allows("http://127.0.0.1:9/x") and not emulator.allows("https://evil.example/x")
 
@@ -146,13 +177,19 @@ async def test_a_teams_file_on_a_foreign_host_is_not_fetched(store):
     settings = make_settings(MicrosoftAppId=app_id, MicrosoftAppPassword="app-password")
     try:
         async with attacker() as (base, seen), teams_world(settings, store) as world:
-            world.app[TEAMS_ENDPOINT].use_authentication(bot_framework_authentication(
-                settings, channel_openid_metadata_url=issuer.metadata_url,
-                token_provider=StaticTokenProvider("outbound")))
+            world.app[TEAMS_ENDPOINT].use_authentication(
+                bot_framework_authentication(
+                    settings,
+                    channel_openid_metadata_url=issuer.metadata_url,
+                    token_provider=StaticTokenProvider("outbound"),
+                )
+            )
             world.chat.authorization = "Bearer " + issuer.token(app_id, world.connector.url)
-            attachment = {"contentType": "application/vnd.microsoft.teams.file.download.info",
-                          "name": "voice.m4a",
-                          "content": {"downloadUrl": f"{base}/voice.m4a", "uniqueId": "1", "fileType": "m4a"}}
+            attachment = {
+                "contentType": "application/vnd.microsoft.teams.file.download.info",
+                "name": "voice.m4a",
+                "content": {"downloadUrl": f"{base}/voice.m4a", "uniqueId": "1", "fileType": "m4a"},
+            }
             replies = await world.chat.say(None, attachments=[attachment])
             assert any(CANT_OPEN in visible_text(reply) for reply in replies)
             assert seen == []

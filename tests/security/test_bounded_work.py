@@ -5,6 +5,7 @@ token refused at start-up.
 None of this depends on the store (the budgets are counted before it is touched), so the tests run
 on SQLite only.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -76,8 +77,13 @@ async def store(tmp_path: Path):
 
 
 def send_note(api: Api, user_id: str, token: str | bool = True):
-    return api.call("POST", f"/api/voice?user_id={user_id}&filename=note.ogg", data=NOTE,
-                    headers={"Content-Type": "audio/ogg"}, token=token)
+    return api.call(
+        "POST",
+        f"/api/voice?user_id={user_id}&filename=note.ogg",
+        data=NOTE,
+        headers={"Content-Type": "audio/ogg"},
+        token=token,
+    )
 
 
 async def assert_too_many(response, retry_within: int) -> dict:
@@ -89,6 +95,7 @@ async def assert_too_many(response, retry_within: int) -> dict:
 
 
 # -- the speech queue ------------------------------------------------------------------------
+
 
 async def test_a_voice_note_past_a_full_speech_queue_gets_429_at_once(store):
     speech = HeldSpeech()
@@ -127,8 +134,16 @@ async def test_a_chat_voice_note_past_a_full_queue_gets_a_friendly_busy_reply(st
         await speech.holding(1)
         url = slack.api.share_file("audio_message_0001.m4a", NOTE)
         event = slack.workspace.dm_event("", subtype="file_share")
-        event["files"] = [{"id": "F0VOICE", "name": "audio_message_0001.m4a", "mimetype": "audio/mp4",
-                           "size": len(NOTE), "url_private": url, "url_private_download": url}]
+        event["files"] = [
+            {
+                "id": "F0VOICE",
+                "name": "audio_message_0001.m4a",
+                "mimetype": "audio/mp4",
+                "size": len(NOTE),
+                "url_private": url,
+                "url_private_download": url,
+            }
+        ]
         since = len(slack.api.calls)
         assert (await slack.workspace.event(event)).status == 200
         [reply] = await slack.api.wait_for("chat.postMessage", since=since, timeout=10)
@@ -139,6 +154,7 @@ async def test_a_chat_voice_note_past_a_full_queue_gets_a_friendly_busy_reply(st
 
 
 # -- request budgets -------------------------------------------------------------------------
+
 
 async def test_a_personal_token_past_its_budget_gets_429_with_retry_after(store):
     async with serving(store, AVANOCHI_RATE_LIMIT_USER="3/minute") as api:
@@ -164,6 +180,7 @@ async def test_one_address_past_its_budget_gets_429_even_before_it_has_a_token(s
 
 async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget(store):
     async with serving(store, AVANOCHI_RATE_LIMIT_IP="2/minute", AVANOCHI_TRUSTED_PROXIES="1") as api:
+
         def call(client: str):
             return api.call("GET", "/api/tasks", token="guess", headers={"X-Forwarded-For": client})
 
@@ -181,8 +198,9 @@ async def test_slack_is_not_budgeted_per_address_but_forged_requests_are(store):
             assert (await slack.workspace.dm(f"tasks {number}")).status == 200
         for _ in range(3):
             assert (await slack.workspace.dm("tasks", secret="forged")).status == 401
-        forged = await slack.workspace.session.post(slack.workspace.url, data=b"{}",
-                                                    headers={"Content-Type": "application/json"})
+        forged = await slack.workspace.session.post(
+            slack.workspace.url, data=b"{}", headers={"Content-Type": "application/json"}
+        )
         await assert_too_many(forged, 60)
         await slack.app[SLACK_ADAPTER].drain()
 
@@ -203,6 +221,7 @@ async def test_a_user_who_chats_too_fast_hears_it_once_and_the_rest_is_dropped(s
 
 
 # -- body limits -----------------------------------------------------------------------------
+
 
 async def chunked(size: int, piece: int = 64 * 1024):
     sent = 0
@@ -228,8 +247,13 @@ async def test_slacks_largest_message_still_fits_the_body_limit(store):
     async with slack_world(store) as slack:
         text = "\N{GRINNING FACE}" * 40_000  # every one escaped as a surrogate pair: 12 bytes
         event = slack.workspace.dm_event(text)
-        event["blocks"] = [{"type": "rich_text", "block_id": "b1", "elements": [
-            {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}]}]
+        event["blocks"] = [
+            {
+                "type": "rich_text",
+                "block_id": "b1",
+                "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}],
+            }
+        ]
         body = json.dumps(slack.workspace.event_body(event)).encode()
         assert len(body) > 900_000
         assert (await slack.workspace.post(body, "application/json")).status == 200
@@ -238,12 +262,14 @@ async def test_slacks_largest_message_still_fits_the_body_limit(store):
 
 async def test_a_rest_json_body_over_64_kb_is_refused_with_413(store):
     async with serving(store) as api:
-        response = await api.call("POST", "/api/tasks", data=chunked(1024 * 1024),
-                                  headers={"Content-Type": "application/json"})
+        response = await api.call(
+            "POST", "/api/tasks", data=chunked(1024 * 1024), headers={"Content-Type": "application/json"}
+        )
         assert response.status == 413 and "error" in await response.json()
 
 
 # -- settings --------------------------------------------------------------------------------
+
 
 def load(**values: str) -> Settings:
     return Settings.load(CredentialManager(values, env_file=None))
@@ -255,11 +281,17 @@ def test_an_admin_token_shorter_than_32_characters_is_refused_at_start_up():
     assert len(ADMIN_TOKEN) >= 32 and load(AVANOCHI_ADMIN_TOKEN=ADMIN_TOKEN).admin_token == ADMIN_TOKEN
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("AVANOCHI_RATE_LIMIT_USER", "lots"), ("AVANOCHI_RATE_LIMIT_IP", "0/minute"),
-    ("AVANOCHI_RATE_LIMIT_CHAT", "30/minute;5/second"), ("AVANOCHI_VOICE_QUEUE", "0"),
-    ("AVANOCHI_VOICE_QUEUE", "four"), ("AVANOCHI_TRUSTED_PROXIES", "one"),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("AVANOCHI_RATE_LIMIT_USER", "lots"),
+        ("AVANOCHI_RATE_LIMIT_IP", "0/minute"),
+        ("AVANOCHI_RATE_LIMIT_CHAT", "30/minute;5/second"),
+        ("AVANOCHI_VOICE_QUEUE", "0"),
+        ("AVANOCHI_VOICE_QUEUE", "four"),
+        ("AVANOCHI_TRUSTED_PROXIES", "one"),
+    ],
+)
 def test_a_limit_setting_that_cannot_be_read_stops_the_start_with_its_name(name, value):
     with pytest.raises(SystemExit, match=name):
         load(**{name: value})

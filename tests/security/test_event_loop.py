@@ -7,6 +7,7 @@ event loop, as in production. Before the fix a 40,000-character Slack DM ("add",
 " ." in place of the spaces did it through Teams. Now a message over 2,000 characters gets a
 friendly "too long" reply unread, and one just under the cap is handled in a few milliseconds.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -79,6 +80,7 @@ def store_kind() -> str:
 
 # -- Slack: a DM through signed Events API requests, replies at the fake Web API ---------------
 
+
 @pytest.fixture
 async def chatting_slack(slack) -> SlackHarness:
     """The Slack harness after a first exchange: one-time costs (the first turn of a process
@@ -90,8 +92,7 @@ async def chatting_slack(slack) -> SlackHarness:
 @pytest.mark.parametrize("shape", list(MAXIMAL))
 async def test_a_maximal_slack_message_gets_too_long_while_health_answers(chatting_slack, shape):
     slack, text = chatting_slack, MAXIMAL[shape]
-    [reply], latencies = await while_probing_health(
-        slack.workspace.session, slack.rest.base, slack.workspace.say(text))
+    [reply], latencies = await while_probing_health(slack.workspace.session, slack.rest.base, slack.workspace.say(text))
     assert_healthy(latencies)
     assert reply.text == too_long(len(text))
 
@@ -100,7 +101,8 @@ async def test_a_slack_message_just_under_the_cap_is_handled_while_health_answer
     slack = chatting_slack
     assert len(NEAR_CAP) < 2_000
     [reply], latencies = await while_probing_health(
-        slack.workspace.session, slack.rest.base, slack.workspace.say(NEAR_CAP))
+        slack.workspace.session, slack.rest.base, slack.workspace.say(NEAR_CAP)
+    )
     assert_healthy(latencies)
     assert "I'll remind you about water every 90 minutes." in reply.text
 
@@ -124,6 +126,7 @@ async def test_dates_are_read_off_the_event_loop(chatting_slack, monkeypatch):
 
 
 # -- Teams: activities posted to /api/messages, replies at the fake Bot Connector -------------
+
 
 @pytest.fixture
 async def teams(store):

@@ -1,4 +1,5 @@
 """A clone of the repository alone tests itself: the official schemas are inside it."""
+
 from __future__ import annotations
 
 from pathlib import Path

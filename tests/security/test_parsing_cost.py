@@ -10,6 +10,7 @@ reader takes under 1.5 ms at 2,000 characters and under 30 ms at 40,000 (the ren
 slowest); the quadratic readers took 5-170 ms at 2,000, 80 ms-3.3 s at 8,000 and seconds to
 minutes at 40,000.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -55,9 +56,16 @@ AT_40K_MAX = 0.250  # seconds at 40,000 characters (the slowest reader takes ~30
 
 
 def teams_activity(text: str) -> Activity:
-    return Activity.model_validate({"type": "message", "text": text, "recipient": {"id": "28:bot"},
-                                   "entities": [{"type": "mention", "text": "<at>Avanochi</at>",
-                                                 "mentioned": {"id": "28:bot", "name": "Avanochi"}}]})
+    return Activity.model_validate(
+        {
+            "type": "message",
+            "text": text,
+            "recipient": {"id": "28:bot"},
+            "entities": [
+                {"type": "mention", "text": "<at>Avanochi</at>", "mentioned": {"id": "28:bot", "name": "Avanochi"}}
+            ],
+        }
+    )
 
 
 READERS: dict[str, Callable[[str], object]] = {
@@ -165,6 +173,7 @@ def test_reading_a_text_costs_time_in_proportion_to_its_length(name):
 
 # The rewritten readers read what they read before.
 
+
 def test_trailing_punctuation_and_spaces_are_dropped():
     assert normalize("  Done 2 . ! ") == "Done 2"
     assert normalize("status\u2003?\n") == "status"
@@ -236,8 +245,9 @@ def test_a_date_phrase_over_100_characters_never_reaches_dateparser(monkeypatch)
     with pytest.raises(ValidationError, match="couldn't read .* as a date"):
         parse_when(long_phrase, "Europe/Madrid", NOW)
     assert asked == []
-    assert parse_when("next friday at 5pm" + " " * 500, "Europe/Madrid", NOW).isoformat() == \
-        "2026-03-06T17:00:00+01:00"  # spaces don't count: the phrase is read with single spaces
+    assert (
+        parse_when("next friday at 5pm" + " " * 500, "Europe/Madrid", NOW).isoformat() == "2026-03-06T17:00:00+01:00"
+    )  # spaces don't count: the phrase is read with single spaces
     assert asked == ["next friday at 5pm"]
 
 

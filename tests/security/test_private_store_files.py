@@ -1,5 +1,6 @@
 """The embedded store keeps people's data owner-only and durable: its files and the directories it
 creates are private, and a commit is synced to disk (PRAGMA synchronous=FULL) unless set otherwise."""
+
 from __future__ import annotations
 
 import os

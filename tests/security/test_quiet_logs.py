@@ -1,6 +1,7 @@
 """Logs stay quiet and private: LOG_LEVEL=DEBUG never prints what a user typed (Slack, Teams), and
 junk posted to /slack/events is refused with a 4xx and at most a warning line a minute, never a
 traceback."""
+
 from __future__ import annotations
 
 import logging
@@ -80,10 +81,22 @@ async def test_junk_posted_to_slack_events_gets_4xx_and_one_quiet_warning(logged
         (b"garbage", {}),
         (b"{not json", {"Content-Type": "application/json"}),
         (bytes(range(256)) * 4, {"Content-Type": "application/octet-stream"}),
-        (b"payload=%7Bbad", {"Content-Type": "application/x-www-form-urlencoded",
-                             "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": "v0=00"}),
-        (b"{}", {"Content-Type": "application/json", "X-Slack-Request-Timestamp": "not-a-number",
-                 "X-Slack-Signature": "v0=00"}),
+        (
+            b"payload=%7Bbad",
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Slack-Request-Timestamp": stamp,
+                "X-Slack-Signature": "v0=00",
+            },
+        ),
+        (
+            b"{}",
+            {
+                "Content-Type": "application/json",
+                "X-Slack-Request-Timestamp": "not-a-number",
+                "X-Slack-Signature": "v0=00",
+            },
+        ),
     ]
     statuses = []
     for n in range(50):
@@ -94,8 +107,12 @@ async def test_junk_posted_to_slack_events_gets_4xx_and_one_quiet_warning(logged
     assert set(statuses) == {401}
 
     # Signed with the real secret, yet not what Slack sends: only a broken client does that.
-    signed_junk = [(b"{not json", "application/json"), (b"payload=%7Bbad", "application/x-www-form-urlencoded"),
-                   (b"[1, 2]", "application/json"), (b'"a string"', "application/json")]
+    signed_junk = [
+        (b"{not json", "application/json"),
+        (b"payload=%7Bbad", "application/x-www-form-urlencoded"),
+        (b"[1, 2]", "application/json"),
+        (b'"a string"', "application/json"),
+    ]
     for body, content_type in signed_junk * 3:
         response = await workspace.post(body, content_type)
         assert response.status == 400, body
@@ -116,8 +133,11 @@ async def test_debug_logging_never_prints_what_a_teams_user_typed(logged, tmp_pa
         assert TYPED_IN_CHAT in visible_text(replies[0])
         # An activity the SDK's models refuse (a mention of someone who is a string, not an
         # account) is a 400; the SDK itself would log it at ERROR with the refused value.
-        status, body = await chat.post(chat.activity(
-            f"add {REPLAYED_LATE}", entities=[{"type": "mention", "text": "<at>x</at>", "mentioned": REPLAYED_LATE}]))
+        status, body = await chat.post(
+            chat.activity(
+                f"add {REPLAYED_LATE}", entities=[{"type": "mention", "text": "<at>x</at>", "mentioned": REPLAYED_LATE}]
+            )
+        )
         assert status == 400 and "error" in body
 
     assert any(record.name == "avanochi.access" for record in logged.records)  # the capture works

@@ -1,5 +1,6 @@
 """A change a crashed writer left half-done is counted once, however many writes come before
 anyone reads the stats."""
+
 from __future__ import annotations
 
 import asyncio

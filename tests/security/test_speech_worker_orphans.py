@@ -1,5 +1,6 @@
 """The offline speech worker never outlives the bot: after ``kill -9`` of the bot's process, its
 worker process is gone within seconds instead of holding its models' memory forever."""
+
 from __future__ import annotations
 
 import os
@@ -37,8 +38,14 @@ def test_the_speech_worker_dies_when_the_bot_is_killed(tmp_path: Path):
     # The bot's stderr goes to a file: its resource tracker reports the semaphores the kill leaked.
     errors = tmp_path / "stderr.txt"
     with errors.open("w") as stderr:
-        bot = subprocess.Popen([sys.executable, "-c", BOT], cwd=REPO, stdout=subprocess.PIPE, stderr=stderr,
-                               text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+        bot = subprocess.Popen(
+            [sys.executable, "-c", BOT],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
     workers: list[int] = []
     assert bot.stdout is not None  # a pipe was asked for
     try:

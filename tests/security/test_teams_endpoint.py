@@ -7,6 +7,7 @@ With an app id, valid tokens from other channels of the same bot resource (Web C
 cannot act as Teams users. All over real HTTP against the whole app, with the fake Bot Connector
 counting what the bot sends.
 """
+
 from __future__ import annotations
 
 import copy
@@ -51,11 +52,13 @@ async def assert_nothing_done(world, user_id: str) -> None:
 
 
 async def teams_users(world) -> list[str]:
-    return [doc["id"] for doc in await world.app[STORE_KEY].query(Query("user", None))
-            if doc["id"].startswith("msteams:")]
+    return [
+        doc["id"] for doc in await world.app[STORE_KEY].query(Query("user", None)) if doc["id"].startswith("msteams:")
+    ]
 
 
 # --- without an app id, on a network address: off --------------------------------------------------
+
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "avanochi.example.com"])
 async def test_a_server_open_to_the_network_without_an_app_id_does_not_serve_teams(store, host):
@@ -70,6 +73,7 @@ async def test_a_server_open_to_the_network_without_an_app_id_does_not_serve_tea
 
 # --- Emulator mode: explicit setting, or loopback ----------------------------------------------------
 
+
 async def test_the_emulator_setting_serves_any_host_with_a_loud_warning(store, caplog):
     with caplog.at_level(logging.WARNING, logger="avanochi.teams"):
         async with teams_world(make_settings(HOST="0.0.0.0", AVANOCHI_TEAMS_EMULATOR="1"), store) as world:
@@ -79,8 +83,11 @@ async def test_the_emulator_setting_serves_any_host_with_a_loud_warning(store, c
             status, body = await stranger.post(foreign)
             assert status == 403 and "error" in body
             assert await world.app[SERVICES_KEY].conversations.address(stranger.user_id, "msteams") is None
-    warnings = [record.getMessage() for record in caplog.records
-                if record.name == "avanochi.teams" and record.levelno >= logging.WARNING]
+    warnings = [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "avanochi.teams" and record.levelno >= logging.WARNING
+    ]
     assert any("AVANOCHI_TEAMS_EMULATOR" in m and "UNAUTHENTICATED" in m for m in warnings), warnings
 
 
@@ -90,8 +97,10 @@ async def test_on_loopback_the_emulator_is_served_but_replies_only_to_this_machi
         assert await world.chat.say("help")  # served, replies at the loopback connector
         for url in FOREIGN_SERVICE_URLS:
             stranger = world.chat_as(aad="aad-stranger")
-            for activity in (stranger.activity("add Sneaky task", serviceUrl=url),
-                             install_activity(stranger) | {"serviceUrl": url}):
+            for activity in (
+                stranger.activity("add Sneaky task", serviceUrl=url),
+                install_activity(stranger) | {"serviceUrl": url},
+            ):
                 before = len(world.connector.activities)
                 status, body = await stranger.post(activity)
                 assert status == 403 and "error" in body, (url, status, body)
@@ -110,33 +119,56 @@ async def test_emulator_reminders_never_go_to_a_foreign_stored_service_url(store
         assert address is not None
         stored = address.data
         # An address kept by an older version, or another mode, that points away from this machine.
-        await conversations.remember_address(chat.user_id, "msteams",
-                                             {**stored, "serviceUrl": "http://attacker.example/"})
+        await conversations.remember_address(
+            chat.user_id, "msteams", {**stored, "serviceUrl": "http://attacker.example/"}
+        )
         before = len(world.connector.activities)
         summary = await world.app[ENGINE_KEY].run(START + timedelta(minutes=50))
         assert (summary.sent, summary.retried, summary.dropped) == (0, 0, 1)
         assert world.connector.activities[before:] == []
 
 
-@pytest.mark.parametrize("host, loopback", [
-    ("127.0.0.1", True), ("127.8.9.10", True), ("localhost", True), ("LOCALHOST", True), ("::1", True),
-    ("[::1]", True), ("0.0.0.0", False), ("::", False), ("", False), ("192.0.2.10", False),
-    ("localhost.attacker.example", False), ("127.0.0.1.nip.io", False), ("::ffff:10.0.0.1", False),
-])
+@pytest.mark.parametrize(
+    "host, loopback",
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("localhost", True),
+        ("LOCALHOST", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("", False),
+        ("192.0.2.10", False),
+        ("localhost.attacker.example", False),
+        ("127.0.0.1.nip.io", False),
+        ("::ffff:10.0.0.1", False),
+    ],
+)
 def test_which_hosts_count_as_this_machine_only(host, loopback):
     assert is_loopback_host(host) is loopback
 
 
-@pytest.mark.parametrize("url, loopback", [
-    ("http://127.0.0.1:3978/", True), ("https://localhost/api/", True), ("http://[::1]:9000", True),
-    *[(url, False) for url in FOREIGN_SERVICE_URLS],
-    ("http://localhost:notaport/", False), ("http://127.0.0.1 /", False), ("", False), (None, False),
-])
+@pytest.mark.parametrize(
+    "url, loopback",
+    [
+        ("http://127.0.0.1:3978/", True),
+        ("https://localhost/api/", True),
+        ("http://[::1]:9000", True),
+        *[(url, False) for url in FOREIGN_SERVICE_URLS],
+        ("http://localhost:notaport/", False),
+        ("http://127.0.0.1 /", False),
+        ("", False),
+        (None, False),
+    ],
+)
 def test_which_service_urls_count_as_this_machine_only(url, loopback):
     assert is_loopback_url(url) is loopback
 
 
 # --- authenticated mode: Teams only -----------------------------------------------------------------
+
 
 @pytest.fixture
 def issuer():
@@ -152,9 +184,13 @@ async def issued(store, issuer):
     """The app with an app id, checking tokens against the local issuer's keys."""
     settings = make_settings(HOST="0.0.0.0", MicrosoftAppId=APP_ID, MicrosoftAppPassword="app-password")
     async with teams_world(settings, store) as world:
-        world.app[TEAMS_ENDPOINT].use_authentication(bot_framework_authentication(
-            settings, channel_openid_metadata_url=issuer.metadata_url,
-            token_provider=StaticTokenProvider(OUTBOUND_TOKEN)))
+        world.app[TEAMS_ENDPOINT].use_authentication(
+            bot_framework_authentication(
+                settings,
+                channel_openid_metadata_url=issuer.metadata_url,
+                token_provider=StaticTokenProvider(OUTBOUND_TOKEN),
+            )
+        )
         world.chat.authorization = "Bearer " + issuer.token(APP_ID, world.connector.url)
         yield world
 
@@ -162,8 +198,10 @@ async def issued(store, issuer):
 @pytest.mark.parametrize("channel", ["webchat", "directline", "slack", None])
 async def test_a_valid_token_from_another_channel_cannot_act_as_a_teams_user(issued, channel):
     chat = issued.chat
-    for activity in (chat.activity("add Impersonated task", channelId=channel),
-                     install_activity(chat) | {"channelId": channel}):
+    for activity in (
+        chat.activity("add Impersonated task", channelId=channel),
+        install_activity(chat) | {"channelId": channel},
+    ):
         status, body = await chat.post(activity)
         assert status == 403 and "msteams" in body["error"], (status, body)
     await assert_nothing_done(issued, chat.user_id)
@@ -186,6 +224,7 @@ async def test_a_reminder_never_goes_to_an_address_teams_did_not_give(issued):
 
 # --- bad activities: 4xx or a reply, never a 500 --------------------------------------------------------
 
+
 @pytest.fixture
 async def world(store):
     async with teams_world(make_settings(), store) as world:
@@ -207,9 +246,16 @@ async def test_expect_replies_get_the_replies_in_the_http_answer(world):
 @pytest.mark.parametrize("kind", ["message", "conversationUpdate", "invoke"])
 async def test_an_activity_without_a_conversation_id_is_a_400(world, kind, conversation):
     chat = world.chat
-    activity = {"message": chat.activity("add Nowhere task"), "conversationUpdate": install_activity(chat),
-                "invoke": chat.activity(None, type="invoke", name="fileConsent/invoke",
-                                        value={"type": "fileUpload", "action": "decline", "context": {}})}[kind]
+    activity = {
+        "message": chat.activity("add Nowhere task"),
+        "conversationUpdate": install_activity(chat),
+        "invoke": chat.activity(
+            None,
+            type="invoke",
+            name="fileConsent/invoke",
+            value={"type": "fileUpload", "action": "decline", "context": {}},
+        ),
+    }[kind]
     if conversation is None:
         del activity["conversation"]
     else:
@@ -219,8 +265,10 @@ async def test_an_activity_without_a_conversation_id_is_a_400(world, kind, conve
     await assert_nothing_done(world, chat.user_id)
 
 
-@pytest.mark.parametrize("conversation_id", ["a:x/../../v3/conversations/a:other", "a:x?isTargetedActivity=true",
-                                             "a:x#fragment", "a:x\\..\\y", "a:x y"])
+@pytest.mark.parametrize(
+    "conversation_id",
+    ["a:x/../../v3/conversations/a:other", "a:x?isTargetedActivity=true", "a:x#fragment", "a:x\\..\\y", "a:x y"],
+)
 async def test_a_conversation_id_that_would_change_the_connector_url_is_a_400(world, conversation_id):
     chat = world.chat_as(conversation_id=conversation_id)
     status, body = await chat.post(chat.activity("add Misrouted task"))
@@ -228,8 +276,7 @@ async def test_a_conversation_id_that_would_change_the_connector_url_is_a_400(wo
     await assert_nothing_done(world, chat.user_id)
 
 
-@pytest.mark.parametrize("place", ["text", "from.name", "from.aadObjectId", "conversation.id", "id",
-                                   "value.command"])
+@pytest.mark.parametrize("place", ["text", "from.name", "from.aadObjectId", "conversation.id", "id", "value.command"])
 async def test_lone_surrogates_are_a_400_with_nothing_done(world, place):
     chat = world.chat
     activity = chat.activity("add Broken \ud800 task", value={"command": "help"})
@@ -245,26 +292,49 @@ async def test_lone_surrogates_are_a_400_with_nothing_done(world, place):
     await assert_nothing_done(world, chat.user_id)
 
 
-ACTIVITY_TYPES = ["message", "conversationUpdate", "invoke", "messageReaction", "event", "installationUpdate",
-                  "typing", "endOfConversation", "deleteUserData", "messageUpdate", "messageDelete", "trace",
-                  "handoff", "command", "suggestion", "contactRelationUpdate", "not-a-type"]
+ACTIVITY_TYPES = [
+    "message",
+    "conversationUpdate",
+    "invoke",
+    "messageReaction",
+    "event",
+    "installationUpdate",
+    "typing",
+    "endOfConversation",
+    "deleteUserData",
+    "messageUpdate",
+    "messageDelete",
+    "trace",
+    "handoff",
+    "command",
+    "suggestion",
+    "contactRelationUpdate",
+    "not-a-type",
+]
 
 
 def odd_shapes(chat, kind: str) -> dict[str, dict]:
     """One activity of ``kind`` in the shapes a careless or hostile client might send."""
     base = chat.activity("help", type=kind, membersAdded=[{"id": BOT_ID}])
-    shapes = {"plain": base, "expectReplies": base | {"deliveryMode": "expectReplies"},
-              "channelData as text": base | {"channelData": "x"},
-              "channelData of odd shape": base | {"channelData": {"tenant": "x", "eventType": 5, "team": []}},
-              "value as text": base | {"value": "x"}, "entities of odd shape": base | {"entities": ["x", 1]},
-              "attachments of odd shape": base | {"attachments": ["x"]},
-              "no recipient": {k: v for k, v in base.items() if k != "recipient"},
-              "no from": {k: v for k, v in base.items() if k != "from"},
-              "no serviceUrl": {k: v for k, v in base.items() if k != "serviceUrl"},
-              "unknown time zone": base | {"localTimezone": "Nowhere/Zone"}}
-    for name, value in {"file consent as text": "x", "file consent of odd shape": {"action": "accept",
-                        "context": "x", "uploadInfo": "y"}, "no file consent": None,
-                        "unknown consent action": {"action": "steal", "context": {}}}.items():
+    shapes = {
+        "plain": base,
+        "expectReplies": base | {"deliveryMode": "expectReplies"},
+        "channelData as text": base | {"channelData": "x"},
+        "channelData of odd shape": base | {"channelData": {"tenant": "x", "eventType": 5, "team": []}},
+        "value as text": base | {"value": "x"},
+        "entities of odd shape": base | {"entities": ["x", 1]},
+        "attachments of odd shape": base | {"attachments": ["x"]},
+        "no recipient": {k: v for k, v in base.items() if k != "recipient"},
+        "no from": {k: v for k, v in base.items() if k != "from"},
+        "no serviceUrl": {k: v for k, v in base.items() if k != "serviceUrl"},
+        "unknown time zone": base | {"localTimezone": "Nowhere/Zone"},
+    }
+    for name, value in {
+        "file consent as text": "x",
+        "file consent of odd shape": {"action": "accept", "context": "x", "uploadInfo": "y"},
+        "no file consent": None,
+        "unknown consent action": {"action": "steal", "context": {}},
+    }.items():
         shapes[name] = base | {"name": "fileConsent/invoke", "value": value}
     for name in ("composeExtension/query", "adaptiveCard/action", "task/fetch", "signin/verifyState"):
         shapes[name] = base | {"name": name, "value": {"x": 1}}

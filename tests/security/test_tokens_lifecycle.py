@@ -2,6 +2,7 @@
 they were last used, can be listed (never their secret) and revoked, a new one replaces
 the old even when many are asked for at once, only real chat user ids get one, and in
 Slack the token never stays in the conversation's history."""
+
 from __future__ import annotations
 
 import asyncio
@@ -35,6 +36,7 @@ async def status_with(api: Api, token: str) -> int:
 
 # -- expiry -----------------------------------------------------------------------------------
 
+
 async def test_a_token_is_refused_as_expired_after_90_days(store):
     clock = FakeClock(NOW)
     async with serving(store, clock=clock) as api:
@@ -61,15 +63,19 @@ async def test_the_token_lifetime_setting_shortens_it(store):
 
 # -- last use, list, revoke ------------------------------------------------------------------
 
+
 async def test_the_list_shows_dates_and_last_use_but_no_secret(store):
     clock = FakeClock(NOW)
     async with serving(store, clock=clock) as api:
         issued = await issue(api)
         token = issued["token"]
         [listed] = await api.json("GET", "/api/tokens", 200, token=token)
-        assert listed == {"id": issued["id"], "created_at": NOW.isoformat(),
-                          "expires_at": (NOW + timedelta(days=90)).isoformat(),
-                          "last_used_at": NOW.isoformat()}  # this very request used it
+        assert listed == {
+            "id": issued["id"],
+            "created_at": NOW.isoformat(),
+            "expires_at": (NOW + timedelta(days=90)).isoformat(),
+            "last_used_at": NOW.isoformat(),
+        }  # this very request used it
         assert token not in str(listed) and digest(token) not in str(listed) and token[4:] not in str(listed)
         # The admin names the user; without one it is a 400, and another user has none.
         assert await api.json("GET", f"/api/tokens?user_id={ADA}", 200) == [listed]
@@ -117,10 +123,15 @@ async def test_openapi_describes_listing_and_revoking_tokens(api):
     assert {"get", "post"} <= set(spec["paths"]["/api/tokens"])
     assert "delete" in spec["paths"]["/api/tokens/{id}"]
     assert set(spec["components"]["schemas"]["TokenInfo"]["properties"]) == {
-        "id", "created_at", "expires_at", "last_used_at"}
+        "id",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+    }
 
 
 # -- one token per user, however many are asked for at once ------------------------------------
+
 
 async def working(api: Api, tokens: list[str]) -> list[str]:
     statuses = await asyncio.gather(*(status_with(api, token) for token in tokens))
@@ -152,11 +163,11 @@ async def test_tokens_asked_for_in_chat_and_over_rest_at_once_leave_one_working_
     """Both ways in share the one atomic issue. (Chat turns of a user run one at a time, so
     the overlap here is chat against REST; the two tests above pin the race down.)"""
     since = len(slack.api.calls)
-    results = await asyncio.gather(*(issue(slack.rest) for _ in range(5)),
-                                   *(slack.workspace.dm("token") for _ in range(5)))
+    results = await asyncio.gather(
+        *(issue(slack.rest) for _ in range(5)), *(slack.workspace.dm("token") for _ in range(5))
+    )
     from_rest = [body["token"] for body in results[:5]]
-    said = await slack.api.wait_for("chat.postEphemeral", count=5, since=since,
-                                    where=lambda call: "avn_" in call.text)
+    said = await slack.api.wait_for("chat.postEphemeral", count=5, since=since, where=lambda call: "avn_" in call.text)
     from_chat = tokens_in(said)
     assert len(set(from_rest + from_chat)) == 10
     assert len(await working(slack.rest, from_rest + from_chat)) == 1
@@ -169,8 +180,20 @@ GUID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
 
 async def test_the_admin_cannot_mint_tokens_for_malformed_user_ids(api):
-    for user_id in ("alice", "u-log", "slack:T1:ALICE", "slack:t0team:u1", "slack:T0TEAM", "SLACK:T0TEAM:U1",
-                    "slack:T0TEAM:U1:more", "msteams:tenant-1:aad-1", f"msteams:{GUID}:bob", 42, None, ""):
+    for user_id in (
+        "alice",
+        "u-log",
+        "slack:T1:ALICE",
+        "slack:t0team:u1",
+        "slack:T0TEAM",
+        "SLACK:T0TEAM:U1",
+        "slack:T0TEAM:U1:more",
+        "msteams:tenant-1:aad-1",
+        f"msteams:{GUID}:bob",
+        42,
+        None,
+        "",
+    ):
         body = await api.json("POST", "/api/tokens", 400, json={"user_id": user_id})
         assert "user_id" in body["error"]
     for user_id in ("slack:E0ORG:W0ADA", f"msteams:{GUID}:{GUID}", f"msteams:{GUID}:29:1AbC-dEf"):
@@ -178,6 +201,7 @@ async def test_the_admin_cannot_mint_tokens_for_malformed_user_ids(api):
 
 
 # -- chat -------------------------------------------------------------------------------------
+
 
 def tokens_in(calls, where: Callable = lambda call: True) -> list[str]:
     return [match.group(1) for call in calls if where(call) for match in [TOKEN_IN_TEXT.search(call.text)] if match]

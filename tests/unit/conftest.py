@@ -1,4 +1,5 @@
 """Unit-test fixtures: the services over the in-memory store, with a clock that moves only when told."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

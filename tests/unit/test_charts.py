@@ -1,4 +1,5 @@
 """The stats chart: a valid PNG of sane size from StatsService.period, for a week and a month."""
+
 from __future__ import annotations
 
 import io

@@ -1,4 +1,5 @@
 """The command language: words in, commands and arguments out."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -21,38 +22,75 @@ from domain.errors import ValidationError
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)  # Sunday 10:00 in Madrid
 
 
-@pytest.mark.parametrize("text, name, args", [
-    ("help", "help", ""), ("?", "help", ""), ("", "help", ""),
-    ("add Write the report due friday 5pm !high", "add", "Write the report due friday 5pm !high"),
-    ("task add Call mum", "add", "Call mum"), ("todo Buy milk", "add", "Buy milk"),
-    ("ADD task call the bank", "add", "call the bank"),
-    ("<@U0BOT> tasks today", "tasks", "today"), ("@Avanochi my tasks", "tasks", ""), ("list", "tasks", ""),
-    ("done 2", "done", "2"), ("complete the report", "done", "the report"), ("task done 1", "done", "1"),
-    ("edit 2 New title", "edit", "2 New title"), ("due 1 tomorrow", "due", "1 tomorrow"),
-    ("delete 3", "delete", "3"), ("undo", "undo", ""),
-    ("start", "start", ""), ("clock in", "start", ""), ("stop", "stop", ""), ("clock out", "stop", ""),
-    ("status", "status", ""),
-    ("focus 40 on 2", "focus", "40 on 2"), ("focus stop", "focus_stop", ""), ("interrupted", "interrupted", ""),
-    ("focus cancel", "focus_cancel", ""), ("start focus for forty minutes", "focus", "for forty minutes"),
-    ("water 2 glasses", "water", "2 glasses"), ("I drank a glass of water", "water", "a glass of water"),
-    ("break 15", "break", "15"), ("lunch", "lunch", ""), ("I had lunch", "lunch", ""),
-    ("stats week", "stats", "week"), ("pet", "pet", ""), ("achievements", "achievements", ""),
-    ("insights", "insights", ""),
-    ("timezone Europe/Madrid", "timezone", "Europe/Madrid"), ("hours 09:00-17:30", "hours", "09:00-17:30"),
-    ("quiet 18:00-08:00", "quiet", "18:00-08:00"), ("days mon-fri", "days", "mon-fri"),
-    ("remind water every 90m", "remind", "water every 90m"), ("reminders off", "reminders", "off"),
-    ("snooze 15m", "snooze", "15m"), ("pause until monday", "pause", "until monday"),
-    ("token", "token", ""), ("export my data", "export", ""), ("delete my data", "delete_data", ""),
-    ("Done 2.", "done", "2"), ("  STATUS!  ", "status", ""),
-])
+@pytest.mark.parametrize(
+    "text, name, args",
+    [
+        ("help", "help", ""),
+        ("?", "help", ""),
+        ("", "help", ""),
+        ("add Write the report due friday 5pm !high", "add", "Write the report due friday 5pm !high"),
+        ("task add Call mum", "add", "Call mum"),
+        ("todo Buy milk", "add", "Buy milk"),
+        ("ADD task call the bank", "add", "call the bank"),
+        ("<@U0BOT> tasks today", "tasks", "today"),
+        ("@Avanochi my tasks", "tasks", ""),
+        ("list", "tasks", ""),
+        ("done 2", "done", "2"),
+        ("complete the report", "done", "the report"),
+        ("task done 1", "done", "1"),
+        ("edit 2 New title", "edit", "2 New title"),
+        ("due 1 tomorrow", "due", "1 tomorrow"),
+        ("delete 3", "delete", "3"),
+        ("undo", "undo", ""),
+        ("start", "start", ""),
+        ("clock in", "start", ""),
+        ("stop", "stop", ""),
+        ("clock out", "stop", ""),
+        ("status", "status", ""),
+        ("focus 40 on 2", "focus", "40 on 2"),
+        ("focus stop", "focus_stop", ""),
+        ("interrupted", "interrupted", ""),
+        ("focus cancel", "focus_cancel", ""),
+        ("start focus for forty minutes", "focus", "for forty minutes"),
+        ("water 2 glasses", "water", "2 glasses"),
+        ("I drank a glass of water", "water", "a glass of water"),
+        ("break 15", "break", "15"),
+        ("lunch", "lunch", ""),
+        ("I had lunch", "lunch", ""),
+        ("stats week", "stats", "week"),
+        ("pet", "pet", ""),
+        ("achievements", "achievements", ""),
+        ("insights", "insights", ""),
+        ("timezone Europe/Madrid", "timezone", "Europe/Madrid"),
+        ("hours 09:00-17:30", "hours", "09:00-17:30"),
+        ("quiet 18:00-08:00", "quiet", "18:00-08:00"),
+        ("days mon-fri", "days", "mon-fri"),
+        ("remind water every 90m", "remind", "water every 90m"),
+        ("reminders off", "reminders", "off"),
+        ("snooze 15m", "snooze", "15m"),
+        ("pause until monday", "pause", "until monday"),
+        ("token", "token", ""),
+        ("export my data", "export", ""),
+        ("delete my data", "delete_data", ""),
+        ("Done 2.", "done", "2"),
+        ("  STATUS!  ", "status", ""),
+    ],
+)
 def test_phrases_and_synonyms(text, name, args):
     assert parse(text) == Command(name, args)
 
 
-@pytest.mark.parametrize("typo, suggestion", [
-    ("taks", "tasks"), ("stat week", "stats week"), ("statz", "stats"), ("sttaus", "status"),
-    ("lnuch", "lunch"), ("wtaer", "water"),
-])
+@pytest.mark.parametrize(
+    "typo, suggestion",
+    [
+        ("taks", "tasks"),
+        ("stat week", "stats week"),
+        ("statz", "stats"),
+        ("sttaus", "status"),
+        ("lnuch", "lunch"),
+        ("wtaer", "water"),
+    ],
+)
 def test_typos_get_a_did_you_mean(typo, suggestion):
     assert parse(typo) == NotUnderstood(typo, suggestion)
 
@@ -63,21 +101,27 @@ def test_gibberish_gets_no_suggestion():
 
 def test_new_task_title_due_and_priority():
     assert parse_new_task("Write the report due friday 5pm !high").__dict__ == {
-        "title": "Write the report", "due_text": "friday 5pm", "priority": "high"}
+        "title": "Write the report",
+        "due_text": "friday 5pm",
+        "priority": "high",
+    }
     assert parse_new_task("call the bank by tomorrow !low").due_text == "tomorrow"
     assert parse_new_task("buy milk high priority").priority == "high"
     assert parse_new_task("plain").due_text is None
 
 
-@pytest.mark.parametrize("when, expected", [
-    ("friday 5pm", "2026-11-27T17:00:00+01:00"),
-    ("friday", "2026-11-27T17:30:00+01:00"),  # a day alone: the end of the working day
-    ("tomorrow", "2026-11-23T17:30:00+01:00"),
-    ("in 2 hours", "2026-11-22T12:00:00+01:00"),
-    ("in 90 minutes", "2026-11-22T11:30:00+01:00"),
-    ("in two hours", "2026-11-22T12:00:00+01:00"),
-    ("march 30 9am", "2027-03-30T09:00:00+02:00"),  # after the DST change: summer offset
-])
+@pytest.mark.parametrize(
+    "when, expected",
+    [
+        ("friday 5pm", "2026-11-27T17:00:00+01:00"),
+        ("friday", "2026-11-27T17:30:00+01:00"),  # a day alone: the end of the working day
+        ("tomorrow", "2026-11-23T17:30:00+01:00"),
+        ("in 2 hours", "2026-11-22T12:00:00+01:00"),
+        ("in 90 minutes", "2026-11-22T11:30:00+01:00"),
+        ("in two hours", "2026-11-22T12:00:00+01:00"),
+        ("march 30 9am", "2027-03-30T09:00:00+02:00"),  # after the DST change: summer offset
+    ],
+)
 def test_due_dates_are_read_in_the_users_time_zone(when, expected):
     assert parse_when(when, "Europe/Madrid", NOW, "17:30").isoformat() == expected
 
@@ -91,18 +135,37 @@ def test_an_unreadable_date_is_a_friendly_error():
         parse_when("the twelfth of never", "UTC", NOW)
 
 
-@pytest.mark.parametrize("text, minutes", [
-    ("40", 40), ("40m", 40), ("40 minutes", 40), ("for forty minutes", 40), ("1h", 60), ("1.5 hours", 90),
-    ("forty five minutes", 45), ("", 25),
-])
+@pytest.mark.parametrize(
+    "text, minutes",
+    [
+        ("40", 40),
+        ("40m", 40),
+        ("40 minutes", 40),
+        ("for forty minutes", 40),
+        ("1h", 60),
+        ("1.5 hours", 90),
+        ("forty five minutes", 45),
+        ("", 25),
+    ],
+)
 def test_minutes(text, minutes):
     assert parse_minutes(text, 25) == minutes
 
 
-@pytest.mark.parametrize("text, ml", [
-    ("", 250), ("a glass of water", 250), ("2 glasses", 500), ("two glasses of water", 500), ("500 ml", 500),
-    ("500ml", 500), ("0.5 l", 500), ("a bottle", 500), ("1 litre", 1000),
-])
+@pytest.mark.parametrize(
+    "text, ml",
+    [
+        ("", 250),
+        ("a glass of water", 250),
+        ("2 glasses", 500),
+        ("two glasses of water", 500),
+        ("500 ml", 500),
+        ("500ml", 500),
+        ("0.5 l", 500),
+        ("a bottle", 500),
+        ("1 litre", 1000),
+    ],
+)
 def test_water_amounts(text, ml):
     assert parse_water_ml(text) == ml
 
@@ -138,10 +201,16 @@ async def test_absurd_snoozes_are_friendly_errors(text):
     assert reply.kind == "error" and "went wrong" not in reply.text
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("pause until yesterday", "already past"), ("pause until 2099-01-01", "up to a year"),
-    ("due 1 9999-12-31", "couldn't read"), ("focus -5", "positive"), ("break 0", "positive"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("pause until yesterday", "already past"),
+        ("pause until 2099-01-01", "up to a year"),
+        ("due 1 9999-12-31", "couldn't read"),
+        ("focus -5", "positive"),
+        ("break 0", "positive"),
+    ],
+)
 async def test_out_of_range_arguments_are_friendly_errors(text, fragment):
     from bot.dialogs.router import Dialogs
     from bot.messages import IncomingMessage

@@ -1,4 +1,5 @@
 """The companion in chat: pet, achievements and insights replies, and the pet's reaction after actions."""
+
 from __future__ import annotations
 
 import itertools

@@ -1,4 +1,5 @@
 """The document-store contract of tests/integration, run on the in-memory fake the unit tests use."""
+
 from __future__ import annotations
 
 import pytest

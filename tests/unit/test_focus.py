@@ -1,4 +1,5 @@
 """FocusService: seed 001's focus sessions (start, update/complete, interruptions, analytics)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -45,8 +46,9 @@ async def test_completing_without_an_end_time_ends_it_now(services: Services, cl
 async def test_an_explicit_end_time_is_kept(services: Services, clock: FakeClock) -> None:
     session = await services.focus.start(USER, 50)
     clock.advance(hours=2)
-    ended = await services.focus.update(USER, session.session_id, ended_at=START + timedelta(minutes=40),
-                                        completed=True)
+    ended = await services.focus.update(
+        USER, session.session_id, ended_at=START + timedelta(minutes=40), completed=True
+    )
     assert (ended.ended_at, ended.completed) == (START + timedelta(minutes=40), True)
 
 
@@ -101,8 +103,11 @@ async def test_sessions_of_others_or_unknown_ids_are_not_found(services: Service
 
 async def test_analytics_with_no_sessions(services: Services) -> None:
     assert await analytics(services) == {
-        "total_sessions": 0, "completed_sessions": 0, "completion_rate": 0.0,
-        "total_focus_minutes": 0, "average_duration_minutes": 0.0,
+        "total_sessions": 0,
+        "completed_sessions": 0,
+        "completion_rate": 0.0,
+        "total_focus_minutes": 0,
+        "average_duration_minutes": 0.0,
     }
 
 
@@ -115,8 +120,11 @@ async def test_analytics_numbers(services: Services, clock: FakeClock) -> None:
     await services.focus.complete(USER, ids[1])
     await services.focus.start(OTHER, 90)
     assert await analytics(services) == {
-        "total_sessions": 3, "completed_sessions": 2, "completion_rate": pytest.approx(2 / 3),
-        "total_focus_minutes": 90, "average_duration_minutes": 30.0,
+        "total_sessions": 3,
+        "completed_sessions": 2,
+        "completion_rate": pytest.approx(2 / 3),
+        "total_focus_minutes": 90,
+        "average_duration_minutes": 30.0,
     }
 
 

@@ -1,5 +1,6 @@
 """Insights: generated personas rank overworked > erratic > balanced >= idle; the score
 explains itself with weighted factors and gives two or three concrete recommendations."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -54,7 +55,8 @@ async def test_the_score_is_the_sum_of_its_explained_factors(personas: dict[str,
     overworked = personas["overworked"]
     assert overworked.factors[0].key == "overtime"
     assert {"late_nights", "skipped_breaks", "long_stretches", "falling_focus", "growing_overdue", "days_off"} <= {
-        f.key for f in overworked.factors}
+        f.key for f in overworked.factors
+    }
     assert abs(sum(f.points for f in overworked.factors) - overworked.score) <= 1
     assert all(f.sentence.endswith(".") and f.points <= f.weight for f in overworked.factors)
     lines = overworked.explain()
@@ -136,5 +138,3 @@ def test_best_focus_hour_and_break_cadence() -> None:
     rests = [T0.replace(hour=h, minute=m) for h, m in ((9, 15), (10, 30), (11, 45), (13, 0))]
     assert break_cadence([session(8, 9)], rests, T0) == 75
     assert break_cadence([session(8, 9)], rests[:2], T0) is None
-
-

@@ -1,5 +1,6 @@
 """Packages import in one direction: the import graph, read from the source, has no cycles,
 and the domain, the REST API and the benchmarks stay clear of what they must not know."""
+
 from __future__ import annotations
 
 import ast
@@ -160,20 +161,29 @@ def test_no_two_packages_import_each_other(production: Graph) -> None:
 
 def test_domain_knows_no_web_framework_chat_sdk_or_azure(production: Graph) -> None:
     forbidden = {"aiohttp", "azure", *CHAT_SDKS}
-    found = [str(imp) for imp in production.imports
-             if imp.module.split(".")[0] == "domain" and top_level(imp.target) in forbidden]
+    found = [
+        str(imp)
+        for imp in production.imports
+        if imp.module.split(".")[0] == "domain" and top_level(imp.target) in forbidden
+    ]
     assert not found
 
 
 def test_only_channel_adapters_import_a_chat_sdk(production: Graph) -> None:
-    found = [str(imp) for imp in production.imports
-             if top_level(imp.target) in CHAT_SDKS and not imp.module.startswith("bot.adapters.")]
+    found = [
+        str(imp)
+        for imp in production.imports
+        if top_level(imp.target) in CHAT_SDKS and not imp.module.startswith("bot.adapters.")
+    ]
     assert not found
 
 
 def test_rest_api_imports_no_channel_adapter(production: Graph) -> None:
-    found = [str(imp) for imp in production.imports
-             if imp.module.split(".")[0] == "api" and imp.target.startswith("bot.adapters")]
+    found = [
+        str(imp)
+        for imp in production.imports
+        if imp.module.split(".")[0] == "api" and imp.target.startswith("bot.adapters")
+    ]
     assert not found
 
 

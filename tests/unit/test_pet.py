@@ -1,5 +1,6 @@
 """The pet: stage by level, mood/energy/hydration from the last three days, floors,
 sleep in quiet hours, reactions by mood; and PetService over the real services."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
@@ -30,8 +31,15 @@ from tests.unit.conftest import USER
 
 AFTERNOON = datetime(2026, 3, 4, 16, 0, tzinfo=UTC)  # a Wednesday
 USER_9_TO_5 = User("u", "u", created_at=AFTERNOON, work_start="09:00", work_end="17:00")
-GOOD_DAY: Counters = {"tasks_completed": 4, "focus_completed": 3, "focus_total": 3, "water_ml": 2000, "breaks": 3,
-            "lunches": 1, "hours_total": 7}
+GOOD_DAY: Counters = {
+    "tasks_completed": 4,
+    "focus_completed": 3,
+    "focus_total": 3,
+    "water_ml": 2000,
+    "breaks": 3,
+    "lunches": 1,
+    "hours_total": 7,
+}
 LONG_DAY: Counters = {"tasks_completed": 1, "hours_total": 13, "water_ml": 250}
 
 
@@ -44,8 +52,20 @@ def pets(repos: Repositories, services: Services, clock: FakeClock) -> PetServic
     return build_companion(repos, services, clock).pet
 
 
-@pytest.mark.parametrize(("level", "stage"), [(1, "egg"), (2, "baby"), (4, "baby"), (5, "teen"), (9, "teen"),
-                                              (10, "adult"), (19, "adult"), (20, "elder"), (60, "elder")])
+@pytest.mark.parametrize(
+    ("level", "stage"),
+    [
+        (1, "egg"),
+        (2, "baby"),
+        (4, "baby"),
+        (5, "teen"),
+        (9, "teen"),
+        (10, "adult"),
+        (19, "adult"),
+        (20, "elder"),
+        (60, "elder"),
+    ],
+)
 def test_stage_by_level(level: int, stage: str) -> None:
     assert stage_for(level) == stage
 
@@ -89,8 +109,10 @@ def test_breaks_water_and_focus_raise_what_overwork_lowers() -> None:
     assert pet(focus_completed=2).energy > base.energy
     assert pet(water_ml=1500).hydration > base.hydration
     assert pet(hours_total=11).energy < base.energy
-    assert pet_state(5, recent_habits([{}, {}, {"hours_total": 6}], USER_9_TO_5, AFTERNOON,
-                                      [False, False, True])).energy < base.energy
+    assert (
+        pet_state(5, recent_habits([{}, {}, {"hours_total": 6}], USER_9_TO_5, AFTERNOON, [False, False, True])).energy
+        < base.energy
+    )
 
 
 def test_yesterday_counts_less_than_today() -> None:
@@ -102,8 +124,10 @@ def test_yesterday_counts_less_than_today() -> None:
 def test_water_due_grows_over_the_day() -> None:
     morning = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
     day: Counters = {"water_ml": 500}
-    assert recent_habits([day], USER_9_TO_5, morning, [False]).water_today > \
-        recent_habits([day], USER_9_TO_5, AFTERNOON, [False]).water_today
+    assert (
+        recent_habits([day], USER_9_TO_5, morning, [False]).water_today
+        > recent_habits([day], USER_9_TO_5, AFTERNOON, [False]).water_today
+    )
 
 
 def test_it_sleeps_in_the_users_quiet_hours_in_their_time_zone() -> None:
@@ -119,13 +143,12 @@ def test_every_action_gets_a_line_in_every_mood_and_a_sleepy_one_at_night() -> N
             awake = reaction(action, Pet("teen", mood, 50, 50, False, 5), first)
             assert awake and "\n" not in awake
             assert "yawns" in reaction(action, Pet("teen", mood, 50, 50, True, 5), first)
-    assert reaction("done", Pet("adult", "happy", 90, 90, False, 12), first) != \
-        reaction("done", Pet("adult", "stressed", 20, 90, False, 12), first)
+    assert reaction("done", Pet("adult", "happy", 90, 90, False, 12), first) != reaction(
+        "done", Pet("adult", "stressed", 20, 90, False, 12), first
+    )
 
 
-async def test_water_and_a_break_visibly_change_the_pet(
-    services: Services, clock: FakeClock, pets: PetService
-) -> None:
+async def test_water_and_a_break_visibly_change_the_pet(services: Services, clock: FakeClock, pets: PetService) -> None:
     clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     await services.users.ensure(USER)
     await services.work_sessions.start_session(USER)

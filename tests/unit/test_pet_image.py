@@ -1,4 +1,5 @@
 """The pet picture: a valid, small PNG, different for every stage, mood and sleep."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,5 +1,6 @@
 """Progress: XP from roll-ups (weights, daily caps, undo), the level curve, streaks in the
 user's time zone (days off, pauses, DST) and achievements announced exactly once."""
+
 from __future__ import annotations
 
 import asyncio
@@ -41,8 +42,9 @@ def local(day: date, hour: int, minute: int = 0, zone: ZoneInfo = MADRID) -> dat
     return datetime.combine(day, time(hour, minute), zone)
 
 
-async def finish_task(services: Services, clock: FakeClock, at: datetime, priority: str = "normal",
-                      user: str = USER) -> str:
+async def finish_task(
+    services: Services, clock: FakeClock, at: datetime, priority: str = "normal", user: str = USER
+) -> str:
     clock.set(at)
     task = await services.tasks.create_task(user, "a task", priority=priority)
     await services.tasks.complete_task(user, task.id)
@@ -66,8 +68,15 @@ def test_without_the_priority_counters_every_task_counts_as_normal() -> None:
 
 
 def test_each_part_of_a_day_is_capped() -> None:
-    farmed: Counters = {"tasks_completed": 50, "focus_completed": 20, "focus_total": 20, "focus_minutes": 1800,
-              "water_ml": 30000, "breaks": 40, "lunches": 5}
+    farmed: Counters = {
+        "tasks_completed": 50,
+        "focus_completed": 20,
+        "focus_total": 20,
+        "focus_minutes": 1800,
+        "water_ml": 30000,
+        "breaks": 40,
+        "lunches": 5,
+    }
     xp = day_xp(farmed)
     assert (xp.tasks, xp.focus, xp.water, xp.breaks, xp.lunch) == (TASK_XP_DAY_CAP, 180, 15, 20, 10)
     assert xp.total == 425
@@ -75,8 +84,10 @@ def test_each_part_of_a_day_is_capped() -> None:
 
 def test_focus_xp_is_the_completed_minutes_or_the_days_average_before_that_counter() -> None:
     assert day_xp({"focus_total": 2, "focus_completed": 1, "focus_minutes": 70}).focus == 35
-    assert day_xp({"focus_total": 2, "focus_completed": 1, "focus_minutes": 70,
-                   **focus_completion_counters(50)}).focus == 50
+    assert (
+        day_xp({"focus_total": 2, "focus_completed": 1, "focus_minutes": 70, **focus_completion_counters(50)}).focus
+        == 50
+    )
     assert day_xp({"focus_total": 3, "focus_completed": 0, "focus_minutes": 75}).focus == 0
 
 
@@ -91,8 +102,10 @@ def test_water_counts_once_the_goal_is_met_and_drifting_counters_never_cost_xp()
 # --- level curve ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("xp", "level"), [(0, 1), (99, 1), (100, 2), (299, 2), (300, 3), (999, 4),
-                                           (1000, 5), (4499, 9), (4500, 10), (19000, 20), (-5, 1)])
+@pytest.mark.parametrize(
+    ("xp", "level"),
+    [(0, 1), (99, 1), (100, 2), (299, 2), (300, 3), (999, 4), (1000, 5), (4499, 9), (4500, 10), (19000, 20), (-5, 1)],
+)
 def test_level_curve(xp: int, level: int) -> None:
     assert level_for(xp) == level
 
@@ -109,8 +122,7 @@ def test_level_for_inverts_the_curve_exactly_at_every_boundary() -> None:
 
 def test_streak_extends_on_counted_days_holds_on_excused_ones_and_breaks_otherwise() -> None:
     streak = Streak()
-    for counted, excused in [(True, False), (True, False), (False, True), (True, False), (False, False),
-                             (True, False)]:
+    for counted, excused in [(True, False), (True, False), (False, True), (True, False), (False, False), (True, False)]:
         streak = streak.after(counted, excused)
     assert (streak.current, streak.best) == (1, 3)
 
@@ -369,9 +381,20 @@ def test_the_catalogue_has_at_least_15_distinct_explained_achievements() -> None
     assert len({a.id for a in CATALOGUE}) == len(CATALOGUE)
     assert all(a.name and a.description.endswith(".") for a in CATALOGUE)
     assert earned(Facts()) == []
-    everything = Facts(tasks_completed=100, focus_completed=10, level=20, streak_days=20, best_streak=20,
-                       most_focus_in_a_day=4, water_goal_days=5, lunch_days=5, break_days=5,
-                       balanced_week=True, early_tasks=1, late_nights=1)
+    everything = Facts(
+        tasks_completed=100,
+        focus_completed=10,
+        level=20,
+        streak_days=20,
+        best_streak=20,
+        most_focus_in_a_day=4,
+        water_goal_days=5,
+        lunch_days=5,
+        break_days=5,
+        balanced_week=True,
+        early_tasks=1,
+        late_nights=1,
+    )
     assert earned(everything) == list(CATALOGUE)
 
 

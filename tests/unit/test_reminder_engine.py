@@ -1,4 +1,5 @@
 """The reminder engine with a fake clock: right nudges at the right local times, exactly once."""
+
 from __future__ import annotations
 
 import asyncio

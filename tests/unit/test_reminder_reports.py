@@ -1,4 +1,5 @@
 """The weekly report and the private burnout-risk alert, sent by the reminder engine."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta

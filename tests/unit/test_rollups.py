@@ -1,4 +1,5 @@
 """Roll-ups: totals and per-day counts land on the user's local calendar day, and exactly once."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -61,10 +62,10 @@ async def test_local_days_across_the_madrid_dst_change(
     for instant in (
         utc(2026, 10, 24, 21, 30),  # 23:30 CEST on the 24th
         utc(2026, 10, 24, 22, 30),  # 00:30 CEST on the 25th
-        utc(2026, 10, 25, 0, 59),   # 02:59 CEST on the 25th
-        utc(2026, 10, 25, 1, 30),   # 02:30 CET on the 25th (the repeated hour)
+        utc(2026, 10, 25, 0, 59),  # 02:59 CEST on the 25th
+        utc(2026, 10, 25, 1, 30),  # 02:30 CET on the 25th (the repeated hour)
         utc(2026, 10, 25, 22, 30),  # 23:30 CET on the 25th (a day earlier this was 00:30)
-        utc(2026, 10, 25, 23, 0),   # 00:00 CET on the 26th
+        utc(2026, 10, 25, 23, 0),  # 00:00 CET on the 26th
     ):
         await complete_at(services, clock, instant)
     completed = {n: (await repos.rollup(USER, f"day:2026-10-{n}")).get("tasks_completed") for n in (24, 25, 26)}
@@ -92,20 +93,21 @@ async def test_work_hours_count_on_the_local_day_the_session_started(
     clock.advance(hours=3)
     await services.work_sessions.end_session(USER, session.id)
     # 22:00 to midnight was worked late: that night (the 2nd's) counts a late session too.
-    assert await repos.rollup(USER, "day:2026-03-02") == {"sessions_total": 1, "hours_total": 3.0,
-                                                          "late_sessions": 1}
+    assert await repos.rollup(USER, "day:2026-03-02") == {"sessions_total": 1, "hours_total": 3.0, "late_sessions": 1}
     assert await repos.rollup(USER, "day:2026-03-03") == {}
 
 
-async def test_focus_sessions_count_on_the_local_day(
-    services: Services, repos: Repositories, clock: FakeClock
-) -> None:
+async def test_focus_sessions_count_on_the_local_day(services: Services, repos: Repositories, clock: FakeClock) -> None:
     await services.users.update_user(USER, timezone="Asia/Tokyo")
     clock.set(utc(2026, 3, 2, 15, 30))  # 00:30 on the 3rd in Tokyo
     session = await services.focus.start(USER, 30)
     await services.focus.complete(USER, session.session_id)
-    assert await repos.rollup(USER, "day:2026-03-03") == {"focus_total": 1, "focus_minutes": 30, "focus_completed": 1,
-                                                            "focus_completed_minutes": 30}
+    assert await repos.rollup(USER, "day:2026-03-03") == {
+        "focus_total": 1,
+        "focus_minutes": 30,
+        "focus_completed": 1,
+        "focus_completed_minutes": 30,
+    }
     assert await repos.rollup(USER, "day:2026-03-02") == {}
 
 
@@ -120,6 +122,7 @@ def fail_next_rollup_write(store: InMemoryDocumentStore, monkeypatch: pytest.Mon
                 armed[0] = False
                 raise StoreUnavailable("crash")
             return await write(doc, *args)
+
         return wrapper
 
     monkeypatch.setattr(store, "create", failing(store.create))

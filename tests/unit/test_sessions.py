@@ -1,4 +1,5 @@
 """WorkSessionService: clocking in and out, the running session, and the hours in the stats."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -103,9 +104,7 @@ async def test_a_slot_left_by_an_ended_session_does_not_block_a_start(
     assert (await repos.active_slots.get(USER, ActiveSlot.id)).session_id == session.id
 
 
-async def test_a_slot_pointing_to_no_session_does_not_block_a_start(
-    services: Services, repos: Repositories
-) -> None:
+async def test_a_slot_pointing_to_no_session_does_not_block_a_start(services: Services, repos: Repositories) -> None:
     await repos.active_slots.add(ActiveSlot(USER, "never-written"))  # the process died after the claim
     session = await services.work_sessions.start_session(USER)
     assert (await repos.active_slots.get(USER, ActiveSlot.id)).session_id == session.id

@@ -1,4 +1,5 @@
 """TaskService: creating, listing, completing, reopening, editing and deleting tasks."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
@@ -60,15 +61,26 @@ async def test_all_lists_by_creation(services: Services, clock: FakeClock) -> No
 
 
 async def test_open_lists_by_due_date_then_priority_undated_last(services: Services, clock: FakeClock) -> None:
-    specs = [("undated low", None, "low"), ("undated high", None, "high"), ("day 9", day(9), "normal"),
-             ("day 4 low", day(4), "low"), ("day 4 high", day(4), "high"), ("day 4 normal", day(4), None)]
+    specs = [
+        ("undated low", None, "low"),
+        ("undated high", None, "high"),
+        ("day 9", day(9), "normal"),
+        ("day 4 low", day(4), "low"),
+        ("day 4 high", day(4), "high"),
+        ("day 4 normal", day(4), None),
+    ]
     for title, due, priority in specs:
         await services.tasks.create_task(USER, title, due_at=due, priority=priority)
         clock.advance(minutes=1)
     done = await services.tasks.create_task(USER, "already done", due_at=day(3))
     await services.tasks.complete_task(USER, done.id)
     assert await titles(services, status="open") == [
-        "day 4 high", "day 4 normal", "day 4 low", "day 9", "undated high", "undated low",
+        "day 4 high",
+        "day 4 normal",
+        "day 4 low",
+        "day 9",
+        "undated high",
+        "undated low",
     ]
 
 
@@ -160,8 +172,13 @@ async def test_edit_with_due_at_none_clears_the_due_date(services: Services) -> 
 
 @pytest.mark.parametrize(
     ("fields", "message"),
-    [({}, "Nothing to change"), ({"colour": "red"}, "Unknown field"), ({"title": "x", "done": True}, "Unknown field"),
-     ({"title": "   "}, "required"), ({"priority": "meh"}, "priority")],
+    [
+        ({}, "Nothing to change"),
+        ({"colour": "red"}, "Unknown field"),
+        ({"title": "x", "done": True}, "Unknown field"),
+        ({"title": "   "}, "required"),
+        ({"priority": "meh"}, "priority"),
+    ],
 )
 async def test_bad_edits_are_rejected_and_change_nothing(services: Services, fields: dict, message: str) -> None:
     task = await services.tasks.create_task(USER, "draft", priority="low")

@@ -1,4 +1,5 @@
 """The Teams app package: manifest v1.29 valid against the official schema, icons Teams accepts."""
+
 from __future__ import annotations
 
 import json
@@ -89,15 +90,15 @@ def decode_png(data: bytes) -> tuple[int, int, list[list[tuple[int, ...]]]]:
     width, height = png_size(data)
     position, idat = 8, b""
     while position < len(data):
-        length, kind = struct.unpack(">I4s", data[position:position + 8])
+        length, kind = struct.unpack(">I4s", data[position : position + 8])
         if kind == b"IHDR":
-            assert data[position + 16:position + 18] == b"\x08\x06", "8-bit RGBA expected"
+            assert data[position + 16 : position + 18] == b"\x08\x06", "8-bit RGBA expected"
         if kind == b"IDAT":
-            idat += data[position + 8:position + 8 + length]
+            idat += data[position + 8 : position + 8 + length]
         position += 12 + length
     raw, stride, rows, previous = zlib.decompress(idat), width * 4, [], bytearray(width * 4)
     for y in range(height):
-        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         for x in range(stride):
             left = line[x - 4] if x >= 4 else 0
             up, corner = previous[x], previous[x - 4] if x >= 4 else 0
@@ -111,7 +112,7 @@ def decode_png(data: bytes) -> tuple[int, int, list[list[tuple[int, ...]]]]:
                 p = left + up - corner
                 pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
                 line[x] = (line[x] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 255
-        rows.append([tuple(line[i:i + 4]) for i in range(0, stride, 4)])
+        rows.append([tuple(line[i : i + 4]) for i in range(0, stride, 4)])
         previous = line
     return width, height, rows
 

@@ -1,5 +1,6 @@
 """Personal tokens over their life: they expire, note their last use sparingly, list without
 secrets, revoke by id, and only Slack or Teams user ids get one from the admin."""
+
 from __future__ import annotations
 
 import json
@@ -69,8 +70,16 @@ async def test_tokens_from_before_expiry_existed_count_as_expired(
     services: Services, store: InMemoryDocumentStore
 ) -> None:
     token = "avn_" + "L" * 43
-    await store.create({"id": digest(token), "user_id": ApiToken.PARTITION, "type": "api_token",
-                        "owner": USER, "created_at": START.isoformat(), "rollup_pending": None})
+    await store.create(
+        {
+            "id": digest(token),
+            "user_id": ApiToken.PARTITION,
+            "type": "api_token",
+            "owner": USER,
+            "created_at": START.isoformat(),
+            "rollup_pending": None,
+        }
+    )
     with pytest.raises(TokenRejected, match="expired"):
         await services.tokens.authenticate(token)
     assert await services.tokens.revoke_all(USER) is False  # no current token, but the old one goes
@@ -134,30 +143,57 @@ async def test_revoke_all_says_whether_there_was_a_token(services: Services) -> 
 GUID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
 
-@pytest.mark.parametrize("user_id", [
-    "slack:T0TEAM:U1", "slack:E0ORG:W0123ABC", f"msteams:{GUID}:{GUID}",
-    f"msteams:{GUID}:29:1AbC-d_Ef.g=", f"msteams:local:{GUID}",
-])
+@pytest.mark.parametrize(
+    "user_id",
+    [
+        "slack:T0TEAM:U1",
+        "slack:E0ORG:W0123ABC",
+        f"msteams:{GUID}:{GUID}",
+        f"msteams:{GUID}:29:1AbC-d_Ef.g=",
+        f"msteams:local:{GUID}",
+    ],
+)
 def test_slack_and_teams_user_ids_may_get_tokens(user_id: str) -> None:
     assert clean_platform_user_id(user_id) == user_id
 
 
-@pytest.mark.parametrize("user_id", [
-    None, 7, "", "alice", "u-log", "slack:T1:ALICE", "slack:t1:u1", "slack:T1", "slack:U1:T1",
-    "slack:T1:U1:extra", "SLACK:T1:U1", "slack:T1:U1\u200b", "msteams:tenant-1:aad-1",
-    f"msteams:{GUID}:bob", "msteams:local:bob", "msteams:local:29:", f"msteams:{GUID}", "teams:x:y",
-    "slack:T" + "1" * 40 + ":U1",
-])
+@pytest.mark.parametrize(
+    "user_id",
+    [
+        None,
+        7,
+        "",
+        "alice",
+        "u-log",
+        "slack:T1:ALICE",
+        "slack:t1:u1",
+        "slack:T1",
+        "slack:U1:T1",
+        "slack:T1:U1:extra",
+        "SLACK:T1:U1",
+        "slack:T1:U1\u200b",
+        "msteams:tenant-1:aad-1",
+        f"msteams:{GUID}:bob",
+        "msteams:local:bob",
+        "msteams:local:29:",
+        f"msteams:{GUID}",
+        "teams:x:y",
+        "slack:T" + "1" * 40 + ":U1",
+    ],
+)
 def test_anything_else_is_refused_for_a_token(user_id: object) -> None:
     with pytest.raises(ValidationError, match="user_id"):
         clean_platform_user_id(user_id)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("token revoke", Command("token", "revoke")),
-    ("revoke my token", Command("token_revoke")),
-    ("revoke token", Command("token_revoke")),
-    ("Revoke API token.", Command("token_revoke")),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("token revoke", Command("token", "revoke")),
+        ("revoke my token", Command("token_revoke")),
+        ("revoke token", Command("token_revoke")),
+        ("Revoke API token.", Command("token_revoke")),
+    ],
+)
 def test_revoking_in_chat_is_understood(text: str, expected: Command) -> None:
     assert parse(text) == expected

@@ -1,4 +1,5 @@
 """TokenService: personal REST tokens, stored only as a digest."""
+
 from __future__ import annotations
 
 import hashlib

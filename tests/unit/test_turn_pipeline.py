@@ -1,5 +1,6 @@
 """The turn pipeline's own rules, below any channel: where each reply may go for what a channel
 can do, one user's turns in order with bounded waiting, and typing only for slow turns."""
+
 from __future__ import annotations
 
 import asyncio
@@ -24,38 +25,48 @@ SECRET = Reply("your token", private=True, ephemeral=True)
 PERSONAL = Reply("personal", private=True)
 EXPORT = Reply("your data", file=FileOut("export.json", b"{}"), private=True)
 CHART = Reply("your week", image=Image(b"png", "chart"))
-HELLO = Reply("hello", buttons=[Button("Help", {"command": "help"})],
-              items=[ListItem("a task", button=Button("Done", {"command": "done"}))])
+HELLO = Reply(
+    "hello",
+    buttons=[Button("Help", {"command": "help"})],
+    items=[ListItem("a task", button=Button("Done", {"command": "done"}))],
+)
 
 
 def message(private: bool) -> IncomingMessage:
     return IncomingMessage("u:1", "test", "c1", "token", private=private)
 
 
-def placed(replies: list[Reply], capabilities: ChannelCapabilities, *, private: bool,
-           lasting: bool = True) -> list[tuple[str, Where]]:
+def placed(
+    replies: list[Reply], capabilities: ChannelCapabilities, *, private: bool, lasting: bool = True
+) -> list[tuple[str, Where]]:
     return [(p.reply.text, p.where) for p in place(replies, message(private), capabilities, lasting=lasting)]
 
 
 def test_personal_replies_in_a_group_show_to_the_user_alone_where_the_platform_can():
-    assert placed([HELLO, PERSONAL], SLACK_LIKE, private=False) == [("hello", Where.HERE),
-                                                                   ("personal", Where.USER_ONLY)]
+    assert placed([HELLO, PERSONAL], SLACK_LIKE, private=False) == [
+        ("hello", Where.HERE),
+        ("personal", Where.USER_ONLY),
+    ]
 
 
 def test_personal_replies_in_a_group_become_one_pointer_to_the_private_chat_elsewhere():
     assert placed([PERSONAL, HELLO, SECRET], TEAMS_LIKE, private=False) == [
-        ("hello", Where.HERE), (ASK_IN_PRIVATE.text, Where.HERE)]
+        ("hello", Where.HERE),
+        (ASK_IN_PRIVATE.text, Where.HERE),
+    ]
 
 
 def test_a_file_asked_for_in_a_group_goes_to_the_dm_with_a_note_only_the_user_sees():
-    assert placed([EXPORT], SLACK_LIKE, private=False) == [("your data", Where.DM),
-                                                           (SENT_TO_DM.text, Where.USER_ONLY)]
+    assert placed([EXPORT], SLACK_LIKE, private=False) == [("your data", Where.DM), (SENT_TO_DM.text, Where.USER_ONLY)]
     assert placed([EXPORT], TEAMS_LIKE, private=False) == [(ASK_IN_PRIVATE.text, Where.HERE)]
 
 
 def test_files_and_images_go_to_the_dm_when_this_conversation_keeps_no_messages():
     assert placed([CHART, EXPORT], SLACK_LIKE, private=True, lasting=False) == [
-        ("your week", Where.DM), ("your data", Where.DM), (SENT_TO_DM.text, Where.HERE)]
+        ("your week", Where.DM),
+        ("your data", Where.DM),
+        (SENT_TO_DM.text, Where.HERE),
+    ]
     assert placed([CHART], SLACK_LIKE, private=False) == [("your week", Where.HERE)]  # nothing personal
 
 
@@ -81,6 +92,7 @@ async def test_one_users_turns_run_one_at_a_time_in_order_while_others_run_along
             if wait:
                 await gate.wait()
             log.append(f"{name} ends")
+
         return run
 
     first = queues.submit("ada", work("ada 1", wait=True))
@@ -105,6 +117,7 @@ async def test_a_flood_past_the_waiting_room_is_dropped_before_any_work():
         async def run() -> None:
             await gate.wait()
             ran.append(number)
+
         return run
 
     accepted = [queues.submit("ada", work(number)) for number in range(5)]

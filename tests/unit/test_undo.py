@@ -1,4 +1,5 @@
 """Undo: the last task change is reversed once, and the totals follow."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -1,4 +1,5 @@
 """UserService: users appear on first contact, and keep valid preferences."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -33,7 +34,11 @@ async def test_ensure_of_a_known_user_is_a_single_read(services: Services, store
 async def test_ensure_without_a_name_uses_the_id(services: Services) -> None:
     user = await services.users.ensure(USER)
     assert (user.name, user.timezone, user.work_start, user.work_end, user.work_days) == (
-        USER, "UTC", "09:00", "17:30", [0, 1, 2, 3, 4],
+        USER,
+        "UTC",
+        "09:00",
+        "17:30",
+        [0, 1, 2, 3, 4],
     )
 
 
@@ -57,7 +62,10 @@ async def test_update_time_zone_and_hours(services: Services, clock: FakeClock) 
         USER, timezone=" Europe/Madrid ", work_start="8:30", work_end="16:00", work_days=[4, 0, 2, 2]
     )
     assert (user.timezone, user.work_start, user.work_end, user.work_days) == (
-        "Europe/Madrid", "08:30", "16:00", [0, 2, 4],
+        "Europe/Madrid",
+        "08:30",
+        "16:00",
+        [0, 2, 4],
     )
     assert user.updated_at == START + timedelta(hours=1)
     assert await services.users.get_user(USER) == user
@@ -71,9 +79,14 @@ async def test_update_creates_a_user_on_first_contact(services: Services) -> Non
 
 @pytest.mark.parametrize(
     ("changes", "message"),
-    [({"timezone": "Mars/Olympus"}, "not a time zone"), ({"timezone": ""}, "Europe/Madrid"),
-     ({"work_start": "25:00"}, "work_start"), ({"work_end": "5pm"}, "work_end"),
-     ({"name": "   "}, "'name' is required"), ({"name": "n" * 101}, "longer than 100")],
+    [
+        ({"timezone": "Mars/Olympus"}, "not a time zone"),
+        ({"timezone": ""}, "Europe/Madrid"),
+        ({"work_start": "25:00"}, "work_start"),
+        ({"work_end": "5pm"}, "work_end"),
+        ({"name": "   "}, "'name' is required"),
+        ({"name": "n" * 101}, "longer than 100"),
+    ],
 )
 async def test_bad_preferences_are_rejected_and_change_nothing(services: Services, changes: dict, message: str) -> None:
     before = await services.users.update_user(USER, timezone="Europe/Madrid")

@@ -1,4 +1,5 @@
 """Input rules and entity invariants: what a title, priority, time zone or time of day may be."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -60,8 +61,9 @@ def test_notes_allow_newlines_and_tabs_but_not_other_controls() -> None:
         clean_notes("escape \x1b[31m")
 
 
-@pytest.mark.parametrize(("given", "kept"),
-                         [(None, "normal"), ("high", "high"), (" LOW ", "low"), ("Normal", "normal")])
+@pytest.mark.parametrize(
+    ("given", "kept"), [(None, "normal"), ("high", "high"), (" LOW ", "low"), ("Normal", "normal")]
+)
 def test_priorities(given, kept: str) -> None:
     assert clean_priority(given) == kept
 
@@ -83,8 +85,10 @@ def test_unknown_time_zones_are_rejected(bad) -> None:
         clean_timezone(bad)
 
 
-@pytest.mark.parametrize(("given", "kept"), [
-    ("09:00", "09:00"), ("9:05", "09:05"), (" 17:30 ", "17:30"), ("00:00", "00:00"), ("23:59", "23:59")])
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("09:00", "09:00"), ("9:05", "09:05"), (" 17:30 ", "17:30"), ("00:00", "00:00"), ("23:59", "23:59")],
+)
 def test_clock_times(given: str, kept: str) -> None:
     assert clean_clock_time(given, "work_start") == kept
 
@@ -105,8 +109,12 @@ def test_timestamp_without_offset_is_read_as_utc_and_offsets_are_converted() -> 
 
 @pytest.mark.parametrize(
     ("worked", "hours"),
-    [(timedelta(hours=1, minutes=20), 1.33), (timedelta(hours=2, minutes=30), 2.5),
-     (timedelta(minutes=1), 0.02), (timedelta(hours=8, minutes=40), 8.67)],
+    [
+        (timedelta(hours=1, minutes=20), 1.33),
+        (timedelta(hours=2, minutes=30), 2.5),
+        (timedelta(minutes=1), 0.02),
+        (timedelta(hours=8, minutes=40), 8.67),
+    ],
 )
 def test_work_session_duration_is_hours_rounded_to_two_decimals(worked: timedelta, hours: float) -> None:
     session = WorkSession("w1", "u", start_time=T0)

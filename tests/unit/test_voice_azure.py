@@ -1,6 +1,7 @@
 """The Azure Speech engine: chosen only when both settings are set, built offline, fed PCM
 through a push stream. Azure can't be reached from tests: the SDK objects are real up to the
 recognizer, which is a fake at the SDK edge."""
+
 from __future__ import annotations
 
 import json
@@ -66,13 +67,15 @@ class FakeRecognizer:
 
     def _respond(self) -> None:
         if self.fail:
-            details = SimpleNamespace(reason=speechsdk.CancellationReason.Error, error_code=1,
-                                      error_details=self.fail)
+            details = SimpleNamespace(reason=speechsdk.CancellationReason.Error, error_code=1, error_details=self.fail)
             self.canceled.fire(SimpleNamespace(cancellation_details=details))
             return
         for text, confidence in self.results:
-            result = SimpleNamespace(reason=speechsdk.ResultReason.RecognizedSpeech, text=text,
-                                     json=json.dumps({"NBest": [{"Confidence": confidence}]}))
+            result = SimpleNamespace(
+                reason=speechsdk.ResultReason.RecognizedSpeech,
+                text=text,
+                json=json.dumps({"NBest": [{"Confidence": confidence}]}),
+            )
             self.recognized.fire(SimpleNamespace(result=result))
         self.session_stopped.fire(SimpleNamespace())
 
@@ -111,7 +114,8 @@ async def test_azure_failure_is_a_friendly_unavailable() -> None:
 def test_azure_is_biased_toward_the_command_phrases() -> None:
     engine = AzureSpeechEngine("key", "westeurope")
     stream = speechsdk.audio.PushAudioInputStream(
-        stream_format=speechsdk.audio.AudioStreamFormat(samples_per_second=16000, bits_per_sample=16, channels=1))
+        stream_format=speechsdk.audio.AudioStreamFormat(samples_per_second=16000, bits_per_sample=16, channels=1)
+    )
 
     recognizer = engine._recognizer(engine.config, speechsdk.audio.AudioConfig(stream=stream))
 

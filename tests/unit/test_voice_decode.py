@@ -1,5 +1,6 @@
 """Decoding voice notes: every container users send becomes 16 kHz mono PCM of the right length,
 and everything else becomes a friendly, typed error."""
+
 from __future__ import annotations
 
 import asyncio

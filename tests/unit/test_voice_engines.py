@@ -1,5 +1,6 @@
 """Which speech engine the settings choose, the offline engine's language model, and its worker
 process (the Azure engine has its own tests: test_voice_azure.py)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,8 +19,7 @@ from bot.voice.offline import PocketsphinxEngine, Recognizer
 from tools.voice_clips import FIXTURES, clips
 
 
-@pytest.mark.parametrize("key, region", [(None, None), ("", ""), ("key", None), (None, "westeurope"),
-                                         ("key", "")])
+@pytest.mark.parametrize("key, region", [(None, None), ("", ""), ("key", None), (None, "westeurope"), ("key", "")])
 def test_offline_engine_unless_both_azure_settings_are_set(key, region) -> None:
     engine = build_speech_to_text(key, region)
 
@@ -62,8 +62,9 @@ def test_offline_recognizer_refuses_audio_at_another_rate() -> None:
 
 async def test_offline_engine_recognizes_in_a_worker_process_and_keeps_the_loop_free() -> None:
     engine = PocketsphinxEngine()
-    pcm = b"".join(decode_audio((FIXTURES / name).read_bytes()).pcm
-                   for _, name, _ in clips("heldout")[:16])  # about 25 s of speech
+    pcm = b"".join(
+        decode_audio((FIXTURES / name).read_bytes()).pcm for _, name, _ in clips("heldout")[:16]
+    )  # about 25 s of speech
     gaps: list[float] = []
 
     async def ticker() -> None:

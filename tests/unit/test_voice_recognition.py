@@ -4,6 +4,7 @@ The held-out clips were spoken from phrases that are not in the language model's
 sentences (tests/fixtures/voice/generate.py). Measured command accuracy: 74/96 (77%) overall,
 flite voices 45/48, espeak-ng voices 29/48 (bench/VOICE.md); the thresholds below leave a margin.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -28,12 +29,13 @@ def engine() -> Recognizer:
 
 @pytest.fixture(scope="module")
 def heard(engine: Recognizer) -> dict[str, Transcript]:
-    return {name: engine.recognize(decode_audio((FIXTURES / name).read_bytes()).pcm)
-            for _, name, _ in HELD_OUT}
+    return {name: engine.recognize(decode_audio((FIXTURES / name).read_bytes()).pcm) for _, name, _ in HELD_OUT}
 
 
-@pytest.mark.parametrize("name", ["voice-message.ogg", "audio_message_0001.m4a", "voice-message.webm",
-                                  "voice-message.wav", "voice-message.mp3"])
+@pytest.mark.parametrize(
+    "name",
+    ["voice-message.ogg", "audio_message_0001.m4a", "voice-message.webm", "voice-message.wav", "voice-message.mp3"],
+)
 def test_a_clear_command_is_heard_word_for_word_from_every_container(engine, name) -> None:
     audio = decode_audio((FIXTURES / name).read_bytes())
 
@@ -44,11 +46,14 @@ def test_a_clear_command_is_heard_word_for_word_from_every_container(engine, nam
     assert 0.0 < transcript.confidence <= 1.0
 
 
-@pytest.mark.parametrize("name, text", [
-    ("heldout-22a.wav", "start focus for thirty five minutes"),
-    ("heldout-29a.webm", "i drank two glasses of water"),
-    ("heldout-41a.m4a", "remind water every forty minutes"),
-])
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("heldout-22a.wav", "start focus for thirty five minutes"),
+        ("heldout-29a.webm", "i drank two glasses of water"),
+        ("heldout-41a.m4a", "remind water every forty minutes"),
+    ],
+)
 def test_very_clear_held_out_clips_are_heard_exactly(heard, name, text) -> None:
     assert heard[name].text == text
 

@@ -1,4 +1,5 @@
 """The voice-note flow: attachment -> transcript -> a command to run, or a question to ask."""
+
 from __future__ import annotations
 
 import pytest
@@ -78,7 +79,8 @@ async def test_a_teams_file_is_judged_by_its_name_and_bytes_not_its_wrapper_type
     data = (FIXTURES / "audio_message_0001.m4a").read_bytes()
 
     transcript = await transcribe_attachment(
-        data, "application/vnd.microsoft.teams.file.download.info", "Recording 1.m4a", engine)
+        data, "application/vnd.microsoft.teams.file.download.info", "Recording 1.m4a", engine
+    )
 
     assert transcript.text == "clock in"
 
@@ -113,20 +115,23 @@ async def test_a_note_with_no_words_gets_a_reply_not_silence() -> None:
     assert "type the command" in str(caught.value)
 
 
-@pytest.mark.parametrize("content_type, name, expected", [
-    ("audio/mp4", "audio_message_a1b2.m4a", True),  # Slack clip (subtype slack_audio)
-    ("audio/webm", "recording.webm", True),
-    ("video/webm", "voice.webm", True),  # browsers record audio as video/webm
-    ("audio/ogg; codecs=opus", None, True),
-    ("application/octet-stream", "note.mp3", True),
-    (None, "note.wav", True),
-    ("video/mp4", "holiday.mp4", True),  # may have a sound track; the decoder decides
-    ("application/vnd.microsoft.teams.file.download.info", "Recording.m4a", True),  # Teams personal chat
-    ("application/vnd.microsoft.teams.file.download.info", "slides.pptx", False),
-    ("image/png", "cat.png", False),
-    ("application/pdf", "report.pdf", False),
-    (None, "report.docx", False),
-])
+@pytest.mark.parametrize(
+    "content_type, name, expected",
+    [
+        ("audio/mp4", "audio_message_a1b2.m4a", True),  # Slack clip (subtype slack_audio)
+        ("audio/webm", "recording.webm", True),
+        ("video/webm", "voice.webm", True),  # browsers record audio as video/webm
+        ("audio/ogg; codecs=opus", None, True),
+        ("application/octet-stream", "note.mp3", True),
+        (None, "note.wav", True),
+        ("video/mp4", "holiday.mp4", True),  # may have a sound track; the decoder decides
+        ("application/vnd.microsoft.teams.file.download.info", "Recording.m4a", True),  # Teams personal chat
+        ("application/vnd.microsoft.teams.file.download.info", "slides.pptx", False),
+        ("image/png", "cat.png", False),
+        ("application/pdf", "report.pdf", False),
+        (None, "report.docx", False),
+    ],
+)
 def test_which_attachments_are_voice_notes(content_type, name, expected) -> None:
     assert is_audio_attachment(content_type, name) is expected
 

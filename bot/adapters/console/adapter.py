@@ -4,6 +4,7 @@ through the same turn pipeline as every other channel.
 Buttons are numbered and pressed by typing their number; files and images are saved in a folder
 of their own and their path printed.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -54,8 +55,10 @@ class ConsoleChannel(ChannelBase):
                 self._saved_as(self._new_image_name(), placed.reply.image.png)
 
     def _render(self, reply: Reply) -> str:
-        items = [replace(item, text=f"{item.text}  {self._label(item.button)}") if item.button else item
-                 for item in reply.items]
+        items = [
+            replace(item, text=f"{item.text}  {self._label(item.button)}") if item.button else item
+            for item in reply.items
+        ]
         labels = "  ".join(self._label(button) for button in reply.buttons)
         return "\n".join(filter(None, [replace(reply, items=items, buttons=[]).plain(), labels]))
 
@@ -67,8 +70,7 @@ class ConsoleChannel(ChannelBase):
 
     def _new_image_name(self) -> str:
         """The next avanochi-N.png not in the folder yet: pictures of earlier sessions stay."""
-        return next(name for number in self._saved
-                    if not (self._folder / (name := f"avanochi-{number}.png")).exists())
+        return next(name for number in self._saved if not (self._folder / (name := f"avanochi-{number}.png")).exists())
 
     def _saved_as(self, name: str, content: bytes) -> None:
         # Exports hold everything the bot keeps about the user: readable by them alone.
@@ -80,8 +82,13 @@ class ConsoleChannel(ChannelBase):
         self._stdout.write(f"{INDENT}(saved {path})\n")
 
 
-async def chat(pipeline: TurnPipeline, user_id: str | None = None, stdin: Keyboard = sys.stdin,
-               stdout: Screen = sys.stdout, folder: Path = FOLDER) -> None:
+async def chat(
+    pipeline: TurnPipeline,
+    user_id: str | None = None,
+    stdin: Keyboard = sys.stdin,
+    stdout: Screen = sys.stdout,
+    folder: Path = FOLDER,
+) -> None:
     name = getpass.getuser()
     user_id = user_id or f"console:{name}"
     channel = ConsoleChannel(stdout, folder)

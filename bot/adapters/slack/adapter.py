@@ -7,6 +7,7 @@ Slack gets its answer well within 3 s whatever the store or the Web API are doin
 replies then go out through bot/adapters/slack/channel.py. Redeliveries are acknowledged
 again and dropped by the pipeline, which remembers delivery ids in the store.
 """
+
 from __future__ import annotations
 
 import logging
@@ -61,10 +62,16 @@ def attachments_of(event: dict[str, Any]) -> tuple[Attachment, ...]:
     """Shared files (voice notes); their URLs need the bot token to download. A remote file
     (``is_external``) lives outside Slack: it keeps no URL, so it is never fetched."""
     return tuple(
-        Attachment(url="" if f.get("is_external") or f.get("mode") == "external"
-                   else f.get("url_private_download") or f.get("url_private") or "",
-                   content_type=f.get("mimetype"), name=f.get("name"), size=f.get("size"))
-        for f in event.get("files") or [] if isinstance(f, dict)
+        Attachment(
+            url=""
+            if f.get("is_external") or f.get("mode") == "external"
+            else f.get("url_private_download") or f.get("url_private") or "",
+            content_type=f.get("mimetype"),
+            name=f.get("name"),
+            size=f.get("size"),
+        )
+        for f in event.get("files") or []
+        if isinstance(f, dict)
     )
 
 
@@ -85,8 +92,12 @@ class SlackAdapter:
         self._home = home
         # process_before_response: listeners run before the HTTP answer; each of them only acks
         # and hands the turn to the pipeline, which tracks it (Bolt's own futures are untracked).
-        self.bolt = AsyncApp(client=channel.client, signing_secret=settings.slack_signing_secret,
-                             process_before_response=True, name="avanochi")
+        self.bolt = AsyncApp(
+            client=channel.client,
+            signing_secret=settings.slack_signing_secret,
+            process_before_response=True,
+            name="avanochi",
+        )
         self._verifier = SignatureVerifier(settings.slack_signing_secret)
         self._refusals = RefusalLog(log)
         bolt = self.bolt
@@ -106,8 +117,9 @@ class SlackAdapter:
         # (a traceback for every piece of junk posted here) and logs a refused request's whole
         # body, which may be someone's message replayed late.
         body = await request.read()
-        if not self._signed(body, request.headers.get("X-Slack-Request-Timestamp"),
-                            request.headers.get("X-Slack-Signature")):
+        if not self._signed(
+            body, request.headers.get("X-Slack-Request-Timestamp"), request.headers.get("X-Slack-Signature")
+        ):
             self._refusals.refused("slack request without a valid signature")
             return web.json_response({"error": "invalid request"}, status=401)
         try:
@@ -144,28 +156,59 @@ class SlackAdapter:
         await ack()
         route = Route(command["team_id"], command["user_id"], response_url=command.get("response_url"))
         # Answers go back ephemeral through response_url: only the user sees them, and none lasts.
-        self._take(route, lasting=False, text=words(command.get("text")),
-                   conversation_id=command.get("channel_id") or "", delivery_id=command.get("trigger_id"),
-                   private=True, user_name=command.get("user_name"))
+        self._take(
+            route,
+            lasting=False,
+            text=words(command.get("text")),
+            conversation_id=command.get("channel_id") or "",
+            delivery_id=command.get("trigger_id"),
+            private=True,
+            user_name=command.get("user_name"),
+        )
 
     async def on_message(self, ack, body: dict[str, Any], event: dict[str, Any]) -> None:
         await ack()
-        if (event.get("channel_type") != "im" or event.get("bot_id") or not event.get("user")
-                or event.get("subtype") not in (None, "file_share")):
+        if (
+            event.get("channel_type") != "im"
+            or event.get("bot_id")
+            or not event.get("user")
+            or event.get("subtype") not in (None, "file_share")
+        ):
             return  # edits, deletions, joins, bots: not something the user said to us
-        route = Route(body.get("team_id") or event.get("team", ""), event["user"], channel=event["channel"],
-                      is_dm=True, thread_ts=event.get("thread_ts"))
-        self._take(route, text=words(event.get("text")), conversation_id=event["channel"],
-                   delivery_id=body.get("event_id"), private=True, attachments=attachments_of(event))
+        route = Route(
+            body.get("team_id") or event.get("team", ""),
+            event["user"],
+            channel=event["channel"],
+            is_dm=True,
+            thread_ts=event.get("thread_ts"),
+        )
+        self._take(
+            route,
+            text=words(event.get("text")),
+            conversation_id=event["channel"],
+            delivery_id=body.get("event_id"),
+            private=True,
+            attachments=attachments_of(event),
+        )
 
     async def on_mention(self, ack, body: dict[str, Any], event: dict[str, Any], context) -> None:
         await ack()
         if event.get("bot_id") or not event.get("user"):
             return
-        route = Route(body.get("team_id") or event.get("team", ""), event["user"], channel=event["channel"],
-                      thread_ts=event.get("thread_ts") or event.get("ts"))
-        self._take(route, text=words(event.get("text"), context.bot_user_id), conversation_id=event["channel"],
-                   delivery_id=body.get("event_id"), private=False, attachments=attachments_of(event))
+        route = Route(
+            body.get("team_id") or event.get("team", ""),
+            event["user"],
+            channel=event["channel"],
+            thread_ts=event.get("thread_ts") or event.get("ts"),
+        )
+        self._take(
+            route,
+            text=words(event.get("text"), context.bot_user_id),
+            conversation_id=event["channel"],
+            delivery_id=body.get("event_id"),
+            private=False,
+            attachments=attachments_of(event),
+        )
 
     async def on_home_opened(self, ack, body: dict[str, Any], event: dict[str, Any]) -> None:
         await ack()
@@ -190,7 +233,8 @@ class SlackAdapter:
         one_shot = kind_of(action.get("block_id")) in ONE_SHOT_KINDS
         in_message = not home and not ephemeral and channel is not None
         route = Route(
-            team, user["id"],
+            team,
+            user["id"],
             channel=channel if in_message else None,
             is_dm=in_message and str(channel).startswith("D"),  # D...: a direct message with the bot
             thread_ts=(body.get("message") or {}).get("thread_ts"),
@@ -200,9 +244,14 @@ class SlackAdapter:
             home=home,
         )
         # A press in the App Home is answered in the DM, which keeps messages; an ephemeral one is not.
-        self._take(route, lasting=not ephemeral, action=payload, conversation_id=channel or "home",
-                   delivery_id=body.get("trigger_id") or action.get("action_ts"),
-                   private=home or ephemeral or route.is_dm)
+        self._take(
+            route,
+            lasting=not ephemeral,
+            action=payload,
+            conversation_id=channel or "home",
+            delivery_id=body.get("trigger_id") or action.get("action_ts"),
+            private=home or ephemeral or route.is_dm,
+        )
 
     def _take(self, route: Route, *, lasting: bool = True, **fields: Any) -> None:
         message = IncomingMessage(route.user_id, "slack", **fields)
@@ -225,8 +274,9 @@ def register(app: web.Application, container) -> SlackNotifier | None:
     async def refresh_home(route: Route) -> None:
         await home.publish(route.team, route.user)
 
-    channel = SlackChannel(client, slack_files(settings.slack_bot_token, settings.slack_api_url), retry,
-                           after_home_press=refresh_home)
+    channel = SlackChannel(
+        client, slack_files(settings.slack_bot_token, settings.slack_api_url), retry, after_home_press=refresh_home
+    )
     adapter = SlackAdapter(container.pipeline, channel, home, settings)
     app[SLACK_ADAPTER] = adapter
     app.router.add_post("/slack/events", adapter.handle)

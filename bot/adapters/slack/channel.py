@@ -1,6 +1,7 @@
 """Slack as a channel of the turn pipeline: the placed replies rendered as Block Kit and sent
 through the Web API or a request's response_url; users.info for the profile, conversations.open
 for the DM."""
+
 from __future__ import annotations
 
 import logging
@@ -43,8 +44,9 @@ class Route:
 
     def address(self) -> dict[str, str] | None:
         """Where reminders reach the user, when this is their DM with the bot."""
-        return {"team_id": self.team, "user": self.user, "channel": self.channel} \
-            if self.is_dm and self.channel else None
+        return (
+            {"team_id": self.team, "user": self.user, "channel": self.channel} if self.is_dm and self.channel else None
+        )
 
 
 class DeliveryFailed(Exception):
@@ -59,8 +61,13 @@ class SlackChannel(ChannelBase):
     name = "slack"
     capabilities = ChannelCapabilities(ephemeral=True, files=True, buttons=True, dm=True, profiles=True)
 
-    def __init__(self, client: AsyncWebClient, files: FileSource, retry: list[AsyncRetryHandler],
-                 after_home_press: Callable[[Route], Awaitable[None]] | None = None) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        files: FileSource,
+        retry: list[AsyncRetryHandler],
+        after_home_press: Callable[[Route], Awaitable[None]] | None = None,
+    ) -> None:
         self.client = client
         self.files = files
         self._retry = retry
@@ -119,8 +126,9 @@ class SlackChannel(ChannelBase):
         elif route.response_url:  # a slash command or an ephemeral message: only the user sees it
             await self._respond(route.response_url, content, replace=route.replace_ephemeral)
         elif route.channel and user_only:
-            await self.client.chat_postEphemeral(channel=route.channel, user=route.user,
-                                                 thread_ts=route.thread_ts, **content)
+            await self.client.chat_postEphemeral(
+                channel=route.channel, user=route.user, thread_ts=route.thread_ts, **content
+            )
         elif route.channel and route.replace_ts:
             await self.client.chat_update(channel=route.channel, ts=route.replace_ts, **content)
         elif route.channel:
@@ -133,7 +141,8 @@ class SlackChannel(ChannelBase):
 
     async def _respond(self, url: str, content: dict[str, Any], *, replace: bool = False) -> None:
         response = await AsyncWebhookClient(url, retry_handlers=self._retry).send(
-            response_type="ephemeral", replace_original=replace, **content)
+            response_type="ephemeral", replace_original=replace, **content
+        )
         if response.status_code != 200:
             raise DeliveryFailed(response.body or str(response.status_code))
 
@@ -146,9 +155,14 @@ class SlackChannel(ChannelBase):
             data, name, title = reply.file.content, reply.file.name, reply.file.name
         else:
             data, name, title = reply.image.png, "avanochi.png", reply.image.alt  # type: ignore[union-attr]
-        await self.client.files_upload_v2(channel=target, file=data, filename=name, title=title,
-                                          initial_comment=render_text_only(reply)["text"],
-                                          thread_ts=route.thread_ts if here else None)
+        await self.client.files_upload_v2(
+            channel=target,
+            file=data,
+            filename=name,
+            title=title,
+            initial_comment=render_text_only(reply)["text"],
+            thread_ts=route.thread_ts if here else None,
+        )
 
     @staticmethod
     async def _dm_channel(route: Route, dm: DirectAddress) -> str | None:

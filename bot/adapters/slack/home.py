@@ -1,5 +1,6 @@
 """The App Home tab: the running session, open tasks, today's numbers and the pet, published
 with views.publish when the user opens it and after a button pressed there."""
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,9 @@ log = logging.getLogger("avanochi.slack")
 
 
 class SlackHome:
-    def __init__(self, client: AsyncWebClient, services: Services,
-                 pet: Callable[[str], Awaitable[Reply | None]]) -> None:
+    def __init__(
+        self, client: AsyncWebClient, services: Services, pet: Callable[[str], Awaitable[Reply | None]]
+    ) -> None:
         self._client = client
         self._services = services
         self._pet = pet

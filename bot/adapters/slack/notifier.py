@@ -3,6 +3,7 @@
 Rate limits are not retried here: a 429 goes back to the engine with its Retry-After, and
 the engine keeps the nudge in the outbox until then instead of blocking a worker.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,10 +21,20 @@ log = logging.getLogger("avanochi.slack")
 
 # Slack's answers that mean the bot cannot reach this user any more (uninstalled,
 # deactivated, or removed from the conversation): retrying would never succeed.
-UNREACHABLE = frozenset({
-    "account_inactive", "channel_not_found", "not_in_channel", "is_archived", "user_not_found",
-    "user_disabled", "cannot_dm_bot", "invalid_auth", "token_revoked", "missing_scope",
-})
+UNREACHABLE = frozenset(
+    {
+        "account_inactive",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "user_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
+        "invalid_auth",
+        "token_revoked",
+        "missing_scope",
+    }
+)
 
 
 class SlackNotifier:
@@ -31,8 +42,9 @@ class SlackNotifier:
     min_interval = 1.0  # Slack allows about one message per second per channel
 
     def __init__(self, token: str, api_url: str) -> None:
-        self._client = AsyncWebClient(token=token, base_url=api_url.rstrip("/") + "/",
-                                      retry_handlers=[AsyncConnectionErrorRetryHandler()])
+        self._client = AsyncWebClient(
+            token=token, base_url=api_url.rstrip("/") + "/", retry_handlers=[AsyncConnectionErrorRetryHandler()]
+        )
 
     async def deliver(self, address: ChannelAddress, replies: list[Reply]) -> Outcome:
         try:

@@ -1,5 +1,6 @@
 """Requests refused at the door (unsigned, unreadable): a warning line per reason at most once a
 minute, never their content, so junk from the internet can neither flood nor fill the log."""
+
 from __future__ import annotations
 
 import logging
@@ -10,8 +11,9 @@ WARN_EVERY_SECONDS = 60.0
 
 
 class RefusalLog:
-    def __init__(self, log: logging.Logger, every: float = WARN_EVERY_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, log: logging.Logger, every: float = WARN_EVERY_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._log = log
         self._every = every
         self._clock = clock
@@ -25,5 +27,6 @@ class RefusalLog:
             self._quiet[reason] = self._quiet.get(reason, 0) + 1
             return
         self._last[reason] = now
-        self._log.warning("request refused: %s", reason,
-                          extra={"reason": reason, "also_refused": self._quiet.pop(reason, 0)})
+        self._log.warning(
+            "request refused: %s", reason, extra={"reason": reason, "also_refused": self._quiet.pop(reason, 0)}
+        )

@@ -4,6 +4,7 @@ Slack rejects a whole message (``invalid_blocks``) when one limit is broken, so 
 string is cut to its limit here, lists that do not fit end with a "...and N more" line,
 and a button whose payload cannot fit its ``value`` is left out rather than sent broken.
 """
+
 from __future__ import annotations
 
 import json
@@ -102,17 +103,20 @@ def kind_of(block_id_value: str | None) -> str | None:
 
 
 def fact_sections(facts: list[Fact]) -> list[dict[str, Any]]:
-    fields = [{"type": "mrkdwn", "text": mrkdwn(f"*{fact.label}*\n{fact.value}", MAX_FIELD_TEXT)}
-              for fact in facts]
-    return [{"type": "section", "fields": fields[start:start + MAX_FIELDS]}
-            for start in range(0, len(fields), MAX_FIELDS)]
+    fields = [{"type": "mrkdwn", "text": mrkdwn(f"*{fact.label}*\n{fact.value}", MAX_FIELD_TEXT)} for fact in facts]
+    return [
+        {"type": "section", "fields": fields[start : start + MAX_FIELDS]} for start in range(0, len(fields), MAX_FIELDS)
+    ]
 
 
 def item_section(item: ListItem, kind: str, number: int) -> dict[str, Any]:
     line = ("✓ " if item.done else "") + item.text
     text = mrkdwn(line, MAX_SECTION_TEXT - 200) + (f"\n_{mrkdwn(item.detail, 190)}_" if item.detail else "")
-    section: dict[str, Any] = {"type": "section", "block_id": block_id(kind, number),
-                               "text": {"type": "mrkdwn", "text": text}}
+    section: dict[str, Any] = {
+        "type": "section",
+        "block_id": block_id(kind, number),
+        "text": {"type": "mrkdwn", "text": text},
+    }
     if item.button:
         element = button_element(item.button, f"{ACTION_PREFIX}-item-{number}")
         if element:
@@ -125,12 +129,19 @@ def reply_blocks(reply: Reply, budget: int, start: int = 0) -> list[dict[str, An
     block ids so that several replies can share one view."""
     head: list[dict[str, Any]] = []
     if reply.title:
-        head.append({"type": "header", "text": {"type": "plain_text", "text": plain(reply.title, MAX_HEADER_TEXT),
-                                                 "emoji": True}})
+        head.append(
+            {
+                "type": "header",
+                "text": {"type": "plain_text", "text": plain(reply.title, MAX_HEADER_TEXT), "emoji": True},
+            }
+        )
     head += [{"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in chunks(reply.text)]
     head += fact_sections(reply.facts)
-    elements = [element for index, button in enumerate(reply.buttons[:MAX_BUTTONS])
-                if (element := button_element(button, f"{ACTION_PREFIX}-{start}-{index}"))]
+    elements = [
+        element
+        for index, button in enumerate(reply.buttons[:MAX_BUTTONS])
+        if (element := button_element(button, f"{ACTION_PREFIX}-{start}-{index}"))
+    ]
     tail = [{"type": "actions", "block_id": block_id(reply.kind, start), "elements": elements}] if elements else []
     head = head[: max(0, budget - len(tail) - (1 if reply.items else 0))]
     room = budget - len(head) - len(tail)
@@ -174,31 +185,59 @@ def render_view(replies: list[Reply]) -> dict[str, Any]:
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
 
 
-def home_view(session: WorkSession | None, tasks: list[Task], today: dict[str, Any], zone: str,
-              now: datetime, pet: Reply | None = None) -> dict[str, Any]:
+def home_view(
+    session: WorkSession | None,
+    tasks: list[Task],
+    today: dict[str, Any],
+    zone: str,
+    now: datetime,
+    pet: Reply | None = None,
+) -> dict[str, Any]:
     """The App Home: the running work session, the open tasks with Done buttons (the first
     HOME_TASKS of ``tasks``), today's numbers (StatsService.period) and the pet."""
     local = ZoneInfo(zone)
     if session:
         worked = hours_and_minutes((now - session.start_time).total_seconds() / 3600)
-        work = Reply(f"Clocked in since {session.start_time.astimezone(local):%H:%M} ({worked}).",
-                     title="Avanochi", buttons=[Button("Clock out", {"command": "stop"}, "danger")], kind="session")
+        work = Reply(
+            f"Clocked in since {session.start_time.astimezone(local):%H:%M} ({worked}).",
+            title="Avanochi",
+            buttons=[Button("Clock out", {"command": "stop"}, "danger")],
+            kind="session",
+        )
     else:
-        work = Reply("Not clocked in.", title="Avanochi",
-                     buttons=[Button("Clock in", {"command": "start"}, "primary")], kind="session")
-    items = [ListItem(task.title + (" ❗" if task.priority == "high" else ""), detail=describe_due(task, zone),
-                      button=Button("Done", {"command": "done", "task_id": task.id}, "primary"))
-             for task in tasks[:HOME_TASKS]]
+        work = Reply(
+            "Not clocked in.",
+            title="Avanochi",
+            buttons=[Button("Clock in", {"command": "start"}, "primary")],
+            kind="session",
+        )
+    items = [
+        ListItem(
+            task.title + (" ❗" if task.priority == "high" else ""),
+            detail=describe_due(task, zone),
+            button=Button("Done", {"command": "done", "task_id": task.id}, "primary"),
+        )
+        for task in tasks[:HOME_TASKS]
+    ]
     more = f" (the first {HOME_TASKS}; say 'tasks' in our DM for all)" if len(tasks) > HOME_TASKS else ""
-    open_tasks = Reply(f"{len(items)} open{more}." if items else "Nothing open. Say 'add <title>' in our DM.",
-                       title="Open tasks", items=items, kind="tasks")
-    stats = Reply(f"Updated at {now.astimezone(local):%H:%M} ({zone}).", title="Today", kind="stats", facts=[
-        Fact("Tasks done", str(today["tasks_completed"])),
-        Fact("Hours worked", hours_and_minutes(today["hours"])),
-        Fact("Focus", f"{today['focus_completed']} of {today['focus_sessions']} sessions"),
-        Fact("Water", f"{today['water_ml']} ml"),
-        Fact("Breaks", str(today["breaks"])),
-    ])
+    open_tasks = Reply(
+        f"{len(items)} open{more}." if items else "Nothing open. Say 'add <title>' in our DM.",
+        title="Open tasks",
+        items=items,
+        kind="tasks",
+    )
+    stats = Reply(
+        f"Updated at {now.astimezone(local):%H:%M} ({zone}).",
+        title="Today",
+        kind="stats",
+        facts=[
+            Fact("Tasks done", str(today["tasks_completed"])),
+            Fact("Hours worked", hours_and_minutes(today["hours"])),
+            Fact("Focus", f"{today['focus_completed']} of {today['focus_sessions']} sessions"),
+            Fact("Water", f"{today['water_ml']} ml"),
+            Fact("Breaks", str(today["breaks"])),
+        ],
+    )
     return render_view([work, open_tasks, stats] + ([pet] if pet else []))
 
 

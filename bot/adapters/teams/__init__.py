@@ -4,6 +4,7 @@ through the request's turn context (channel.py); its translation of activities (
 the Bot Framework token check and the bot's own token (auth.py), the Bot Connector clients
 (connector.py), file consent (files.py), the notifier for reminders, the Adaptive Card renderer,
 the access rules of the endpoint, and the app package (manifest.py, icons/)."""
+
 from bot.adapters.teams.adapter import register
 
 __all__ = ["register"]

@@ -6,6 +6,7 @@ Framework Emulator only where no one else can reach it (HOST on a loopback addre
 operator said so explicitly (AVANOCHI_TEAMS_EMULATOR=1); even then it replies only to this machine,
 or anyone could make the bot post to a URL of their choosing. Anywhere else it stays off.
 """
+
 from __future__ import annotations
 
 from enum import Enum
@@ -13,8 +14,10 @@ from enum import Enum
 from bot.downloads import Origin, is_loopback_host
 
 TEAMS_CHANNEL = "msteams"
-NOT_CONFIGURED = ("Teams is not configured on this server: set MicrosoftAppId and MicrosoftAppPassword "
-                  "(for the Bot Framework Emulator, bind HOST to 127.0.0.1 or set AVANOCHI_TEAMS_EMULATOR=1)")
+NOT_CONFIGURED = (
+    "Teams is not configured on this server: set MicrosoftAppId and MicrosoftAppPassword "
+    "(for the Bot Framework Emulator, bind HOST to 127.0.0.1 or set AVANOCHI_TEAMS_EMULATOR=1)"
+)
 
 
 class TeamsMode(Enum):
@@ -50,13 +53,14 @@ def check_conversation(mode: TeamsMode, channel_id: str | None, service_url: str
         # msteams: ids that every task and reminder is keyed by.
         raise Refused(403, "Only Microsoft Teams activities (channelId msteams) are served here")
     if mode is TeamsMode.EMULATOR and not is_loopback_url(service_url):
-        raise Refused(403, "In Emulator mode the bot only replies to a serviceUrl on this machine "
-                           "(http://localhost, 127.0.0.1 or [::1])")
+        raise Refused(
+            403,
+            "In Emulator mode the bot only replies to a serviceUrl on this machine "
+            "(http://localhost, 127.0.0.1 or [::1])",
+        )
 
 
 def is_loopback_url(url: str | None) -> bool:
     """An http(s) URL on this machine (bot.downloads.Origin refuses ambiguous URLs)."""
     origin = Origin.of(url)
     return origin is not None and origin.is_loopback
-
-

@@ -1,6 +1,7 @@
 """Teams activities to and from the neutral messages: who sent an activity and what it says, the
 Teams activities for the replies, and the conversation reference kept for reminders.
 Nothing here talks to the network."""
+
 from __future__ import annotations
 
 import json
@@ -38,7 +39,8 @@ def channel_of(activity: Activity) -> str | None:
 
 
 def teams_user_id(activity: Activity) -> str:
-    """msteams:{tenant}:{aad object id}, as DESIGN.md section 4 fixes it."""
+    """The user id: msteams:{tenant}:{aad object id} (the tenant from channelData, else the conversation;
+    the sender's id when there is no AAD object id)."""
     channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     tenant = (channel_data.get("tenant") or {}).get("id") if isinstance(channel_data.get("tenant"), dict) else None
     tenant = tenant or (activity.conversation.tenant_id if activity.conversation else None) or "local"
@@ -53,8 +55,13 @@ def message_text(activity: Activity) -> str:
     bot_id = activity.recipient.id if activity.recipient else None
     names: dict[str, None] = {}  # in the order Teams listed them, once each
     for entity in activity.entities or []:
-        if isinstance(entity, Mention) and entity.mentioned and entity.mentioned.id == bot_id \
-                and isinstance(entity.text, str) and entity.text:
+        if (
+            isinstance(entity, Mention)
+            and entity.mentioned
+            and entity.mentioned.id == bot_id
+            and isinstance(entity.text, str)
+            and entity.text
+        ):
             names[entity.text] = None
     for name in list(names)[:MENTIONS_MAX]:  # each is a pass over the text: a few at most
         text = text.replace(name, " ")
@@ -66,8 +73,7 @@ def strip_leading_mentions(text: str) -> str:
     """The text after any "<at>Name</at>" tags it starts with. Each tag is found by a search
     that starts where the last one ended, so the work is one pass over the text."""
     position = SPACES.match(text).end()  # type: ignore[union-attr]
-    while (opening := MENTION_OPEN.match(text, position)) and \
-            (closing := MENTION_CLOSE.search(text, opening.end())):
+    while (opening := MENTION_OPEN.match(text, position)) and (closing := MENTION_CLOSE.search(text, opening.end())):
         position = SPACES.match(text, closing.end()).end()  # type: ignore[union-attr]
     return text[position:]
 
@@ -104,8 +110,11 @@ def _attachments(activity: Activity):
         if content_type.startswith(SKIPPED_ATTACHMENTS):
             continue
         if content_type == FILE_DOWNLOAD_INFO and isinstance(item.content, dict):
-            yield FileIn(url=item.content.get("downloadUrl") or item.content_url or "",
-                         content_type=item.content.get("fileType"), name=item.name)
+            yield FileIn(
+                url=item.content.get("downloadUrl") or item.content_url or "",
+                content_type=item.content.get("fileType"),
+                name=item.name,
+            )
         elif item.content_url:
             yield FileIn(url=item.content_url, content_type=content_type or None, name=item.name)
 
@@ -130,8 +139,9 @@ def reply_activities(replies: list[Reply], message: IncomingMessage, channel_id:
 
 def _activity(reply: Reply, message: IncomingMessage, channel_id: str | None) -> Activity:
     rendered = render(reply)
-    attachments = [Attachment(content_type=CARD_CONTENT_TYPE, content=rendered.card)] \
-        if rendered.card is not None else []
+    attachments = (
+        [Attachment(content_type=CARD_CONTENT_TYPE, content=rendered.card)] if rendered.card is not None else []
+    )
     text = rendered.text
     if reply.file:
         attachment = file_attachment(reply.file, message, channel_id)
@@ -185,8 +195,14 @@ def parse_activity(text: str) -> tuple[Activity, str | None]:
     if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
         raise BadActivity("Expected a Bot Framework activity (JSON)")
     sender, conversation = body.get("from"), body.get("conversation")
-    if not (isinstance(sender, dict) and sender.get("id") and isinstance(conversation, dict)
-            and conversation.get("id") and body.get("serviceUrl") and isinstance(body.get("recipient"), dict)):
+    if not (
+        isinstance(sender, dict)
+        and sender.get("id")
+        and isinstance(conversation, dict)
+        and conversation.get("id")
+        and body.get("serviceUrl")
+        and isinstance(body.get("recipient"), dict)
+    ):
         raise BadActivity("A Bot Framework activity needs from, recipient, conversation (with its id) and serviceUrl")
     if body.get("channelData") is not None and not isinstance(body["channelData"], dict):
         raise BadActivity("channelData must be a JSON object")

@@ -17,6 +17,7 @@ without it the endpoint runs unauthenticated for the Bot Framework Emulator only
 by explicit choice, and is a 404 anywhere else (access.py says why). Files go out through the
 file consent flow (files.py), reminders through the stored conversation reference (notifier.py).
 """
+
 from __future__ import annotations
 
 import logging
@@ -127,8 +128,11 @@ class AvanochiTeamsBot(ActivityHandler):
         instance may get this invoke): the command that produced it runs again, in the user's
         order and under the pipeline's dedupe, and its file is uploaded rather than shown."""
         context = consent.context
-        message = replace(incoming_message(turn_context.activity), text=str(context.get("text") or ""),
-                          action=context.get("action") if isinstance(context.get("action"), dict) else None)
+        message = replace(
+            incoming_message(turn_context.activity),
+            text=str(context.get("text") or ""),
+            action=context.get("action") if isinstance(context.get("action"), dict) else None,
+        )
         if not message.private or consent.upload is None:
             return
         replies = await self._pipeline.answer(message)
@@ -137,12 +141,18 @@ class AvanochiTeamsBot(ActivityHandler):
         file = next((reply.file for reply in replies if reply.file and reply.file.name == context.get("file")), None)
         info = consent.upload
         if file is None or not await upload(info.upload_url, file.content):
-            await turn_context.send_activity(Activity(
-                type=ActivityTypes.message, text="Sorry, I couldn't deliver that file. Please ask again."))
+            await turn_context.send_activity(
+                Activity(type=ActivityTypes.message, text="Sorry, I couldn't deliver that file. Please ask again.")
+            )
             return
-        await turn_context.send_activity(Activity(
-            type=ActivityTypes.message, text_format="markdown", text=f"Your file **{info.name}** is ready.",
-            attachments=[file_info_attachment(info)]))
+        await turn_context.send_activity(
+            Activity(
+                type=ActivityTypes.message,
+                text_format="markdown",
+                text=f"Your file **{info.name}** is ready.",
+                attachments=[file_info_attachment(info)],
+            )
+        )
 
 
 class TeamsEndpoint:
@@ -180,7 +190,8 @@ class TeamsEndpoint:
             return _error(400, str(error))
         try:
             identity = await self._authentication.identify(
-                request.headers.get("Authorization"), channel, activity.service_url)
+                request.headers.get("Authorization"), channel, activity.service_url
+            )
         except Unauthorized as error:
             log.warning("Bot Framework request refused", extra={"reason": str(error)})
             response = _error(401, "Unauthorized: a valid Bot Framework token is required")
@@ -196,8 +207,10 @@ class TeamsEndpoint:
         except Exception as error:
             if not is_connector_failure(error):
                 raise
-            log.error("Bot Connector call failed", extra={"reason": type(error).__name__,
-                                                          "status": getattr(error, "status", None)})
+            log.error(
+                "Bot Connector call failed",
+                extra={"reason": type(error).__name__, "status": getattr(error, "status", None)},
+            )
             return _error(502, "Could not reach the Bot Connector")
         if invoke:
             # An invoke's answer, or an expectReplies turn's replies: already plain JSON.
@@ -225,7 +238,8 @@ class TeamsEndpoint:
 
         try:
             await self._adapter.continue_conversation_with_claims(
-                self._authentication.proactive_identity(), continuation, send)
+                self._authentication.proactive_identity(), continuation, send
+            )
         except aiohttp.ClientResponseError as error:
             if error.status in (403, 404):
                 return False
@@ -265,16 +279,25 @@ def _announce(mode: TeamsMode, settings) -> None:
     """Say at start-up how Teams is served, loudly when anyone could use the bot unauthenticated."""
     where = {"host": settings.host}
     if mode is TeamsMode.OFF:
-        log.warning("Teams is off: no MicrosoftAppId and HOST is not a loopback address, so /api/messages "
-                    "answers 404 (set AVANOCHI_TEAMS_EMULATOR=1 to use the Bot Framework Emulator here)",
-                    extra=where)
+        log.warning(
+            "Teams is off: no MicrosoftAppId and HOST is not a loopback address, so /api/messages "
+            "answers 404 (set AVANOCHI_TEAMS_EMULATOR=1 to use the Bot Framework Emulator here)",
+            extra=where,
+        )
     elif mode is TeamsMode.EMULATOR and is_loopback_host(settings.host):
-        log.warning("Teams runs unauthenticated for the Bot Framework Emulator (no MicrosoftAppId), "
-                    "reachable from this machine only", extra=where)
+        log.warning(
+            "Teams runs unauthenticated for the Bot Framework Emulator (no MicrosoftAppId), "
+            "reachable from this machine only",
+            extra=where,
+        )
     elif mode is TeamsMode.EMULATOR:
-        log.warning("AVANOCHI_TEAMS_EMULATOR=1 with no MicrosoftAppId: /api/messages accepts UNAUTHENTICATED "
-                    "activities from anyone who can reach this server and lets them act as any Teams user. "
-                    "Replies go only to loopback serviceUrls. Never run this in production", extra=where)
+        log.warning(
+            "AVANOCHI_TEAMS_EMULATOR=1 with no MicrosoftAppId: /api/messages accepts UNAUTHENTICATED "
+            "activities from anyone who can reach this server and lets them act as any Teams user. "
+            "Replies go only to loopback serviceUrls. Never run this in production",
+            extra=where,
+        )
     elif settings.teams_emulator:
-        log.warning("AVANOCHI_TEAMS_EMULATOR is ignored: MicrosoftAppId is set, so every activity needs a "
-                    "Bot Framework token")
+        log.warning(
+            "AVANOCHI_TEAMS_EMULATOR is ignored: MicrosoftAppId is set, so every activity needs a Bot Framework token"
+        )

@@ -9,6 +9,7 @@ channel's OpenID metadata (refreshed daily, and at most hourly when an unknown k
 RS256, issuer https://api.botframework.com, audience the bot's app id, five minutes of clock skew,
 the key endorsed for the activity's channelId, and the serviceurl claim equal to its serviceUrl.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -50,8 +51,9 @@ class _Key:
 class ChannelTokenValidator:
     """Checks the Authorization header of a channel -> bot request."""
 
-    def __init__(self, app_id: str, metadata_url: str = CHANNEL_OPENID_METADATA_URL,
-                 issuer: str = CHANNEL_TOKEN_ISSUER) -> None:
+    def __init__(
+        self, app_id: str, metadata_url: str = CHANNEL_OPENID_METADATA_URL, issuer: str = CHANNEL_TOKEN_ISSUER
+    ) -> None:
         self._app_id = app_id
         self._metadata_url = metadata_url
         self._issuer = issuer
@@ -78,8 +80,15 @@ class ChannelTokenValidator:
             raise Unauthorized("unknown issuer")
         key = await self._key(header["kid"])
         try:
-            claims = jwt.decode(token, key.key, algorithms=["RS256"], audience=self._app_id, issuer=self._issuer,
-                                leeway=CLOCK_SKEW, options={"require": ["exp", "iss", "aud"]})
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=["RS256"],
+                audience=self._app_id,
+                issuer=self._issuer,
+                leeway=CLOCK_SKEW,
+                options={"require": ["exp", "iss", "aud"]},
+            )
         except jwt.PyJWTError as error:
             raise Unauthorized(type(error).__name__) from None
         # An activity with no channelId asserts nothing to endorse (the access rules refuse it next).
@@ -89,8 +98,9 @@ class ChannelTokenValidator:
             raise Unauthorized("token issued for another serviceUrl")
         # Only what the turn needs: the SDK reads extra claims (ver, appid) as a call from another
         # bot and would then ask for a token for that bot instead of the Bot Connector.
-        return ClaimsIdentity({"aud": self._app_id, "iss": self._issuer, "serviceurl": service_url},
-                              authentication_type="Bearer")
+        return ClaimsIdentity(
+            {"aud": self._app_id, "iss": self._issuer, "serviceurl": service_url}, authentication_type="Bearer"
+        )
 
     async def _key(self, kid: str) -> _Key:
         if kid not in self._keys or time.monotonic() - self._fetched_at > KEYS_MAX_AGE:
@@ -122,8 +132,9 @@ class ChannelTokenValidator:
         for data in keys if isinstance(keys, list) else []:
             try:
                 endorsements = data.get("endorsements")
-                fresh[data["kid"]] = _Key(jwt.PyJWK(data, "RS256").key,
-                                          tuple(endorsements) if isinstance(endorsements, list) else None)
+                fresh[data["kid"]] = _Key(
+                    jwt.PyJWK(data, "RS256").key, tuple(endorsements) if isinstance(endorsements, list) else None
+                )
             except (jwt.PyJWTError, KeyError, TypeError, AttributeError):
                 continue  # a key of another kind (or broken) signs nothing we accept
         self._keys = fresh
@@ -163,8 +174,9 @@ def bot_framework_authentication(
     app_id = settings.microsoft_app_id or None
     if not app_id:
         return BotFrameworkAuthentication(None, None, None)
-    validator = ChannelTokenValidator(app_id, channel_openid_metadata_url or CHANNEL_OPENID_METADATA_URL,
-                                      channel_token_issuer or CHANNEL_TOKEN_ISSUER)
+    validator = ChannelTokenValidator(
+        app_id, channel_openid_metadata_url or CHANNEL_OPENID_METADATA_URL, channel_token_issuer or CHANNEL_TOKEN_ISSUER
+    )
     return BotFrameworkAuthentication(app_id, validator, token_provider or msal_token_provider(settings))
 
 
@@ -181,11 +193,14 @@ def msal_token_provider(settings) -> AccessTokenProviderBase:
     if kind == "singletenant" and not settings.microsoft_app_password:
         raise TeamsSettingsError("MicrosoftAppType=SingleTenant needs MicrosoftAppPassword")
     if kind == "userassignedmsi":
-        configuration = AgentAuthConfiguration(auth_type=AuthTypes.user_managed_identity,
-                                               client_id=settings.microsoft_app_id, tenant_id=tenant)
+        configuration = AgentAuthConfiguration(
+            auth_type=AuthTypes.user_managed_identity, client_id=settings.microsoft_app_id, tenant_id=tenant
+        )
     else:
         configuration = AgentAuthConfiguration(
-            auth_type=AuthTypes.client_secret, client_id=settings.microsoft_app_id,
+            auth_type=AuthTypes.client_secret,
+            client_id=settings.microsoft_app_id,
             client_secret=settings.microsoft_app_password,
-            tenant_id=tenant if kind == "singletenant" else MULTI_TENANT_AUTHORITY)
+            tenant_id=tenant if kind == "singletenant" else MULTI_TENANT_AUTHORITY,
+        )
     return MsalAuth(configuration)

@@ -8,6 +8,7 @@ adapter awaits each turn inside its request, and this channel sends through that
 context. A Bot Connector that fails is noted on the route rather than only logged, so that the
 request can answer 502 as before.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,8 +44,9 @@ class TeamsChannel(ChannelBase):
         self.files = files
 
     async def send(self, route: TeamsRoute, replies: list[Placed], dm: DirectAddress) -> None:
-        activities = reply_activities([placed.reply for placed in replies], route.message,
-                                      channel_of(route.context.activity))
+        activities = reply_activities(
+            [placed.reply for placed in replies], route.message, channel_of(route.context.activity)
+        )
         try:
             await route.context.send_activities(activities)
         except Exception as error:

@@ -5,6 +5,7 @@ every turn, and fetches the bot's token twice: once for the connector and once f
 service, which this bot never calls (it signs no one in). Here every turn's connector client runs
 on one pooled TCPConnector, and the user-token client gets no token.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -55,9 +56,15 @@ class PooledConnectorFactory(ChannelServiceClientFactoryBase):
         self._app_id = app_id
         self._pool: aiohttp.TCPConnector | None = None
 
-    async def create_connector_client(self, context, claims_identity: ClaimsIdentity, service_url: str,
-                                      audience: str, scopes: list[str] | None = None,
-                                      use_anonymous: bool = False) -> TeamsConnectorClient:
+    async def create_connector_client(
+        self,
+        context,
+        claims_identity: ClaimsIdentity,
+        service_url: str,
+        audience: str,
+        scopes: list[str] | None = None,
+        use_anonymous: bool = False,
+    ) -> TeamsConnectorClient:
         token = ""
         if self._tokens is not None and not use_anonymous:
             try:
@@ -66,8 +73,9 @@ class PooledConnectorFactory(ChannelServiceClientFactoryBase):
                 raise OutboundTokenError(type(error).__name__) from error
         return TeamsConnectorClient(endpoint=service_url, token=token, session=self._session(service_url))
 
-    async def create_user_token_client(self, context, claims_identity: ClaimsIdentity,
-                                       use_anonymous: bool = False) -> UserTokenClient:
+    async def create_user_token_client(
+        self, context, claims_identity: ClaimsIdentity, use_anonymous: bool = False
+    ) -> UserTokenClient:
         # The SDK builds one every turn; nothing here calls it, so it is not worth a token.
         # (The Emulator has no app id; the name only spares the SDK's warning about a client without one.)
         endpoint = AuthenticationConstants.AGENTS_SDK_OAUTH_URL
@@ -77,8 +85,12 @@ class PooledConnectorFactory(ChannelServiceClientFactoryBase):
         """A session for one turn (the SDK closes it when the turn ends) on the shared pool."""
         if self._pool is None:
             self._pool = aiohttp.TCPConnector(limit=100, keepalive_timeout=30)
-        return aiohttp.ClientSession(base_url=base_url if base_url.endswith("/") else base_url + "/",
-                                     connector=self._pool, connector_owner=False, timeout=CONNECTOR_TIMEOUT)
+        return aiohttp.ClientSession(
+            base_url=base_url if base_url.endswith("/") else base_url + "/",
+            connector=self._pool,
+            connector_owner=False,
+            timeout=CONNECTOR_TIMEOUT,
+        )
 
     async def close(self) -> None:
         if self._pool is not None:

@@ -7,6 +7,7 @@ the two, as any instance may get the invoke), uploads the bytes and posts a File
 channels (the Emulator) get a data URI. The card models are the Agents SDK's; the content types
 are Teams' (the SDK has no constants for them).
 """
+
 from __future__ import annotations
 
 import base64
@@ -63,22 +64,28 @@ def file_attachment(file: FileOut, message: IncomingMessage, channel_id: str | N
     elsewhere (the Emulator), None in a Teams group conversation (no file consent there)."""
     if channel_id != TEAMS_CHANNEL:
         encoded = base64.b64encode(file.content).decode("ascii")
-        return Attachment(content_type=file.content_type, name=file.name,
-                          content_url=f"data:{file.content_type};base64,{encoded}")
+        return Attachment(
+            content_type=file.content_type, name=file.name, content_url=f"data:{file.content_type};base64,{encoded}"
+        )
     if not message.private:
         return None
     # What to run again when the user accepts: the file is rebuilt then, on whichever instance.
     context = {"file": file.name, "text": message.text, "action": message.action}
-    card = FileConsentCard(description=f"{file.name} ({_size(len(file.content))})",
-                           size_in_bytes=len(file.content), accept_context=context, decline_context=context)
+    card = FileConsentCard(
+        description=f"{file.name} ({_size(len(file.content))})",
+        size_in_bytes=len(file.content),
+        accept_context=context,
+        decline_context=context,
+    )
     return Attachment(content=_json(card), content_type=FILE_CONSENT_CARD, name=file.name)
 
 
 def file_info_attachment(upload: FileUploadInfo) -> Attachment:
     """The card that shows the uploaded file in the chat."""
     card = FileInfoCard(unique_id=upload.unique_id, file_type=upload.file_type, etag=None)
-    return Attachment(content=_json(card), content_type=FILE_INFO_CARD, name=upload.name,
-                      content_url=upload.content_url)
+    return Attachment(
+        content=_json(card), content_type=FILE_INFO_CARD, name=upload.name, content_url=upload.content_url
+    )
 
 
 async def upload(url: str | None, content: bytes) -> bool:

@@ -3,6 +3,7 @@
 Upload the zip in Teams (Apps > Manage your apps > Upload an app) or the Developer Portal. The bot id
 is MicrosoftAppId; everything else is fixed here so that a package built twice is the same package.
 """
+
 from __future__ import annotations
 
 import io
@@ -16,8 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 MANIFEST_VERSION = "1.29"
-MANIFEST_SCHEMA = (
-    "https://developer.microsoft.com/en-us/json-schemas/teams/v1.29/MicrosoftTeams.schema.json")
+MANIFEST_SCHEMA = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.29/MicrosoftTeams.schema.json"
 ICON_FOLDER = Path(__file__).resolve().parent / "icons"
 ICONS = {"color.png": (192, 192), "outline.png": (32, 32)}
 ACCENT_COLOR = "#2BB3A3"
@@ -49,8 +49,9 @@ def teams_app_id(bot_id: str) -> str:
 def build_manifest(settings, *, app_version: str = "1.0.0", site_url: str = DEFAULT_SITE) -> dict[str, Any]:
     bot_id = (settings.microsoft_app_id or "").strip()
     if not GUID.match(bot_id):
-        raise ValueError("Set MicrosoftAppId to the bot's Azure app registration id (a GUID) "
-                         "to build the Teams app package")
+        raise ValueError(
+            "Set MicrosoftAppId to the bot's Azure app registration id (a GUID) to build the Teams app package"
+        )
     site = site_url.rstrip("/")
     host = urlsplit(site).hostname
     if not site.startswith("https://") or not host:
@@ -79,18 +80,20 @@ def build_manifest(settings, *, app_version: str = "1.0.0", site_url: str = DEFA
         },
         "icons": {"color": "color.png", "outline": "outline.png"},
         "accentColor": ACCENT_COLOR,
-        "bots": [{
-            "botId": bot_id,
-            # Personal chat is home (tokens, exports, reminders); in teams and group chats it
-            # answers @mentions and keeps anything personal for the 1:1 chat.
-            "scopes": ["personal", "team", "groupChat"],
-            "supportsFiles": True,  # the data export is sent through the file consent card
-            "isNotificationOnly": False,
-            "commandLists": [
-                {"scopes": ["personal"], "commands": _commands(PERSONAL_COMMANDS)},
-                {"scopes": ["team", "groupChat"], "commands": _commands(SHARED_COMMANDS)},
-            ],
-        }],
+        "bots": [
+            {
+                "botId": bot_id,
+                # Personal chat is home (tokens, exports, reminders); in teams and group chats it
+                # answers @mentions and keeps anything personal for the 1:1 chat.
+                "scopes": ["personal", "team", "groupChat"],
+                "supportsFiles": True,  # the data export is sent through the file consent card
+                "isNotificationOnly": False,
+                "commandLists": [
+                    {"scopes": ["personal"], "commands": _commands(PERSONAL_COMMANDS)},
+                    {"scopes": ["team", "groupChat"], "commands": _commands(SHARED_COMMANDS)},
+                ],
+            }
+        ],
         "validDomains": [host],
     }
 

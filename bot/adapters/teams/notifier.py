@@ -1,6 +1,7 @@
 """Proactive Teams messages for the reminder engine, through the stored conversation reference,
 with the Bot Connector's answers read as the Teams guidance asks: 429 waits for Retry-After, 412
 and 5xx are retried with backoff, 403/404 (bot blocked or uninstalled) pause the user's reminders."""
+
 from __future__ import annotations
 
 import logging

@@ -4,6 +4,7 @@ Teams renders Adaptive Cards up to 1.5, and every card here must validate agains
 1.5 schema (tests check each kind of reply the dialogs produce). Nothing here imports the Agents SDK:
 the Teams adapter wraps the card in an attachment.
 """
+
 from __future__ import annotations
 
 import base64
@@ -53,19 +54,38 @@ def to_markdown(text: str) -> str:
 def to_card(reply: Reply) -> dict[str, Any]:
     body: list[dict[str, Any]] = []
     if reply.title:
-        body.append({"type": "TextBlock", "text": _card_text(reply.title), "weight": "Bolder",
-                     "size": "Medium", "style": "heading", "wrap": True})
+        body.append(
+            {
+                "type": "TextBlock",
+                "text": _card_text(reply.title),
+                "weight": "Bolder",
+                "size": "Medium",
+                "style": "heading",
+                "wrap": True,
+            }
+        )
     body += _text_blocks(reply.text)
     if reply.facts:
-        body.append({"type": "FactSet",
-                     "facts": [{"title": fact.label, "value": _card_text(fact.value)} for fact in reply.facts]})
+        body.append(
+            {
+                "type": "FactSet",
+                "facts": [{"title": fact.label, "value": _card_text(fact.value)} for fact in reply.facts],
+            }
+        )
     if reply.items:
-        body.append({"type": "Container", "separator": True, "spacing": "Medium",
-                     "items": [_list_item(item) for item in reply.items]})
+        body.append(
+            {
+                "type": "Container",
+                "separator": True,
+                "spacing": "Medium",
+                "items": [_list_item(item) for item in reply.items],
+            }
+        )
     if reply.image:
         encoded = base64.b64encode(reply.image.png).decode("ascii")
-        body.append({"type": "Image", "url": f"data:image/png;base64,{encoded}",
-                     "altText": reply.image.alt, "size": "Stretch"})
+        body.append(
+            {"type": "Image", "url": f"data:image/png;base64,{encoded}", "altText": reply.image.alt, "size": "Stretch"}
+        )
     card: dict[str, Any] = {
         "type": "AdaptiveCard",
         "$schema": CARD_SCHEMA,
@@ -89,18 +109,37 @@ def submit_action(button: Button) -> dict[str, Any]:
 
 
 def _list_item(item: ListItem) -> dict[str, Any]:
-    texts: list[dict[str, Any]] = [{
-        "type": "TextBlock", "text": ("✓ " if item.done else "") + _card_text(item.text),
-        "wrap": True, "isSubtle": item.done,
-    }]
+    texts: list[dict[str, Any]] = [
+        {
+            "type": "TextBlock",
+            "text": ("✓ " if item.done else "") + _card_text(item.text),
+            "wrap": True,
+            "isSubtle": item.done,
+        }
+    ]
     if item.detail:
-        texts.append({"type": "TextBlock", "text": _card_text(item.detail), "wrap": True,
-                      "isSubtle": True, "size": "Small", "spacing": "None"})
+        texts.append(
+            {
+                "type": "TextBlock",
+                "text": _card_text(item.detail),
+                "wrap": True,
+                "isSubtle": True,
+                "size": "Small",
+                "spacing": "None",
+            }
+        )
     columns: list[dict[str, Any]] = [
-        {"type": "Column", "width": "stretch", "verticalContentAlignment": "Center", "items": texts}]
+        {"type": "Column", "width": "stretch", "verticalContentAlignment": "Center", "items": texts}
+    ]
     if item.button:
-        columns.append({"type": "Column", "width": "auto", "verticalContentAlignment": "Center",
-                        "items": [{"type": "ActionSet", "actions": [submit_action(item.button)]}]})
+        columns.append(
+            {
+                "type": "Column",
+                "width": "auto",
+                "verticalContentAlignment": "Center",
+                "items": [{"type": "ActionSet", "actions": [submit_action(item.button)]}],
+            }
+        )
     return {"type": "ColumnSet", "spacing": "Small", "columns": columns}
 
 
