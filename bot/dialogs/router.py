@@ -113,29 +113,39 @@ class Dialogs:
         await services.users.ensure(message.user_id, message.user_name)
         return [self.onboarding.welcome(message.user_name)]
 
-    async def respond(self, message: IncomingMessage, fetch: Fetch | None = None) -> TurnResult:
+    async def respond(
+        self, message: IncomingMessage, fetch: Fetch | None = None, services: Services | None = None
+    ) -> TurnResult:
         """One turn of the conversation, as one unit of work on the store: the user, what the bot
         remembers and the day's roll-ups are read once, each changed document written once (the
         conversation, with this delivery's id, first: a platform's retry handled by another
         instance loses the race for it before changing anything, and is dropped). ``fetch``
         downloads attachments (voice notes) with the platform's credentials; without it,
         attachments are ignored. Domain errors raise: the turn pipeline (bot/runtime) turns them
-        into replies, with its per-message policies."""
+        into replies, with its per-message policies.
+
+        ``services`` are those of a turn the caller opened (``Services.turn``) and noted the
+        delivery in already, as the pipeline does to drop a retry before anything else."""
+        if services is not None:
+            return await self._respond(message, fetch, services)
         try:
             async with self._services.turn(message.user_id) as services:
                 if not await services.conversations.first_delivery(message.user_id, message.delivery_id):
                     raise DuplicateDelivery()
-                user = await services.users.ensure(message.user_id, message.user_name)
-                turn = Turn(message, user, await services.conversations.state(message.user_id), services)
-                # A clip with words typed beside it: the words are the command.
-                voice = self.voice if fetch and not message.action and not message.text.strip() else None
-                audio = voice.audio_of(message) if voice else None
-                replies = await (self._listen(turn, audio, fetch) if audio and fetch else self._run(turn))
-                if not turn.erased:
-                    await services.conversations.save_state(turn.state)
+                return await self._respond(message, fetch, services)
         except DuplicateDelivery:
             log.info("duplicate delivery dropped", extra={"channel": message.channel})
             return TurnResult([], erased=False)
+
+    async def _respond(self, message: IncomingMessage, fetch: Fetch | None, services: Services) -> TurnResult:
+        user = await services.users.ensure(message.user_id, message.user_name)
+        turn = Turn(message, user, await services.conversations.state(message.user_id), services)
+        # A clip with words typed beside it: the words are the command.
+        voice = self.voice if fetch and not message.action and not message.text.strip() else None
+        audio = voice.audio_of(message) if voice else None
+        replies = await (self._listen(turn, audio, fetch) if audio and fetch else self._run(turn))
+        if not turn.erased:
+            await services.conversations.save_state(turn.state)
         return TurnResult(replies, erased=turn.erased)
 
     async def handle(self, message: IncomingMessage, fetch: Fetch | None = None) -> list[Reply]:

@@ -2,7 +2,11 @@
 
 A channel hands over an ``Arrival``; in that user's order (``UserQueues``) the pipeline
 - keeps to the user's pace: a flood costs a counter, not a store call per message;
-- drops a redelivery (the delivery ids are remembered in the store, so any instance knows);
+- opens the turn's unit of work on the store (``Services.turn``): what the turn reads of the
+  user is read once, and the conversation document, which remembers recent delivery ids, is
+  written no later than the turn's first other write;
+- drops a redelivery: one seen before, or one another instance is handling at the same time
+  (its write of the conversation loses the race: ``DuplicateDelivery``), without a reply;
 - refuses text over the cap unread;
 - gets to know the user: the platform's profile while onboarding is new (cached for a few
   minutes), and the address for reminders, from private chats only;
@@ -24,7 +28,7 @@ from typing import Any
 
 from bot.dialogs.router import Dialogs, TurnResult, error_reply
 from bot.dialogs.voice import Fetch
-from bot.language.parser import refuse_long
+from bot.language.parser import MessageTooLong, refuse_long
 from bot.messages import Attachment, IncomingMessage, Reply
 from bot.runtime.acquaintances import Acquaintance, Acquaintances
 from bot.runtime.channel import Arrival, Channel, Profile
@@ -32,7 +36,7 @@ from bot.runtime.ordering import UserQueues, Work
 from bot.runtime.pace import ChatPace, Pace
 from bot.runtime.privacy import place
 from bot.voice.decode import MAX_BYTES
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, DuplicateDelivery, NotFound
 from domain.services import Services
 
 log = logging.getLogger("avanochi.turns")
@@ -125,15 +129,27 @@ class TurnPipeline:
                         if pace is Pace.DROP
                         else [Reply(f"You're going fast: give me {wait} seconds, then carry on.", kind="error")]
                     )
-            # Redelivery dedupe is the turn's own (Dialogs.respond): the delivery id rides on the
-            # conversation document the turn writes anyway, instead of a store call of its own.
-            refuse_long(longest_text(message))
-            if channel is not None and arrival is not None:
-                message = await self._get_to_know(channel, arrival)
-            result = await self._respond(message, fetch, channel, arrival)
+            async with self._services.turn(message.user_id) as services:
+                # The delivery id is noted in the conversation, not written on its own: it reaches
+                # the store with the turn's first write (or at its end).
+                if not await services.conversations.first_delivery(message.user_id, message.delivery_id):
+                    log.info("duplicate delivery dropped", extra={"channel": message.channel})
+                    return []
+                try:
+                    refuse_long(longest_text(message))
+                except MessageTooLong as error:
+                    return [error_reply(error)]  # the turn still ends, so a retry of it is dropped
+                if channel is not None and arrival is not None:
+                    message = await self._get_to_know(channel, arrival, services)
+                result = await self._respond(message, fetch, channel, arrival, services)
             if result.erased:
                 self._known.forget(message.user_id)  # their profile and address are gone too
             return result.replies
+        except DuplicateDelivery:
+            # Another instance has this very delivery (a platform's retry) and noted it first; this
+            # turn lost the race for the conversation before it changed anything, or kept it unsaid.
+            log.info("duplicate delivery dropped", extra={"channel": message.channel})
+            return []
         except DomainError as error:
             return [error_reply(error)]
         except Exception:
@@ -141,15 +157,20 @@ class TurnPipeline:
             return [SORRY]
 
     async def _respond(
-        self, message: IncomingMessage, fetch: Fetch | None, channel: Channel | None, arrival: Arrival | None
+        self,
+        message: IncomingMessage,
+        fetch: Fetch | None,
+        channel: Channel | None,
+        arrival: Arrival | None,
+        services: Services,
     ) -> TurnResult:
         if channel is None or arrival is None or not channel.capabilities.typing:
-            return await self._dialogs.respond(message, fetch)
+            return await self._dialogs.respond(message, fetch, services)
         # Typing goes out only when the turn is slow (a voice note, a chart): a fast turn's reply
         # is its own signal. Once started, it is awaited so that it never lands after the replies.
         typing = asyncio.create_task(self._typing(channel, arrival.route))
         try:
-            return await self._dialogs.respond(message, fetch)
+            return await self._dialogs.respond(message, fetch, services)
         finally:
             typing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -192,7 +213,7 @@ class TurnPipeline:
                 return
             if not await self._services.conversations.first_delivery(user_id, f"{channel.name}:welcome"):
                 return  # the platform told us twice
-            message = await self._get_to_know(channel, arrival)
+            message = await self._get_to_know(channel, arrival, self._services)
             replies = await self._dialogs.welcome(message)
         except Exception:  # nobody asked for it: no apology either
             log.exception("greeting failed", extra={"channel": channel.name})
@@ -208,21 +229,22 @@ class TurnPipeline:
 
     # -- who the user is, and where to reach them -----------------------------------------------
 
-    async def _get_to_know(self, channel: Channel, arrival: Arrival) -> IncomingMessage:
+    async def _get_to_know(self, channel: Channel, arrival: Arrival, services: Services) -> IncomingMessage:
         """The message with the platform's name and time zone for the user, asked for only
-        while onboarding is new (the dialogs read them then), and the proactive address kept."""
+        while onboarding is new (the dialogs read them then), and the proactive address kept.
+        ``services``: the turn's, or the application's outside a turn (a greeting)."""
         message = arrival.message
         known = self._known.get(message.user_id)
         if known is None:
             profile = None
             if (
                 channel.capabilities.profiles
-                and (await self._services.conversations.state(message.user_id)).onboarding == "new"
+                and (await services.conversations.state(message.user_id)).onboarding == "new"
             ):
                 profile = await self._profile(channel, arrival)
             known = Acquaintance(profile or Profile())
             self._known.put(message.user_id, known)
-        await self._capture_address(channel, arrival, known)
+        await self._capture_address(channel, arrival, known, services)
         return replace(
             message,
             user_name=known.profile.name or message.user_name,
@@ -237,37 +259,45 @@ class TurnPipeline:
             log.warning("profile lookup failed", extra={"channel": channel.name}, exc_info=True)
             return None
 
-    async def _capture_address(self, channel: Channel, arrival: Arrival, known: Acquaintance) -> None:
+    async def _capture_address(
+        self, channel: Channel, arrival: Arrival, known: Acquaintance, services: Services
+    ) -> None:
         """Keep where to reach the user for reminders: their private chat only, never a group
-        (a hydration nudge has no place in a team channel)."""
+        (a hydration nudge has no place in a team channel). The store is asked only when the
+        address is not the one stored last (a few minutes' cache), so a turn pays nothing for it."""
         if not arrival.message.private:
             return
         try:
             if arrival.address is not None:
                 if known.address != arrival.address:
-                    await self._services.conversations.remember_address(
+                    await services.conversations.remember_address(
                         arrival.message.user_id, channel.name, dict(arrival.address)
                     )
                     known.address = arrival.address
             elif channel.capabilities.dm and known.address is None:
-                await self._direct_address(channel, arrival)  # opened and stored once
+                await self._direct_address(channel, arrival, services)  # opened and stored once
+        except DuplicateDelivery:
+            raise  # its write of the conversation lost to another instance's: the turn is theirs
         except Exception:  # the dialogs will meet the same store trouble and apologise
             log.warning("proactive address not stored", extra={"channel": channel.name}, exc_info=True)
 
-    async def _direct_address(self, channel: Channel, arrival: Arrival) -> Mapping[str, Any] | None:
+    async def _direct_address(
+        self, channel: Channel, arrival: Arrival, services: Services | None = None
+    ) -> Mapping[str, Any] | None:
         """The user's private chat on this channel: known already, stored, or opened (and stored)."""
+        services = services or self._services
         message = arrival.message
         known = self._known.get(message.user_id)
         if known is not None and known.address is not None:
             return known.address
         if message.private and arrival.address is not None:
             return arrival.address
-        stored = await self._services.conversations.address(message.user_id, channel.name)
+        stored = await services.conversations.address(message.user_id, channel.name)
         address: Mapping[str, Any] | None = stored.data if stored else None
         if address is None and channel.capabilities.dm:
             address = await channel.open_dm(arrival.route)
             if address is not None:
-                await self._services.conversations.remember_address(message.user_id, channel.name, dict(address))
+                await services.conversations.remember_address(message.user_id, channel.name, dict(address))
         if known is not None and address is not None:
             known.address = address
         return address

@@ -143,6 +143,12 @@ async def test_a_message_delivered_twice_is_answered_once(channel):
     assert await titles(channel) == ["Pay the rent"]
 
 
+async def test_an_over_long_message_delivered_twice_is_refused_once(channel):
+    channel.needs("redelivery")
+    replies = await channel.say_twice("add " + "x" * 2_100)
+    assert sum("too long for me" in reply.text for reply in replies) == 1
+
+
 async def test_one_users_messages_are_answered_in_the_order_sent(channel):
     channel.needs("at_once")
     replies = await channel.say_at_once([f"add Errand {letter}" for letter in "abcdef"])

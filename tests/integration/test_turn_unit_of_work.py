@@ -77,6 +77,27 @@ async def test_two_messages_at_once_both_count_and_both_are_remembered(store: Do
     assert len(await titles(store)) == 1
 
 
+async def test_a_turn_outlives_another_instance_writing_the_conversation_in_its_middle(
+    store: DocumentStore,
+) -> None:
+    # A user's next message can land on another instance while this one still works on theirs:
+    # the conversation it stored first (with this delivery's id) changes under it. Its next write
+    # of the conversation must take that in and go on, not take its own id for someone else's.
+    first, second, clock = await onboarded(store)
+    services = Services.build(Repositories(store), clock)
+    async with services.turn(USER) as turn:
+        assert await turn.conversations.first_delivery(USER, "Ev1")
+        task = await turn.tasks.create_task(USER, "Pay rent")  # the conversation, with Ev1, goes first
+        [listed] = await second.handle(message("tasks", "Ev2"))
+        assert listed.items
+        await turn.tasks.complete_task(USER, task.id)  # its undo entry changes the conversation again
+    assert (await services.tasks.get_task(USER, task.id)).completed
+    state = await services.conversations.state(USER)
+    assert {"Ev1", "Ev2"} <= set(state.deliveries)
+    assert state.undo is not None and state.undo.action == "completed"
+    assert await first.handle(message("add Pay rent", "Ev1")) == []  # and Ev1 stays handled
+
+
 async def test_one_task_finished_from_two_instances_at_once_counts_once(store: DocumentStore) -> None:
     first, second, _ = await onboarded(store)
     await first.handle(message("add Pay rent", "Ev1"))
