@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from domain.entities import Task
 
@@ -24,7 +25,7 @@ IGNORED = frozenset(
     i i'm im me we you he she they is am are was were be been being have has had do does did
     done finish finished finishing complete completed completing mark marked tick ticked check
     checked off close closed delete deleted remove removed task tasks todo item number
-    for to of in on at by with from about as and or but so just now already all also too very
+    for to of in on at w by with from about as and or but so just now already all also too very
     really please pls plz thanks thank ok okay yes no not up out over again still then
     day today tonight tomorrow yesterday morning afternoon evening week weekend
     """.split()
@@ -50,8 +51,24 @@ def meaningful_words(text: str) -> tuple[str, ...]:
     return tuple(word for word in WORD.findall(text.lower()) if word not in IGNORED)
 
 
+def _stem(word: str) -> str:
+    """'calling' -> 'call', 'slides' -> 'slide': the same word said another way still counts."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word  # "prepare", "preparing"
+
+
+def _similarity(word: str, other: str) -> float:
+    if word == other or _stem(word) == _stem(other):
+        return 100.0
+    # A swapped pair of letters ("sildes") is one slip, not two.
+    return max(fuzz.ratio(word, other), OSA.normalized_similarity(word, other) * 100)
+
+
 def _word_score(word: str, title_words: Sequence[str]) -> float:
-    best = max((fuzz.ratio(word, other) for other in title_words), default=0.0)
+    best = max((_similarity(word, other) for other in title_words), default=0.0)
     return best / 100 if best >= WORD_SIMILARITY else 0.0
 
 

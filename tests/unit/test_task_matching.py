@@ -136,3 +136,15 @@ async def test_a_number_with_no_list_shown_means_the_open_tasks_in_list_order(
     assert reply.text.startswith("Done: *prepare the slides for monday*")
     listed = [r for r in await say(dialogs, "tasks") if r.kind == "tasks"][0]
     assert [item.text for item in listed.items] == ["1. write the quarterly report", "2. call the bank"]
+
+
+async def test_a_sentence_that_starts_with_ok_does_not_confirm_a_deletion(dialogs: Dialogs, services: Services) -> None:
+    [question] = await say(dialogs, "delete the bank")
+    assert question.text == "Delete *call the bank*?"
+    await say(dialogs, "ok so what now")
+    assert "call the bank" in await open_titles(services)
+
+
+async def test_a_command_written_with_a_colon_is_read(dialogs: Dialogs, services: Services) -> None:
+    [reply] = await say(dialogs, "Done: call the bank")
+    assert reply.text.startswith("Done: *call the bank*")
