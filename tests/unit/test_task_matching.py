@@ -148,3 +148,11 @@ async def test_a_sentence_that_starts_with_ok_does_not_confirm_a_deletion(dialog
 async def test_a_command_written_with_a_colon_is_read(dialogs: Dialogs, services: Services) -> None:
     [reply] = await say(dialogs, "Done: call the bank")
     assert reply.text.startswith("Done: *call the bank*")
+
+
+async def test_done_for_the_day_with_no_session_says_so_and_changes_nothing(
+    dialogs: Dialogs, services: Services
+) -> None:
+    replies = await say(dialogs, "done for the day")
+    assert replies[0].text == "You are not clocked in."
+    assert await open_titles(services) == list(TITLES)
