@@ -12,6 +12,8 @@ from domain.progress import CATALOGUE
 from domain.services.pet import reaction
 
 # The commands the pet reacts to, and as what.
+# Replies that mean nothing happened yet (an error, a question): the pet has nothing to react to.
+NOT_YET_DONE = ("error", "confirm", "question", "tasks")
 REACTS_TO = {
     "done": "done",
     "add": "add",
@@ -82,7 +84,7 @@ class CompanionDialog:
         """The action's reply, carrying the pet's one-line reaction and any level or
         achievement just earned (in the same message: no extra post, no reordering)."""
         action = REACTS_TO.get(command)
-        if action is None or turn.erased or not replies or any(r.kind == "error" for r in replies):
+        if action is None or turn.erased or not replies or any(r.kind in NOT_YET_DONE for r in replies):
             return replies
         news = await turn.services.progress.announce(turn.user_id)
         view = await turn.services.pet.look(turn.user_id, news.progress)

@@ -217,6 +217,9 @@ class Dialogs:
                     self.tasks.confirm_delete if kind == "confirm_delete_task" else self.account.confirm_delete_data
                 )
                 return await confirm(turn, name == YES)
+            if kind == "task_guess" and name in (YES, NO):
+                command_name = str(question.get("command", "done")) if name == YES else NO
+                return await self.companion.after(turn, command_name, await self.tasks.answer_guess(turn, name == YES))
             if kind == "voice_confirm" and name in (YES, NO):
                 turn.forget_question()
                 if name == NO:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.dialogs.turn import Turn
-from bot.language.arguments import parse_new_task, read_when
+from bot.dialogs.turn import OPEN_LIST_LIMIT, Turn
+from bot.language.arguments import parse_new_task, quoted, read_when, task_number
+from bot.language.matching import meaningful_words
 from bot.messages import Button, ListItem, Reply
 from domain.entities import Task
 
@@ -70,7 +71,7 @@ class TaskDialog:
             horizon = end_of_today + timedelta(days=6 if which == "week" else 0)
             found = await tasks.list_tasks(turn.user_id, "open", due_before=horizon)
         else:
-            found = await tasks.list_tasks(turn.user_id, "open", limit=50)
+            found = await tasks.list_tasks(turn.user_id, "open", limit=OPEN_LIST_LIMIT)
         turn.state.last_list = [task.id for task in found]
         if not found:
             empty = {
@@ -93,8 +94,64 @@ class TaskDialog:
         )
         return [Reply("Say 'done <number>' when you finish one.", title=title, items=items, kind="tasks")]
 
+    async def pick(
+        self, turn: Turn, reference: str, command: str, rest: str = "", *, include_done: bool = False
+    ) -> Task | list[Reply]:
+        """The task a command acts on, or the replies that ask which one: a guess is a "Did you
+        mean" question (answered by a button or a typed yes/no), no match lists the open tasks."""
+        match = await turn.match_task(reference, include_done=include_done)
+        if match.task is not None and match.sure:
+            return match.task
+        if match.task is not None:
+            turn.ask("task_guess", command=command, task_id=match.task.id, rest=rest)
+            return [
+                Reply(
+                    f"Did you mean *{match.task.title}*?",
+                    buttons=[Button("Yes", {"command": "yes"}, "primary"), Button("No", {"command": "no"})],
+                    kind="confirm",
+                )
+            ]
+        return [await self._no_such_task(turn, reference)]
+
+    async def _no_such_task(self, turn: Turn, reference: str) -> Reply:
+        open_tasks = await turn.services.tasks.list_tasks(turn.user_id, "open", limit=OPEN_LIST_LIMIT)
+        turn.state.last_list = [task.id for task in open_tasks]
+        looked_for = " ".join(reference.split())
+        if not open_tasks:
+            return Reply("You have no open tasks. Add one with 'add <title>'.", kind="error")
+        text = (
+            f"I couldn't find a task like '{quoted(looked_for)}'. Your open tasks are below: say 'done <number>'."
+            if looked_for
+            else "Which task? Say 'done <number>' with a number from your open tasks below."
+        )
+        items = [ListItem(text=f"{number}. {task.title}") for number, task in enumerate(open_tasks, start=1)]
+        return Reply(text, title="Open tasks", items=items, kind="tasks")
+
+    async def answer_guess(self, turn: Turn, yes: bool) -> list[Reply]:
+        """The answer to "Did you mean *X*?": yes runs the command on X, no changes nothing."""
+        question = turn.state.question or {}
+        turn.forget_question()
+        if not yes:
+            return [Reply("OK, I left your tasks as they are.")]
+        task = await turn.services.tasks.get_task(turn.user_id, str(question.get("task_id", "")))
+        command, rest = str(question.get("command", "")), str(question.get("rest", ""))
+        if command == "edit":
+            return await self._rename(turn, task, rest)
+        if command == "due":
+            return await self._set_due(turn, task, rest)
+        if command == "delete":
+            return self._confirm_delete(turn, task)
+        return await self._complete(turn, task)
+
     async def done(self, turn: Turn, args: str, task_id: str | None = None) -> list[Reply]:
-        task = await turn.services.tasks.get_task(turn.user_id, task_id) if task_id else await turn.find_task(args)
+        if task_id:
+            return await self._complete(turn, await turn.services.tasks.get_task(turn.user_id, task_id))
+        if not meaningful_words(args) and task_number(args) is None:
+            return [await self._no_such_task(turn, "")]
+        task = await self.pick(turn, args, "done")
+        return task if isinstance(task, list) else await self._complete(turn, task)
+
+    async def _complete(self, turn: Turn, task: Task) -> list[Reply]:
         if task.completed:
             return [Reply(f"*{task.title}* was already done. ✓", kind="task")]
         task = await turn.services.tasks.complete_task(turn.user_id, task.id)
@@ -111,7 +168,10 @@ class TaskDialog:
         reference, _, title = args.strip().partition(" ")
         if not title.strip():
             return [Reply("Say 'edit <number> <new title>', e.g. 'edit 2 Call the bank'.", kind="error")]
-        task = await turn.find_task(reference)
+        task = await self.pick(turn, reference, "edit", title)
+        return task if isinstance(task, list) else await self._rename(turn, task, title)
+
+    async def _rename(self, turn: Turn, task: Task, title: str) -> list[Reply]:
         task = await turn.services.tasks.edit_task(turn.user_id, task.id, title=title)
         return [Reply(f"Renamed to *{task.title}*.", buttons=[Button("Undo", {"command": "undo"})], kind="task")]
 
@@ -119,7 +179,10 @@ class TaskDialog:
         reference, _, when = args.strip().partition(" ")
         if not when.strip():
             return [Reply("Say 'due <number> <when>', e.g. 'due 2 friday 5pm'.", kind="error")]
-        task = await turn.find_task(reference)
+        task = await self.pick(turn, reference, "due", when)
+        return task if isinstance(task, list) else await self._set_due(turn, task, when)
+
+    async def _set_due(self, turn: Turn, task: Task, when: str) -> list[Reply]:
         due = (
             None
             if when.strip().lower() in ("none", "never", "clear")
@@ -130,7 +193,10 @@ class TaskDialog:
         return [Reply(f"*{task.title}*: {detail}.", buttons=[Button("Undo", {"command": "undo"})], kind="task")]
 
     async def delete(self, turn: Turn, args: str) -> list[Reply]:
-        task = await turn.find_task(args, include_done=True)
+        task = await self.pick(turn, args, "delete", include_done=True)
+        return task if isinstance(task, list) else self._confirm_delete(turn, task)
+
+    def _confirm_delete(self, turn: Turn, task: Task) -> list[Reply]:
         turn.ask("confirm_delete_task", task_id=task.id)
         return [
             Reply(

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from bot.language.arguments import quoted, task_number
+from bot.language.matching import TaskMatch, match_task, meaningful_words
 from bot.messages import IncomingMessage
 from domain.entities import ConversationState, Task, User
 from domain.errors import NotFound
@@ -20,6 +19,7 @@ from domain.validation import TITLE_MAX
 # Titles scored between two turns of the event loop: rapidfuzz holds the GIL, so a user with
 # thousands of open tasks would otherwise stall every request for tens of milliseconds.
 TITLES_PER_BATCH = 100
+OPEN_LIST_LIMIT = 50  # what 'tasks' shows, so a number means the same with or without the list
 
 
 @dataclass
@@ -46,32 +46,43 @@ class Turn:
         self.state.question = None
 
     async def find_task(self, reference: str, *, include_done: bool = False) -> Task:
-        """A task by its number in the last list ("2"), or by words of its title."""
+        """A task the words point to clearly: its number or its title's meaningful words. A
+        guess is refused with the guess named, so nothing is changed on one."""
+        match = await self.match_task(reference, include_done=include_done)
+        if match.task is None:
+            raise NotFound(f"I couldn't find an open task like '{quoted(reference)}'.")
+        if not match.sure:
+            raise NotFound(f"Did you mean *{match.task.title}*? Say it with its number from 'tasks'.")
+        return match.task
+
+    async def match_task(self, reference: str, *, include_done: bool = False) -> TaskMatch:
+        """A task by its number in the last list ("2") - with no list shown yet, in the order
+        'tasks' shows the open ones - or the best match for the meaningful words of its title."""
         reference = reference.strip()
         if not reference:
             raise NotFound("Which task? Give its number from 'tasks' or a few words of its title.")
         number = task_number(reference)
         tasks = self.services.tasks
         if number is not None:
-            if not 1 <= number <= len(self.state.last_list):
-                raise NotFound(f"There is no task {number} in your last list. Say 'tasks' to see it again.")
-            return await tasks.get_task(self.user_id, self.state.last_list[number - 1])
+            listed = self.state.last_list or [
+                task.id for task in await tasks.list_tasks(self.user_id, "open", limit=OPEN_LIST_LIMIT)
+            ]
+            if not 1 <= number <= len(listed):
+                raise NotFound(f"There is no task {number} in your list. Say 'tasks' to see it.")
+            return TaskMatch(await tasks.get_task(self.user_id, listed[number - 1]), True, (reference,))
         if len(reference) > TITLE_MAX:  # words of a title are no longer than the title
             raise NotFound(f"I couldn't find an open task like '{quoted(reference)}'.")
         candidates = await tasks.list_tasks(self.user_id, "all" if include_done else "open")
-        best = None
+        # Scored in batches with a turn of the event loop between: rapidfuzz holds the GIL.
+        best: TaskMatch | None = None
         for start in range(0, len(candidates), TITLES_PER_BATCH):
             if start:
                 await asyncio.sleep(0)
-            batch = candidates[start : start + TITLES_PER_BATCH]
-            match = process.extractOne(
-                reference.lower(),
-                {task.id: task.title.lower() for task in batch},
-                scorer=fuzz.WRatio,
-                score_cutoff=70,
-            )
-            if match is not None and (best is None or match[1] > best[1]):  # ties: the first, as before
+            match = match_task(reference, candidates[start : start + TITLES_PER_BATCH])
+            if match.task is None:
+                continue
+            if best is None or (match.sure and not best.sure):
                 best = match
-        if best is None:
-            raise NotFound(f"I couldn't find an open task like '{quoted(reference)}'.")
-        return next(task for task in candidates if task.id == best[2])
+            elif match.sure and best.sure:  # two clear matches in different batches: ambiguous
+                best = TaskMatch(best.task, False, best.words)
+        return best or TaskMatch(None, False, meaningful_words(reference))

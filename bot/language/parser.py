@@ -76,6 +76,20 @@ PHRASES: dict[str, str] = {
     "end session": "stop",
     "end work": "stop",
     "check out": "stop",
+    # The end of a working day, not a task: "done" alone would complete whichever task matched.
+    "done for the day": "stop",
+    "done for today": "stop",
+    "i'm done for the day": "stop",
+    "im done for the day": "stop",
+    "i'm done for today": "stop",
+    "finished for the day": "stop",
+    "finished for today": "stop",
+    "i'm finished for the day": "stop",
+    "that's it for today": "stop",
+    "calling it a day": "stop",
+    "call it a day": "stop",
+    "signing off": "stop",
+    "logging off": "stop",
     "status": "status",
     "where am i": "status",
     "focus": "focus",
@@ -169,6 +183,9 @@ PHRASES: dict[str, str] = {
 # "i had" is water only when water follows ("i had a glass of water"); "i had lunch" is longer.
 SUGGESTABLE = sorted({phrase for phrase in PHRASES if len(phrase) > 2 and " " not in phrase})
 
+ANSWER_TAILS = ("", "please", "thanks", "thank you", "do it", "go ahead")
+
+LEADING_COLON = re.compile(r"^\s*([^\W\d_]+)(?::|,|\.{2,}|…)(?=\s)")
 MENTION = re.compile(r"^\s*(?:<@[^>]+>|@\S+)\s*")
 # Stripped with str.rstrip once whitespace is single spaces: a regex anchored at the end
 # ("[\s.!?,;:]+$") is retried from every start in a long run of spaces, which is quadratic.
@@ -212,6 +229,7 @@ def refuse_long(text: str) -> None:
 def normalize(text: str) -> str:
     text = MENTION.sub("", text or "")
     text = text.replace("\u2019", "'").replace("\u00a0", " ")
+    text = LEADING_COLON.sub(r"\1 ", text)  # "Done: call the bank", "done, the report"
     return " ".join(text.split()).rstrip(TRAILING_PUNCTUATION)
 
 
@@ -225,10 +243,13 @@ def parse(text: str) -> Command | NotUnderstood:
         return Command("help")
     lowered = cleaned.lower()
     for phrase in sorted(PHRASES, key=len, reverse=True):
-        if lowered == phrase or lowered.startswith(phrase + " "):
+        if lowered == phrase or lowered.startswith((phrase + " ", phrase + ", ")):
             name = PHRASES[phrase]
-            args = cleaned[len(phrase) :].strip()
+            args = cleaned[len(phrase) :].lstrip(",").strip()
             if phrase == "i had" and "water" not in args.lower() and "glass" not in args.lower():
+                continue
+            # "ok so", "no idea": a yes or no is the whole message, or it might confirm a deletion.
+            if name in ("yes", "no") and args.lower() not in ANSWER_TAILS:
                 continue
             return Command(name, args)
     return NotUnderstood(cleaned, suggest(lowered))
