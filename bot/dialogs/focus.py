@@ -11,7 +11,6 @@ from bot.language.arguments import parse_minutes
 from bot.messages import Button, Reply
 from domain.entities import FOCUS_DEFAULT_MINUTES
 
-EARLY_STOP_SHARE = 0.5  # stopped before half its planned length, a focus session is not "completed"
 # Only the word and one space: the task is the rest of the text. A pattern with "\s*" before
 # it and ".+$" after is retried from every start in a long run of whitespace (quadratic).
 ON_TASK = re.compile(r"\bon\s", re.IGNORECASE)
@@ -58,20 +57,18 @@ class FocusDialog:
     async def stop(self, turn: Turn, args: str) -> list[Reply]:
         focus = turn.services.focus
         session = await focus.active_or_raise(turn.user_id)
-        elapsed = (turn.now - session.started_at).total_seconds() / 60
-        if elapsed < session.duration_minutes * EARLY_STOP_SHARE:
-            # Ended well before its time: it counts as cut short, not as a finished session
-            # (finished ones earn XP and streak days, which must not be had by stopping at once).
-            await focus.cancel(turn.user_id, session.session_id)
+        # The service decides whether it counts (the same rule as the REST API's completion).
+        session = await focus.complete(turn.user_id, session.session_id)
+        minutes = round(((session.ended_at or turn.now) - session.started_at).total_seconds() / 60)
+        if not session.completed:
+            turn.outcome = "focus_cut_short"  # so the pet does not call it finished
             return [
                 Reply(
-                    f"Stopped after {round(elapsed)} of {session.duration_minutes} min: not counted as "
+                    f"Stopped after {minutes} of {session.duration_minutes} min: not counted as "
                     "a completed session. A shorter one next time? Try 'focus 15'.",
                     kind="focus",
                 )
             ]
-        session = await focus.complete(turn.user_id, session.session_id)
-        minutes = round(((session.ended_at or turn.now) - session.started_at).total_seconds() / 60)
         extra = f" with {session.interruptions} interruption(s)" if session.interruptions else ""
         return [
             Reply(
