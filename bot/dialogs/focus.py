@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from bot.dialogs.turn import Turn
 from bot.language.arguments import parse_minutes
 from bot.messages import Button, Reply
-from domain.entities import FOCUS_DEFAULT_MINUTES
+from domain.entities import FOCUS_DEFAULT_MINUTES, FocusSession
+from domain.errors import Conflict
 
 # Only the word and one space: the task is the rest of the text. A pattern with "\s*" before
 # it and ".+$" after is retried from every start in a long run of whitespace (quadratic).
@@ -23,23 +24,33 @@ def split_on_task(args: str) -> tuple[str, str | None]:
     return (args[: match.start()], task) if match and task else (args, None)
 
 
+def already_focusing(turn: Turn, running: FocusSession) -> Reply:
+    turn.outcome = "focus_refused"  # nothing started: the pet has nothing to say about it
+    left = running.duration_minutes - (turn.now - running.started_at).total_seconds() / 60
+    return Reply(
+        f"You are already focusing ({max(0, round(left))} min left). One session at a time.",
+        buttons=[Button("Stop focus", {"command": "focus_stop"})],
+        kind="focus",
+    )
+
+
 class FocusDialog:
     async def start(self, turn: Turn, args: str) -> list[Reply]:
         focus = turn.services.focus
         running = await focus.active(turn.user_id)
         if running:
-            left = running.duration_minutes - (turn.now - running.started_at).total_seconds() / 60
-            return [
-                Reply(
-                    f"You are already focusing ({max(0, round(left))} min left).",
-                    buttons=[Button("Stop focus", {"command": "focus_stop"})],
-                    kind="focus",
-                )
-            ]
+            return [already_focusing(turn, running)]
         args, reference = split_on_task(args)
         task = await turn.find_task(reference) if reference else None
         minutes = parse_minutes(args, FOCUS_DEFAULT_MINUTES)
-        session = await focus.start(turn.user_id, minutes, task_id=task.id if task else None)
+        try:
+            session = await focus.start(turn.user_id, minutes, task_id=task.id if task else None)
+        except Conflict:
+            # Another instance started one between our look and our start: its slot won.
+            running = await focus.active(turn.user_id)
+            if running is None:
+                raise
+            return [already_focusing(turn, running)]
         ends_local = (session.started_at + timedelta(minutes=minutes)).astimezone(ZoneInfo(turn.user.timezone))
         on = f" on *{task.title}*" if task else ""
         return [

@@ -3,6 +3,7 @@ on both stores, whatever was deleted, undone, cancelled or cut short."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from datetime import UTC, datetime
 
@@ -20,8 +21,8 @@ DELIVERIES = itertools.count(1)
 
 
 class Chat:
-    def __init__(self, store) -> None:
-        self.clock = FakeClock(NOW)
+    def __init__(self, store, clock: FakeClock | None = None) -> None:
+        self.clock = clock or FakeClock(NOW)
         self.services = Services.build(Repositories(store), self.clock)
         self.dialogs = Dialogs(self.services)
 
@@ -92,3 +93,14 @@ async def test_cancelled_focus_is_not_planned_minutes_and_is_reported(store) -> 
     today, all_time = await chat.figures()
     assert "Focus: 1 of 2 sessions (1 cancelled or cut short), 25 min planned" in today
     assert "Focus sessions: 1 of 2 completed" in all_time
+
+
+async def test_two_instances_starting_focus_at_once_run_one_session(store) -> None:
+    first = Chat(store)
+    await first.say("timezone UTC")
+    second = Chat(store, first.clock)  # another server instance on the same store
+    replies = await asyncio.gather(first.say("focus 25"), second.say("focus 40"))
+    assert sum("Focus for" in reply for reply in replies) == 1, replies
+    assert sum("already focusing" in reply for reply in replies) == 1, replies
+    assert "🐾" not in next(reply for reply in replies if "already focusing" in reply)
+    assert len(await first.services.focus.list_sessions(USER)) == 1
