@@ -154,6 +154,7 @@ def build_spec(version: str) -> dict[str, Any]:
         "/api/v1/focus/sessions": {
             "post": {
                 "summary": "Start a focus session",
+                "description": "One at a time per user: 409 while another is running.",
                 "requestBody": _body(
                     {
                         "type": "object",
@@ -167,6 +168,7 @@ def build_spec(version: str) -> dict[str, Any]:
                 ),
                 "responses": {
                     "201": _json(_ref("FocusSession"), "Created"),
+                    "409": {"$ref": "#/components/responses/Error"},
                     "422": {"$ref": "#/components/responses/Error"},
                     **ERRORS,
                 },
@@ -177,6 +179,8 @@ def build_spec(version: str) -> dict[str, Any]:
             "get": {"summary": "One focus session", "responses": {"200": _json(_ref("FocusSession")), **ERRORS}},
             "put": {
                 "summary": "End or update a focus session",
+                "description": "Completion ended before half the planned length is not counted: "
+                "the session ends with completed false (cut short), as in chat.",
                 "requestBody": _body(
                     {
                         "type": "object",

@@ -174,6 +174,18 @@ class ActiveSlot:
 
 
 @dataclass
+class FocusSlot:
+    """Claims "the" running focus session of a user, as ActiveSlot does for work sessions:
+    creating it is the atomic check that no other focus session is running."""
+
+    user_id: str
+    session_id: str
+    version: str | None = field(default=None, compare=False, repr=False)
+
+    id = "slot:focus_session"
+
+
+@dataclass
 class HabitLog:
     """One healthy-habit entry: water (amount in ml), a break or lunch (amount in minutes)."""
 

@@ -11,6 +11,7 @@ from domain.entities import (
     ChannelAddress,
     ConversationState,
     FocusSession,
+    FocusSlot,
     HabitLog,
     Task,
     TokenSlot,
@@ -85,6 +86,8 @@ class RepositorySet(Protocol):
     def token_slots(self) -> Repository[TokenSlot]: ...
     @property
     def active_slots(self) -> Repository[ActiveSlot]: ...
+    @property
+    def focus_slots(self) -> Repository[FocusSlot]: ...
     @property
     def habit_logs(self) -> Repository[HabitLog]: ...
     @property

@@ -22,7 +22,8 @@ COUNTERS = {
     "hours_total": "hours in finished work sessions",
     "focus_total": "focus sessions started",
     "focus_completed": "focus sessions completed",
-    "focus_minutes": "planned minutes of all focus sessions",
+    "focus_cancelled": "focus sessions cancelled or cut short",
+    "focus_minutes": "planned minutes of focus sessions running or completed (not cancelled or cut short)",
 }
 
 

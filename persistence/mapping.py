@@ -20,6 +20,7 @@ from domain.entities import (
     ChannelAddress,
     ConversationState,
     FocusSession,
+    FocusSlot,
     HabitLog,
     Task,
     TokenSlot,
@@ -234,6 +235,14 @@ def active_slot_from_doc(data: Document, version: str | None = None) -> ActiveSl
     return ActiveSlot(data["user_id"], data["session_id"], from_iso(data.get("started_at")), version)
 
 
+def focus_slot_doc(slot: FocusSlot) -> Document:
+    return {"id": slot.id, "user_id": slot.user_id, "session_id": slot.session_id}
+
+
+def focus_slot_from_doc(data: Document, version: str | None = None) -> FocusSlot:
+    return FocusSlot(data["user_id"], data["session_id"], version)
+
+
 def habit_log_doc(log: HabitLog) -> Document:
     return {"id": log.id, "user_id": log.user_id, "kind": log.kind, "amount": log.amount, "at": to_iso(log.at)}
 
@@ -374,6 +383,7 @@ USER = Codec(user_doc, user_from_doc)
 API_TOKEN = Codec(api_token_doc, api_token_from_doc)
 TOKEN_SLOT = Codec(token_slot_doc, token_slot_from_doc)
 ACTIVE_SLOT = Codec(active_slot_doc, active_slot_from_doc)
+FOCUS_SLOT = Codec(focus_slot_doc, focus_slot_from_doc)
 HABIT_LOG = Codec(habit_log_doc, habit_log_from_doc)
 CONVERSATION_STATE = Codec(conversation_state_doc, conversation_state_from_doc)
 CHANNEL_ADDRESS = Codec(channel_address_doc, channel_address_from_doc)

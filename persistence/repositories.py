@@ -17,6 +17,7 @@ from domain.entities import (
     ChannelAddress,
     ConversationState,
     FocusSession,
+    FocusSlot,
     HabitLog,
     Task,
     TokenSlot,
@@ -235,6 +236,9 @@ class Repositories:
         )
         self.active_slots: EntityRepository[ActiveSlot] = repo(
             "active_slot", lambda s: s.id, mapping.ACTIVE_SLOT, "No running work session"
+        )
+        self.focus_slots: EntityRepository[FocusSlot] = repo(
+            "focus_slot", lambda s: s.id, mapping.FOCUS_SLOT, "No running focus session"
         )
         self.habit_logs: EntityRepository[HabitLog] = repo(
             "habit_log", lambda h: h.id, mapping.HABIT_LOG, "Habit log not found"

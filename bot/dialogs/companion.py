@@ -23,6 +23,7 @@ REACTS_TO = {
     "focus": "focus_start",
     "focus_stop": "focus_stop",
     "focus_cancel": "focus_cancel",
+    "focus_cut_short": "focus_cancel",
     "start": "start",
     "stop": "stop",
     "undo": "undo",
@@ -83,7 +84,7 @@ class CompanionDialog:
     async def after(self, turn: Turn, command: str, replies: list[Reply]) -> list[Reply]:
         """The action's reply, carrying the pet's one-line reaction and any level or
         achievement just earned (in the same message: no extra post, no reordering)."""
-        action = REACTS_TO.get(command)
+        action = REACTS_TO.get(turn.outcome or command)
         if action is None or turn.erased or not replies or any(r.kind in NOT_YET_DONE for r in replies):
             return replies
         news = await turn.services.progress.announce(turn.user_id)

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from bot.dialogs.turn import Turn
 from bot.language.arguments import parse_minutes
 from bot.messages import Button, Reply
-from domain.entities import FOCUS_DEFAULT_MINUTES
+from domain.entities import FOCUS_DEFAULT_MINUTES, FocusSession
+from domain.errors import Conflict
 
-EARLY_STOP_SHARE = 0.5  # stopped before half its planned length, a focus session is not "completed"
 # Only the word and one space: the task is the rest of the text. A pattern with "\s*" before
 # it and ".+$" after is retried from every start in a long run of whitespace (quadratic).
 ON_TASK = re.compile(r"\bon\s", re.IGNORECASE)
@@ -24,23 +24,33 @@ def split_on_task(args: str) -> tuple[str, str | None]:
     return (args[: match.start()], task) if match and task else (args, None)
 
 
+def already_focusing(turn: Turn, running: FocusSession) -> Reply:
+    turn.outcome = "focus_refused"  # nothing started: the pet has nothing to say about it
+    left = running.duration_minutes - (turn.now - running.started_at).total_seconds() / 60
+    return Reply(
+        f"You are already focusing ({max(0, round(left))} min left). One session at a time.",
+        buttons=[Button("Stop focus", {"command": "focus_stop"})],
+        kind="focus",
+    )
+
+
 class FocusDialog:
     async def start(self, turn: Turn, args: str) -> list[Reply]:
         focus = turn.services.focus
         running = await focus.active(turn.user_id)
         if running:
-            left = running.duration_minutes - (turn.now - running.started_at).total_seconds() / 60
-            return [
-                Reply(
-                    f"You are already focusing ({max(0, round(left))} min left).",
-                    buttons=[Button("Stop focus", {"command": "focus_stop"})],
-                    kind="focus",
-                )
-            ]
+            return [already_focusing(turn, running)]
         args, reference = split_on_task(args)
         task = await turn.find_task(reference) if reference else None
         minutes = parse_minutes(args, FOCUS_DEFAULT_MINUTES)
-        session = await focus.start(turn.user_id, minutes, task_id=task.id if task else None)
+        try:
+            session = await focus.start(turn.user_id, minutes, task_id=task.id if task else None)
+        except Conflict:
+            # Another instance started one between our look and our start: its slot won.
+            running = await focus.active(turn.user_id)
+            if running is None:
+                raise
+            return [already_focusing(turn, running)]
         ends_local = (session.started_at + timedelta(minutes=minutes)).astimezone(ZoneInfo(turn.user.timezone))
         on = f" on *{task.title}*" if task else ""
         return [
@@ -58,20 +68,18 @@ class FocusDialog:
     async def stop(self, turn: Turn, args: str) -> list[Reply]:
         focus = turn.services.focus
         session = await focus.active_or_raise(turn.user_id)
-        elapsed = (turn.now - session.started_at).total_seconds() / 60
-        if elapsed < session.duration_minutes * EARLY_STOP_SHARE:
-            # Ended well before its time: it counts as cut short, not as a finished session
-            # (finished ones earn XP and streak days, which must not be had by stopping at once).
-            await focus.cancel(turn.user_id, session.session_id)
+        # The service decides whether it counts (the same rule as the REST API's completion).
+        session = await focus.complete(turn.user_id, session.session_id)
+        minutes = round(((session.ended_at or turn.now) - session.started_at).total_seconds() / 60)
+        if not session.completed:
+            turn.outcome = "focus_cut_short"  # so the pet does not call it finished
             return [
                 Reply(
-                    f"Stopped after {round(elapsed)} of {session.duration_minutes} min: not counted as "
+                    f"Stopped after {minutes} of {session.duration_minutes} min: not counted as "
                     "a completed session. A shorter one next time? Try 'focus 15'.",
                     kind="focus",
                 )
             ]
-        session = await focus.complete(turn.user_id, session.session_id)
-        minutes = round(((session.ended_at or turn.now) - session.started_at).total_seconds() / 60)
         extra = f" with {session.interruptions} interruption(s)" if session.interruptions else ""
         return [
             Reply(

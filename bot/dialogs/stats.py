@@ -28,12 +28,14 @@ class StatsDialog:
         if period not in ("today", "week", "month"):
             period = "today"
         numbers = await services.stats.period(turn.user_id, period)
+        cut = numbers["focus_cancelled"]
+        cut_short = f" ({cut} cancelled or cut short)" if cut else ""
         facts = [
             Fact("Tasks done", str(numbers["tasks_completed"])),
             Fact("Hours worked", hours_and_minutes(numbers["hours"])),
             Fact(
                 "Focus",
-                f"{numbers['focus_completed']} of {numbers['focus_sessions']} sessions, "
+                f"{numbers['focus_completed']} of {numbers['focus_sessions']} sessions{cut_short}, "
                 f"{numbers['focus_minutes']} min planned",
             ),
             Fact("Water", f"{numbers['water_ml']} ml"),

@@ -29,6 +29,9 @@ class Turn:
     state: ConversationState
     services: Services
     erased: bool = False  # the user just deleted all their data: nothing more to save
+    # What the command turned out to do when it differs from its name (a stop that was cut
+    # short), so the pet's line after it does not contradict the answer.
+    outcome: str | None = None
 
     @property
     def user_id(self) -> str:

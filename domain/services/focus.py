@@ -8,8 +8,8 @@ from typing import Any
 
 from domain.clock import Clock
 from domain.concurrency import retry_stale
-from domain.entities import FOCUS_DEFAULT_MINUTES, FocusSession
-from domain.errors import NotFound
+from domain.entities import FOCUS_DEFAULT_MINUTES, FocusSession, FocusSlot
+from domain.errors import Conflict, NotFound, StaleEntity
 from domain.ports import ActivityHook, RepositorySet, ignore_activity
 from domain.progress.rules import focus_completion_counters
 from domain.rollups import TOTALS, RollupChanges, day_key
@@ -17,6 +17,22 @@ from domain.services.users import UserService
 from domain.validation import clean_text
 
 LIST_DEFAULT, LIST_MAX = 10, 100
+# Ended before this share of its planned length, a focus session is cut short, not completed:
+# completion earns XP and streak days, which must not be had by stopping at once. The same
+# rule for every channel, so a REST client cannot complete what chat would not.
+EARLY_STOP_SHARE = 0.5
+
+
+def cut_short(session: FocusSession, now: datetime) -> bool:
+    """Whether a session ending now (or at its end, if earlier) ends too early to count as completed.
+    An end time in the future counts as now: claiming a later end earns nothing."""
+    end = min(session.ended_at or now, now)
+    return (end - session.started_at).total_seconds() < session.duration_minutes * 60 * EARLY_STOP_SHARE
+
+
+def counted(session: FocusSession) -> bool:
+    """Whether its planned minutes count: running or completed, not cancelled or cut short."""
+    return session.ended_at is None or session.completed
 
 
 class FocusService:
@@ -24,6 +40,7 @@ class FocusService:
         self, repos: RepositorySet, users: UserService, clock: Clock, on_activity: ActivityHook | None = None
     ) -> None:
         self._sessions = repos.focus_sessions
+        self._slots = repos.focus_slots
         self._repos = repos
         self._users = users
         self._clock = clock
@@ -48,9 +65,48 @@ class FocusService:
         )
         day = day_key(now, await self._users.timezone(user_id))
         changes = RollupChanges().add_both(day, "focus_total", 1).add_both(day, "focus_minutes", duration_minutes)
+        await self._claim_slot(user_id, session)
         await self._sessions.add(session, changes)
         await self._on_activity(user_id)  # its end is a nudge; breaks pause meanwhile
         return session
+
+    async def _claim_slot(self, user_id: str, session: FocusSession) -> None:
+        # As for work sessions: creating the slot document is atomic on both stores, so of
+        # two concurrent starts exactly one wins; a slot whose session ended (or was never
+        # written because the process died) is stale and may be taken over.
+        for _ in range(5):
+            try:
+                await self._slots.add(FocusSlot(user_id, session.session_id))
+                return
+            except StaleEntity:
+                pass
+            try:
+                slot = await self._slots.get(user_id, FocusSlot.id)
+            except NotFound:
+                continue
+            running = await self._running(user_id, slot.session_id)
+            if running is not None:
+                raise Conflict(f"A focus session is already running (id {running.session_id}).")
+            try:
+                await self._slots.remove(slot)
+            except StaleEntity:
+                pass
+        raise Conflict("A focus session is already starting; please try again.")
+
+    async def _running(self, user_id: str, session_id: str) -> FocusSession | None:
+        try:
+            session = await self._sessions.get(user_id, session_id)
+        except NotFound:
+            return None
+        return session if session.active else None
+
+    async def _release_slot(self, user_id: str, session_id: str) -> None:
+        try:
+            slot = await self._slots.get(user_id, FocusSlot.id)
+            if slot.session_id == session_id:
+                await self._slots.remove(slot)
+        except (NotFound, StaleEntity):
+            pass  # someone else already released or re-claimed it
 
     async def update(
         self,
@@ -61,29 +117,39 @@ class FocusService:
         interruptions: int | None = None,
     ) -> FocusSession:
         """The seed's PUT: set the end, completion and/or interruption count.
-        Completing without an end time ends the session now."""
+        Completing without an end time ends the session now. Completion ended before
+        EARLY_STOP_SHARE of the planned length is refused quietly: the session ends cut short
+        (``completed`` stays false), as ``focus stop`` in chat does."""
 
         async def attempt() -> FocusSession:
             session = await self._sessions.get(user_id, session_id)
-            was_completed = session.completed
+            was_completed, was_counted = session.completed, counted(session)
+            now = self._clock.now()
             if ended_at is not None:
                 session.ended_at = max(ended_at, session.started_at)
             elif completed is not None and session.ended_at is None:
-                session.ended_at = self._clock.now()
+                session.ended_at = now
             if completed is not None:
-                session.completed = completed
+                session.completed = completed and not cut_short(session, now)
             if interruptions is not None:
                 session.interruptions = interruptions
             changes = RollupChanges()
+            day = day_key(session.started_at, await self._users.timezone(user_id))
             if session.completed != was_completed:
-                day = day_key(session.started_at, await self._users.timezone(user_id))
                 sign = 1 if session.completed else -1
                 changes.add_both(day, "focus_completed", sign)
                 for counter, amount in focus_completion_counters(session.duration_minutes).items():
                     changes.add(day, counter, sign * amount)
+            if counted(session) != was_counted:
+                # Planned minutes are those of sessions that run or ran to completion.
+                sign = 1 if counted(session) else -1
+                changes.add_both(day, "focus_minutes", sign * session.duration_minutes)
+                changes.add_both(day, "focus_cancelled", -sign)
             return await self._sessions.save(session, changes or None)
 
         updated = await retry_stale(attempt)
+        if not updated.active:
+            await self._release_slot(user_id, session_id)
         await self._on_activity(user_id)
         return updated
 

@@ -59,6 +59,7 @@ class StatsService:
             "hours": round(sums.get("hours_total", 0.0), 2),
             "focus_sessions": int(sums.get("focus_total", 0)),
             "focus_completed": int(sums.get("focus_completed", 0)),
+            "focus_cancelled": int(sums.get("focus_cancelled", 0)),
             "focus_minutes": int(sums.get("focus_minutes", 0)),
             "water_ml": int(sums.get("water_ml", 0)),
             "breaks": int(sums.get("breaks", 0)),

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 
 from domain.clock import FakeClock
-from domain.errors import NotFound, ValidationError
+from domain.entities import FocusSlot
+from domain.errors import Conflict, NotFound, ValidationError
 from domain.services import Services
 from tests.unit.conftest import OTHER, START, USER
 
@@ -112,12 +113,11 @@ async def test_analytics_with_no_sessions(services: Services) -> None:
 
 
 async def test_analytics_numbers(services: Services, clock: FakeClock) -> None:
-    ids = []
-    for minutes in (25, 50, 15):
-        ids.append((await services.focus.start(USER, minutes)).session_id)
+    for minutes in (25, 50):
+        session = await services.focus.start(USER, minutes)
         clock.advance(hours=1)
-    await services.focus.complete(USER, ids[0])
-    await services.focus.complete(USER, ids[1])
+        await services.focus.complete(USER, session.session_id)
+    await services.focus.start(USER, 15)  # still running: planned, not completed
     await services.focus.start(OTHER, 90)
     assert await analytics(services) == {
         "total_sessions": 3,
@@ -128,8 +128,11 @@ async def test_analytics_numbers(services: Services, clock: FakeClock) -> None:
     }
 
 
-async def test_completing_twice_counts_once_and_uncompleting_takes_it_back(services: Services) -> None:
+async def test_completing_twice_counts_once_and_uncompleting_takes_it_back(
+    services: Services, clock: FakeClock
+) -> None:
     session = await services.focus.start(USER)
+    clock.advance(minutes=25)
     await services.focus.complete(USER, session.session_id)
     await services.focus.update(USER, session.session_id, completed=True)
     assert (await analytics(services))["completed_sessions"] == 1
@@ -144,5 +147,56 @@ async def test_list_sessions_newest_first_with_a_limit(services: Services, clock
     for _ in range(4):
         ids.append((await services.focus.start(USER)).session_id)
         clock.advance(minutes=30)
+        await services.focus.complete(USER, ids[-1])
     assert [s.session_id for s in await services.focus.list_sessions(USER)] == ids[::-1]
     assert [s.session_id for s in await services.focus.list_sessions(USER, limit=2)] == [ids[3], ids[2]]
+
+
+async def test_a_second_focus_session_is_refused_while_one_runs(services: Services, clock: FakeClock) -> None:
+    first = await services.focus.start(USER)
+    with pytest.raises(Conflict, match="already running"):
+        await services.focus.start(USER, 40)
+    assert [s.session_id for s in await services.focus.list_sessions(USER)] == [first.session_id]
+    assert (await analytics(services))["total_sessions"] == 1
+    await services.focus.cancel(USER, first.session_id)
+    clock.advance(minutes=1)
+    second = await services.focus.start(USER)  # once it ended, the next one may start
+    assert (await services.focus.active(USER)) == second
+
+
+async def test_a_slot_left_by_a_process_that_died_does_not_block_the_next(services: Services, repos) -> None:
+    await repos.focus_slots.add(FocusSlot(USER, "never-written"))  # the claim happened, the session never did
+    assert (await services.focus.start(USER)).active
+    with pytest.raises(Conflict):
+        await services.focus.start(USER)
+
+
+async def test_completing_well_before_the_planned_end_is_cut_short(services: Services, clock: FakeClock) -> None:
+    session = await services.focus.start(USER, 30)
+    clock.advance(seconds=2)
+    done = await services.focus.complete(USER, session.session_id)
+    assert (done.completed, done.ended_at) == (False, START + timedelta(seconds=2))
+    result = await analytics(services)
+    assert (result["completed_sessions"], result["total_focus_minutes"]) == (0, 0)
+    assert (await services.progress.snapshot(USER)).xp == 0
+
+
+async def test_a_future_end_time_does_not_make_an_early_stop_complete(services: Services, clock: FakeClock) -> None:
+    session = await services.focus.start(USER, 30)
+    clock.advance(seconds=2)
+    done = await services.focus.update(USER, session.session_id, ended_at=START + timedelta(minutes=30), completed=True)
+    assert done.completed is False
+    assert (await services.progress.snapshot(USER)).xp == 0
+
+
+async def test_cancelled_focus_is_not_counted_in_planned_minutes(services: Services, clock: FakeClock) -> None:
+    cancelled = await services.focus.start(USER, 40)
+    clock.advance(minutes=5)
+    await services.focus.cancel(USER, cancelled.session_id)
+    finished = await services.focus.start(USER, 25)
+    clock.advance(minutes=25)
+    await services.focus.complete(USER, finished.session_id)
+    result = await analytics(services)
+    assert (result["total_sessions"], result["completed_sessions"], result["total_focus_minutes"]) == (2, 1, 25)
+    today = await services.stats.period(USER, "today")
+    assert (today["focus_sessions"], today["focus_completed"], today["focus_minutes"]) == (2, 1, 25)

@@ -101,6 +101,7 @@ async def test_focus_sessions_count_on_the_local_day(services: Services, repos: 
     await services.users.update_user(USER, timezone="Asia/Tokyo")
     clock.set(utc(2026, 3, 2, 15, 30))  # 00:30 on the 3rd in Tokyo
     session = await services.focus.start(USER, 30)
+    clock.advance(minutes=30)  # ends at 01:00, still the 3rd; it counts on the day it started
     await services.focus.complete(USER, session.session_id)
     assert await repos.rollup(USER, "day:2026-03-03") == {
         "focus_total": 1,

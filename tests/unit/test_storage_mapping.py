@@ -15,6 +15,7 @@ from domain.entities import (
     ChannelAddress,
     ConversationState,
     FocusSession,
+    FocusSlot,
     HabitLog,
     Task,
     TokenSlot,
@@ -146,6 +147,11 @@ DOCUMENTS: list[tuple[str, Any, dict[str, Any]]] = [
         "active_slots",
         ActiveSlot(U, "w1", T),
         {"id": "slot:work_session", "user_id": U, "session_id": "w1", "started_at": "2026-03-02T09:00:00+00:00"},
+    ),
+    (
+        "focus_slots",
+        FocusSlot(U, "f1"),
+        {"id": "slot:focus_session", "user_id": U, "session_id": "f1"},
     ),
     (
         "habit_logs",
