@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.entities import PRIORITIES
 from domain.errors import ValidationError
+from domain.timezones import resolve_timezone
 
 TITLE_MAX = 200
 NOTES_MAX = 2000
@@ -141,11 +142,14 @@ def clean_timezone(value: Any) -> str:
     name = value.strip()
     if len(name) > TIMEZONE_MAX:
         raise ValidationError("That is not a time zone I know: they look like Europe/Madrid or America/New_York.")
+    known = resolve_timezone(name)
+    if known is None:
+        raise ValidationError(f"'{name}' is not a time zone I know (try a city like London, or Europe/Madrid).")
     try:
-        ZoneInfo(name)
+        ZoneInfo(known)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValidationError(f"'{name}' is not a time zone I know (try Europe/Madrid).") from None
-    return name
+    return known
 
 
 def clean_clock_time(value: Any, what: str) -> str:
