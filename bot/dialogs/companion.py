@@ -27,6 +27,9 @@ REACTS_TO = {
 }
 
 
+UNDONE = ("error", "question", "confirm")
+
+
 class CompanionDialog:
     def __init__(self, narrator=None) -> None:
         self._narrator = narrator  # bot.narrator.AzureOpenAINarrator, or None for template text
@@ -82,7 +85,8 @@ class CompanionDialog:
         """The action's reply, carrying the pet's one-line reaction and any level or
         achievement just earned (in the same message: no extra post, no reordering)."""
         action = REACTS_TO.get(command)
-        if action is None or turn.erased or not replies or any(r.kind == "error" for r in replies):
+        # A question (a past due date to confirm, a title to give) means nothing happened yet.
+        if action is None or turn.erased or not replies or any(r.kind in UNDONE for r in replies):
             return replies
         news = await turn.services.progress.announce(turn.user_id)
         view = await turn.services.pet.look(turn.user_id, news.progress)

@@ -26,6 +26,7 @@ from bot.messages import Button, IncomingMessage, Reply
 from bot.voice.queue import SpeechQueue
 from domain.errors import DomainError, DuplicateDelivery, Unavailable
 from domain.services import Services
+from domain.timezones import resolve_timezone
 
 log = logging.getLogger("avanochi.dialogs")
 
@@ -207,6 +208,8 @@ class Dialogs:
                     self.tasks.confirm_delete if kind == "confirm_delete_task" else self.account.confirm_delete_data
                 )
                 return await confirm(turn, name == YES)
+            if kind == "confirm_past_due" and name in (YES, NO):
+                return await self.tasks.confirm_past_due(turn, name == YES)
             if kind == "voice_confirm" and name in (YES, NO):
                 turn.forget_question()
                 if name == NO:
@@ -219,8 +222,8 @@ class Dialogs:
                     return [Reply("OK, no task added.")]
                 if name is None or name in ("add", YES):  # a known command runs as one instead
                     return await self.tasks.answer_title(turn, text)
-            # A bare zone name answers; "timezone Asia/Tokyo" is a command and runs as one.
-            bare_zone = "/" in text and " " not in text.strip()
+            # A bare zone, city or country name answers; "timezone Asia/Tokyo" is a command and runs as one.
+            bare_zone = (name is None or "/" in text) and resolve_timezone(text) is not None
             if kind == "onboarding_timezone" and (name in (YES, NO) or bare_zone or text.lower() in ("skip", "utc")):
                 return await self.onboarding.answer_timezone(turn, name if name in (YES, NO) else text)
             if kind == "onboarding_hours" and (looks_like_time_range(text) or text.lower() == "skip"):

@@ -87,9 +87,10 @@ class SettingsDialog:
     async def hours(self, turn: Turn, args: str) -> list[Reply]:
         if not args.strip():
             return [Reply(f"You work {turn.user.work_start}-{turn.user.work_end}. Change it with 'hours 09:00-17:30'.")]
-        start, end = parse_time_range(args)
+        start, end = parse_time_range(args, overnight=False)
         turn.user = await turn.services.users.update_user(turn.user_id, work_start=start, work_end=end)
-        return [Reply(f"Working hours set to {start}-{end}.", kind="settings")]
+        shift = " (overnight)" if end < start else ""
+        return [Reply(f"Working hours set to {start}-{end}{shift}.", kind="settings")]
 
     async def days(self, turn: Turn, args: str) -> list[Reply]:
         names = "Mon Tue Wed Thu Fri Sat Sun".split()
