@@ -152,6 +152,17 @@ def clean_timezone(value: Any) -> str:
     return known
 
 
+LOCALE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}")
+
+
+def clean_locale(value: Any) -> str | None:
+    """A platform's language tag ("en-US", "fr-fr"), or None when it isn't one: it comes from
+    Slack or Teams, never typed, so a bad one is dropped rather than refused."""
+    if isinstance(value, str) and LOCALE_TAG.fullmatch(value.strip()):
+        return value.strip()
+    return None
+
+
 def clean_clock_time(value: Any, what: str) -> str:
     """'HH:MM' on a 24-hour clock."""
     if isinstance(value, str):

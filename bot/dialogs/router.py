@@ -111,7 +111,7 @@ class Dialogs:
     async def welcome(self, message: IncomingMessage) -> list[Reply]:
         """The greeting when the bot is installed or first opened."""
         services = self._services
-        await services.users.ensure(message.user_id, message.user_name)
+        await services.users.ensure(message.user_id, message.user_name, message.locale_hint)
         return [self.onboarding.welcome(message.user_name)]
 
     async def respond(self, message: IncomingMessage, fetch: Fetch | None = None) -> TurnResult:
@@ -126,7 +126,7 @@ class Dialogs:
             async with self._services.turn(message.user_id) as services:
                 if not await services.conversations.first_delivery(message.user_id, message.delivery_id):
                     raise DuplicateDelivery()
-                user = await services.users.ensure(message.user_id, message.user_name)
+                user = await services.users.ensure(message.user_id, message.user_name, message.locale_hint)
                 turn = Turn(message, user, await services.conversations.state(message.user_id), services)
                 # A clip with words typed beside it: the words are the command.
                 voice = self.voice if fetch and not message.action and not message.text.strip() else None

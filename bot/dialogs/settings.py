@@ -157,7 +157,7 @@ class SettingsDialog:
         text = re.sub(r"^(?:until|till|for)\s+", "", args.strip(), flags=re.IGNORECASE)
         if not text:
             raise ValidationError("Until when? Try 'pause until monday'.")
-        until = await read_when(text, turn.user.timezone, turn.now, "00:00")
+        until = await read_when(text, turn.user.timezone, turn.now, "00:00", turn.locale)
         if until <= turn.now:
             raise ValidationError("That's already past. Try 'pause until monday'.")
         if until > turn.now + timedelta(days=366):

@@ -43,7 +43,11 @@ class TaskDialog:
         return await self.create(turn, parsed.title, parsed.due_text, parsed.priority)
 
     async def create(self, turn: Turn, title: str, due_text: str | None, priority: str) -> list[Reply]:
-        due = await read_when(due_text, turn.user.timezone, turn.now, turn.user.work_end) if due_text else None
+        due = (
+            await read_when(due_text, turn.user.timezone, turn.now, turn.user.work_end, turn.locale)
+            if due_text
+            else None
+        )
         if due is not None and due <= turn.now:
             turn.ask("confirm_past_due", title=title, due=due.isoformat(), priority=priority)
             return [past_due_question(f"*{title}*", due, turn.user.timezone)]
@@ -140,7 +144,7 @@ class TaskDialog:
         due = (
             None
             if when.strip().lower() in ("none", "never", "clear")
-            else await read_when(when, turn.user.timezone, turn.now, turn.user.work_end)
+            else await read_when(when, turn.user.timezone, turn.now, turn.user.work_end, turn.locale)
         )
         if due is not None and due <= turn.now:
             turn.ask("confirm_past_due", task_id=task.id, due=due.isoformat())

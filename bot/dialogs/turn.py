@@ -10,7 +10,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.language.arguments import quoted, task_number
+from bot.language.arguments import DEFAULT_LOCALE, quoted, task_number
 from bot.messages import IncomingMessage
 from domain.entities import ConversationState, Task, User
 from domain.errors import NotFound
@@ -37,6 +37,12 @@ class Turn:
     @property
     def now(self) -> datetime:
         return self.services.clock.now()
+
+    @property
+    def locale(self) -> str:
+        """How the user writes numeric dates: what the platform says now, else what it said
+        when they met, else month first."""
+        return self.message.locale_hint or self.user.locale or DEFAULT_LOCALE
 
     def ask(self, kind: str, **details: Any) -> None:
         """Remember a question so the next message can answer it."""
