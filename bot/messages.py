@@ -32,6 +32,8 @@ class IncomingMessage:
     user_name: str | None = None
     # The platform's idea of the user's time zone (Slack users.info tz, Teams localTimezone).
     timezone_hint: str | None = None
+    # The platform's language tag (Slack users.info locale, Teams activity locale): date order.
+    locale_hint: str | None = None
     delivery_id: str | None = None
     attachments: tuple[Attachment, ...] = ()
     # False in a shared channel or group chat: personal things (tokens) must not go there.

@@ -112,6 +112,8 @@ class User:
     paused_until: datetime | None = None
     updated_at: datetime | None = None
     version: str | None = field(default=None, compare=False, repr=False)
+    # The platform's language tag ("en-US", "fr-FR"): how the user writes numeric dates.
+    locale: str | None = None
 
 
 @dataclass

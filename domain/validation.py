@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.entities import PRIORITIES
 from domain.errors import ValidationError
+from domain.timezones import resolve_timezone
 
 TITLE_MAX = 200
 NOTES_MAX = 2000
@@ -141,11 +142,25 @@ def clean_timezone(value: Any) -> str:
     name = value.strip()
     if len(name) > TIMEZONE_MAX:
         raise ValidationError("That is not a time zone I know: they look like Europe/Madrid or America/New_York.")
+    known = resolve_timezone(name)
+    if known is None:
+        raise ValidationError(f"'{name}' is not a time zone I know (try a city like London, or Europe/Madrid).")
     try:
-        ZoneInfo(name)
+        ZoneInfo(known)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValidationError(f"'{name}' is not a time zone I know (try Europe/Madrid).") from None
-    return name
+    return known
+
+
+LOCALE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}")
+
+
+def clean_locale(value: Any) -> str | None:
+    """A platform's language tag ("en-US", "fr-fr"), or None when it isn't one: it comes from
+    Slack or Teams, never typed, so a bad one is dropped rather than refused."""
+    if isinstance(value, str) and LOCALE_TAG.fullmatch(value.strip()):
+        return value.strip()
+    return None
 
 
 def clean_clock_time(value: Any, what: str) -> str:

@@ -135,6 +135,7 @@ def user_doc(user: User) -> Document:
         "id": user.id,
         "name": user.name,
         "timezone": user.timezone,
+        "locale": user.locale,
         "working_hours": {"start": user.work_start, "end": user.work_end, "days": user.work_days},
         "quiet_hours": {"start": user.quiet_start, "end": user.quiet_end},
         "reminders": {
@@ -156,6 +157,7 @@ def user_from_doc(data: Document, version: str | None = None) -> User:
         id=data["id"],
         name=data["name"],
         timezone=data.get("timezone") or "UTC",
+        locale=data.get("locale"),  # documents written before it was kept have none
         work_start=hours.get("start", "09:00"),
         work_end=hours.get("end", "17:30"),
         work_days=list(hours.get("days", [0, 1, 2, 3, 4])),

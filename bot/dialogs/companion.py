@@ -85,6 +85,7 @@ class CompanionDialog:
         """The action's reply, carrying the pet's one-line reaction and any level or
         achievement just earned (in the same message: no extra post, no reordering)."""
         action = REACTS_TO.get(turn.outcome or command)
+        # A question (a past due date to confirm, a title to give) means nothing happened yet.
         if action is None or turn.erased or not replies or any(r.kind in NOT_YET_DONE for r in replies):
             return replies
         news = await turn.services.progress.announce(turn.user_id)

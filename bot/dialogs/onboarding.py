@@ -94,7 +94,7 @@ class OnboardingDialog:
         turn.state.onboarding = "done"
         if text.strip().lower() not in ("skip", "no", "n"):
             try:
-                start, end = parse_time_range(text)
+                start, end = parse_time_range(text, overnight=False)
             except ValidationError as error:
                 turn.state.onboarding = "asked_hours"
                 turn.ask("onboarding_hours")

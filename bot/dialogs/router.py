@@ -26,6 +26,7 @@ from bot.messages import Button, IncomingMessage, Reply
 from bot.voice.queue import SpeechQueue
 from domain.errors import DomainError, DuplicateDelivery, Unavailable
 from domain.services import Services
+from domain.timezones import resolve_timezone
 
 log = logging.getLogger("avanochi.dialogs")
 
@@ -110,7 +111,7 @@ class Dialogs:
     async def welcome(self, message: IncomingMessage) -> list[Reply]:
         """The greeting when the bot is installed or first opened."""
         services = self._services
-        await services.users.ensure(message.user_id, message.user_name)
+        await services.users.ensure(message.user_id, message.user_name, message.locale_hint)
         return [self.onboarding.welcome(message.user_name)]
 
     async def respond(
@@ -138,7 +139,7 @@ class Dialogs:
             return TurnResult([], erased=False)
 
     async def _respond(self, message: IncomingMessage, fetch: Fetch | None, services: Services) -> TurnResult:
-        user = await services.users.ensure(message.user_id, message.user_name)
+        user = await services.users.ensure(message.user_id, message.user_name, message.locale_hint)
         turn = Turn(message, user, await services.conversations.state(message.user_id), services)
         # A clip with words typed beside it: the words are the command.
         voice = self.voice if fetch and not message.action and not message.text.strip() else None
@@ -220,6 +221,8 @@ class Dialogs:
             if kind == "task_guess" and name in (YES, NO):
                 command_name = str(question.get("command", "done")) if name == YES else NO
                 return await self.companion.after(turn, command_name, await self.tasks.answer_guess(turn, name == YES))
+            if kind == "confirm_past_due" and name in (YES, NO):
+                return await self.tasks.confirm_past_due(turn, name == YES)
             if kind == "voice_confirm" and name in (YES, NO):
                 turn.forget_question()
                 if name == NO:
@@ -232,8 +235,8 @@ class Dialogs:
                     return [Reply("OK, no task added.")]
                 if name is None or name in ("add", YES):  # a known command runs as one instead
                     return await self.tasks.answer_title(turn, text)
-            # A bare zone name answers; "timezone Asia/Tokyo" is a command and runs as one.
-            bare_zone = "/" in text and " " not in text.strip()
+            # A bare zone, city or country name answers; "timezone Asia/Tokyo" is a command and runs as one.
+            bare_zone = (name is None or "/" in text) and resolve_timezone(text) is not None
             if kind == "onboarding_timezone" and (name in (YES, NO) or bare_zone or text.lower() in ("skip", "utc")):
                 return await self.onboarding.answer_timezone(turn, name if name in (YES, NO) else text)
             if kind == "onboarding_hours" and (looks_like_time_range(text) or text.lower() == "skip"):

@@ -87,9 +87,10 @@ class SettingsDialog:
     async def hours(self, turn: Turn, args: str) -> list[Reply]:
         if not args.strip():
             return [Reply(f"You work {turn.user.work_start}-{turn.user.work_end}. Change it with 'hours 09:00-17:30'.")]
-        start, end = parse_time_range(args)
+        start, end = parse_time_range(args, overnight=False)
         turn.user = await turn.services.users.update_user(turn.user_id, work_start=start, work_end=end)
-        return [Reply(f"Working hours set to {start}-{end}.", kind="settings")]
+        shift = " (overnight)" if end < start else ""
+        return [Reply(f"Working hours set to {start}-{end}{shift}.", kind="settings")]
 
     async def days(self, turn: Turn, args: str) -> list[Reply]:
         names = "Mon Tue Wed Thu Fri Sat Sun".split()
@@ -156,7 +157,7 @@ class SettingsDialog:
         text = re.sub(r"^(?:until|till|for)\s+", "", args.strip(), flags=re.IGNORECASE)
         if not text:
             raise ValidationError("Until when? Try 'pause until monday'.")
-        until = await read_when(text, turn.user.timezone, turn.now, "00:00")
+        until = await read_when(text, turn.user.timezone, turn.now, "00:00", turn.locale)
         if until <= turn.now:
             raise ValidationError("That's already past. Try 'pause until monday'.")
         if until > turn.now + timedelta(days=366):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.dialogs.turn import OPEN_LIST_LIMIT, Turn
@@ -20,6 +20,17 @@ def describe_due(task: Task, timezone: str) -> str | None:
     return "due " + task.due_at.astimezone(ZoneInfo(timezone)).strftime("%a %d %b %H:%M")
 
 
+def past_due_question(what: str, due: datetime, timezone: str) -> Reply:
+    """A due date already past is usually a slip ("friday" meant the next one, a wrong month):
+    asked, never stored silently."""
+    shown = due.astimezone(ZoneInfo(timezone)).strftime("%a %d %b %H:%M")
+    return Reply(
+        f"{shown} is already past. Set it as the due date of {what} anyway?",
+        buttons=[Button("Yes", {"command": "yes"}, "primary"), Button("No", {"command": "no"})],
+        kind="confirm",
+    )
+
+
 def task_buttons(task: Task) -> list[Button]:
     return [Button("Done", {"command": "done", "task_id": task.id}, "primary")]
 
@@ -33,7 +44,17 @@ class TaskDialog:
         return await self.create(turn, parsed.title, parsed.due_text, parsed.priority)
 
     async def create(self, turn: Turn, title: str, due_text: str | None, priority: str) -> list[Reply]:
-        due = await read_when(due_text, turn.user.timezone, turn.now, turn.user.work_end) if due_text else None
+        due = (
+            await read_when(due_text, turn.user.timezone, turn.now, turn.user.work_end, turn.locale)
+            if due_text
+            else None
+        )
+        if due is not None and due <= turn.now:
+            turn.ask("confirm_past_due", title=title, due=due.isoformat(), priority=priority)
+            return [past_due_question(f"*{title}*", due, turn.user.timezone)]
+        return await self.store_new(turn, title, due, priority)
+
+    async def store_new(self, turn: Turn, title: str, due: datetime | None, priority: str) -> list[Reply]:
         task = await turn.services.tasks.create_task(turn.user_id, title, due_at=due, priority=priority)
         detail = describe_due(task, turn.user.timezone)
         text = (
@@ -186,11 +207,28 @@ class TaskDialog:
         due = (
             None
             if when.strip().lower() in ("none", "never", "clear")
-            else await read_when(when, turn.user.timezone, turn.now, turn.user.work_end)
+            else await read_when(when, turn.user.timezone, turn.now, turn.user.work_end, turn.locale)
         )
-        task = await turn.services.tasks.edit_task(turn.user_id, task.id, due_at=due)
+        if due is not None and due <= turn.now:
+            turn.ask("confirm_past_due", task_id=task.id, due=due.isoformat())
+            return [past_due_question(f"*{task.title}*", due, turn.user.timezone)]
+        return await self.store_due(turn, task.id, due)
+
+    async def store_due(self, turn: Turn, task_id: str, due: datetime | None) -> list[Reply]:
+        task = await turn.services.tasks.edit_task(turn.user_id, task_id, due_at=due)
         detail = describe_due(task, turn.user.timezone) or "no due date"
         return [Reply(f"*{task.title}*: {detail}.", buttons=[Button("Undo", {"command": "undo"})], kind="task")]
+
+    async def confirm_past_due(self, turn: Turn, yes: bool) -> list[Reply]:
+        """The answer to "that's already past, keep it?" for a new task or a new due date."""
+        question = turn.state.question or {}
+        turn.forget_question()
+        if not yes:
+            return [Reply("OK, nothing changed. Say it again with a later date, like 'tomorrow 5pm'.")]
+        due = datetime.fromisoformat(str(question["due"]))
+        if question.get("task_id"):
+            return await self.store_due(turn, str(question["task_id"]), due)
+        return await self.store_new(turn, str(question["title"]), due, str(question.get("priority", "normal")))
 
     async def delete(self, turn: Turn, args: str) -> list[Reply]:
         task = await self.pick(turn, args, "delete", include_done=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.language.arguments import quoted, task_number
+from bot.language.arguments import DEFAULT_LOCALE, quoted, task_number
 from bot.language.matching import TaskMatch, match_task, meaningful_words
 from bot.messages import IncomingMessage
 from domain.entities import ConversationState, Task, User
@@ -40,6 +40,12 @@ class Turn:
     @property
     def now(self) -> datetime:
         return self.services.clock.now()
+
+    @property
+    def locale(self) -> str:
+        """How the user writes numeric dates: what the platform says now, else what it said
+        when they met, else month first."""
+        return self.message.locale_hint or self.user.locale or DEFAULT_LOCALE
 
     def ask(self, kind: str, **details: Any) -> None:
         """Remember a question so the next message can answer it."""

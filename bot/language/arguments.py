@@ -7,7 +7,7 @@ import asyncio
 import re
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import overload
 from zoneinfo import ZoneInfo
 
@@ -85,6 +85,25 @@ TIME_RANGE = re.compile(
     r"\s*\d{1,2}(?::\d{2})?\s*(?:(?:am|pm)\s*)?",
     re.IGNORECASE,
 )
+_DAY_NAMES = r"mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:r|rs|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?"
+# Whole names only at the end of a title: "watch sun" is not a due date.
+_FULL_DAY_NAMES = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_HOUR = r"\d{1,2}(?::\d{2})?(?: ?(?:am|pm))?"
+# "friday", "on friday 5pm", "this monday at 10", "10", "at 10:30". Each part is optional, and
+# each space has one way to match.
+DAY_AND_HOUR = re.compile(rf"(?:(?:on |this )?(?P<day>{_DAY_NAMES}))?(?:(?:^| )(?:at )?(?P<time>{_HOUR}))?")
+BARE_HOUR_AFTER_DAY = re.compile(r"\b(today|tomorrow|tonight)(?: at)? (\d{1,2})$", re.IGNORECASE)
+# A date said at the end of a task without "due": "call mum tomorrow", "pay rent monday 10",
+# "send invoice on 3/12". Only at the end, so "read Monday's report" keeps its title.
+TRAILING_DATE = re.compile(
+    rf" (?:on )?(?P<when>(?:today|tonight|tomorrow|(?:this |next )?(?:{_FULL_DAY_NAMES})|next week|"
+    rf"in \d+ (?:days?|weeks?|hours?|minutes?|mins?)|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?)"
+    rf"(?: (?:at )?{_HOUR})?|at {_HOUR})$",
+    re.IGNORECASE,
+)
+# Locales that write the month first in numeric dates (3/12 is 12 March); others write the day first.
+MONTH_FIRST = frozenset({"en-us", "en_us", "en-ph", "en_ph", "es-us", "es_us"})
+DEFAULT_LOCALE = "en-US"
 RANGE_SEPARATOR = re.compile(r"-|–|to|until")
 # dateparser keeps one shared parser per process, which is not safe to use from two threads.
 DATEPARSER_LOCK = threading.Lock()
@@ -116,9 +135,12 @@ def words_to_numbers(text: str) -> str:
     return " ".join(out)
 
 
-def parse_when(text: str, timezone: str, now: datetime, default_time: str = "17:00") -> datetime:
-    """A natural date ("friday 5pm", "tomorrow", "in 2 hours") read in the user's time zone.
-    A date with no time means the end of the working day."""
+def parse_when(
+    text: str, timezone: str, now: datetime, default_time: str = "17:00", locale: str = DEFAULT_LOCALE
+) -> datetime:
+    """A natural date ("friday 5pm", "tomorrow", "in 2 hours", "monday 10", "10") read in the
+    user's time zone. A date with no time means the end of the working day; numeric dates follow
+    the locale's order (3/12 is 12 March in en-US, 3 December elsewhere)."""
     phrase = " ".join(text.split())
     if len(phrase) > DATE_PHRASE_MAX:
         raise ValidationError(f"I couldn't read '{quoted(text)}' as a date. Try 'tomorrow 5pm' or 'friday'.")
@@ -127,8 +149,13 @@ def parse_when(text: str, timezone: str, now: datetime, default_time: str = "17:
     phrase = words_to_numbers(phrase)
     if phrase.lower() in ("today", "eod", "end of day", "tonight") and not TIME_MENTIONED.search(phrase):
         phrase = "today"
+    own = _day_and_hour(phrase, local_now, default_time)
+    if own is not None:
+        return own
+    # "tomorrow 10": a bare number after a day is an hour, not a day of the month.
+    phrase = BARE_HOUR_AFTER_DAY.sub(lambda m: f"{m.group(1)} {int(m.group(2)):02d}:00", phrase)
     try:
-        parsed = _dateparse(phrase, timezone, local_now)
+        parsed = _dateparse(phrase, timezone, local_now, "MDY" if locale.lower() in MONTH_FIRST else "DMY")
     except (OverflowError, ValueError):
         parsed = None
     if parsed is None or not YEAR_MIN <= parsed.year <= YEAR_MAX:
@@ -141,13 +168,40 @@ def parse_when(text: str, timezone: str, now: datetime, default_time: str = "17:
     return datetime.combine(parsed.date(), parsed.time(), zone)
 
 
-async def read_when(text: str, timezone: str, now: datetime, default_time: str = "17:00") -> datetime:
+def _day_and_hour(phrase: str, local_now: datetime, default_time: str) -> datetime | None:
+    """The forms read here rather than by dateparser, which gets them wrong: a bare hour ("10",
+    "at 10": the next 10:00) and a weekday with an optional time ("friday 5pm", "monday 10": the
+    coming one, today while that time is still ahead)."""
+    match = DAY_AND_HOUR.fullmatch(phrase.lower())
+    if match is None:
+        return None
+    day, time_said = match.group("day"), match.group("time")
+    if day is None and time_said is None:
+        return None
+    if time_said is not None:
+        minutes = _clock(time_said).minutes
+    else:
+        hour, minute = (int(part) for part in default_time.split(":"))
+        minutes = hour * 60 + minute
+    at = time(minutes // 60, minutes % 60)
+    zone = local_now.tzinfo
+    if day is None:
+        when = datetime.combine(local_now.date(), at, zone)
+        return when if when > local_now else datetime.combine(local_now.date() + timedelta(days=1), at, zone)
+    ahead = (WEEKDAYS.index(day[:3]) - local_now.weekday()) % 7
+    when = datetime.combine(local_now.date() + timedelta(days=ahead), at, zone)
+    return when if when > local_now else when + timedelta(days=7)
+
+
+async def read_when(
+    text: str, timezone: str, now: datetime, default_time: str = "17:00", locale: str = DEFAULT_LOCALE
+) -> datetime:
     """parse_when off the event loop: dateparser can spend milliseconds on one odd phrase (tens
     the first time a process meets a form), and other users' requests must not wait for it."""
-    return await asyncio.to_thread(parse_when, text, timezone, now, default_time)
+    return await asyncio.to_thread(parse_when, text, timezone, now, default_time, locale)
 
 
-def _dateparse(phrase: str, timezone: str, local_now: datetime) -> datetime | None:
+def _dateparse(phrase: str, timezone: str, local_now: datetime, date_order: str) -> datetime | None:
     with DATEPARSER_LOCK:
         return dateparser.parse(
             phrase,
@@ -158,6 +212,7 @@ def _dateparse(phrase: str, timezone: str, local_now: datetime) -> datetime | No
                 "TO_TIMEZONE": timezone,
                 "RETURN_AS_TIMEZONE_AWARE": True,
                 "PREFER_DATES_FROM": "future",
+                "DATE_ORDER": date_order,
             },
         )
 
@@ -170,7 +225,8 @@ class NewTask:
 
 
 def parse_new_task(args: str) -> NewTask:
-    """'Write the report due friday 5pm !high' -> title, 'friday 5pm', 'high'."""
+    """'Write the report due friday 5pm !high' -> title, 'friday 5pm', 'high'; a date phrase at
+    the end is a due date too: 'call mum tomorrow' -> 'call mum', 'tomorrow'."""
     priority = "normal"
     words = []
     for word in args.split():
@@ -185,7 +241,7 @@ def parse_new_task(args: str) -> NewTask:
         priority = spoken.group(1).lower()
         text = (text[: spoken.start()] + text[spoken.end() :]).strip()
     due_text = None
-    match = DUE_SPLIT.search(text)
+    match = DUE_SPLIT.search(text) or TRAILING_DATE.search(text)
     if match:
         due_text = match.group("when").strip()
         text = text[: match.start()].strip()
@@ -239,29 +295,50 @@ def looks_like_time_range(text: str) -> bool:
     return TIME_RANGE.fullmatch(text) is not None
 
 
-def parse_time_range(text: str) -> tuple[str, str]:
-    """'09:00-17:30', '9-17:30', '9am to 5:30pm' -> ('09:00', '17:30')."""
+def parse_time_range(text: str, overnight: bool = True) -> tuple[str, str]:
+    """'09:00-17:30', '9-17:30', '9am to 5:30pm' -> ('09:00', '17:30'); '9-5' and '9 to 6' are a
+    working day, 09:00-17:00 and 09:00-18:00. An end before the start said without am/pm on a
+    12-hour clock is read as pm when `overnight` is False (working hours): nobody works 09:00-05:00,
+    and that reading is never more than 12 hours long. A range that crosses midnight is kept when
+    it is said so: on a 24-hour clock ('22:00-06:00') or with am/pm ('10pm-6am'), or always when
+    `overnight` is True (quiet hours, where it is the usual case)."""
     parts = RANGE_SEPARATOR.split(text.strip().lower(), maxsplit=1)  # each part is stripped below
     if len(parts) != 2:
         raise ValidationError("Give a range like 09:00-17:30.")
-    start, end = _clock_time(parts[0]), _clock_time(parts[1])
+    first, last = _clock(parts[0]), _clock(parts[1])
+    start, end = first.minutes, last.minutes
     if start == end:
         raise ValidationError("A range needs a start and an end that differ, like 09:00-17:30.")
-    return start, end
+    said_as_24h = first.on_24h_clock or last.on_24h_clock
+    if end < start and not overnight and last.meridiem is None and not said_as_24h and end + 12 * 60 > start:
+        end += 12 * 60
+    return _hhmm(start), _hhmm(end)
 
 
-def _clock_time(text: str) -> str:
+@dataclass(frozen=True)
+class _ClockReading:
+    minutes: int  # since midnight, am/pm applied
+    meridiem: str | None
+    on_24h_clock: bool  # "06:00", "17", "0:30": said the way a 24-hour clock says it
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _clock(text: str) -> _ClockReading:
     match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", text.strip())
     if not match:
         raise ValidationError(f"'{quoted(text)}' is not a time like 09:00.")
-    hour, minute = int(match.group(1)), int(match.group(2) or 0)
-    if match.group(3) == "pm" and hour < 12:
+    hour, minute, meridiem = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+    on_24h_clock = meridiem is None and (match.group(1).startswith("0") or hour == 0 or hour > 12)
+    if meridiem == "pm" and hour < 12:
         hour += 12
-    if match.group(3) == "am" and hour == 12:
+    if meridiem == "am" and hour == 12:
         hour = 0
-    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+    if not (0 <= hour <= 23 and 0 <= minute <= 59) or (meridiem and int(match.group(1)) > 12):
         raise ValidationError(f"'{quoted(text)}' is not a time of day.")
-    return f"{hour:02d}:{minute:02d}"
+    return _ClockReading(hour * 60 + minute, meridiem, on_24h_clock)
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -35,6 +35,7 @@ class Profile:
 
     name: str | None = None
     timezone: str | None = None
+    locale: str | None = None
 
 
 @dataclass(frozen=True)

@@ -249,6 +249,7 @@ class TurnPipeline:
             message,
             user_name=known.profile.name or message.user_name,
             timezone_hint=message.timezone_hint or known.profile.timezone,
+            locale_hint=message.locale_hint or known.profile.locale,
         )
 
     @staticmethod

@@ -10,7 +10,7 @@ from domain.concurrency import retry_stale
 from domain.entities import User
 from domain.errors import NotFound, StaleEntity, ValidationError
 from domain.ports import ActivityHook, RepositorySet, ignore_activity
-from domain.validation import clean_clock_time, clean_text, clean_timezone, clean_user_id
+from domain.validation import clean_clock_time, clean_locale, clean_text, clean_timezone, clean_user_id
 
 NAME_MAX = 100
 REMINDER_KINDS = ("water", "break", "lunch", "wrap_up", "long_session", "weekly_report", "risk_alert")
@@ -49,11 +49,12 @@ class UserService:
         self._clock = clock
         self._on_activity = on_activity or ignore_activity
 
-    async def create_user(self, name: Any, user_id: Any = None, timezone: Any = None) -> User:
+    async def create_user(self, name: Any, user_id: Any = None, timezone: Any = None, locale: Any = None) -> User:
         user = User(
             id=clean_user_id(user_id) if user_id is not None else str(uuid.uuid4()),
             name=clean_text(name, "name", NAME_MAX),  # type: ignore[arg-type]
             timezone=clean_timezone(timezone) if timezone is not None else "UTC",
+            locale=clean_locale(locale),
             created_at=self._clock.now(),
         )
         return await self._users.add(user)
@@ -61,14 +62,15 @@ class UserService:
     async def get_user(self, user_id: str) -> User:
         return await self._users.get(user_id, user_id)
 
-    async def ensure(self, user_id: str, name: str | None = None) -> User:
-        """The user, created on first contact (chat users exist once they speak)."""
+    async def ensure(self, user_id: str, name: str | None = None, locale: str | None = None) -> User:
+        """The user, created on first contact (chat users exist once they speak), with the
+        platform's locale when it tells one."""
         try:
             return await self.get_user(user_id)
         except NotFound:
             pass
         try:
-            user = await self.create_user(name or user_id, user_id=user_id)
+            user = await self.create_user(name or user_id, user_id=user_id, locale=locale)
         except StaleEntity:  # created by a concurrent first message
             return await self.get_user(user_id)
         await self._on_activity(user_id)  # a new user gets a reminder schedule

@@ -32,6 +32,20 @@ async def test_onboarding_runs_the_first_command_then_proposes_the_slack_time_zo
     assert len(slack.api.calls_to("users.info")) == 1  # only on first contact
 
 
+async def test_numeric_dates_follow_the_locale_slack_tells_on_first_contact(slack):
+    # users.info gives the locale only when asked (include_locale); it is kept on the user, since
+    # later messages carry none.
+    slack.api.add_user("U3", "Marie Curie", "Europe/Paris", locale="fr-FR")
+    added, _question = await slack.workspace.say("add Pay rent due 3/12", user="U3", count=2)
+    assert "Added *Pay rent*, due Thu 03 Dec 17:30." in added.text
+    [added] = await slack.workspace.say("add Call the bank due 4/12", user="U3")
+    assert "Added *Call the bank*, due Fri 04 Dec 17:30." in added.text
+    added, _question = await slack.workspace.say("add Pay rent due 3/12", count=2)  # U1 is en-US
+    assert "Added *Pay rent*, due Thu 12 Mar 17:30." in added.text
+    user = await slack.app[SERVICES_KEY].users.get_user("slack:T0TEAM:U3")
+    assert user.locale == "fr-FR"
+
+
 async def test_the_dm_channel_is_stored_once_for_reminders(slack):
     # A slash command in a channel: the DM has to be opened, once.
     await slack.workspace.say("help", user="U2", via="command", count=2)

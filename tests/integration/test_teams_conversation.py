@@ -112,6 +112,18 @@ async def test_a_new_user_is_known_by_the_name_and_time_zone_teams_sends(world):
     assert user.name == "Grace Hopper"
 
 
+async def test_numeric_dates_follow_the_language_teams_sends(world):
+    # 3/12 is 3 December in Paris and 12 March in New York; Teams says which on every activity.
+    paris = world.chat_as(aad="aad-marie", name="Marie Curie", timezone="Europe/Paris", locale="fr-FR")
+    replies = await paris.say("add Pay rent due 3/12")
+    assert "Added *Pay rent*, due Thu 03 Dec 17:30." in visible_text(replies[0])
+    new_york = world.chat_as(aad="aad-grace", name="Grace Hopper", timezone="America/New_York", locale="en-US")
+    replies = await new_york.say("add Pay rent due 3/12")
+    assert "Added *Pay rent*, due Thu 12 Mar 17:30." in visible_text(replies[0])
+    user = await world.app[SERVICES_KEY].users.get_user(paris.user_id)
+    assert user.locale == "fr-FR"
+
+
 async def test_typing_goes_out_while_a_slow_turn_runs_and_before_its_replies(world):
     chat = world.chat
     await chat.say("help")  # a fast turn: its reply is the only signal

@@ -256,3 +256,86 @@ def test_zero_length_ranges_and_long_quotes():
     with pytest.raises(ValidationError) as error:
         parse_when("blah " * 4000, "UTC", NOW)
     assert len(str(error.value)) < 200
+
+
+@pytest.mark.parametrize(
+    "said, hours",
+    [
+        ("9-5", ("09:00", "17:00")),
+        ("9 to 6", ("09:00", "18:00")),
+        ("8:30-17", ("08:30", "17:00")),
+        ("9am-5:30pm", ("09:00", "17:30")),
+        ("9-5:30", ("09:00", "17:30")),
+        ("9am-5", ("09:00", "17:00")),
+        ("22:00-06:00", ("22:00", "06:00")),  # a night shift said on a 24-hour clock
+        ("10pm-6am", ("22:00", "06:00")),
+    ],
+)
+def test_working_hours_are_read_as_people_mean_them(said, hours):
+    assert parse_time_range(said, overnight=False) == hours
+
+
+def test_quiet_hours_may_cross_midnight_without_saying_so():
+    assert parse_time_range("18-8") == ("18:00", "08:00")
+    assert parse_time_range("9pm-7") == ("21:00", "07:00")
+    assert parse_time_range("22:00-07:00") == ("22:00", "07:00")
+
+
+FRIDAY_10 = datetime(2026, 3, 6, 10, 0, tzinfo=UTC)
+FRIDAY_18 = datetime(2026, 3, 6, 18, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "said, now, expected",
+    [
+        ("friday 5pm", FRIDAY_10, datetime(2026, 3, 6, 17, 0, tzinfo=UTC)),  # today: 5pm is ahead
+        ("friday 5pm", FRIDAY_18, datetime(2026, 3, 13, 17, 0, tzinfo=UTC)),  # past: next Friday
+        ("friday", FRIDAY_10, datetime(2026, 3, 6, 17, 0, tzinfo=UTC)),
+        ("monday 10", FRIDAY_10, datetime(2026, 3, 9, 10, 0, tzinfo=UTC)),  # not the 10th of a month
+        ("on Tuesday at 9:30", FRIDAY_10, datetime(2026, 3, 10, 9, 30, tzinfo=UTC)),
+        ("10", FRIDAY_10, datetime(2026, 3, 7, 10, 0, tzinfo=UTC)),  # 10:00 has gone: tomorrow
+        ("10", datetime(2026, 3, 6, 8, 0, tzinfo=UTC), datetime(2026, 3, 6, 10, 0, tzinfo=UTC)),
+        ("at 15", FRIDAY_10, datetime(2026, 3, 6, 15, 0, tzinfo=UTC)),
+        ("tomorrow 10", FRIDAY_10, datetime(2026, 3, 7, 10, 0, tzinfo=UTC)),
+    ],
+)
+def test_weekdays_and_bare_hours_mean_the_next_such_moment(said, now, expected):
+    assert parse_when(said, "UTC", now) == expected
+
+
+def test_a_weekday_said_on_that_day_is_read_in_the_users_zone():
+    # 23:30 UTC on Thursday is already Friday 08:30 in Tokyo: "friday 5pm" is that same day.
+    late_thursday = datetime(2026, 3, 5, 23, 30, tzinfo=UTC)
+    assert parse_when("friday 5pm", "Asia/Tokyo", late_thursday).isoformat() == "2026-03-06T17:00:00+09:00"
+
+
+@pytest.mark.parametrize(
+    "locale, expected",
+    [("en-US", (3, 12)), ("en-GB", (12, 3)), ("fr-FR", (12, 3)), ("de-DE", (12, 3))],
+)
+def test_numeric_dates_follow_the_users_locale(locale, expected):
+    when = parse_when("3/12", "Europe/Paris", FRIDAY_10, locale=locale)
+    assert (when.month, when.day) == expected
+
+
+def test_numeric_dates_default_to_month_first():
+    assert parse_when("3/12", "UTC", FRIDAY_10).date().isoformat() == "2026-03-12"
+
+
+@pytest.mark.parametrize(
+    "said, title, due",
+    [
+        ("call mum tomorrow", "call mum", "tomorrow"),
+        ("pay rent monday 10", "pay rent", "monday 10"),
+        ("meet Ana on Tuesday at 9am", "meet Ana", "Tuesday at 9am"),
+        ("call the bank at 5pm", "call the bank", "at 5pm"),
+        ("send invoice on 3/12", "send invoice", "3/12"),
+        ("check the logs in 2 days", "check the logs", "in 2 days"),
+        ("read Monday's report", "read Monday's report", None),  # part of the title
+        ("watch the sun", "watch the sun", None),  # short day names only after 'due'
+        ("tomorrow", "tomorrow", None),  # a title is never left empty by a date
+    ],
+)
+def test_a_date_at_the_end_of_a_new_task_is_its_due_date(said, title, due):
+    parsed = parse_new_task(said)
+    assert (parsed.title, parsed.due_text) == (title, due)

@@ -107,11 +107,13 @@ DOCUMENTS: list[tuple[str, Any, dict[str, Any]]] = [
             T + timedelta(hours=1),
             T + timedelta(days=3),
             T + timedelta(minutes=5),
+            locale="fr-FR",
         ),
         {
             "id": U,
             "name": "Ada",
             "timezone": "Europe/Paris",
+            "locale": "fr-FR",
             "working_hours": {"start": "08:30", "end": "17:00", "days": [0, 1, 2, 3]},
             "quiet_hours": {"start": "21:00", "end": "07:00"},
             "reminders": {
@@ -311,6 +313,7 @@ async def test_documents_from_before_later_fields_load_with_their_defaults(
     assert (user.timezone, user.work_start, user.work_end, user.work_days) == ("UTC", "09:00", "17:30", [0, 1, 2, 3, 4])
     assert (user.quiet_start, user.quiet_end, user.reminders_on, user.reminder_settings) == ("20:00", "08:00", True, {})
     assert user.created_at == T
+    assert user.locale is None  # kept since dates follow the platform's locale; read as month first
     task = await repos.tasks.get(U, "t9")
     assert (task.priority, task.completed, task.due_at) == ("normal", False, None)
     assert (await repos.focus_sessions.get(U, "f9")).interruptions == 0

@@ -79,7 +79,29 @@ def test_known_time_zones(name: str) -> None:
     assert clean_timezone(name) == name.strip()
 
 
-@pytest.mark.parametrize("bad", ["Mars/Olympus_Mons", "Madrid", "../../etc/passwd", "", "   ", None, 3])
+@pytest.mark.parametrize(
+    ("said", "zone"),
+    [
+        ("Madrid", "Europe/Madrid"),
+        ("London", "Europe/London"),
+        ("new york", "America/New_York"),
+        ("TOKYO", "Asia/Tokyo"),
+        ("europe/london", "Europe/London"),
+        ("America/New York", "America/New_York"),
+        ("america/los-angeles", "America/Los_Angeles"),
+        ("France", "Europe/Paris"),
+        ("Japan", "Asia/Tokyo"),
+        ("Germany", "Europe/Berlin"),
+        ("utc", "UTC"),
+    ],
+)
+def test_time_zones_as_people_name_them(said: str, zone: str) -> None:
+    assert clean_timezone(said) == zone
+
+
+@pytest.mark.parametrize(
+    "bad", ["Mars/Olympus_Mons", "Atlantis", "United States", "../../etc/passwd", "", "   ", None, 3]
+)
 def test_unknown_time_zones_are_rejected(bad) -> None:
     with pytest.raises(ValidationError):
         clean_timezone(bad)

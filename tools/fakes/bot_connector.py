@@ -190,6 +190,7 @@ class TeamsChat:
     conversation_id: str = "a:personal-ada"
     conversation_type: str = "personal"
     timezone: str | None = "Europe/Madrid"
+    locale: str = "en-US"
     authorization: str | None = None
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
@@ -210,10 +211,10 @@ class TeamsChat:
             "conversation": {"id": self.conversation_id, "conversationType": self.conversation_type,
                              "tenantId": self.tenant, "isGroup": self.conversation_type != "personal"},
             "recipient": {"id": BOT_ID, "name": "Avanochi"},
-            "entities": [{"type": "clientInfo", "locale": "en-US", "country": "ES", "platform": "Web",
+            "entities": [{"type": "clientInfo", "locale": self.locale, "country": "ES", "platform": "Web",
                           "timezone": self.timezone}],
             "channelData": {"tenant": {"id": self.tenant}},
-            "locale": "en-US",
+            "locale": self.locale,
         }
         if self.timezone:
             body["localTimezone"] = self.timezone

@@ -79,10 +79,11 @@ class FakeSlackApi:
     def base_url(self) -> str:
         return self.root + "/api/"
 
-    def add_user(self, user: str, name: str = "Ada Lovelace", tz: str | None = "Europe/Madrid") -> None:
+    def add_user(self, user: str, name: str = "Ada Lovelace", tz: str | None = "Europe/Madrid",
+                 locale: str = "en-US") -> None:
         self.users[user] = {"id": user, "team_id": TEAM, "name": name.split()[0].lower(), "real_name": name,
-                            "tz": tz, "profile": {"real_name": name, "display_name": name.split()[0]},
-                            "is_bot": False}
+                            "tz": tz, "locale": locale,
+                            "profile": {"real_name": name, "display_name": name.split()[0]}, "is_bot": False}
 
     def fail(self, method: str, *, status: int = 200, error: str | None = None,
              retry_after: int | None = None, delay: float = 0.0, times: int = 1) -> None:
@@ -185,6 +186,8 @@ class FakeSlackApi:
 
     def _users_info(self, call: Call) -> dict[str, Any]:
         user = self.users.get(call.body.get("user", ""))
+        if user and str(call.body.get("include_locale", "")).lower() not in ("1", "true"):
+            user = {key: value for key, value in user.items() if key != "locale"}  # as Slack: asked for only
         return {"user": user} if user else {"ok": False, "error": "user_not_found"}
 
     def _conversations_open(self, call: Call) -> dict[str, Any]:

@@ -91,12 +91,14 @@ class SlackChannel(ChannelBase):
 
     async def profile(self, route: Route) -> Profile | None:
         try:
-            found = (await self.client.users_info(user=route.user))["user"]
+            found = (await self.client.users_info(user=route.user, include_locale=True))["user"]
         except Exception as error:  # onboarding just asks for the zone instead
             log.warning("users.info failed", extra={"error": str(error)})
             return None
         names = found.get("profile") or {}
-        return Profile(found.get("real_name") or names.get("real_name") or found.get("name"), found.get("tz"))
+        return Profile(
+            found.get("real_name") or names.get("real_name") or found.get("name"), found.get("tz"), found.get("locale")
+        )
 
     async def open_dm(self, route: Route) -> Mapping[str, Any] | None:
         try:

@@ -92,6 +92,7 @@ def incoming_message(activity: Activity) -> IncomingMessage:
         text=message_text(activity),
         action=activity.value if isinstance(activity.value, dict) and activity.value else None,
         delivery_id=activity.id,
+        locale_hint=activity.locale,  # on every activity: Teams follows the client's language
         attachments=tuple(_attachments(activity)),
         private=bool(private),
     )

@@ -61,4 +61,4 @@ class TeamsChannel(ChannelBase):
     async def profile(self, route: TeamsRoute) -> Profile | None:
         activity = route.context.activity
         sender = activity.from_property
-        return Profile(sender.name if sender else None, activity.local_timezone)
+        return Profile(sender.name if sender else None, activity.local_timezone, activity.locale)
