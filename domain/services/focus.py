@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from domain.clock import Clock
-from domain.concurrency import retry_stale
+from domain.concurrency import claim_slot, retry_stale
 from domain.entities import FOCUS_DEFAULT_MINUTES, FocusSession, FocusSlot
-from domain.errors import Conflict, NotFound, StaleEntity
+from domain.errors import NotFound, StaleEntity
 from domain.ports import ActivityHook, RepositorySet, ignore_activity
 from domain.progress.rules import focus_completion_counters
 from domain.rollups import TOTALS, RollupChanges, day_key
@@ -71,27 +71,10 @@ class FocusService:
         return session
 
     async def _claim_slot(self, user_id: str, session: FocusSession) -> None:
-        # As for work sessions: creating the slot document is atomic on both stores, so of
-        # two concurrent starts exactly one wins; a slot whose session ended (or was never
-        # written because the process died) is stale and may be taken over.
-        for _ in range(5):
-            try:
-                await self._slots.add(FocusSlot(user_id, session.session_id))
-                return
-            except StaleEntity:
-                pass
-            try:
-                slot = await self._slots.get(user_id, FocusSlot.id)
-            except NotFound:
-                continue
-            running = await self._running(user_id, slot.session_id)
-            if running is not None:
-                raise Conflict(f"A focus session is already running (id {running.session_id}).")
-            try:
-                await self._slots.remove(slot)
-            except StaleEntity:
-                pass
-        raise Conflict("A focus session is already starting; please try again.")
+        async def is_running(session_id: str) -> bool:
+            return await self._running(user_id, session_id) is not None
+
+        await claim_slot(self._slots, FocusSlot(user_id, session.session_id), FocusSlot.id, is_running, "focus session")
 
     async def _running(self, user_id: str, session_id: str) -> FocusSession | None:
         try:

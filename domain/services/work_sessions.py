@@ -6,9 +6,9 @@ import uuid
 from typing import Any
 
 from domain.clock import Clock
-from domain.concurrency import retry_stale
+from domain.concurrency import claim_slot, retry_stale
 from domain.entities import ActiveSlot, WorkSession
-from domain.errors import Conflict, NotFound, StaleEntity
+from domain.errors import NotFound, StaleEntity
 from domain.history import late_night_counters
 from domain.ports import ActivityHook, RepositorySet, ignore_activity
 from domain.rollups import RollupChanges, day_key
@@ -42,27 +42,12 @@ class WorkSessionService:
         return session
 
     async def _claim_slot(self, user_id: str, session: WorkSession) -> None:
-        # Creating the slot document is atomic on both stores, so of two concurrent
-        # starts exactly one wins. A slot whose session ended (or never got written
-        # because the process died) is stale and may be taken over.
-        for _ in range(5):
-            try:
-                await self._slots.add(ActiveSlot(user_id, session.id, session.start_time))
-                return
-            except StaleEntity:
-                pass
-            try:
-                slot = await self._slots.get(user_id, ActiveSlot.id)
-            except NotFound:
-                continue
-            running = await self._running(user_id, slot.session_id)
-            if running is not None:
-                raise Conflict(f"A work session is already running (id {running.id}).")
-            try:
-                await self._slots.remove(slot)
-            except StaleEntity:
-                pass
-        raise Conflict("A work session is already starting; please try again.")
+        async def is_running(session_id: str) -> bool:
+            return await self._running(user_id, session_id) is not None
+
+        await claim_slot(
+            self._slots, ActiveSlot(user_id, session.id, session.start_time), ActiveSlot.id, is_running, "work session"
+        )
 
     async def _running(self, user_id: str, session_id: str) -> WorkSession | None:
         try:
