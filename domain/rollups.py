@@ -52,5 +52,11 @@ class RollupChanges:
         """Count in the all-time totals and in the day's roll-up."""
         return self.add(TOTALS, counter, amount).add(day, counter, amount)
 
+    def merge(self, other: RollupChanges) -> RollupChanges:
+        for rollup, counters in other.increments.items():
+            for counter, amount in counters.items():
+                self.add(rollup, counter, amount)
+        return self
+
     def __bool__(self) -> bool:
         return bool(self.increments) or self.then_delete

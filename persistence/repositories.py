@@ -27,7 +27,7 @@ from domain.entities import (
 from domain.errors import NotFound, StaleEntity, Unavailable
 from domain.progress.record import ProgressRecord
 from domain.reminders.schedule import ReminderSchedule
-from domain.rollups import RollupChanges
+from domain.rollups import TOTALS, RollupChanges
 from persistence import mapping
 from persistence.mapping import Codec
 from persistence.port import (
@@ -283,6 +283,21 @@ class Repositories:
         async with store_errors_as_domain_errors():
             docs = await self.store.query(Query(ROLLUP_TYPE, user_id, order_by="key"))
         return {doc["key"]: doc["counters"] for doc in docs}
+
+    async def replace_rollups(self, user_id: str, counters_by_key: dict[str, dict[str, float]]) -> None:
+        """Make the user's roll-ups exactly these (a rebuild): roll-ups not named are emptied."""
+        async with store_errors_as_domain_errors():
+            existing = {doc["key"] for doc in await self.store.query(Query(ROLLUP_TYPE, user_id))}
+            for key in sorted(existing | counters_by_key.keys()):
+                await self.ledger.overwrite(user_id, key, counters_by_key.get(key, {}))
+
+    async def users_with_history(self) -> list[str]:
+        """Every user who has a profile or anything counted (REST-only users have no profile but
+        have totals): cross-partition, for operator commands only."""
+        async with store_errors_as_domain_errors():
+            profiles = await self.store.query(Query("user", None))
+            totals = await self.store.query(Query(ROLLUP_TYPE, None, (where("key", "=", TOTALS),)))
+        return sorted({doc["user_id"] for doc in profiles} | {doc["user_id"] for doc in totals})
 
     async def erase(self, user_id: str) -> int:
         async with store_errors_as_domain_errors():

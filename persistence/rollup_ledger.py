@@ -89,6 +89,29 @@ class RollupLedger:
                 await asyncio.sleep(random.uniform(0, 0.001 * (2 ** min(attempt, 6))))
         raise Conflict("Too many changes at once; please try again.")
 
+    async def overwrite(self, user_id: str, key: str, counters: dict[str, float]) -> None:
+        """Set a roll-up's counters outright (a rebuild from the documents). The ids of the
+        operations already applied stay remembered, so a marker re-applied late still counts once."""
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                doc = await self._store.read(user_id, rollup_id(key))
+                etag = doc.pop("_etag")
+            except DocumentMissing:
+                if not counters:
+                    return
+                doc = {"id": rollup_id(key), "user_id": user_id, "type": ROLLUP_TYPE, "key": key, "applied": []}
+                etag = None
+            doc["counters"] = dict(counters)
+            try:
+                if etag is None:
+                    await self._store.create(doc)
+                else:
+                    await self._store.replace(doc, etag)
+                return
+            except (EtagMismatch, DocumentExists):
+                await asyncio.sleep(random.uniform(0, 0.001 * (2 ** min(attempt, 6))))
+        raise Conflict("Too many changes at once; please try again.")
+
     async def _pending_ops(self, user_id: str) -> set[str]:
         """Operation ids of every marker the user's documents still carry (an indexed query)."""
         docs = await self._store.query(Query(None, user_id, (where("rollup_pending", "!=", None),)))

@@ -13,6 +13,7 @@ from domain.errors import NotFound, StaleEntity
 from domain.ports import ActivityHook, RepositorySet, ignore_activity
 from domain.progress.rules import focus_completion_counters
 from domain.rollups import TOTALS, RollupChanges, day_key
+from domain.services.contributions import counted
 from domain.services.users import UserService
 from domain.validation import clean_text
 
@@ -28,11 +29,6 @@ def cut_short(session: FocusSession, now: datetime) -> bool:
     An end time in the future counts as now: claiming a later end earns nothing."""
     end = min(session.ended_at or now, now)
     return (end - session.started_at).total_seconds() < session.duration_minutes * 60 * EARLY_STOP_SHARE
-
-
-def counted(session: FocusSession) -> bool:
-    """Whether its planned minutes count: running or completed, not cancelled or cut short."""
-    return session.ended_at is None or session.completed
 
 
 class FocusService:

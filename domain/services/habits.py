@@ -8,7 +8,8 @@ from domain.clock import Clock
 from domain.entities import WATER_GOAL_ML, HabitLog
 from domain.errors import ValidationError
 from domain.ports import RepositorySet
-from domain.rollups import RollupChanges, day_key
+from domain.rollups import day_key
+from domain.services.contributions import habit_contribution
 from domain.services.users import UserService
 
 WATER_MAX_ML = 3000  # one log; more at once is a typo, not a drink
@@ -27,23 +28,19 @@ class HabitService:
     async def log_water(self, user_id: str, ml: int) -> dict[str, int]:
         if not 1 <= ml <= WATER_MAX_ML:
             raise ValidationError(f"Log between 1 and {WATER_MAX_ML} ml at a time.")
-        return await self._log(user_id, "water", ml, {"water_ml": ml, "water_logs": 1})
+        return await self._log(user_id, "water", ml)
 
     async def log_break(self, user_id: str, minutes: int = DEFAULT_BREAK_MINUTES) -> dict[str, int]:
         if not 1 <= minutes <= BREAK_MAX_MINUTES:
             raise ValidationError(f"A break lasts 1 to {BREAK_MAX_MINUTES} minutes.")
-        return await self._log(user_id, "break", minutes, {"breaks": 1, "break_minutes": minutes})
+        return await self._log(user_id, "break", minutes)
 
     async def log_lunch(self, user_id: str, minutes: int = DEFAULT_LUNCH_MINUTES) -> dict[str, int]:
-        return await self._log(user_id, "lunch", minutes, {"lunches": 1})
+        return await self._log(user_id, "lunch", minutes)
 
-    async def _log(self, user_id: str, kind: str, amount: int, counters: dict[str, int]) -> dict[str, int]:
-        now = self._clock.now()
-        day = day_key(now, await self._users.timezone(user_id))
-        changes = RollupChanges()
-        for counter, value in counters.items():
-            changes.add_both(day, counter, value)
-        await self._logs.add(HabitLog(uuid.uuid4().hex, user_id, kind, amount, now), changes)
+    async def _log(self, user_id: str, kind: str, amount: int) -> dict[str, int]:
+        log = HabitLog(uuid.uuid4().hex, user_id, kind, amount, self._clock.now())
+        await self._logs.add(log, habit_contribution(log, await self._users.timezone(user_id)))
         return await self.today(user_id)
 
     async def today(self, user_id: str) -> dict[str, int]:

@@ -20,6 +20,7 @@ from domain.errors import NotFound, StaleEntity, ValidationError
 from domain.ports import RepositorySet
 from domain.progress.rules import is_early, task_completion_counters
 from domain.rollups import TOTALS, RollupChanges, day_key
+from domain.services.contributions import task_contribution
 from domain.services.conversations import ConversationService
 from domain.services.users import UserService
 from domain.validation import clean_notes, clean_priority, clean_title
@@ -173,7 +174,7 @@ class TaskService:
     async def delete_task(self, user_id: str, task_id: str) -> Task:
         async def attempt() -> Task:
             task = await self._tasks.get(user_id, task_id)
-            changes = self._existence(task, await self._users.timezone(user_id), -1)
+            changes = task_contribution(task, await self._users.timezone(user_id), -1)
             await self._noted(user_id, "deleted", task, lambda: self._tasks.remove(task, changes))
             return task
 
@@ -202,7 +203,7 @@ class TaskService:
             )
         else:  # deleted: bring it back as it was
             task = snapshot
-            changes = self._existence(task, await self._users.timezone(user_id), 1)
+            changes = task_contribution(task, await self._users.timezone(user_id), 1)
             try:
                 await self._tasks.add(task, changes)
             except StaleEntity:
@@ -210,20 +211,6 @@ class TaskService:
         # The undo itself is not undoable: drop the entry the reversal just noted.
         await self._conversations.note_change(user_id, None)
         return entry.action, task
-
-    def _existence(self, task: Task, timezone: str, sign: int) -> RollupChanges:
-        """What a task adds to the roll-ups by existing (sign 1) or takes away when deleted
-        (sign -1): its creation on the day it was created and its completion on the day it was
-        completed, in the days as in the totals, so today's figures agree with all-time ones."""
-        created = day_key(task.created_at, timezone)
-        changes = RollupChanges().add_both(created, "tasks_total", sign).add(created, "tasks_created", sign)
-        if task.completed:
-            completed_at = task.completed_at or task.created_at
-            done = day_key(completed_at, timezone)
-            changes.add_both(done, "tasks_completed", sign)
-            for counter, amount in task_completion_counters(task.priority, is_early(completed_at, timezone)).items():
-                changes.add(done, counter, sign * amount)
-        return changes
 
     async def _noted(self, user_id: str, action: str, task: Task, write: Callable[[], Awaitable[T]]) -> T:
         """Write a change, noting first the entry that undoes it (a copy of ``task`` as it was

@@ -9,9 +9,8 @@ from domain.clock import Clock
 from domain.concurrency import claim_slot, retry_stale
 from domain.entities import ActiveSlot, WorkSession
 from domain.errors import NotFound, StaleEntity
-from domain.history import late_night_counters
 from domain.ports import ActivityHook, RepositorySet, ignore_activity
-from domain.rollups import RollupChanges, day_key
+from domain.services.contributions import work_session_contribution
 from domain.services.users import UserService
 from domain.validation import clean_text
 
@@ -63,14 +62,7 @@ class WorkSessionService:
             session = await self._sessions.get(user_id, session_id)
             ended_at = self._clock.now()
             session.end(ended_at)
-            timezone = await self._users.timezone(user_id)
-            day = day_key(session.start_time, timezone)
-            changes = (
-                RollupChanges().add_both(day, "sessions_total", 1).add_both(day, "hours_total", session.duration or 0)
-            )
-            for night, counters in late_night_counters(session.start_time, ended_at, timezone).items():
-                for counter, amount in counters.items():
-                    changes.add(night, counter, amount)
+            changes = work_session_contribution(session, await self._users.timezone(user_id))
             return await self._sessions.save(session, changes)
 
         ended = await retry_stale(attempt)
