@@ -3,6 +3,8 @@
 python app.py            serve HTTP on HOST:PORT (default 0.0.0.0:3978)
 python app.py chat       talk to the bot in this terminal (same dialogs, same store)
 python app.py teams-manifest [--output PATH] [--site-url URL]   the Teams app package (zip)
+python app.py import --from-json FILE | --from-cosmos [--user-map FILE] [--dry-run]   the original's data
+python app.py rebuild-rollups [--user ID]   recount the figures stats read from the documents
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from aiohttp import web
 from pythonjsonlogger.json import JsonFormatter
@@ -277,13 +282,16 @@ def configure_logging(level: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="app.py", description="Avanochi bot and REST API")
-    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "chat", "teams-manifest"])
+    parser.add_argument(
+        "command", nargs="?", default="serve", choices=["serve", "chat", "teams-manifest", "import", "rebuild-rollups"]
+    )
     parser.add_argument(
         "--output", default="build/avanochi-teams.zip", help="where teams-manifest writes the Teams app package"
     )
     parser.add_argument(
         "--site-url", default=None, help="your public https URL, for the Teams manifest's developer links"
     )
+    add_import_arguments(parser)
     args = parser.parse_args(argv)
     settings = Settings.load(CredentialManager())
     configure_logging(settings.log_level)
@@ -300,6 +308,93 @@ def main(argv: list[str] | None = None) -> None:
 
         extra = {"site_url": args.site_url} if args.site_url else {}
         print(write_package(settings, args.output, **extra))
+    elif args.command == "import":
+        sys.exit(asyncio.run(run_import(settings, args)))
+    elif args.command == "rebuild-rollups":
+        sys.exit(asyncio.run(run_rebuild(settings, args.user)))
+
+
+def add_import_arguments(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_argument_group("import (the original Avanochi's documents) and rebuild-rollups")
+    source.add_argument("--from-json", metavar="FILE", help="an export: a JSON array, JSON Lines or lists by kind")
+    source.add_argument("--from-cosmos", action="store_true", help="read the original's Cosmos DB container")
+    source.add_argument("--source-uri", default=os.environ.get("IMPORT_COSMOS_DB_URI"), help="its account URI")
+    source.add_argument(
+        "--source-database", default=os.environ.get("IMPORT_COSMOS_DB_DATABASE", "avanochi"), help="its database"
+    )
+    source.add_argument(
+        "--source-container", default=os.environ.get("IMPORT_COSMOS_DB_CONTAINER", "items"), help="its container"
+    )
+    source.add_argument(
+        "--source-insecure", action="store_true", help="skip TLS verification (the local Cosmos DB emulator)"
+    )
+    source.add_argument("--user-map", metavar="FILE", help='JSON {"original user id": "slack:T..:U.. or msteams:..."}')
+    source.add_argument("--dry-run", action="store_true", help="say what would be imported; write nothing")
+    source.add_argument("--user", help="rebuild-rollups: only this user (default: everyone)")
+
+
+async def run_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Import into the configured store; the account key of the source comes from
+    IMPORT_COSMOS_DB_PRIMARY_KEY, never the command line (it would sit in the shell history)."""
+    from domain.services.importing import Importer
+    from persistence.original import documents_from_cosmos, documents_from_json, entities_from
+
+    if bool(args.from_json) == bool(args.from_cosmos):
+        print("Say where from: --from-json FILE or --from-cosmos.", file=sys.stderr)
+        return 2
+    key = os.environ.get("IMPORT_COSMOS_DB_PRIMARY_KEY", "")
+    if args.from_cosmos and not (args.source_uri and key):
+        print("Set IMPORT_COSMOS_DB_URI (or --source-uri) and IMPORT_COSMOS_DB_PRIMARY_KEY.", file=sys.stderr)
+        return 2
+    try:
+        user_map = load_user_map(args.user_map)
+        documents = (
+            documents_from_cosmos(
+                args.source_uri,
+                key,
+                args.source_database,
+                args.source_container,
+                verify_tls=not args.source_insecure,
+            )
+            if args.from_cosmos
+            else documents_from_json(Path(args.from_json))
+        )
+    except (OSError, ValueError) as error:
+        print(f"Cannot read the import: {error}", file=sys.stderr)
+        return 2
+    store = build_store(settings)
+    await store.open()
+    try:
+        report = await Importer(Repositories(store)).run(entities_from(documents, user_map), dry_run=args.dry_run)
+    finally:
+        await store.close()
+    print("\n".join(report.lines()))
+    return 0
+
+
+def load_user_map(path: str | None) -> dict[str, str]:
+    if not path:
+        return {}
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise ValueError("the user map must be a JSON object of original id to Avanochi user id")
+    return data
+
+
+async def run_rebuild(settings: Settings, user: str | None) -> int:
+    from domain.services.rollup_rebuild import RollupRebuild
+
+    store = build_store(settings)
+    await store.open()
+    try:
+        rebuild = RollupRebuild(Repositories(store))
+        users = [user] if user else await rebuild.users()
+        for user_id in users:
+            await rebuild.rebuild(user_id)
+    finally:
+        await store.close()
+    print(f"rebuilt the roll-ups of {len(users)} {'user' if len(users) == 1 else 'users'}")
+    return 0
 
 
 async def run_console(settings: Settings) -> None:
