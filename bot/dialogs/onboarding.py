@@ -1,6 +1,8 @@
 """Welcome, help and first-time onboarding (time zone, then working hours).
 
-Onboarding never blocks: a new user's first command runs, and the question follows it."""
+Onboarding never blocks: a new user's first command runs, and the question follows it. Each
+question is asked once; it then waits quietly (a day) while other commands run, answered by a
+typed zone or hours, 'skip', or its card's buttons, and settled by 'timezone' or 'hours'."""
 
 from __future__ import annotations
 

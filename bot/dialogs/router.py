@@ -240,7 +240,8 @@ class Dialogs:
         if kind == "onboarding_timezone":
             # A bare zone, city or country name answers; "timezone Asia/Tokyo" is a command and runs as one.
             bare_zone = (name is None or "/" in text) and resolve_timezone(text) is not None
-            return name in (YES, NO) or bare_zone or text.lower() in ("skip", "utc")
+            proposed = name in (YES, NO) and bool(question.get("proposed"))  # "Are you in X?"
+            return proposed or bare_zone or text.lower() in ("skip", "utc")
         if kind == "onboarding_hours":
             return looks_like_time_range(text) or text.lower() == "skip"
         return False

@@ -194,3 +194,16 @@ async def test_in_teams_an_older_cards_button_still_answers_and_then_says_it_was
         assert EXPIRED in "\n".join(visible_text(a) for a in again)
         listed = await chat.say("yes")  # "Did you mean tasks?" still waits
         assert "No open tasks" in "\n".join(visible_text(a) for a in listed)
+
+
+async def test_a_yes_goes_past_a_which_time_zone_question_to_the_yes_or_no_question_before_it(store):
+    # Teams sent no time zone, so onboarding asks which one: a yes does not answer that.
+    async with teams_world(make_settings(), store) as world:
+        chat = world.chat_as(aad="aad-zoneless", timezone=None)
+        await chat.say("tsks")
+        asked = await chat.say("tasks")
+        assert "which time zone are you in" in "\n".join(visible_text(a) for a in asked)
+        listed = await chat.say("yes")
+        assert "No open tasks" in "\n".join(visible_text(a) for a in listed)
+        answered = await chat.say("Europe/Madrid")
+        assert "Time zone: Europe/Madrid" in "\n".join(visible_text(a) for a in answered)
