@@ -147,6 +147,15 @@ async def test_onboarding_asks_once_waits_quietly_and_its_card_still_answers(sla
     assert (user.timezone, user.work_start, user.work_end) == ("Europe/Madrid", "08:30", "16:30")
 
 
+async def test_a_city_typed_after_other_commands_answers_the_time_zone_question(slack):
+    await slack.workspace.say("add Buy milk", count=2)
+    await slack.workspace.say("tasks")
+    [answered] = await slack.workspace.say("london")
+    assert "Time zone: Europe/London. What are your working hours?" in answered.text
+    [done] = await slack.workspace.say("skip")
+    assert "All set" in done.text
+
+
 async def test_setting_the_time_zone_by_hand_settles_onboarding(slack):
     _, question = await slack.workspace.say("add Buy milk", count=2)
     await slack.workspace.say("timezone Asia/Tokyo")
