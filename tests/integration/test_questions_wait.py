@@ -59,11 +59,10 @@ async def test_a_suggested_command_that_asks_is_answered_in_turn(slack):
 
 async def test_a_delete_to_confirm_waits_while_other_commands_run(slack):
     await met(slack, "Old idea", "Call the bank")
-    await slack.workspace.say("tasks")
-    [question] = await slack.workspace.say("delete 1")
+    [question] = await slack.workspace.say("delete old idea")
     assert "Delete *Old idea*?" in question.text
     [listed] = await slack.workspace.say("tasks")
-    assert "1. Old idea" in listed.text and "2. Call the bank" in listed.text
+    assert "Old idea" in listed.text and "Call the bank" in listed.text
     [stats] = await slack.workspace.say("stats")
     assert "Here is how it went" in stats.text
     [deleted] = await slack.workspace.say("yes")
