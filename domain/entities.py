@@ -8,7 +8,7 @@ stored documents are mapped in persistence/mapping.py, the REST bodies in api/sh
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from domain.errors import Conflict, ValidationError
@@ -201,14 +201,17 @@ class HabitLog:
 
 @dataclass
 class ConversationState:
-    """What the bot remembers of a user's conversation: a question it asked, the numbering
-    of the last task list, how far onboarding got, the last task change (for ``undo``) and
-    the ids of recent deliveries (so a platform's retry is handled once). One document, so
-    that a chat turn reads and writes all of it at once; kept in the store so that it
-    survives restarts and works across instances."""
+    """What the bot remembers of a user's conversation: the questions it asked and still waits
+    an answer to, the numbering of the last task list, how far onboarding got, the last task
+    change (for ``undo``) and the ids of recent deliveries (so a platform's retry is handled
+    once). One document, so that a chat turn reads and writes all of it at once; kept in the
+    store so that it survives restarts and works across instances."""
 
     user_id: str
-    question: dict[str, Any] | None = None  # what the bot asked and waits an answer to
+    # Questions waiting for an answer, oldest first. Each is a plain dict: "id" (what its
+    # buttons carry), "kind", "slot" (a newer question of the same slot replaces it),
+    # "expires_at" (ISO time) and whatever the question needs to be carried out.
+    questions: list[dict[str, Any]] = field(default_factory=list)
     last_list: list[str] = field(default_factory=list)
     onboarding: str = "new"  # new -> asked_timezone -> asked_hours -> done
     undo: UndoEntry | None = None
@@ -217,6 +220,10 @@ class ConversationState:
 
     id = "state:conversation"
     DELIVERIES_KEPT = 300  # platforms retry within minutes; this is hours of a busy user
+    # One question of each slot at most; the cap only guards against a slot per question.
+    QUESTIONS_KEPT = 8
+    # How long a question waits when its asker says nothing else: a working day and a night.
+    QUESTION_LIFETIME = timedelta(days=1)
 
     def first_time(self, delivery_id: str) -> bool:
         """Note a delivery; False if it was seen before (a retry)."""
@@ -225,11 +232,36 @@ class ConversationState:
         self.deliveries = (self.deliveries + [delivery_id])[-self.DELIVERIES_KEPT :]
         return True
 
+    def remember(self, question: dict[str, Any]) -> None:
+        """Wait for an answer to ``question``: it replaces a waiting one of its slot, and only
+        the newest few are kept."""
+        slot = question.get("slot", question.get("kind"))
+        others = [q for q in self.questions if q.get("slot", q.get("kind")) != slot]
+        self.questions = (others + [question])[-self.QUESTIONS_KEPT :]
+
+    def waiting(self, now: datetime) -> list[dict[str, Any]]:
+        """The questions still waiting at ``now``, oldest first; the expired ones are let go.
+        A question kept before questions had an id and an expiry (one stored as the single
+        ``question`` of an older version) gets both now, so it still waits a while."""
+        kept = []
+        for number, question in enumerate(self.questions):
+            if "expires_at" not in question:
+                question.setdefault("id", f"kept{number}")
+                question["expires_at"] = (now + self.QUESTION_LIFETIME).isoformat()
+            if datetime.fromisoformat(str(question["expires_at"])) > now:
+                kept.append(question)
+        if len(kept) != len(self.questions):
+            self.questions = kept
+        return list(kept)
+
+    def forget(self, question_id: str) -> None:
+        self.questions = [q for q in self.questions if q.get("id") != question_id]
+
     def rebase(self, base: ConversationState, newer: ConversationState) -> None:
         """Keep what this copy changed since ``base`` and take everything else from ``newer``,
         a copy someone else stored meanwhile: their answer to a question or undo entry survives
         ours when we did not touch it, and the deliveries of both are kept."""
-        for name in ("question", "last_list", "onboarding", "undo"):
+        for name in ("questions", "last_list", "onboarding", "undo"):
             if getattr(self, name) == getattr(base, name):
                 setattr(self, name, getattr(newer, name))
         ours = [d for d in self.deliveries if d not in base.deliveries and d not in newer.deliveries]

@@ -257,7 +257,7 @@ def conversation_state_doc(state: ConversationState) -> Document:
     return {
         "id": state.id,
         "user_id": state.user_id,
-        "question": state.question,
+        "questions": state.questions,
         "last_list": state.last_list,
         "onboarding": state.onboarding,
         "undo": undo_entry_doc(state.undo) if state.undo else None,
@@ -268,10 +268,14 @@ def conversation_state_doc(state: ConversationState) -> Document:
 def conversation_state_from_doc(data: Document, version: str | None = None) -> ConversationState:
     # The last task change and the recent deliveries joined the conversation later: older
     # documents have neither (their separate undo and deliveries documents are not read).
+    # Older documents kept one question, not a list: it still waits (see ConversationState.waiting).
     undo = data.get("undo")
+    questions = data.get("questions")
+    if questions is None:
+        questions = [data["question"]] if data.get("question") else []
     return ConversationState(
         data["user_id"],
-        data.get("question"),
+        [dict(question) for question in questions],
         list(data.get("last_list") or []),
         data.get("onboarding", "new"),
         undo_entry_from_doc(undo) if undo else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.dialogs.turn import Turn
+from bot.dialogs.turn import Turn, answering
 from bot.messages import Button, FileOut, Reply
 
 PRIVATE_ONLY = Reply("That's personal: ask me in a direct message.", private=True)
@@ -67,13 +67,13 @@ class AccountDialog:
         # Only in a private chat: a "yes" must come from where the question was seen.
         if not turn.message.private:
             return [PRIVATE_ONLY]
-        turn.ask("confirm_delete_data")
+        asked = turn.ask("confirm_delete_data")
         return [
             Reply(
                 "This deletes all your tasks, sessions, habits, settings and tokens, for good. Are you sure?",
                 buttons=[
-                    Button("Delete everything", {"command": "yes"}, "danger"),
-                    Button("Cancel", {"command": "no"}),
+                    Button("Delete everything", answering(asked, "yes"), "danger"),
+                    Button("Cancel", answering(asked, "no")),
                 ],
                 kind="confirm",
                 private=True,

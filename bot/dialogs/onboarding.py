@@ -1,12 +1,14 @@
 """Welcome, help and first-time onboarding (time zone, then working hours).
 
-Onboarding never blocks: a new user's first command runs, and the question follows it."""
+Onboarding never blocks: a new user's first command runs, and the question follows it. Each
+question is asked once; it then waits quietly (a day) while other commands run, answered by a
+typed zone or hours, 'skip', or its card's buttons, and settled by 'timezone' or 'hours'."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.dialogs.turn import Turn
+from bot.dialogs.turn import Turn, answering
 from bot.language.arguments import parse_time_range
 from bot.messages import Button, Reply
 from domain.errors import ValidationError
@@ -45,7 +47,7 @@ class OnboardingDialog:
 
     def next_question(self, turn: Turn) -> Reply | None:
         """After a new user's first command: propose the platform's time zone, then ask for hours."""
-        if turn.state.onboarding != "new" or turn.state.question is not None:
+        if turn.state.onboarding != "new" or turn.asked:  # one question a turn
             return None
         hint = turn.message.timezone_hint
         try:
@@ -53,18 +55,18 @@ class OnboardingDialog:
         except ValidationError:
             proposed = None
         turn.state.onboarding = "asked_timezone"
-        turn.ask("onboarding_timezone", proposed=proposed)
+        asked = turn.ask("onboarding_timezone", proposed=proposed)
         if proposed:
             local = turn.now.astimezone(ZoneInfo(proposed))
             return Reply(
                 f"By the way, are you in {proposed} (it's {local:%H:%M} there)? I use it for due dates and reminders.",
-                buttons=[Button("Yes", {"command": "yes"}, "primary"), Button("No", {"command": "no"})],
+                buttons=[Button("Yes", answering(asked, "yes"), "primary"), Button("No", answering(asked, "no"))],
                 kind="question",
             )
         return Reply("By the way, which time zone are you in? Say e.g. 'Europe/Madrid' (or 'skip').", kind="question")
 
     async def answer_timezone(self, turn: Turn, text: str) -> list[Reply]:
-        question = turn.state.question or {}
+        question = turn.question or {}
         answer = text.strip()
         zone = question.get("proposed") if answer.lower() in ("yes", "y", "yep", "sure", "ok") else answer
         turn.forget_question()

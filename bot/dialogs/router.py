@@ -17,7 +17,7 @@ from bot.dialogs.onboarding import OnboardingDialog
 from bot.dialogs.settings import SettingsDialog
 from bot.dialogs.stats import StatsDialog
 from bot.dialogs.tasks import TaskDialog
-from bot.dialogs.turn import Turn
+from bot.dialogs.turn import Turn, answering
 from bot.dialogs.voice import Fetch, VoiceDialog
 from bot.dialogs.work import WorkDialog
 from bot.language.arguments import looks_like_time_range
@@ -32,6 +32,10 @@ log = logging.getLogger("avanochi.dialogs")
 
 Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
 YES, NO = "yes", "no"
+# The questions a yes or a no answers ("Delete *X*?", "Did you mean *tasks*?").
+YES_NO_QUESTIONS = frozenset(
+    {"confirm_delete_task", "confirm_delete_data", "task_guess", "confirm_past_due", "voice_confirm", "suggestion"}
+)
 
 
 @dataclass(frozen=True)
@@ -163,9 +167,9 @@ class Dialogs:
         except DomainError as error:  # not audio, too long, nothing heard, engine down or busy
             return [Reply(str(error), kind="error")]
         if not heard.clean:
-            proposal, question = self.voice.confirm(heard)  # type: ignore[union-attr]
-            turn.ask("voice_confirm", text=proposal)
-            return [question]
+            proposal = self.voice.proposal(heard)  # type: ignore[union-attr]
+            asked = turn.ask("voice_confirm", text=proposal)
+            return [self.voice.confirm(heard, proposal, asked)]  # type: ignore[union-attr]
         turn.message = replace(turn.message, text=heard.text, attachments=())
         return [self.voice.heard(heard)] + await self._run(turn)  # type: ignore[union-attr]
 
@@ -175,7 +179,7 @@ class Dialogs:
             return answered
         command = self._command(turn.message)
         if isinstance(command, NotUnderstood):
-            return [self._not_understood(command)]
+            return [self._not_understood(turn, command)]
         try:
             replies = await self._dispatch(turn, command)
         except DomainError as error:
@@ -203,60 +207,103 @@ class Dialogs:
         return await self.companion.after(turn, command.name, await handler(turn, command.args))
 
     async def _answer_question(self, turn: Turn) -> list[Reply] | None:
-        """Route the message to the question the bot asked last, if it answers it;
-        anything else drops the question and is handled as a command."""
-        question = turn.state.question
-        if not question:
+        """Route the message to the waiting question it answers, if any; anything else runs as
+        a command and the questions keep waiting. A button names its question: pressed on an
+        older card it answers that one while it waits. A typed answer goes to the newest
+        question it can answer (a typed yes or no: the newest yes-or-no question)."""
+        action = turn.message.action or {}
+        if action.get("question") and action.get("command") in (YES, NO):
+            question = turn.question_with_id(str(action["question"]))
+            if question is None:
+                return [Reply("That question has expired or was already answered, so I did nothing.")]
+            return await self._answer(turn, question, str(action["command"]), "")
+        waiting = turn.waiting()
+        if not waiting:
             return None
         command = self._command(turn.message)
         name = command.name if isinstance(command, Command) else None
-        text = turn.message.text.strip() if not turn.message.action else str(turn.message.action.get("args", ""))
+        text = turn.message.text.strip() if not action else str(action.get("args", ""))
+        question = next((q for q in waiting if self._answers(q, name, text, bool(action))), None)
+        if question is not None:
+            return await self._answer(turn, question, name, text)
+        self._settled_by(turn, name, command.args if isinstance(command, Command) else "")
+        return None
+
+    @staticmethod
+    def _answers(question: dict, name: str | None, text: str, pressed: bool) -> bool:
+        """Whether a typed message (or a button that names no question) answers ``question``."""
+        kind = question.get("kind")
+        if kind in YES_NO_QUESTIONS:
+            return name in (YES, NO)
+        if kind == "task_title":  # any words that are not a command are the title
+            return not pressed and name in (None, NO)
+        if kind == "onboarding_timezone":
+            # A bare zone, city or country name answers; "timezone Asia/Tokyo" is a command and runs as one.
+            bare_zone = (name is None or "/" in text) and resolve_timezone(text) is not None
+            proposed = name in (YES, NO) and bool(question.get("proposed"))  # "Are you in X?"
+            return proposed or bare_zone or text.lower() in ("skip", "utc")
+        if kind == "onboarding_hours":
+            return looks_like_time_range(text) or text.lower() == "skip"
+        return False
+
+    def _settled_by(self, turn: Turn, name: str | None, args: str) -> None:
+        """A command that does what a waiting question asks settles it: setting the time zone or
+        hours by hand ends onboarding, a new 'add' replaces the title it waited for."""
+        settled = {"timezone": "onboarding_timezone", "hours": "onboarding_hours", "add": "task_title"}.get(name or "")
+        if settled is None or (name != "add" and not args.strip()):
+            return
+        for question in turn.waiting(settled):
+            turn.forget_question(question)
+            if settled.startswith("onboarding"):
+                turn.state.onboarding = "done"
+
+    async def _answer(self, turn: Turn, question: dict, name: str | None, text: str) -> list[Reply]:
+        """Carry out the answer ``name`` (yes, no or a command's name) or ``text`` to ``question``."""
+        turn.question = question
         kind = question.get("kind")
         try:
-            if kind in ("confirm_delete_task", "confirm_delete_data") and name in (YES, NO):
+            if kind in ("confirm_delete_task", "confirm_delete_data"):
                 confirm = (
                     self.tasks.confirm_delete if kind == "confirm_delete_task" else self.account.confirm_delete_data
                 )
                 return await confirm(turn, name == YES)
-            if kind == "task_guess" and name in (YES, NO):
+            if kind == "task_guess":
                 command_name = str(question.get("command", "done")) if name == YES else NO
                 return await self.companion.after(turn, command_name, await self.tasks.answer_guess(turn, name == YES))
-            if kind == "confirm_past_due" and name in (YES, NO):
+            if kind == "confirm_past_due":
                 return await self.tasks.confirm_past_due(turn, name == YES)
-            if kind == "voice_confirm" and name in (YES, NO):
+            if kind in ("voice_confirm", "suggestion"):
                 turn.forget_question()
                 if name == NO:
-                    return [Reply("OK, I'll let that one go. You can always type it.")]
+                    return [
+                        Reply("OK, I'll let that one go. You can always type it." if kind == "voice_confirm" else "OK.")
+                    ]
                 turn.message = replace(turn.message, text=str(question.get("text", "")), action=None)
                 return await self._run(turn)
-            if kind == "task_title" and not turn.message.action:
+            if kind == "task_title":
                 if name == NO:
                     turn.forget_question()
                     return [Reply("OK, no task added.")]
-                if name is None or name in ("add", YES):  # a known command runs as one instead
-                    return await self.tasks.answer_title(turn, text)
-            # A bare zone, city or country name answers; "timezone Asia/Tokyo" is a command and runs as one.
-            bare_zone = (name is None or "/" in text) and resolve_timezone(text) is not None
-            if kind == "onboarding_timezone" and (name in (YES, NO) or bare_zone or text.lower() in ("skip", "utc")):
+                return await self.tasks.answer_title(turn, text)
+            if kind == "onboarding_timezone":
                 return await self.onboarding.answer_timezone(turn, name if name in (YES, NO) else text)
-            if kind == "onboarding_hours" and (looks_like_time_range(text) or text.lower() == "skip"):
+            if kind == "onboarding_hours":
                 return await self.onboarding.answer_hours(turn, text)
         except DomainError as error:
             return [Reply(str(error), kind="error")]
-        turn.forget_question()
-        if kind and kind.startswith("onboarding"):
-            turn.state.onboarding = "done"  # they moved on; don't ask again
-        return None
+        turn.forget_question()  # a kind this version no longer asks
+        return [Reply("That question has expired or was already answered, so I did nothing.")]
 
     @staticmethod
-    def _not_understood(command: NotUnderstood) -> Reply:
+    def _not_understood(turn: Turn, command: NotUnderstood) -> Reply:
         if isinstance(command, TooLong):
             return Reply(str(MessageTooLong(command.length)), kind="error")
         if command.suggestion:
+            asked = turn.ask("suggestion", text=command.suggestion)
             return Reply(
                 f"I didn't catch that. Did you mean *{command.suggestion}*?",
                 buttons=[
-                    Button(f"Yes, {command.suggestion}", {"command": "run", "text": command.suggestion}, "primary"),
+                    Button(f"Yes, {command.suggestion}", answering(asked, YES), "primary"),
                     Button("Help", {"command": "help"}),
                 ],
                 kind="suggestion",

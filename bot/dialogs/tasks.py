@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.dialogs.turn import OPEN_LIST_LIMIT, Turn
+from bot.dialogs.turn import OPEN_LIST_LIMIT, Turn, answering
 from bot.language.arguments import parse_new_task, quoted, read_when, task_number
 from bot.language.matching import meaningful_words
 from bot.messages import Button, ListItem, Reply
@@ -20,13 +20,13 @@ def describe_due(task: Task, timezone: str) -> str | None:
     return "due " + task.due_at.astimezone(ZoneInfo(timezone)).strftime("%a %d %b %H:%M")
 
 
-def past_due_question(what: str, due: datetime, timezone: str) -> Reply:
+def past_due_question(what: str, due: datetime, timezone: str, question: str) -> Reply:
     """A due date already past is usually a slip ("friday" meant the next one, a wrong month):
     asked, never stored silently."""
     shown = due.astimezone(ZoneInfo(timezone)).strftime("%a %d %b %H:%M")
     return Reply(
         f"{shown} is already past. Set it as the due date of {what} anyway?",
-        buttons=[Button("Yes", {"command": "yes"}, "primary"), Button("No", {"command": "no"})],
+        buttons=[Button("Yes", answering(question, "yes"), "primary"), Button("No", answering(question, "no"))],
         kind="confirm",
     )
 
@@ -50,8 +50,8 @@ class TaskDialog:
             else None
         )
         if due is not None and due <= turn.now:
-            turn.ask("confirm_past_due", title=title, due=due.isoformat(), priority=priority)
-            return [past_due_question(f"*{title}*", due, turn.user.timezone)]
+            asked = turn.ask("confirm_past_due", title=title, due=due.isoformat(), priority=priority)
+            return [past_due_question(f"*{title}*", due, turn.user.timezone, asked)]
         return await self.store_new(turn, title, due, priority)
 
     async def store_new(self, turn: Turn, title: str, due: datetime | None, priority: str) -> list[Reply]:
@@ -66,7 +66,7 @@ class TaskDialog:
         return [Reply(text, buttons=task_buttons(task) + [Button("Undo", {"command": "undo"})], kind="task")]
 
     async def answer_title(self, turn: Turn, text: str) -> list[Reply]:
-        question = turn.state.question or {}
+        question = turn.question or {}
         turn.forget_question()
         parsed = parse_new_task(text)
         return await self.create(
@@ -124,11 +124,11 @@ class TaskDialog:
         if match.task is not None and match.sure:
             return match.task
         if match.task is not None:
-            turn.ask("task_guess", command=command, task_id=match.task.id, rest=rest)
+            asked = turn.ask("task_guess", command=command, task_id=match.task.id, rest=rest)
             return [
                 Reply(
                     f"Did you mean *{match.task.title}*?",
-                    buttons=[Button("Yes", {"command": "yes"}, "primary"), Button("No", {"command": "no"})],
+                    buttons=[Button("Yes", answering(asked, "yes"), "primary"), Button("No", answering(asked, "no"))],
                     kind="confirm",
                 )
             ]
@@ -150,7 +150,7 @@ class TaskDialog:
 
     async def answer_guess(self, turn: Turn, yes: bool) -> list[Reply]:
         """The answer to "Did you mean *X*?": yes runs the command on X, no changes nothing."""
-        question = turn.state.question or {}
+        question = turn.question or {}
         turn.forget_question()
         if not yes:
             return [Reply("OK, I left your tasks as they are.")]
@@ -210,8 +210,8 @@ class TaskDialog:
             else await read_when(when, turn.user.timezone, turn.now, turn.user.work_end, turn.locale)
         )
         if due is not None and due <= turn.now:
-            turn.ask("confirm_past_due", task_id=task.id, due=due.isoformat())
-            return [past_due_question(f"*{task.title}*", due, turn.user.timezone)]
+            asked = turn.ask("confirm_past_due", task_id=task.id, due=due.isoformat())
+            return [past_due_question(f"*{task.title}*", due, turn.user.timezone, asked)]
         return await self.store_due(turn, task.id, due)
 
     async def store_due(self, turn: Turn, task_id: str, due: datetime | None) -> list[Reply]:
@@ -221,7 +221,7 @@ class TaskDialog:
 
     async def confirm_past_due(self, turn: Turn, yes: bool) -> list[Reply]:
         """The answer to "that's already past, keep it?" for a new task or a new due date."""
-        question = turn.state.question or {}
+        question = turn.question or {}
         turn.forget_question()
         if not yes:
             return [Reply("OK, nothing changed. Say it again with a later date, like 'tomorrow 5pm'.")]
@@ -235,17 +235,20 @@ class TaskDialog:
         return task if isinstance(task, list) else self._confirm_delete(turn, task)
 
     def _confirm_delete(self, turn: Turn, task: Task) -> list[Reply]:
-        turn.ask("confirm_delete_task", task_id=task.id)
+        asked = turn.ask("confirm_delete_task", task_id=task.id)
         return [
             Reply(
                 f"Delete *{task.title}*?",
-                buttons=[Button("Delete", {"command": "yes"}, "danger"), Button("Keep it", {"command": "no"})],
+                buttons=[
+                    Button("Delete", answering(asked, "yes"), "danger"),
+                    Button("Keep it", answering(asked, "no")),
+                ],
                 kind="confirm",
             )
         ]
 
     async def confirm_delete(self, turn: Turn, yes: bool) -> list[Reply]:
-        question = turn.state.question or {}
+        question = turn.question or {}
         turn.forget_question()
         if not yes:
             return [Reply("Kept it.")]

@@ -4,8 +4,9 @@ the few lookups every flow needs (the user's tasks by number or by words)."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.language.arguments import DEFAULT_LOCALE, quoted, task_number
@@ -21,6 +22,18 @@ from domain.validation import TITLE_MAX
 TITLES_PER_BATCH = 100
 OPEN_LIST_LIMIT = 50  # what 'tasks' shows, so a number means the same with or without the list
 
+# Questions that replace each other: the two onboarding questions are one conversation.
+QUESTION_SLOTS = {"onboarding_timezone": "onboarding", "onboarding_hours": "onboarding"}
+# A question answered by any words, not by yes or no, waits less: a day later, whatever the
+# user types would be taken for the task's title.
+QUESTION_LIFETIMES = {"task_title": timedelta(hours=1)}
+
+
+def answering(question_id: str, word: str) -> dict[str, Any]:
+    """The payload of a button that answers a question ("yes" or "no"): it names the question,
+    so pressing it on an older card answers that one, or says it no longer waits."""
+    return {"command": word, "question": question_id}
+
 
 @dataclass
 class Turn:
@@ -32,6 +45,9 @@ class Turn:
     # What the command turned out to do when it differs from its name (a stop that was cut
     # short), so the pet's line after it does not contradict the answer.
     outcome: str | None = None
+    # The waiting question this message answers (set by the router before the answer runs).
+    question: dict[str, Any] | None = None
+    asked: bool = False  # this turn asked a question: one is enough
 
     @property
     def user_id(self) -> str:
@@ -47,12 +63,35 @@ class Turn:
         when they met, else month first."""
         return self.message.locale_hint or self.user.locale or DEFAULT_LOCALE
 
-    def ask(self, kind: str, **details: Any) -> None:
-        """Remember a question so the next message can answer it."""
-        self.state.question = {"kind": kind, **details}
+    def ask(self, kind: str, **details: Any) -> str:
+        """Remember a question until it is answered, replaced by a newer one of its kind or
+        expires; returns its id, for the buttons that answer it to carry."""
+        question_id = secrets.token_hex(4)
+        lifetime = QUESTION_LIFETIMES.get(kind, self.state.QUESTION_LIFETIME)
+        self.state.remember(
+            {
+                **details,
+                "id": question_id,
+                "kind": kind,
+                "slot": QUESTION_SLOTS.get(kind, kind),
+                "expires_at": (self.now + lifetime).isoformat(),
+            }
+        )
+        self.asked = True
+        return question_id
 
-    def forget_question(self) -> None:
-        self.state.question = None
+    def waiting(self, *kinds: str) -> list[dict[str, Any]]:
+        """The questions still waiting (of these kinds, if given), newest first."""
+        return [q for q in reversed(self.state.waiting(self.now)) if not kinds or q.get("kind") in kinds]
+
+    def question_with_id(self, question_id: str) -> dict[str, Any] | None:
+        return next((q for q in self.waiting() if q.get("id") == question_id), None)
+
+    def forget_question(self, question: dict[str, Any] | None = None) -> None:
+        """Stop waiting for ``question``; by default the one this message answers."""
+        question = question or self.question
+        if question is not None:
+            self.state.forget(str(question.get("id")))
 
     async def find_task(self, reference: str, *, include_done: bool = False) -> Task:
         """A task the words point to clearly: its number or its title's meaningful words. A

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.dialogs.turn import answering
 from bot.downloads import FileRefused, FileTooLarge
 from bot.messages import Attachment, Button, IncomingMessage, Reply
 from bot.voice.decode import MAX_BYTES, TooLarge
@@ -51,12 +52,19 @@ class VoiceDialog:
         return Reply(f'Heard: "{heard.text}"', kind="heard")
 
     @staticmethod
-    def confirm(heard: Heard) -> tuple[str, Reply]:
-        """The command to propose, and the question with Yes/No buttons."""
+    def proposal(heard: Heard) -> str:
+        """The command to propose for a transcript not clean enough to act on."""
         suggestion = getattr(heard.command, "suggestion", None)
-        proposal = heard.text if suggestion is None else suggestion
-        return proposal, Reply(
+        return heard.text if suggestion is None else suggestion
+
+    @staticmethod
+    def confirm(heard: Heard, proposal: str, question: str) -> Reply:
+        """The question with Yes/No buttons that answer ``question``."""
+        return Reply(
             f'Heard: "{heard.text}". Did you mean *{proposal}*?',
-            buttons=[Button("Yes, do it", {"command": "yes"}, "primary"), Button("No", {"command": "no"})],
+            buttons=[
+                Button("Yes, do it", answering(question, "yes"), "primary"),
+                Button("No", answering(question, "no")),
+            ],
             kind="confirm",
         )

@@ -384,6 +384,7 @@ class ConsoleDriver(Driver):
                 "shared": "a terminal is a private chat",
                 "redelivery": "a typed line arrives once",
                 "files": "a terminal sends no attachments",
+                "older_cards": "a typed number presses a button of the last reply only",
             },
         )
         self._pipeline, self._folder = container.pipeline, folder

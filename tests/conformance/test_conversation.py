@@ -73,6 +73,31 @@ async def test_a_pressed_button_runs_what_it_says(channel):
     assert "Here is how it went" in stats.text
 
 
+async def test_a_question_waits_through_other_commands_and_its_button_still_answers(channel):
+    channel.needs("older_cards")
+    await first_contact(channel, "add Old idea")
+    [question] = await channel.say("delete old idea")
+    await channel.say("tasks")
+    [suggestion] = await channel.say("tsks")
+    assert "Did you mean tasks?" in suggestion.text
+    [deleted] = await channel.press(question, "Delete")
+    assert "Deleted Old idea" in deleted.text and await titles(channel) == []
+    [again] = await channel.press(question, "Delete")
+    assert "That question has expired or was already answered" in again.text
+    [listed] = await channel.say("yes")  # "Did you mean tasks?" still waits
+    assert "No open tasks" in listed.text
+
+
+async def test_a_typed_yes_answers_the_newest_question_and_the_older_one_still_waits(channel):
+    await first_contact(channel, "add Old idea")
+    await channel.say("delete old idea")
+    await channel.say("tsks")
+    [listed] = await channel.say("yes")
+    assert "1. Old idea" in listed.text and await titles(channel) == ["Old idea"]
+    [deleted] = await channel.say("yes")
+    assert "Deleted Old idea" in deleted.text and await titles(channel) == []
+
+
 async def test_a_token_asked_for_in_a_shared_conversation_never_shows_there(channel):
     channel.needs("shared")
     await first_contact(channel)

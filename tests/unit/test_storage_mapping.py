@@ -163,12 +163,19 @@ DOCUMENTS: list[tuple[str, Any, dict[str, Any]]] = [
     (
         "conversation_states",
         ConversationState(
-            U, {"kind": "timezone"}, ["t1", "t2"], "asked_hours", UndoEntry(U, "completed", TASK, T), ["Ev1", "Ev2"]
+            U,
+            [{"id": "q1", "kind": "suggestion", "slot": "suggestion", "expires_at": "2026-03-03T09:00:00+00:00"}],
+            ["t1", "t2"],
+            "asked_hours",
+            UndoEntry(U, "completed", TASK, T),
+            ["Ev1", "Ev2"],
         ),
         {
             "id": "state:conversation",
             "user_id": U,
-            "question": {"kind": "timezone"},
+            "questions": [
+                {"id": "q1", "kind": "suggestion", "slot": "suggestion", "expires_at": "2026-03-03T09:00:00+00:00"}
+            ],
             "last_list": ["t1", "t2"],
             "onboarding": "asked_hours",
             "undo": {
@@ -339,5 +346,19 @@ async def test_slots_conversations_and_progress_from_before_the_unit_of_work_loa
     await store.create({"id": "progress", "user_id": U, "type": "progress", "folded_through": None})
     assert (await repos.active_slots.get(U, "slot:work_session")).started_at is None
     state = await repos.conversation_states.get(U, "state:conversation")
-    assert (state.undo, state.deliveries, state.onboarding) == (None, [], "done")
+    assert (state.undo, state.deliveries, state.onboarding, state.questions) == (None, [], "done", [])
     assert (await repos.progress_records.get(U, "progress")).history_checked is False
+
+
+async def test_the_one_question_earlier_versions_kept_still_waits(
+    repos: Repositories, store: InMemoryDocumentStore
+) -> None:
+    question = {"kind": "confirm_delete_task", "task_id": "t1"}
+    await store.create({"id": "state:conversation", "user_id": U, "type": "conversation_state", "question": question})
+    state = await repos.conversation_states.get(U, "state:conversation")
+    assert state.questions == [question]
+    # It gets an id and a day to wait from the first time it is seen again.
+    [waiting] = state.waiting(T)
+    assert waiting["kind"] == "confirm_delete_task" and waiting["id"]
+    assert state.waiting(T + timedelta(hours=23)) == [waiting]
+    assert state.waiting(T + timedelta(days=1, seconds=1)) == []

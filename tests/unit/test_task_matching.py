@@ -109,7 +109,11 @@ async def test_finished_the_slides_completes_the_slides(dialogs: Dialogs, servic
 async def test_a_guess_is_asked_and_a_typed_yes_completes_it(dialogs: Dialogs, services: Services) -> None:
     [question] = await say(dialogs, "done bank statement")
     assert question.text == "Did you mean *call the bank*?"
-    assert [button.payload for button in question.buttons] == [{"command": "yes"}, {"command": "no"}]
+    asked = question.buttons[0].payload["question"]
+    assert [button.payload for button in question.buttons] == [
+        {"command": "yes", "question": asked},
+        {"command": "no", "question": asked},
+    ]
     assert await open_titles(services) == list(TITLES)
     [reply] = await say(dialogs, "yes")
     assert reply.text.startswith("Done: *call the bank*")
