@@ -56,6 +56,10 @@ def count(number: int, word: str, plural: str | None = None) -> str:
     return f"{number} {word if number == 1 else plural or word + 's'}"
 
 
+def them(things: list[Task]) -> str:
+    return "it" if len(things) == 1 else "them"
+
+
 def meaning_of(emoji: str) -> str | None:
     """The meaning of the first emoji of the text that has one."""
     for token in SHORTCODE_OR_CHAR.findall(MODIFIERS.sub("", emoji)):
@@ -137,10 +141,10 @@ class EverydayDialog:
         overdue = [task for task in due_today if task.due_at is not None and task.due_at <= turn.now]
         if overdue:
             are = "is" if len(overdue) == 1 else "are"
-            return f"{count(len(overdue), 'task')} {are} overdue: say 'what's due today' to see them."
+            return f"{count(len(overdue), 'task')} {are} overdue: say 'what's due today' to see {them(overdue)}."
         if due_today:
             are = "is" if len(due_today) == 1 else "are"
-            return f"{count(len(due_today), 'task')} {are} due today: say 'what's due today' to see them."
+            return f"{count(len(due_today), 'task')} {are} due today: say 'what's due today' to see {them(due_today)}."
         if await services.tasks.count_open(turn.user_id):
             return "Say 'what should I do next' when you want a pick, or 'help' for everything I do."
         return "Say 'add <task>' to get going, or 'help' for everything I do."
@@ -174,6 +178,8 @@ class EverydayDialog:
         ]
         done = today["tasks_completed"]
         text = f"{count(done, 'task')} done so far. Keep it up!" if done else "Here's your day so far."
+        if "week" in args.lower():
+            text += " For the whole week, say 'stats week'."
         return [Reply(text, title="Today at a glance", facts=facts, kind="stats")]
 
     async def agenda(self, turn: Turn, args: str) -> list[Reply]:

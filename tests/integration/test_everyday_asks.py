@@ -106,7 +106,7 @@ async def test_a_greeting_says_hello_by_name_with_one_useful_pointer(slack):
     await slack.workspace.say("skip")
     await slack.workspace.say("add Pay rent due today 5pm")
     [hello] = await slack.workspace.say("Hey!")
-    assert hello.text == "Good morning, Ada! 1 task is due today: say 'what's due today' to see them."
+    assert hello.text == "Good morning, Ada! 1 task is due today: say 'what's due today' to see it."
     [how] = await slack.workspace.say("how are you?")
     assert how.text.startswith("I'm doing well") and "due today" in how.text
 
