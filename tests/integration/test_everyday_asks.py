@@ -1,5 +1,5 @@
 """Small talk and everyday asks said the way people say them, through the real Slack endpoint
-and a fake Slack (and one Teams exchange): thanks, greetings and emoji (typed or as reactions)
+and a fake Slack (and one Teams exchange, reactions included): thanks, greetings and emoji (typed or as reactions)
 get a warm word and change nothing; "how am I doing", "what's due today/this week", "what
 should I do next" and "resume" answer from the user's own day, on a clock the test moves."""
 
@@ -218,7 +218,7 @@ async def test_help_lists_every_capability_grouped_and_by_topic(slack):
     assert "Help: Work &amp; focus" in focus.text and "*pet*" not in focus.text
 
 
-async def test_teams_user_thanks_and_asks_what_to_do_next(store):
+async def test_teams_user_thanks_asks_what_to_do_next_and_likes_the_answer(store):
     async with teams_world(make_settings(), store) as world:
         chat = world.chat
         await chat.say("add Call the bank due tomorrow 9am")
@@ -229,3 +229,7 @@ async def test_teams_user_thanks_and_asks_what_to_do_next(store):
         assert "Next up: **Call the bank** (due tomorrow 09:00)." in visible_text(nxt[0])
         titles = [action["title"] for action in submit_actions(nxt[0]["attachments"][0]["content"])]
         assert titles == ["Done", "Start focus"]
+        liked = await chat.say(None, type="messageReaction", reactionsAdded=[{"type": "like"}], replyToId="1")
+        assert [visible_text(a) for a in liked] == ["😊 Glad to help!"]
+        removed = await chat.say(None, type="messageReaction", reactionsRemoved=[{"type": "like"}], replyToId="1")
+        assert removed == []
