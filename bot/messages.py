@@ -38,6 +38,8 @@ class IncomingMessage:
     attachments: tuple[Attachment, ...] = ()
     # False in a shared channel or group chat: personal things (tokens) must not go there.
     private: bool = True
+    # An emoji reaction to one of the bot's messages (``text`` is the emoji), not typed words.
+    reaction: bool = False
 
 
 @dataclass(frozen=True)

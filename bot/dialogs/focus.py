@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.dialogs.turn import Turn
 from bot.language.arguments import parse_minutes
 from bot.messages import Button, Reply
-from domain.entities import FOCUS_DEFAULT_MINUTES, FocusSession
+from domain.entities import FOCUS_DEFAULT_MINUTES, FocusSession, Task
 from domain.errors import Conflict
 
 # Only the word and one space: the task is the rest of the text. A pattern with "\s*" before
@@ -35,13 +35,15 @@ def already_focusing(turn: Turn, running: FocusSession) -> Reply:
 
 
 class FocusDialog:
-    async def start(self, turn: Turn, args: str) -> list[Reply]:
+    async def start(self, turn: Turn, args: str, task: Task | None = None) -> list[Reply]:
+        """``task``: the task a button named (by id), instead of one named in the words."""
         focus = turn.services.focus
         running = await focus.active(turn.user_id)
         if running:
             return [already_focusing(turn, running)]
         args, reference = split_on_task(args)
-        task = await turn.find_task(reference) if reference else None
+        if task is None and reference:
+            task = await turn.find_task(reference)
         minutes = parse_minutes(args, FOCUS_DEFAULT_MINUTES)
         try:
             session = await focus.start(turn.user_id, minutes, task_id=task.id if task else None)

@@ -14,25 +14,76 @@ from bot.messages import Button, Reply
 from domain.errors import ValidationError
 from domain.validation import clean_timezone
 
-HELP = """Here is what I understand:
-• *add* <title> [due <when>] [!high|!low] — e.g. add Write the report due friday 5pm
-• *tasks* [today|week|done|all] · *done* <n or words> · *edit* <n> <title> · *due* <n> <when> · *delete* <n> · *undo*
-• *start* / *stop* / *status* — clock in and out
-• *focus* [minutes] [on <n>] · *focus stop* · *interrupted* · *focus cancel*
-• *water* [ml|glasses] · *break* [minutes] · *lunch*
-• *stats* [today|week|month|all]
-• *timezone* <Area/City> · *hours* 09:00-17:30 · *days* mon-fri · *quiet* 18:00-08:00 · *settings*
-• *remind water every 90m* · *reminders off|on* · *snooze 15m* · *pause until monday*
-• *token* · *token revoke* · *export my data* · *delete my data*"""
+# Every capability, grouped; "help <topic>" shows one group with a few more examples.
+HELP_TOPICS: dict[str, tuple[str, str]] = {
+    "tasks": (
+        "Tasks",
+        "*add* <title> [due <when>] [!high|!low] · *tasks* [today|week|done|all] · *done* <n or words> · "
+        "*edit* <n> <title> · *due* <n> <when> · *delete* <n> · *undo* · *what's due today* · "
+        "*what should I do next*",
+    ),
+    "work": (
+        "Work & focus",
+        "*start* / *stop* / *status* — clock in and out · *focus* [minutes] [on <n>] · *focus stop* · "
+        "*interrupted* · *focus cancel* · *resume* — the last stopped session or focus",
+    ),
+    "habits": ("Habits", "*water* [ml|glasses] · *break* [minutes] · *lunch*"),
+    "companion": (
+        "Companion",
+        "*pet* — your Avanochi · *achievements* · *insights* — patterns and burnout signs · "
+        "*stats* [today|week|month|all] · *how am I doing* — today at a glance",
+    ),
+    "settings": (
+        "Settings & reminders",
+        "*timezone* <city or Area/City> · *hours* 9-17:30 · *days* mon-fri · *quiet* 18:00-08:00 · *settings* · "
+        "*remind water every 90m* · *reminders off|on* · *snooze 15m* · *pause until monday*",
+    ),
+    "account": ("Account & data", "*token* · *token revoke* · *export my data* · *delete my data*"),
+}
+TOPIC_WORDS = {
+    "task": "tasks",
+    "todo": "tasks",
+    "todos": "tasks",
+    "due": "tasks",
+    "work": "work",
+    "focus": "work",
+    "session": "work",
+    "sessions": "work",
+    "pomodoro": "work",
+    "resume": "work",
+    "habit": "habits",
+    "water": "habits",
+    "break": "habits",
+    "breaks": "habits",
+    "lunch": "habits",
+    "pet": "companion",
+    "achievements": "companion",
+    "insights": "companion",
+    "stats": "companion",
+    "setting": "settings",
+    "reminders": "settings",
+    "reminder": "settings",
+    "timezone": "settings",
+    "hours": "settings",
+    "data": "account",
+    "token": "account",
+    "privacy": "account",
+}
+HELP = (
+    "Here is what I understand:\n"
+    + "\n".join(f"• *{title}*: {text}" for title, text in HELP_TOPICS.values())
+    + "\nSay *help <topic>* (tasks, work, habits, companion, settings, account) for one group."
+)
 
 
 class OnboardingDialog:
     async def help(self, turn: Turn, args: str = "") -> list[Reply]:
-        return [Reply(HELP, title="Avanochi help", kind="help")]
-
-    async def hello(self, turn: Turn, args: str = "") -> list[Reply]:
-        first = turn.user.name.split(" ")[0] if turn.user.name != turn.user_id else "there"
-        return [Reply(f"Hi {first}! Say 'help' to see what I can do, or 'add <task>' to get going.")]
+        word = args.strip().lower().removeprefix("with ").strip()
+        topic = word if word in HELP_TOPICS else TOPIC_WORDS.get(word)
+        if topic is None:
+            return [Reply(HELP, title="Avanochi help", kind="help")]
+        title, text = HELP_TOPICS[topic]
+        return [Reply(f"{text}\nSay *help* for everything else.", title=f"Help: {title}", kind="help")]
 
     def welcome(self, name: str | None) -> Reply:
         who = f" {name.split(' ')[0]}" if name else ""

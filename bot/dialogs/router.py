@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from bot.dialogs.account import AccountDialog
 from bot.dialogs.companion import CompanionDialog
+from bot.dialogs.everyday import EverydayDialog
 from bot.dialogs.focus import FocusDialog
 from bot.dialogs.habits import HabitDialog
 from bot.dialogs.onboarding import OnboardingDialog
@@ -64,9 +65,18 @@ class Dialogs:
         self.account = AccountDialog()
         self.onboarding = OnboardingDialog()
         self.companion = CompanionDialog(narrator)
+        self.everyday = EverydayDialog(self.focus)
         self._handlers: dict[str, Handler] = {
             "help": self.onboarding.help,
-            "hello": self.onboarding.hello,
+            "hello": self.everyday.hello,
+            "how_are_you": self.everyday.how_are_you,
+            "thanks": self.everyday.thanks,
+            "emoji": self.everyday.emoji,
+            "glance": self.everyday.glance,
+            "agenda": self.everyday.agenda,
+            "next": self.everyday.next,
+            "focus_task": self.everyday.focus_task,
+            "resume": self.everyday.resume,
             "add": self.tasks.add,
             "tasks": self.tasks.listing,
             "done": self.tasks.done,
@@ -101,7 +111,7 @@ class Dialogs:
             "token_revoke": self.account.revoke_token,
             "export": self.account.export,
             "delete_data": self.account.delete_data,
-            "yes": self._nothing_to_confirm,
+            "yes": self.everyday.nod_or(self._nothing_to_confirm),
             "no": self._nothing_to_confirm,
         }
 

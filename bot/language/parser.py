@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -176,17 +177,168 @@ PHRASES: dict[str, str] = {
     "nope": "no",
     "cancel": "no",
     "never mind": "no",
+    "okay": "yes",
     "hi": "hello",
     "hello": "hello",
     "hey": "hello",
+    "hiya": "hello",
+    "howdy": "hello",
+    "yo": "hello",
+    "hi there": "hello",
+    "hey there": "hello",
+    "hello there": "hello",
+    "morning": "hello",
+    "good morning": "hello",
+    "good afternoon": "hello",
+    "good evening": "hello",
+    "gm": "hello",
+    "how are you": "how_are_you",
+    "how are you doing": "how_are_you",
+    "how r u": "how_are_you",
+    "how are u": "how_are_you",
+    "how's it going": "how_are_you",
+    "hows it going": "how_are_you",
+    "what's up": "how_are_you",
+    "whats up": "how_are_you",
+    "sup": "how_are_you",
+    # Small talk: a warm word back, nothing done (see THANKS_TAILS for what may follow).
+    "thanks": "thanks",
+    "thank you": "thanks",
+    "thank u": "thanks",
+    "thankyou": "thanks",
+    "thx": "thanks",
+    "thnx": "thanks",
+    "thanx": "thanks",
+    "ty": "thanks",
+    "tysm": "thanks",
+    "ta": "thanks",
+    "cheers": "thanks",
+    "many thanks": "thanks",
+    "much appreciated": "thanks",
+    "appreciate it": "thanks",
+    "great": "thanks",
+    "awesome": "thanks",
+    "nice": "thanks",
+    "nice one": "thanks",
+    "cool": "thanks",
+    "perfect": "thanks",
+    "brilliant": "thanks",
+    "lovely": "thanks",
+    "excellent": "thanks",
+    "great job": "thanks",
+    "good job": "thanks",
+    "well done": "thanks",
+    "good bot": "thanks",
+    "love it": "thanks",
+    "love you": "thanks",
+    "you're the best": "thanks",
+    "youre the best": "thanks",
+    "got it": "thanks",
+    "noted": "thanks",
+    "sounds good": "thanks",
+    # Everyday asks.
+    "how am i doing": "glance",
+    "how am i doing today": "glance",
+    "how's my day": "glance",
+    "hows my day": "glance",
+    "how's my day going": "glance",
+    "hows my day going": "glance",
+    "how is my day going": "glance",
+    "how did i do": "glance",
+    "how did i do today": "glance",
+    "my day": "glance",
+    "today at a glance": "glance",
+    "what's due": "agenda",
+    "whats due": "agenda",
+    "what is due": "agenda",
+    "anything due": "agenda",
+    "is anything due": "agenda",
+    "what do i have due": "agenda",
+    "what have i got due": "agenda",
+    "what's on today": "agenda",
+    "whats on today": "agenda",
+    "what's on for today": "agenda",
+    "what's on my plate": "agenda",
+    "whats on my plate": "agenda",
+    "what do i have today": "agenda",
+    "what's on this week": "agenda",
+    "whats on this week": "agenda",
+    # Longer than "due": the window, not a task to reschedule.
+    "due today": "agenda",
+    "due this week": "agenda",
+    "what should i do next": "next",
+    "what should i do": "next",
+    "what should i do now": "next",
+    "what should i work on": "next",
+    "what should i work on next": "next",
+    "what to do next": "next",
+    "what next": "next",
+    "what's next": "next",
+    "whats next": "next",
+    "what now": "next",
+    "next": "next",
+    "next task": "next",
+    "what's my next task": "next",
+    "whats my next task": "next",
+    "what's most urgent": "next",
+    "whats most urgent": "next",
+    "what do i have to do": "tasks",
+    "what do i need to do": "tasks",
+    "what have i got to do": "tasks",
+    "what's on my list": "tasks",
+    "whats on my list": "tasks",
+    "what's left": "tasks",
+    "whats left": "tasks",
+    "what is left": "tasks",
+    # Not "starting" alone: "starting focus" or "starting lunch" is no clocking in.
+    "starting now": "start",
+    "starting work": "start",
+    "starting work now": "start",
+    "start work now": "start",
+    "start working now": "start",
+    "i'm starting work": "start",
+    "im starting work": "start",
+    "starting focus": "focus",
+    "starting a focus": "focus",
+    "back to work": "start",
+    "resume": "resume",
+    "resume work": "resume",
+    "resume focus": "resume",
+    "resume focusing": "resume",
+    "continue": "resume",
+    "carry on": "resume",
+    "pick up where i left off": "resume",
+    "i'm back": "resume",
+    "im back": "resume",
 }
+# "thanks a lot", "cheers mate": what may follow a word of thanks for it to be only that.
+THANKS_TAILS = frozenset(
+    "thank thanks ty a lot so much very much again mate man buddy friend avanochi bot you u for the help that it this "
+    "everything all of and x xx love guys team 🙏 👍 ❤️ 😊 🙂".split()
+)
+# Typos of these are not worth a "did you mean": "thnaks" would be offered as "tasks".
+NOT_SUGGESTED = frozenset({"thanks", "how_are_you"})
+# Asks that are the whole message: "next week call mum" or "continue the report" are not
+# "next" or "resume", so only these words may follow them (and thanks, and politeness).
+ASK_TAILS = frozenset(
+    "today tomorrow this week for now then please pls i me my session work working focus focusing again today's".split()
+)
+WHOLE_MESSAGE_ASKS = frozenset({"how_are_you", "glance", "agenda", "next", "resume"})
 # "i had" is water only when water follows ("i had a glass of water"); "i had lunch" is longer.
-SUGGESTABLE = sorted({phrase for phrase in PHRASES if len(phrase) > 2 and " " not in phrase})
+SUGGESTABLE = sorted(
+    {
+        phrase
+        for phrase, name in PHRASES.items()
+        if len(phrase) > 2 and " " not in phrase and "'" not in phrase and name not in NOT_SUGGESTED
+    }
+)
 
 ANSWER_TAILS = ("", "please", "thanks", "thank you", "do it", "go ahead")
 
 LEADING_COLON = re.compile(r"^\s*([^\W\d_]+)(?::|,|\.{2,}|…)(?=\s)")
 MENTION = re.compile(r"^\s*(?:<@[^>]+>|@\S+)\s*")
+# Slack's :shortcodes: (the last colon may be gone with the trailing punctuation) and smileys.
+EMOJI_WORDS = re.compile(r"(?:(?<!\S):[a-z0-9_+'-]+(?:::skin-tone-\d)?:?(?!\S)|(?<!\S)(?:[:;]-?[)(DPp]|<3)(?!\S))")
 # Stripped with str.rstrip once whitespace is single spaces: a regex anchored at the end
 # ("[\s.!?,;:]+$") is retried from every start in a long run of spaces, which is quadratic.
 TRAILING_PUNCTUATION = " .!?,;:"
@@ -251,13 +403,37 @@ def parse(text: str) -> Command | NotUnderstood:
             # "ok so", "no idea": a yes or no is the whole message, or it might confirm a deletion.
             if name in ("yes", "no") and args.lower() not in ANSWER_TAILS:
                 continue
+            if name == "thanks" and not only_words(args, THANKS_TAILS):
+                continue
+            if name in WHOLE_MESSAGE_ASKS and not only_words(args, ASK_TAILS | THANKS_TAILS):
+                continue
             return Command(name, args)
+    if is_emoji_only(cleaned):
+        return Command("emoji", cleaned)
+    if len(lowered) >= 6 and max(fuzz.ratio(lowered, word) for word in ("thanks", "thank you")) >= 80:
+        return Command("thanks")  # "thnaks", "thank yuo": offering "tasks" for it would be silly
     return NotUnderstood(cleaned, suggest(lowered))
+
+
+def is_emoji_only(text: str) -> bool:
+    """Only emoji (with their skin tones and joiners), Slack :shortcodes: or :) smileys."""
+    rest = EMOJI_WORDS.sub(" ", text)
+    if rest != text and not rest.strip():
+        return True
+    kinds = {unicodedata.category(char) for char in rest if not char.isspace()}
+    return "So" in kinds and kinds <= {"So", "Sk", "Mn", "Cf"}
+
+
+def only_words(args: str, allowed: frozenset[str]) -> bool:
+    """Whether every word of ``args`` is one of ``allowed`` (none at all is fine too)."""
+    return all(word.strip(".,!?") in allowed or not word.strip(".,!?") for word in args.lower().split())
 
 
 def suggest(lowered: str) -> str | None:
     """The known command closest to the first word, when it is close enough to be a typo."""
     first = lowered.split(" ", 1)[0]
+    if first in PHRASES:  # a word known for itself ("thanks, add milk"), not a typo of another
+        return None
     matches = process.extract(first, SUGGESTABLE, scorer=fuzz.ratio, score_cutoff=70, limit=5)
     if not matches:
         return None

@@ -98,6 +98,17 @@ async def test_a_typed_yes_answers_the_newest_question_and_the_older_one_still_w
     assert "Deleted Old idea" in deleted.text and await titles(channel) == []
 
 
+async def test_thanks_is_welcomed_and_what_next_offers_its_task_with_buttons(channel):
+    await first_contact(channel)
+    [welcome] = await channel.say("thanks!")
+    assert welcome.text.strip() == "You're welcome! 😊" and not welcome.buttons
+    [nxt] = await channel.say("what should I do next")
+    assert "Next up: Buy milk" in nxt.text and nxt.buttons == ["Done", "Start focus"]
+    [focus] = await channel.press(nxt, "Start focus")
+    assert "Focus on Buy milk for 25 min" in focus.text
+    assert await titles(channel, "open") == ["Buy milk"]
+
+
 async def test_a_token_asked_for_in_a_shared_conversation_never_shows_there(channel):
     channel.needs("shared")
     await first_contact(channel)

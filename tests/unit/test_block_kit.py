@@ -167,6 +167,7 @@ def test_words_undo_slack_markup():
     )
     assert words("add read <https://example.com/a|the article>") == "add read the article"
     assert words("add read <https://example.com/a>") == "add read https://example.com/a"
+    assert words(":+1: :pray::skin-tone-2: :party_parrot:") == "👍 🙏 :party_parrot:"  # known ones as characters
 
 
 def test_the_slack_manifest_validates_against_slacks_schema():
@@ -176,8 +177,14 @@ def test_the_slack_manifest_validates_against_slacks_schema():
     features, settings = manifest["features"], manifest["settings"]
     assert [command["command"] for command in features["slash_commands"]] == ["/avanochi"]
     assert features["app_home"]["messages_tab_enabled"] and features["app_home"]["home_tab_enabled"]
-    assert set(settings["event_subscriptions"]["bot_events"]) == {"message.im", "app_mention", "app_home_opened"}
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "message.im",
+        "app_mention",
+        "app_home_opened",
+        "reaction_added",  # an emoji on one of the bot's messages is answered like one typed
+    }
     assert set(manifest["oauth_config"]["scopes"]["bot"]) >= {
+        "reactions:read",
         "commands",
         "chat:write",
         "im:history",

@@ -1,5 +1,6 @@
 """Slack through Bolt (AsyncApp) at POST /slack/events: slash commands, DM and mention
-events, button presses and the App Home, translated into the turn pipeline's Arrivals.
+events, emoji reactions to the bot's messages, button presses and the App Home, translated
+into the turn pipeline's Arrivals.
 
 Bolt verifies signatures and timestamps and answers ``url_verification``. Each listener
 only acknowledges and hands the turn to the pipeline, which runs it in the background, so
@@ -25,6 +26,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.channel import Route, SlackChannel
+from bot.adapters.slack.emoji import character, with_characters
 from bot.adapters.slack.home import SlackHome
 from bot.adapters.slack.notifier import SlackNotifier
 from bot.adapters.slack.refusals import RefusalLog
@@ -54,7 +56,7 @@ def words(text: str | None, bot_user_id: str | None = None) -> str:
             return "@" + (label or target[1:].split("^")[0])
         return label or target
 
-    text = SLACK_MARKUP.sub(unwrap, text or "")
+    text = with_characters(SLACK_MARKUP.sub(unwrap, text or ""))
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
 
 
@@ -105,6 +107,7 @@ class SlackAdapter:
         bolt.event("message")(self.on_message)
         bolt.event("app_mention")(self.on_mention)
         bolt.event("app_home_opened")(self.on_home_opened)
+        bolt.event("reaction_added")(self.on_reaction)
         bolt.action(re.compile(f"^{ACTION_PREFIX}"))(self.on_action)
         # Anything else is acknowledged: an unanswered event is retried, then switched off.
         bolt.event(re.compile(".*"))(self.ignore)
@@ -208,6 +211,39 @@ class SlackAdapter:
             delivery_id=body.get("event_id"),
             private=False,
             attachments=attachments_of(event),
+        )
+
+    async def on_reaction(self, ack, body: dict[str, Any], event: dict[str, Any], context) -> None:
+        """An emoji on one of the bot's messages, handed over as that emoji said alone; the
+        dialogs decide whether it deserves an answer."""
+        await ack()
+        item = event.get("item") or {}
+        user = event.get("user")
+        if (
+            item.get("type") != "message"
+            or not item.get("channel")
+            or not user
+            or user == context.bot_user_id
+            or event.get("item_user") != context.bot_user_id
+        ):
+            return  # a reaction to someone else's message, or to a file: not said to us
+        channel = str(item["channel"])
+        is_dm = channel.startswith("D")
+        emoji = character(str(event.get("reaction", "")))
+        route = Route(
+            body.get("team_id") or event.get("team", ""),
+            user,
+            channel=channel,
+            is_dm=is_dm,
+            thread_ts=None if is_dm else item.get("ts"),
+        )
+        self._take(
+            route,
+            text=emoji or f":{event.get('reaction', '')}:",
+            conversation_id=channel,
+            delivery_id=body.get("event_id"),
+            private=is_dm,
+            reaction=True,
         )
 
     async def on_home_opened(self, ack, body: dict[str, Any], event: dict[str, Any]) -> None:

@@ -67,9 +67,16 @@ from bot.messages import IncomingMessage, Reply
 from bot.runtime import Arrival, Channel, TurnPipeline
 
 log = logging.getLogger("avanochi.teams")
-# What the bot acts on. Teams sends more (reactions, edits, installationUpdate...): those are
+# What the bot acts on. Teams sends more (edits, installationUpdate...): those are
 # acknowledged without running the SDK's handlers.
-HANDLED_TYPES = (ActivityTypes.message, ActivityTypes.conversation_update, ActivityTypes.invoke)
+HANDLED_TYPES = (
+    ActivityTypes.message,
+    ActivityTypes.message_reaction,
+    ActivityTypes.conversation_update,
+    ActivityTypes.invoke,
+)
+# Teams' reactions to the bot's messages, as the emoji they show.
+REACTIONS = {"like": "👍", "heart": "❤️", "laugh": "😆", "surprised": "😮", "sad": "😢", "angry": "😠"}
 
 Step = Callable[[Channel, Arrival], Awaitable[None]]  # TurnPipeline.turn or .greet
 
@@ -88,6 +95,14 @@ class AvanochiTeamsBot(ActivityHandler):
     async def on_message_activity(self, turn_context: TurnContextProtocol) -> None:
         await self._take(turn_context, self._pipeline.turn)
 
+    async def on_reactions_added(self, message_reactions: list[Any], turn_context: TurnContextProtocol) -> None:
+        """A reaction to one of the bot's messages, handed over as that emoji said alone; the
+        dialogs decide whether it deserves an answer."""
+        kind = next((str(reaction.type) for reaction in message_reactions if reaction.type), "")
+        message = replace(incoming_message(turn_context.activity), text=REACTIONS.get(kind, ""), reaction=True)
+        if message.text:
+            await self._take(turn_context, self._pipeline.turn, message)
+
     async def on_conversation_update_activity(self, turn_context: TurnContextProtocol) -> None:
         # Greets only when the bot itself was added (Teams also reports other members joining).
         activity = turn_context.activity
@@ -95,10 +110,12 @@ class AvanochiTeamsBot(ActivityHandler):
         if any(member.id == bot_id for member in activity.members_added or []):
             await self._take(turn_context, self._pipeline.greet)
 
-    async def _take(self, turn_context: TurnContextProtocol, step: Step) -> None:
+    async def _take(
+        self, turn_context: TurnContextProtocol, step: Step, message: IncomingMessage | None = None
+    ) -> None:
         """Run the turn in the user's order and wait for its replies to be sent in this request."""
         activity = turn_context.activity
-        message = incoming_message(activity)
+        message = message or incoming_message(activity)
         route = TeamsRoute(turn_context, message)
         # The personal chat is the one to reach the user in later (the pipeline keeps it from
         # private conversations only).
