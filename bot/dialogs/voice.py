@@ -52,11 +52,22 @@ class VoiceDialog:
 
     @staticmethod
     def confirm(heard: Heard) -> tuple[str, Reply]:
-        """The command to propose, and the question with Yes/No buttons."""
-        suggestion = getattr(heard.command, "suggestion", None)
-        proposal = heard.text if suggestion is None else suggestion
-        return proposal, Reply(
-            f'Heard: "{heard.text}". Did you mean *{proposal}*?',
-            buttons=[Button("Yes, do it", {"command": "yes"}, "primary"), Button("No", {"command": "no"})],
+        """The command to propose, and the question with Yes/No buttons: what was heard, said
+        back in full, so a mishearing shows before anything happens."""
+        if heard.doubt == "destructive":
+            question = f"I heard '{heard.text}'. Do that?"
+        elif heard.doubt == "title":
+            question = f"I heard '{heard.text}'. Add it?"
+        else:
+            suggestion = getattr(heard.command, "suggestion", None)
+            proposal = heard.text if suggestion is None else suggestion
+            return proposal, Reply(
+                f'Heard: "{heard.text}". Did you mean *{proposal}*?',
+                buttons=[Button("Yes, do it", {"command": "yes"}, "primary"), Button("No", {"command": "no"})],
+                kind="confirm",
+            )
+        return heard.text, Reply(
+            question,
+            buttons=[Button("Yes", {"command": "yes"}, "primary"), Button("No", {"command": "no"})],
             kind="confirm",
         )
