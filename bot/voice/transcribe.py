@@ -59,20 +59,21 @@ DESTRUCTIVE = frozenset(
 )
 SWITCHES = {"reminders": ("on", "off")}  # read-only alone, an overwrite with one of these
 # A destructive command from voice runs without asking only at or above this confidence; below
-# it the bot asks "I heard 'stop focus'. Do that?". Measured on the 96 held-out clips (the
-# offline engine, bench/VOICE.md): of the 24 transcripts read as a destructive command, 3 were
-# wrong and 21 right. At 0.6, 1 of the 3 wrong ones would run and 3 of the 21 right ones need a
-# tap; at 0.85, 1 and 10; at 0.9, none and 11 (52%); at 0.95, none and 13. Of all 10 wrong
-# commands of any kind, 0.9 is the lowest threshold that lets none through (0.85 lets one). An
-# engine that gives no confidence is not "very sure": it is asked too.
+# it the bot asks "I heard 'stop focus'. Do that?". Measured on the 96 held-out clips with the
+# offline engine (``python -m bench.voice_confirm``, bench/VOICE.md): 24 transcripts read as a
+# destructive command, 3 of them wrong. At 0.6, 1 of the 3 wrong ones would run and 3 of the
+# 21 right ones need a tap; at 0.85, 1 and 10; at 0.9, none and 11 (52%); at 0.95, none and 13.
+# Of all 10 wrong commands of any kind, 0.9 is the lowest threshold that lets none through
+# (0.85 lets one). An engine that gives no confidence is not "very sure": it is asked too.
 DESTRUCTIVE_THRESHOLD = 0.9
 # A voice ``add`` creates its task without asking only when a meaningful word of its title (not
 # an article, preposition or time word) was heard with at least this word confidence. Measured
-# (bench/VOICE.md) on the 28 clips read as ``add`` and on 61 clips made by putting a clear "add
-# task" before each other held-out clip, so the title is words the speaker did or did not say:
-# at 0.8, 1 of 6 titles with no word the speaker said is created (its "team" scored 0.96) and 5
-# of 55 said titles are asked about; 0.75 lets 2 of 6 through, 0.9 asks about 8 of 55. Of the
-# 21 right titles of real add clips none is asked about (the lowest best word is 0.81).
+# (``python -m bench.voice_confirm``, bench/VOICE.md) on 61 clips made by putting a clear "add
+# task" before each other held-out clip, so that the title is words the speaker did or did not
+# say: at 0.8, 1 of 6 titles with no word the speaker said is created (its "team" scored 0.96)
+# and 5 of 55 said titles are asked about; 0.75 lets 2 of 6 through, 0.9 asks about 8 of 55.
+# Of the 28 real clips read as ``add``, 0.8 asks about 1 of 27 titles with a said word ("fix
+# the prepare read the office") and the one title with none ("by two hours form emma").
 TITLE_FLOOR = 0.8
 
 AUDIO_EXTENSIONS = {
