@@ -166,11 +166,11 @@ def read_transcript(transcript: Transcript, threshold: float = CONFIDENCE_THRESH
     if not isinstance(command, Command):
         return Heard(transcript, text, command, clean=False, doubt="unsure")
     confidence = transcript.confidence
+    if is_destructive(command) and (confidence is None or confidence < max(threshold, DESTRUCTIVE_THRESHOLD)):
+        return Heard(transcript, text, command, clean=False, doubt="destructive")
     needed = max(threshold, STRICTER_THRESHOLDS.get(command.name, 0.0))
     if confidence is not None and confidence < needed:
         return Heard(transcript, text, command, clean=False, doubt="unsure")
-    if is_destructive(command) and (confidence is None or confidence < DESTRUCTIVE_THRESHOLD):
-        return Heard(transcript, text, command, clean=False, doubt="destructive")
     if command.name == "add" and not title_was_heard(command, transcript):
         return Heard(transcript, text, command, clean=False, doubt="title")
     return Heard(transcript, text, command, clean=True)

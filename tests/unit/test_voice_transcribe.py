@@ -252,3 +252,7 @@ def test_one_well_heard_word_of_the_title_is_enough_and_small_words_do_not_count
 
 def test_an_engine_without_word_scores_is_judged_on_the_whole_note() -> None:
     assert read_transcript(Transcript("add task file the", 0.8, "azure")).clean
+
+
+def test_a_barely_heard_destructive_command_is_asked_about_in_the_same_words() -> None:
+    assert read_transcript(Transcript("stop focus", 0.43, "pocketsphinx")).doubt == "destructive"
