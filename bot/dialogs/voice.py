@@ -53,18 +53,25 @@ class VoiceDialog:
 
     @staticmethod
     def proposal(heard: Heard) -> str:
-        """The command to propose for a transcript not clean enough to act on."""
+        """The command to propose for a transcript not clean enough to act on: what was heard
+        when the doubt is about acting on it, else the parser's suggestion."""
         suggestion = getattr(heard.command, "suggestion", None)
-        return heard.text if suggestion is None else suggestion
+        if heard.doubt in ("destructive", "title") or suggestion is None:
+            return heard.text
+        return suggestion
 
     @staticmethod
     def confirm(heard: Heard, proposal: str, question: str) -> Reply:
-        """The question with Yes/No buttons that answer ``question``."""
+        """The question with Yes/No buttons that answer ``question``: what was heard, said back
+        in full, so a mishearing shows before anything happens."""
+        if heard.doubt == "destructive":
+            text, yes = f"I heard '{heard.text}'. Do that?", "Yes"
+        elif heard.doubt == "title":
+            text, yes = f"I heard '{heard.text}'. Add it?", "Yes"
+        else:
+            text, yes = f'Heard: "{heard.text}". Did you mean *{proposal}*?', "Yes, do it"
         return Reply(
-            f'Heard: "{heard.text}". Did you mean *{proposal}*?',
-            buttons=[
-                Button("Yes, do it", answering(question, "yes"), "primary"),
-                Button("No", answering(question, "no")),
-            ],
+            text,
+            buttons=[Button(yes, answering(question, "yes"), "primary"), Button("No", answering(question, "no"))],
             kind="confirm",
         )

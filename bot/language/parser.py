@@ -342,6 +342,8 @@ EMOJI_WORDS = re.compile(r"(?:(?<!\S):[a-z0-9_+'-]+(?:::skin-tone-\d)?:?(?!\S)|(
 # Stripped with str.rstrip once whitespace is single spaces: a regex anchored at the end
 # ("[\s.!?,;:]+$") is retried from every start in a long run of spaces, which is quadratic.
 TRAILING_PUNCTUATION = " .!?,;:"
+# Hesitations a voice transcript (or a chatty message) may start with: "um done the passport".
+LEADING_FILLERS = re.compile(r"^(?:(?:u+m+|u+h+|e+r+m*|a+h+|h+m+|like|so|okay|ok)[,.…]*\s+)+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -394,6 +396,13 @@ def parse(text: str) -> Command | NotUnderstood:
     if cleaned == "?":
         return Command("help")
     lowered = cleaned.lower()
+    filler = LEADING_FILLERS.match(cleaned)
+    if filler and filler.end() < len(cleaned):
+        # Dropped only when a command follows, and only at the start: "so tired" stays as it was,
+        # and a task title never loses a word.
+        command = parse(cleaned[filler.end() :])
+        if isinstance(command, Command):
+            return command
     for phrase in sorted(PHRASES, key=len, reverse=True):
         if lowered == phrase or lowered.startswith((phrase + " ", phrase + ", ")):
             name = PHRASES[phrase]

@@ -18,7 +18,7 @@ from typing import Any
 from bot.language.parser import PHRASES
 from bot.voice import vocabulary
 from bot.voice.audio_format import BYTES_PER_SAMPLE, SAMPLE_RATE
-from bot.voice.engines import SpeechUnavailable, Transcript
+from bot.voice.engines import SpeechUnavailable, Transcript, Word
 
 log = logging.getLogger("avanochi.voice")
 
@@ -50,8 +50,11 @@ class AzureSpeechEngine:
         speechsdk = self._sdk
         self.config = speechsdk.SpeechConfig(subscription=key, region=region)
         self.config.speech_recognition_language = language
-        # Detailed output carries NBest with a confidence per alternative.
+        # Detailed output carries NBest with a confidence per alternative; with word-level
+        # timestamps requested, its best alternative lists its Words, each with a Confidence,
+        # which is what judges a spoken task title (``transcribe.title_was_heard``).
         self.config.output_format = speechsdk.OutputFormat.Detailed
+        self.config.request_word_level_timestamps()
         self.region = region
         # Tests give a fake recognizer; production builds the SDK's.
         self._recognizer_factory = recognizer_factory or self._recognizer
@@ -82,6 +85,7 @@ class AzureSpeechEngine:
 
         texts: list[str] = []
         confidences: list[float] = []
+        words: list[Word] = []
         failure: list[str] = []
         done = threading.Event()
 
@@ -89,9 +93,11 @@ class AzureSpeechEngine:
             result = event.result
             if result.reason == speechsdk.ResultReason.RecognizedSpeech and result.text:
                 texts.append(_plain(result.text))
-                confidence = _confidence(result.json)
+                best = _best(result.json)
+                confidence = _number(best.get("Confidence"))
                 if confidence is not None:
                     confidences.append(confidence)
+                words.extend(_words(best))
 
         def canceled(event: Any) -> None:
             details = event.cancellation_details
@@ -115,7 +121,7 @@ class AzureSpeechEngine:
         if failure or not finished:
             log.warning("azure speech failed: %s", failure[0] if failure else "timed out")
             raise SpeechUnavailable("the speech service isn't answering right now")
-        return Transcript(" ".join(texts), min(confidences) if confidences else None, self.name)
+        return Transcript(" ".join(texts), min(confidences) if confidences else None, self.name, tuple(words))
 
     def _recognizer(self, config: Any, audio: Any) -> Any:
         recognizer = self._sdk.SpeechRecognizer(speech_config=config, audio_config=audio)
@@ -126,11 +132,32 @@ class AzureSpeechEngine:
         return recognizer
 
 
-def _confidence(result_json: str | None) -> float | None:
+def _best(result_json: str | None) -> dict[str, Any]:
+    """The best alternative of a Detailed result (NBest[0]); {} when there is none."""
     try:
-        best = json.loads(result_json or "{}").get("NBest") or []
-        return float(best[0]["Confidence"]) if best else None
-    except (ValueError, KeyError, TypeError):
+        best = (json.loads(result_json or "{}").get("NBest") or [{}])[0]
+    except (ValueError, AttributeError, TypeError):
+        return {}
+    return best if isinstance(best, dict) else {}
+
+
+def _words(best: dict[str, Any]) -> list[Word]:
+    """The best alternative's words (lexical form: lower case, numbers spelled out), each with
+    its confidence when the service gave one."""
+    words = best.get("Words")
+    if not isinstance(words, list):
+        return []
+    return [
+        Word(str(word["Word"]).lower(), _number(word.get("Confidence")))
+        for word in words
+        if isinstance(word, dict) and word.get("Word")
+    ]
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except (ValueError, TypeError):
         return None
 
 

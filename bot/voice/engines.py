@@ -19,10 +19,25 @@ log = logging.getLogger("avanochi.voice")
 
 
 @dataclass(frozen=True)
+class Word:
+    text: str  # lower case, as the engine spells it
+    confidence: float | None  # 0..1, None when the engine gave this word no score
+
+
+@dataclass(frozen=True)
 class Transcript:
     text: str  # the words as the engine heard them, no final punctuation; "" when it heard nothing
     confidence: float | None  # 0..1, None when the engine gives no score
     engine: str
+    # Each word with its own score, where the engine gives one (empty otherwise): a task title
+    # is judged by its own words, not by the command words around it.
+    words: tuple[Word, ...] = ()
+
+    def word_confidence(self, word: str) -> float | None:
+        """The engine's score for a word of the transcript (the best, if it was heard twice);
+        None when the engine gave no score for it or the word is not one it heard as such."""
+        scores = [w.confidence for w in self.words if w.text == word.lower() and w.confidence is not None]
+        return max(scores) if scores else None
 
 
 class SpeechUnavailable(Unavailable):

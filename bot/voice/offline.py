@@ -29,7 +29,7 @@ from typing import Any, ClassVar, Literal
 
 from bot.voice import language_model
 from bot.voice.audio_format import SAMPLE_RATE
-from bot.voice.engines import SpeechUnavailable, Transcript
+from bot.voice.engines import SpeechUnavailable, Transcript, Word
 
 log = logging.getLogger("avanochi.voice")
 
@@ -78,10 +78,10 @@ class Recognizer:
         decoder.process_raw(pcm, no_search=False, full_utt=True)
         decoder.end_utt()
         segments = [(segment.word, segment.prob) for segment in decoder.seg()]
-        words = [_word(word) for word, _ in segments if is_word(word)]
+        words = tuple(Word(_word(word), _posterior(prob)) for word, prob in segments if is_word(word))
         if decoder.hyp() is None or not words:
             return Transcript("", 0.0, self.name)
-        return Transcript(" ".join(words), _confidence(segments), self.name)
+        return Transcript(" ".join(word.text for word in words), _confidence(segments), self.name, words)
 
     def _build(self) -> Any:
         from pocketsphinx import Decoder  # imported here: the Azure-only deployment doesn't load it
@@ -210,7 +210,12 @@ def _confidence(segments: list[tuple[str, float]]) -> float:
     Of the scores tried on clips of training sentences it separated right from wrong commands
     best (ROC AUC 0.92, against 0.88 for the least certain word and 0.86 for the hypothesis
     posterior)."""
-    posteriors = [min(1.0, max(prob, 1e-6)) for word, prob in segments if is_word(word)]
+    posteriors = [_posterior(prob) for word, prob in segments if is_word(word)]
     if not posteriors:
         return 0.0
     return round(math.exp(sum(math.log(prob) for prob in posteriors) / len(posteriors)), 4)
+
+
+def _posterior(prob: float) -> float:
+    """A word's lattice posterior, kept off zero so that a log of it stays finite."""
+    return min(1.0, max(prob, 1e-6))

@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Literal
 
+from bot.language.arguments import parse_new_task
+from bot.language.matching import meaningful_words
 from bot.language.parser import Command, NotUnderstood, parse
 from bot.voice.decode import AudioError, NotAudio, decode_audio_async
 from bot.voice.engines import SpeechToText, Transcript
@@ -22,6 +25,56 @@ from bot.voice.engines import SpeechToText, Transcript
 CONFIDENCE_THRESHOLD = 0.6
 # A spoken "yes" answers "delete all your data?": a mishearing there costs most.
 STRICTER_THRESHOLDS = {"yes": 0.85}
+
+# Commands that end, delete or overwrite something: a mishearing into one of them loses the
+# user's work or settings, where any other command costs at most an extra entry to undo.
+# Ends: done (a task), stop (the work session), focus_stop / focus_cancel (a focus session),
+# and interrupted, which marks the running focus session against its record.
+# Deletes: delete, delete_data, token_revoke, and undo (it takes back the last change).
+# Overwrites: edit and due (a task's title or date), timezone / hours / quiet / days (the
+# profile), remind / pause and "reminders on|off" (when and whether reminders come).
+# Not here: add, start, focus, water, break, lunch, snooze (they add a record or start
+# something and leave what exists alone), token and export (they hand something over),
+# every read-only command, and yes/no (yes has its own threshold above; no changes nothing).
+DESTRUCTIVE = frozenset(
+    {
+        "done",
+        "stop",
+        "focus_stop",
+        "focus_cancel",
+        "interrupted",
+        "delete",
+        "delete_data",
+        "token_revoke",
+        "undo",
+        "edit",
+        "due",
+        "timezone",
+        "hours",
+        "quiet",
+        "days",
+        "remind",
+        "pause",
+    }
+)
+SWITCHES = {"reminders": ("on", "off")}  # read-only alone, an overwrite with one of these
+# A destructive command from voice runs without asking only at or above this confidence; below
+# it the bot asks "I heard 'stop focus'. Do that?". Measured on the 96 held-out clips with the
+# offline engine (``python -m bench.voice_confirm``, bench/VOICE.md): 24 transcripts read as a
+# destructive command, 3 of them wrong. At 0.6, 1 of the 3 wrong ones would run and 3 of the
+# 21 right ones need a tap; at 0.85, 1 and 10; at 0.9, none and 11 (52%); at 0.95, none and 13.
+# Of all 10 wrong commands of any kind, 0.9 is the lowest threshold that lets none through
+# (0.85 lets one). An engine that gives no confidence is not "very sure": it is asked too.
+DESTRUCTIVE_THRESHOLD = 0.9
+# A voice ``add`` creates its task without asking only when a meaningful word of its title (not
+# an article, preposition or time word) was heard with at least this word confidence. Measured
+# (``python -m bench.voice_confirm``, bench/VOICE.md) on 61 clips made by putting a clear "add
+# task" before each other held-out clip, so that the title is words the speaker did or did not
+# say: at 0.8, 1 of 6 titles with no word the speaker said is created (its "team" scored 0.96)
+# and 5 of 55 said titles are asked about; 0.75 lets 2 of 6 through, 0.9 asks about 8 of 55.
+# Of the 28 real clips read as ``add``, 0.8 asks about 1 of 27 titles with a said word ("fix
+# the prepare read the office") and the one title with none ("by two hours form emma").
+TITLE_FLOOR = 0.8
 
 AUDIO_EXTENSIONS = {
     ".ogg",
@@ -71,6 +124,10 @@ class Heard:
     text: str  # the transcript as typed text: what the parser read
     command: Command | NotUnderstood
     clean: bool  # sure enough to run without asking
+    # Why it is not clean, which decides the question: "unsure" (a guess, or low confidence),
+    # "destructive" (it would end, delete or overwrite something and the engine is not very
+    # sure) or "title" (an add whose title has no well-heard word). None when clean.
+    doubt: Literal["unsure", "destructive", "title"] | None = None
 
     @property
     def needs_confirmation(self) -> bool:
@@ -100,15 +157,40 @@ async def transcribe_attachment(
 
 def read_transcript(transcript: Transcript, threshold: float = CONFIDENCE_THRESHOLD) -> Heard:
     """The parser's reading of a transcript, and whether it is clean: a command (not a guess)
-    heard with at least ``threshold`` confidence. An engine that gives no confidence is trusted
-    as far as the parser is."""
+    heard with at least ``threshold`` confidence, ``DESTRUCTIVE_THRESHOLD`` for a command that
+    ends, deletes or overwrites something, and for an ``add`` a title with a word heard above
+    ``TITLE_FLOOR``. An engine that gives no confidence is trusted as far as the parser is,
+    except for destructive commands."""
     text = typed_form(transcript.text)
     command = parse(text) if text else NotUnderstood("")
     if not isinstance(command, Command):
-        return Heard(transcript, text, command, clean=False)
+        return Heard(transcript, text, command, clean=False, doubt="unsure")
+    confidence = transcript.confidence
+    if is_destructive(command) and (confidence is None or confidence < max(threshold, DESTRUCTIVE_THRESHOLD)):
+        return Heard(transcript, text, command, clean=False, doubt="destructive")
     needed = max(threshold, STRICTER_THRESHOLDS.get(command.name, 0.0))
-    sure = transcript.confidence is None or transcript.confidence >= needed
-    return Heard(transcript, text, command, clean=sure)
+    if confidence is not None and confidence < needed:
+        return Heard(transcript, text, command, clean=False, doubt="unsure")
+    if command.name == "add" and not title_was_heard(command, transcript):
+        return Heard(transcript, text, command, clean=False, doubt="title")
+    return Heard(transcript, text, command, clean=True)
+
+
+def is_destructive(command: Command) -> bool:
+    """Whether the command ends, deletes or overwrites something (see ``DESTRUCTIVE``)."""
+    if command.name in DESTRUCTIVE:
+        return True
+    return command.args.strip().lower() in SWITCHES.get(command.name, ())
+
+
+def title_was_heard(command: Command, transcript: Transcript) -> bool:
+    """Whether the title of an ``add`` has a meaningful word (any word, if it has none) that
+    the engine heard with at least ``TITLE_FLOOR`` confidence. True when the engine scored none
+    of the title's words (no per-word scores, or words it spelled another way): nothing to judge by."""
+    title = parse_new_task(command.args).title
+    words = meaningful_words(title) or tuple(title.lower().split())
+    scores = [score for score in map(transcript.word_confidence, words) if score is not None]
+    return not scores or max(scores) >= TITLE_FLOOR
 
 
 def _media_type(content_type: str | None) -> str:

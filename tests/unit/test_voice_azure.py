@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from bot.voice.engines import SpeechToText, SpeechUnavailable, Transcript, build_speech_to_text
+from bot.language.parser import Command
+from bot.voice.engines import SpeechToText, SpeechUnavailable, Transcript, Word, build_speech_to_text
+from bot.voice.transcribe import read_transcript
 from domain.errors import Unavailable
 
 speechsdk = pytest.importorskip("azure.cognitiveservices.speech")
@@ -51,7 +53,7 @@ class FakeRecognizer:
     """Plays the service: once started, it reports its phrases from another thread (as the SDK
     calls back) and ends the session, or cancels it with an error."""
 
-    def __init__(self, results: list[tuple[str, float]], *, fail: str | None = None) -> None:
+    def __init__(self, results: list[tuple[str, float] | tuple[str, float, list]], *, fail: str | None = None) -> None:
         self.results, self.fail = results, fail
         self.recognized, self.canceled, self.session_stopped = FakeSignal(), FakeSignal(), FakeSignal()
         self.started = self.stopped = False
@@ -70,11 +72,17 @@ class FakeRecognizer:
             details = SimpleNamespace(reason=speechsdk.CancellationReason.Error, error_code=1, error_details=self.fail)
             self.canceled.fire(SimpleNamespace(cancellation_details=details))
             return
-        for text, confidence in self.results:
+        for text, confidence, *words in self.results:
+            best: dict[str, Any] = {"Confidence": confidence}
+            if words:  # the service's shape with word-level timestamps requested
+                best["Words"] = [
+                    {"Word": word, "Offset": 1000 * n, "Duration": 900, "Confidence": score}
+                    for n, (word, score) in enumerate(words[0])
+                ]
             result = SimpleNamespace(
                 reason=speechsdk.ResultReason.RecognizedSpeech,
                 text=text,
-                json=json.dumps({"NBest": [{"Confidence": confidence}]}),
+                json=json.dumps({"NBest": [best]}),
             )
             self.recognized.fire(SimpleNamespace(result=result))
         self.session_stopped.fire(SimpleNamespace())
@@ -99,6 +107,18 @@ async def test_azure_joins_phrases_and_reports_the_least_confident() -> None:
     assert recognizer.started and recognizer.stopped
     assert isinstance(captured["audio"], speechsdk.audio.AudioConfig)
     assert captured["config"] is engine.config
+
+
+async def test_an_azure_title_heard_with_no_sure_word_is_asked_about_not_added() -> None:
+    words = [("add", 0.97), ("task", 0.95), ("file", 0.31), ("the", 0.42)]
+    engine = azure_with(FakeRecognizer([("Add task file the.", 0.82, words)]), {})
+
+    transcript = await engine.transcribe(b"\0\0" * 16000)
+
+    assert transcript.words == tuple(Word(word, score) for word, score in words)
+    assert engine.config.get_property(speechsdk.PropertyId.SpeechServiceResponse_RequestWordLevelTimestamps) == "true"
+    heard = read_transcript(transcript)
+    assert heard.command == Command("add", "file the") and heard.doubt == "title" and not heard.clean
 
 
 async def test_azure_failure_is_a_friendly_unavailable() -> None:

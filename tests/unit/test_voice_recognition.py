@@ -11,11 +11,13 @@ from collections import defaultdict
 
 import pytest
 
+from bot.language.parser import Command, parse
 from bot.voice import vocabulary
 from bot.voice.decode import decode_audio
 from bot.voice.engines import Transcript
 from bot.voice.offline import Recognizer
 from bot.voice.scoring import command_key, same_command
+from bot.voice.transcribe import is_destructive, read_transcript, title_was_heard
 from tools.voice_clips import FIXTURES, clips
 
 HELD_OUT = clips("heldout")
@@ -115,3 +117,40 @@ def test_held_out_phrases_are_not_training_sentences() -> None:
 def test_held_out_references_are_all_commands() -> None:
     for text, _, _ in HELD_OUT:
         assert command_key(text) != ("not understood",), text
+
+
+def test_each_word_of_a_note_carries_its_own_confidence(engine) -> None:
+    transcript = engine.recognize(decode_audio((FIXTURES / "voice-message.wav").read_bytes()).pcm)
+
+    assert " ".join(word.text for word in transcript.words) == transcript.text
+    assert all(0.0 < (word.confidence or 0.0) <= 1.0 for word in transcript.words)
+    assert transcript.word_confidence("bank") == pytest.approx(1.0, abs=0.01)
+
+
+def test_no_misheard_destructive_command_of_the_held_out_clips_runs_without_asking(heard) -> None:
+    # Measured (bench/VOICE.md): 24 clips are read as a command that ends, deletes or
+    # overwrites something; 3 of them wrongly. At DESTRUCTIVE_THRESHOLD none of the 3 runs, and
+    # 11 of the 21 right ones need a tap.
+    right_asked, right = 0, 0
+    for text, name, _ in HELD_OUT:
+        reading = read_transcript(heard[name])
+        if not (isinstance(reading.command, Command) and is_destructive(reading.command)):
+            continue
+        if same_command(text, heard[name].text):
+            right += 1
+            right_asked += not reading.clean
+        else:
+            assert not reading.clean, (name, heard[name])
+    assert right >= 15 and right_asked / right <= 0.6
+
+
+def test_a_title_with_no_word_the_speaker_said_is_not_vouched_for(heard) -> None:
+    for text, name, _ in HELD_OUT:
+        command = parse(heard[name].text)
+        if not (isinstance(command, Command) and command.name == "add"):
+            continue
+        # Heard as "by two hours form emma" and "fix the prepare read the office".
+        if name in ("heldout-03b.m4a", "heldout-10b.m4a"):
+            assert not title_was_heard(command, heard[name]), heard[name]
+        elif same_command(text, heard[name].text):
+            assert title_was_heard(command, heard[name]), heard[name]

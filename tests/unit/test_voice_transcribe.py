@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from bot.language.parser import Command, NotUnderstood
+from bot.language.parser import PHRASES, Command, NotUnderstood, parse
 from bot.voice.decode import CorruptAudio, NotAudio, TooLong
-from bot.voice.engines import Transcript
+from bot.voice.engines import Transcript, Word
 from bot.voice.offline import PocketsphinxEngine
 from bot.voice.transcribe import (
     CONFIDENCE_THRESHOLD,
+    DESTRUCTIVE,
+    DESTRUCTIVE_THRESHOLD,
+    TITLE_FLOOR,
     NothingHeard,
     is_audio_attachment,
+    is_destructive,
     read_transcript,
     transcribe_attachment,
     typed_form,
@@ -177,3 +181,78 @@ def test_an_empty_transcript_is_never_the_help_command() -> None:
 def test_typed_form_spells_times_the_way_the_due_date_reader_expects() -> None:
     assert typed_form("add call mom due friday at five p.m.") == "add call mom due friday at five pm"
     assert typed_form("  Focus   twenty minutes ") == "focus twenty minutes"
+
+
+def test_stop_focus_heard_as_clearly_as_in_the_report_is_asked_about() -> None:
+    # The reported note: "stop focus" at 0.65 ended a running focus session.
+    heard = read_transcript(Transcript("stop focus", 0.65, "pocketsphinx"))
+
+    assert heard.command == Command("focus_stop") and heard.doubt == "destructive"
+    assert read_transcript(Transcript("stop focus", DESTRUCTIVE_THRESHOLD, "pocketsphinx")).clean
+
+
+def test_an_engine_without_confidence_is_asked_about_what_would_end_something() -> None:
+    assert read_transcript(Transcript("delete task two", None, "azure")).doubt == "destructive"
+
+
+@pytest.mark.parametrize(
+    "text, destructive",
+    [
+        ("done three", True),
+        ("delete task two", True),
+        ("edit two call the accountant", True),
+        ("due five next friday", True),
+        ("undo", True),
+        ("delete my data", True),
+        ("revoke token", True),
+        ("timezone Europe/Paris", True),
+        ("hours 9-5", True),
+        ("reminders off", True),
+        ("pause until monday", True),
+        ("cancel focus", True),
+        ("clock out", True),
+        ("reminders", False),
+        ("add task call the bank", False),
+        ("start focus for thirty five minutes", False),
+        ("water three cups", False),
+        ("show my tasks", False),
+        ("snooze for twenty five minutes", False),
+    ],
+)
+def test_what_ends_deletes_or_overwrites_needs_the_higher_confidence(text, destructive) -> None:
+    command = parse(text)
+
+    assert isinstance(command, Command) and is_destructive(command) is destructive
+    heard = read_transcript(Transcript(text, 0.85, "pocketsphinx"))
+    assert heard.clean is not destructive
+
+
+def test_every_destructive_name_is_a_command_of_the_parser() -> None:
+    assert set(DESTRUCTIVE) <= set(PHRASES.values())
+
+
+def scored(text: str, **scores: float) -> Transcript:
+    words = tuple(Word(word, scores.get(word, 0.99)) for word in text.split())
+    return Transcript(text, 0.8, "pocketsphinx", words)
+
+
+def test_an_add_whose_title_has_no_well_heard_word_is_asked_about() -> None:
+    heard = read_transcript(scored("add task file the", file=0.41, the=0.35))
+
+    assert heard.command == Command("add", "file the")
+    assert heard.doubt == "title" and not heard.clean
+
+
+def test_one_well_heard_word_of_the_title_is_enough_and_small_words_do_not_count() -> None:
+    assert read_transcript(scored("add task email the landlord about the minutes", email=0.5, minutes=0.3)).clean
+    # "the" and "for" heard surely do not vouch for a title whose real words were not.
+    assert read_transcript(scored("add task form the emma", form=0.2, emma=0.6)).doubt == "title"
+    assert read_transcript(scored("add task call mum tomorrow", call=0.5, mum=TITLE_FLOOR)).clean
+
+
+def test_an_engine_without_word_scores_is_judged_on_the_whole_note() -> None:
+    assert read_transcript(Transcript("add task file the", 0.8, "azure")).clean
+
+
+def test_a_barely_heard_destructive_command_is_asked_about_in_the_same_words() -> None:
+    assert read_transcript(Transcript("stop focus", 0.43, "pocketsphinx")).doubt == "destructive"
