@@ -11,6 +11,7 @@ from bot.language.arguments import parse_time_range
 from bot.messages import Button, Reply
 from domain.errors import ValidationError
 from domain.validation import clean_timezone
+from domain.wording import first_name
 
 HELP = """Here is what I understand:
 • *add* <title> [due <when>] [!high|!low] — e.g. add Write the report due friday 5pm
@@ -29,11 +30,13 @@ class OnboardingDialog:
         return [Reply(HELP, title="Avanochi help", kind="help")]
 
     async def hello(self, turn: Turn, args: str = "") -> list[Reply]:
-        first = turn.user.name.split(" ")[0] if turn.user.name != turn.user_id else "there"
-        return [Reply(f"Hi {first}! Say 'help' to see what I can do, or 'add <task>' to get going.")]
+        first = first_name(turn.user.name, turn.user_id)
+        hi = f"Hi {first}!" if first else "Hi!"
+        return [Reply(f"{hi} Say 'help' to see what I can do, or 'add <task>' to get going.")]
 
     def welcome(self, name: str | None) -> Reply:
-        who = f" {name.split(' ')[0]}" if name else ""
+        first = first_name(name)
+        who = f" {first}" if first else ""
         return Reply(
             f"Hi{who}, I'm Avanochi, your work companion. I keep your tasks, clock your work, run focus "
             "sessions, remind you to drink water and take breaks — and my pet grows with your finished work.\n"
