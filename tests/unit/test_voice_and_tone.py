@@ -234,6 +234,17 @@ async def test_a_real_name_is_used_by_its_first_name(services: Services) -> None
     assert (await say(dialogs, "hello"))[0].text.startswith("Hi Ada! ")
 
 
+async def test_an_old_done_button_of_a_deleted_task_says_so_in_words(services: Services) -> None:
+    dialogs = Dialogs(services)
+    added, *_ = await say(dialogs, "add Report")
+    done = next(button for button in added.buttons if button.label == "Done")
+    await say(dialogs, "delete report")
+    await say(dialogs, "yes")
+    message = IncomingMessage(USER, "slack", "D1", action=done.payload, delivery_id=f"t{next(DELIVERIES)}")
+    [gone] = await dialogs.handle(message)
+    assert gone.text == "That task doesn't exist any more: it may have been deleted."
+
+
 async def test_a_validation_error_in_chat_is_in_plain_words(services: Services) -> None:
     [refused, *_] = await say(Dialogs(services), "add " + "x" * 245)
     assert refused.kind == "error"
