@@ -26,6 +26,7 @@ from limits.aio.strategies import FixedWindowRateLimiter
 
 from api.auth import CALLER
 from domain.errors import Busy
+from domain.wording import plural
 
 # Load balancer probes come often from one address; throttling them would take the instance out.
 UNLIMITED_PATHS = frozenset({"/healthz", "/livez", "/readyz", "/api/health"})
@@ -85,7 +86,7 @@ def client_address(request: web.Request, trusted_proxies: int) -> str:
 
 
 def _too_many(wait: int) -> Busy:
-    return Busy(f"Too many requests; please try again in {wait} seconds.", retry_after=wait)
+    return Busy(f"Too many requests; please try again in {plural(wait, 'second')}.", retry_after=wait)
 
 
 def address_rate_limit_middleware(limit: str, trusted_proxies: int):

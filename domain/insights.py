@@ -42,6 +42,7 @@ from domain.history import (
     workday_hours,
 )
 from domain.ports import RepositorySet, UserLookup
+from domain.wording import of_total, plural
 
 PERIOD_DAYS = 14
 WEIGHTS = {
@@ -146,19 +147,19 @@ def assess(evidence: Evidence, user: User, now: datetime) -> Insight:
             "overtime",
             WEIGHTS["overtime"],
             _share(overtime, OVERTIME_FULL_HOURS),
-            f"You worked {overtime:.1f} h past your working hours, going over on {overtime_days} days.",
+            f"You worked {overtime:.1f} h past your working hours, going over on {plural(overtime_days, 'day')}.",
         ),
         Factor(
             "late_nights",
             WEIGHTS["late_nights"],
             _share(nights, LATE_FULL_NIGHTS),
-            f"You worked after 22:00 on {nights} night{'s' * (nights != 1)}.",
+            f"You worked after 22:00 on {plural(nights, 'night')}.",
         ),
         Factor(
             "skipped_breaks",
             WEIGHTS["skipped_breaks"],
             1 - rests_taken / rests_due if rests_due >= 2 else 0.0,
-            f"You took {rests_taken} of the {rests_due} breaks your hours called for (one every 2.5 h).",
+            f"You took {rests_taken} of the {plural(rests_due, 'break')} your hours called for (one every 2.5 h).",
         ),
         Factor(
             "days_off",
@@ -170,13 +171,13 @@ def assess(evidence: Evidence, user: User, now: datetime) -> Insight:
             "long_stretches",
             WEIGHTS["long_stretches"],
             _share(stretches, STRETCHES_FULL),
-            f"{stretches} time{'s' * (stretches != 1)} you worked more than 3 h without a break.",
+            f"{plural(stretches, 'time').capitalize()} you worked more than 3 h without a break.",
         ),
         Factor(
             "falling_focus",
             WEIGHTS["falling_focus"],
             focus_share,
-            f"You finished {after_done:.0f} of {after_started:.0f} focus sessions this week"
+            f"You finished {of_total(round(after_done), round(after_started), 'focus session')} this week"
             + (f", down from {before:.0%} the week before." if before is not None else "."),
         ),
         Factor(
@@ -251,7 +252,7 @@ def recommendations(factors: tuple[Factor, ...], evidence: Evidence, user: User,
     if best:
         hour, finished, started = best
         found.append(
-            f"You finish {finished} of {started} focus sessions you start around {hour:02d}:00: "
+            f"You finish {of_total(finished, started, 'focus session')} you start around {hour:02d}:00: "
             "keep that hour for your hardest task."
         )
     cadence = break_cadence(evidence.work_sessions, evidence.rests, now)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from domain.entities import PRIORITIES
 from domain.errors import ValidationError
 from domain.timezones import resolve_timezone
+from domain.wording import listed, plural
 
 TITLE_MAX = 200
 NOTES_MAX = 2000
@@ -19,6 +20,7 @@ USER_ID_MAX = 200
 # (zoneinfo opens it) and fail there with OSError instead of "not a time zone".
 TIMEZONE_MAX = 64
 YEAR_MIN, YEAR_MAX = 1970, 2100
+EXAMPLE_INSTANT = "2026-03-02T17:00:00Z"
 
 
 # Format characters that belong in ordinary text: the zero-width joiner and non-joiner
@@ -26,29 +28,89 @@ YEAR_MIN, YEAR_MAX = 1970, 2100
 ALLOWED_FORMAT_CHARACTERS = frozenset("\u200c\u200d")
 
 
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and ch not in ALLOWED_FORMAT_CHARACTERS
+
+
 def _has_control_characters(text: str) -> bool:
-    return any(
-        unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and ch not in ALLOWED_FORMAT_CHARACTERS for ch in text
-    )
+    return any(_is_control(ch) for ch in text)
+
+
+def without_control_characters(text: str) -> str:
+    """The text with control and hidden format characters taken out (a bidi mark in a name)."""
+    return "".join(ch for ch in text if not _is_control(ch))
+
+
+# How a message names each field: in plain words, with the REST API's key where only an API
+# caller can meet the field (a chat user never types a user_id or a due_at).
+FIELD_NAMES = {
+    "title": "a task title",
+    "notes": "a task's notes",
+    "name": "a name",
+    "note": "a work session note",
+    "priority": "a priority",
+    "id": "an id",
+    "user_id": "a user id (user_id)",
+    "task_id": "a task id (task_id)",
+    "step_id": "a step id (step_id)",
+    "session_id": "a session id (session_id)",
+    "duration_minutes": "a focus session's length (duration_minutes)",
+    "interruptions": "the number of interruptions (interruptions)",
+    "completed": "whether it was completed (completed)",
+    "due_at": "a due date (due_at)",
+    "due_before": "the latest due date to list (due_before)",
+    "due_after": "the earliest due date to list (due_after)",
+    "ended_at": "the end time (ended_at)",
+    "now": "the current time (now)",
+    "work_start": "the start of your working hours (work_start)",
+    "work_end": "the end of your working hours (work_end)",
+    "quiet_start": "the start of your quiet hours (quiet_start)",
+    "quiet_end": "the end of your quiet hours (quiet_end)",
+}
+
+
+def field_name(what: str) -> str:
+    """How a sentence names the field: "a task title", "a user id (user_id)"."""
+    return FIELD_NAMES.get(what) or (f"{what.replace('_', ' ')} ({what})" if "_" in what else what)
+
+
+def _sentence(what: str, rest: str) -> str:
+    """A message about the field that starts a sentence: "A task title can be ..."."""
+    name = field_name(what)
+    return f"{name[:1].upper()}{name[1:]} {rest}"
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "not text"
 
 
 def clean_text(value: Any, what: str, max_length: int, *, required: bool = True) -> str | None:
-    """Trimmed text, or ValidationError naming the field and the rule it broke."""
+    """Trimmed text, or ValidationError saying in plain words which rule it broke and what to do."""
     if value is None:
         if required:
-            raise ValidationError(f"Field '{what}' is required")
+            raise ValidationError(f"Please give {field_name(what)}: it can't be empty.")
         return None
     if not isinstance(value, str):
-        raise ValidationError(f"Field '{what}' must be a string")
+        raise ValidationError(_sentence(what, f"must be text (this is {_kind_of(value)})."))
     text = value.strip()
     if not text:
         if required:
-            raise ValidationError(f"Field '{what}' is required")
+            raise ValidationError(f"Please give {field_name(what)}: it can't be empty.")
         return None
     if _has_control_characters(text.replace("\n", "").replace("\t", "") if what == "notes" else text):
-        raise ValidationError(f"Field '{what}' contains control characters")
+        raise ValidationError(_sentence(what, "can't contain invisible or control characters: please take them out."))
     if len(text) > max_length:
-        raise ValidationError(f"Field '{what}' is longer than {max_length} characters")
+        raise ValidationError(
+            _sentence(what, f"can be at most {plural(max_length, 'character')} (this one has {len(text)}).")
+        )
     return text
 
 
@@ -81,7 +143,7 @@ def clean_platform_user_id(value: Any) -> str:
     user_id = clean_user_id(value)
     if not PLATFORM_USER_ID.fullmatch(user_id):
         raise ValidationError(
-            "Field 'user_id' must be a Slack (slack:T…:U…) or Teams (msteams:<tenant id>:<user id>) user id"
+            "A user id (user_id) must be a Slack one (slack:T…:U…) or a Teams one (msteams:<tenant id>:<user id>)."
         )
     return user_id
 
@@ -94,22 +156,23 @@ def clean_priority(value: Any) -> str:
     if value is None:
         return "normal"
     if not isinstance(value, str) or value.strip().lower() not in PRIORITIES:
-        raise ValidationError(f"Field 'priority' must be one of {', '.join(PRIORITIES)}")
+        raise ValidationError(f"A priority must be {listed(list(PRIORITIES), 'or')}.")
     return value.strip().lower()
 
 
 def clean_bool(value: Any, what: str) -> bool:
     if not isinstance(value, bool):
-        raise ValidationError(f"Field '{what}' must be true or false")
+        raise ValidationError(_sentence(what, "must be true or false."))
     return value
 
 
 def clean_int(value: Any, what: str, low: int, high: int) -> int:
+    unit = " minutes" if what.endswith("_minutes") else ""
     # bool is an int in Python; JSON true is not a number here.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"Field '{what}' must be an integer")
+        raise ValidationError(_sentence(what, f"must be a whole number from {low} to {high}{unit}."))
     if not low <= value <= high:
-        raise ValidationError(f"Field '{what}' must be between {low} and {high}")
+        raise ValidationError(_sentence(what, f"must be from {low} to {high}{unit} (this is {value})."))
     return value
 
 
@@ -117,22 +180,22 @@ def clean_timestamp(value: Any, what: str, *, required: bool = False) -> datetim
     """An ISO-8601 instant; one without an offset is read as UTC."""
     if value is None:
         if required:
-            raise ValidationError(f"Field '{what}' is required")
+            raise ValidationError(f"Please give {field_name(what)}: it can't be empty.")
         return None
     if not isinstance(value, str):
-        raise ValidationError(f"Field '{what}' must be an ISO-8601 date-time string")
+        raise ValidationError(_sentence(what, f"must be a date and time like {EXAMPLE_INSTANT} (ISO 8601)."))
     try:
         parsed = datetime.fromisoformat(value.strip())
         instant = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except (ValueError, OverflowError):
-        raise ValidationError(f"Field '{what}' must be an ISO-8601 date-time string") from None
+        raise ValidationError(_sentence(what, f"must be a date and time like {EXAMPLE_INSTANT} (ISO 8601).")) from None
     return check_year(instant, what)
 
 
 def check_year(instant: datetime, what: str) -> datetime:
     """Dates this far out are typos, and near the ends of the calendar local times overflow."""
     if not YEAR_MIN <= instant.year <= YEAR_MAX:
-        raise ValidationError(f"Field '{what}' must be between {YEAR_MIN} and {YEAR_MAX}")
+        raise ValidationError(_sentence(what, f"must fall between the years {YEAR_MIN} and {YEAR_MAX}."))
     return instant
 
 
@@ -170,4 +233,4 @@ def clean_clock_time(value: Any, what: str) -> str:
             return datetime.strptime(value.strip(), "%H:%M").strftime("%H:%M")
         except ValueError:
             pass
-    raise ValidationError(f"Field '{what}' must be a time like 09:00")
+    raise ValidationError(_sentence(what, "must be a time like 09:00 or 17:30 (24-hour clock)."))

@@ -220,14 +220,16 @@ class Repositories:
         self.store = store
         self.ledger = RollupLedger(store)
         repo = self._repository
-        self.tasks: EntityRepository[Task] = repo("task", lambda t: t.id, mapping.TASK, "Task not found")
+        self.tasks: EntityRepository[Task] = repo(
+            "task", lambda t: t.id, mapping.TASK, "That task doesn't exist any more: it may have been deleted."
+        )
         self.work_sessions: EntityRepository[WorkSession] = repo(
-            "work_session", lambda s: s.id, mapping.WORK_SESSION, "Work session not found"
+            "work_session", lambda s: s.id, mapping.WORK_SESSION, "That work session doesn't exist."
         )
         self.focus_sessions: EntityRepository[FocusSession] = repo(
-            "focus_session", lambda s: s.session_id, mapping.FOCUS_SESSION, "Focus session not found"
+            "focus_session", lambda s: s.session_id, mapping.FOCUS_SESSION, "That focus session doesn't exist."
         )
-        self.users: EntityRepository[User] = repo("user", lambda u: u.id, mapping.USER, "User not found")
+        self.users: EntityRepository[User] = repo("user", lambda u: u.id, mapping.USER, "There is no such user yet.")
         self.api_tokens: EntityRepository[ApiToken] = repo(
             "api_token", lambda t: t.digest, mapping.API_TOKEN, "Unknown token"
         )
@@ -241,7 +243,7 @@ class Repositories:
             "focus_slot", lambda s: s.id, mapping.FOCUS_SLOT, "No running focus session"
         )
         self.habit_logs: EntityRepository[HabitLog] = repo(
-            "habit_log", lambda h: h.id, mapping.HABIT_LOG, "Habit log not found"
+            "habit_log", lambda h: h.id, mapping.HABIT_LOG, "That habit entry doesn't exist."
         )
         self.conversation_states: EntityRepository[ConversationState] = repo(
             "conversation_state", lambda c: c.id, mapping.CONVERSATION_STATE, "No conversation yet"

@@ -6,6 +6,7 @@ import json
 
 from bot.dialogs.turn import Turn, answering
 from bot.messages import Button, FileOut, Reply
+from domain.wording import listed, plural
 
 PRIVATE_ONLY = Reply("That's personal: ask me in a direct message.", private=True)
 REVOKE_WORDS = frozenset({"revoke", "revoke it", "revoke all", "off", "delete", "remove"})
@@ -25,7 +26,7 @@ class AccountDialog:
         days = (issued.info.expires_at - issued.info.created_at).days
         return [
             Reply(
-                f"Your personal API token (shown once; a new one replaces it; it expires in {days} days):\n"
+                f"Your personal API token (shown once; a new one replaces it; it expires in {plural(days, 'day')}):\n"
                 f"`{issued.secret}`\n"
                 f"Use it as `Authorization: Bearer <token>` on the REST API. Your user id is `{turn.user_id}`. "
                 "Say *token revoke* to switch it off.",
@@ -50,9 +51,12 @@ class AccountDialog:
             return [PRIVATE_ONLY]
         data = await turn.services.account.export(turn.user_id)
         content = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
-        counts = (
-            f"{len(data['tasks'])} tasks, {len(data['work_sessions'])} work sessions, "
-            f"{len(data['focus_sessions'])} focus sessions"
+        counts = listed(
+            [
+                plural(len(data["tasks"]), "task"),
+                plural(len(data["work_sessions"]), "work session"),
+                plural(len(data["focus_sessions"]), "focus session"),
+            ]
         )
         return [
             Reply(
@@ -86,4 +90,4 @@ class AccountDialog:
             return [Reply("Nothing deleted.")]
         removed = await turn.services.account.erase(turn.user_id)
         turn.erased = True
-        return [Reply(f"Done: {removed} records deleted. If you talk to me again, I'll start afresh.")]
+        return [Reply(f"Done: {plural(removed, 'record')} deleted. If you talk to me again, I'll start afresh.")]

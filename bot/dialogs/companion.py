@@ -10,6 +10,7 @@ from bot.images.pet_image import draw_pet, pet_alt_text
 from bot.messages import Button, Fact, Image, ListItem, Reply
 from domain.progress import CATALOGUE
 from domain.services.pet import reaction
+from domain.wording import plural
 
 # The commands the pet reacts to, and as what.
 # Replies that mean nothing happened yet (an error, a question): the pet has nothing to react to.
@@ -103,7 +104,7 @@ def pet_reply(view) -> Reply:
     pet, progress = view.pet, view.progress
     facts = [
         Fact("Level", f"{progress.level} · {progress.xp} XP, {progress.next_level_xp - progress.xp} to the next"),
-        Fact("Streak", f"{progress.streak_days} day{'s' * (progress.streak_days != 1)} (best {progress.best_streak})"),
+        Fact("Streak", f"{plural(progress.streak_days, 'day')} (best {plural(progress.best_streak, 'day')})"),
         Fact("Mood", "asleep" if pet.asleep else pet.mood),
         Fact("Energy", f"{pet.energy}/100"),
         Fact("Hydration", f"{pet.hydration}/100"),

@@ -16,6 +16,7 @@ from domain.entities import Task
 from domain.errors import Conflict, NotFound
 from domain.services import Services
 from domain.services.agenda import AgendaService, minutes_left
+from domain.wording import first_name as person_name
 
 # Emoji said alone (typed, or a reaction on one of the bot's messages), by what they most
 # likely mean. Slack's names are translated to the characters by the Slack adapter.
@@ -69,7 +70,7 @@ def meaning_of(emoji: str) -> str | None:
 
 
 def first_name(turn: Turn) -> str:
-    return turn.user.name.split(" ")[0] if turn.user.name and turn.user.name != turn.user_id else ""
+    return person_name(turn.user.name, turn.user_id) or ""
 
 
 def due_detail(task: Task, turn: Turn) -> str:

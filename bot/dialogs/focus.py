@@ -11,6 +11,7 @@ from bot.language.arguments import parse_minutes
 from bot.messages import Button, Reply
 from domain.entities import FOCUS_DEFAULT_MINUTES, FocusSession, Task
 from domain.errors import Conflict
+from domain.wording import plural
 
 # Only the word and one space: the task is the rest of the text. A pattern with "\s*" before
 # it and ".+$" after is retried from every start in a long run of whitespace (quadratic).
@@ -82,7 +83,7 @@ class FocusDialog:
                     kind="focus",
                 )
             ]
-        extra = f" with {session.interruptions} interruption(s)" if session.interruptions else ""
+        extra = f" with {plural(session.interruptions, 'interruption')}" if session.interruptions else ""
         return [
             Reply(
                 f"Focus session complete: {minutes} min{extra}. Nice work — stretch a little?",
@@ -95,7 +96,8 @@ class FocusDialog:
         focus = turn.services.focus
         session = await focus.active_or_raise(turn.user_id)
         session = await focus.interrupt(turn.user_id, session.session_id)
-        return [Reply(f"Noted ({session.interruptions} so far). Back to it when you can.", kind="focus")]
+        so_far = plural(session.interruptions, "interruption")
+        return [Reply(f"Noted: {so_far} so far. Back to it when you can.", kind="focus")]
 
     async def cancel(self, turn: Turn, args: str) -> list[Reply]:
         focus = turn.services.focus

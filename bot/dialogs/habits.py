@@ -39,5 +39,5 @@ class HabitDialog:
 
     async def lunch(self, turn: Turn, args: str) -> list[Reply]:
         today = await turn.services.habits.log_lunch(turn.user_id)
-        note = "Enjoy your meal!" if today["lunches"] == 1 else "Logged another meal."
-        return [Reply(f"Lunch logged. {note}", kind="habit")]
+        text = "Lunch logged. Enjoy your meal!" if today["lunches"] == 1 else "Another meal logged."
+        return [Reply(text, kind="habit")]

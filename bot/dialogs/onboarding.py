@@ -13,6 +13,7 @@ from bot.language.arguments import parse_time_range
 from bot.messages import Button, Reply
 from domain.errors import ValidationError
 from domain.validation import clean_timezone
+from domain.wording import first_name
 
 # Every capability, grouped; "help <topic>" shows one group with a few more examples.
 HELP_TOPICS: dict[str, tuple[str, str]] = {
@@ -86,7 +87,8 @@ class OnboardingDialog:
         return [Reply(f"{text}\nSay *help* for everything else.", title=f"Help: {title}", kind="help")]
 
     def welcome(self, name: str | None) -> Reply:
-        who = f" {name.split(' ')[0]}" if name else ""
+        first = first_name(name)
+        who = f" {first}" if first else ""
         return Reply(
             f"Hi{who}, I'm Avanochi, your work companion. I keep your tasks, clock your work, run focus "
             "sessions, remind you to drink water and take breaks — and my pet grows with your finished work.\n"

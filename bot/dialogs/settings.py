@@ -12,6 +12,7 @@ from bot.language.arguments import parse_duration, parse_minutes, parse_time_ran
 from bot.messages import Button, Fact, Reply
 from domain.errors import ValidationError
 from domain.services.users import REMINDER_KINDS
+from domain.wording import plural
 
 KIND_NAMES = {
     "water": "water",
@@ -151,7 +152,7 @@ class SettingsDialog:
         length = parse_duration(args or "15m") if minutes is None else parse_duration(f"{minutes}m")
         until = turn.now + length
         await turn.services.users.update_user(turn.user_id, snoozed_until=until)
-        return [Reply(f"Snoozed for {int(length.total_seconds() // 60)} minutes.")]
+        return [Reply(f"Snoozed for {plural(int(length.total_seconds() // 60), 'minute')}.")]
 
     async def pause(self, turn: Turn, args: str) -> list[Reply]:
         text = re.sub(r"^(?:until|till|for)\s+", "", args.strip(), flags=re.IGNORECASE)

@@ -9,6 +9,12 @@ from bot.dialogs.work import hours_and_minutes
 from bot.images.charts import chart_alt_text, period_chart
 from bot.messages import Fact, Image, Reply
 from domain.history import workday_hours
+from domain.wording import of_total
+
+
+def focus_count(completed: int, started: int) -> str:
+    """ "1 of 2 sessions"; "none yet" rather than "0 of 0 sessions"."""
+    return of_total(completed, started, "session") if started else "none yet"
 
 
 class StatsDialog:
@@ -22,7 +28,12 @@ class StatsDialog:
                 Fact("Tasks done", f"{summary['completed_tasks']} of {summary['total_tasks']}"),
                 Fact("Work sessions", str(summary["total_sessions"])),
                 Fact("Hours worked", hours_and_minutes(summary["total_hours"])),
-                Fact("Focus sessions", f"{focus['completed_sessions']} of {focus['total_sessions']} completed"),
+                Fact(
+                    "Focus sessions",
+                    f"{focus['completed_sessions']} of {focus['total_sessions']} completed"
+                    if focus["total_sessions"]
+                    else "none yet",
+                ),
             ]
             return [Reply("Since you started with Avanochi:", title="All-time stats", facts=facts, kind="stats")]
         if period not in ("today", "week", "month"):
@@ -35,8 +46,8 @@ class StatsDialog:
             Fact("Hours worked", hours_and_minutes(numbers["hours"])),
             Fact(
                 "Focus",
-                f"{numbers['focus_completed']} of {numbers['focus_sessions']} sessions{cut_short}, "
-                f"{numbers['focus_minutes']} min planned",
+                f"{focus_count(numbers['focus_completed'], numbers['focus_sessions'])}{cut_short}"
+                + (f", {numbers['focus_minutes']} min planned" if numbers["focus_sessions"] else ""),
             ),
             Fact("Water", f"{numbers['water_ml']} ml"),
             Fact("Breaks", str(numbers["breaks"])),

@@ -10,6 +10,7 @@ from bot.language.arguments import parse_new_task, quoted, read_when, task_numbe
 from bot.language.matching import meaningful_words
 from bot.messages import Button, ListItem, Reply
 from domain.entities import Task
+from domain.wording import plural
 
 LIST_FILTERS = ("today", "week", "done", "all", "")
 
@@ -29,6 +30,11 @@ def past_due_question(what: str, due: datetime, timezone: str, question: str) ->
         buttons=[Button("Yes", answering(question, "yes"), "primary"), Button("No", answering(question, "no"))],
         kind="confirm",
     )
+
+
+def left_open(remaining: int) -> str:
+    """What is left after one is done: a count that reads right, and a word when nothing is."""
+    return f"{plural(remaining, 'open task')} left." if remaining else "No open tasks left: well done."
 
 
 def task_buttons(task: Task) -> list[Button]:
@@ -174,12 +180,13 @@ class TaskDialog:
 
     async def _complete(self, turn: Turn, task: Task) -> list[Reply]:
         if task.completed:
+            turn.outcome = "already_done"  # nothing changed: the pet has nothing to cheer
             return [Reply(f"*{task.title}* was already done. ✓", kind="task")]
         task = await turn.services.tasks.complete_task(turn.user_id, task.id)
         remaining = await turn.services.tasks.count_open(turn.user_id)
         return [
             Reply(
-                f"Done: *{task.title}*. {remaining} open task(s) left.",
+                f"Done: *{task.title}*. {left_open(remaining)}",
                 buttons=[Button("Undo", {"command": "undo"})],
                 kind="task",
             )

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from domain.entities import WATER_GOAL_ML
+from domain.wording import of_total, plural
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 5.6, 90  # 720 x 504 pixels
 INK, MUTED, GRID = "#3b3355", "#8a86a0", "#e6e3ee"
@@ -140,6 +141,7 @@ def chart_alt_text(numbers: dict[str, Any]) -> str:
     """What the chart says, for screen readers and text-only channels."""
     return (
         f"{TITLES.get(numbers.get('period', ''), 'Stats')}: {numbers.get('hours', 0)} h worked, "
-        f"{numbers.get('tasks_completed', 0)} tasks done, {numbers.get('focus_completed', 0)} of "
-        f"{numbers.get('focus_sessions', 0)} focus sessions finished, {numbers.get('water_ml', 0)} ml water."
+        f"{plural(numbers.get('tasks_completed', 0), 'task')} done, "
+        f"{of_total(numbers.get('focus_completed', 0), numbers.get('focus_sessions', 0), 'focus session')} "
+        f"finished, {numbers.get('water_ml', 0)} ml water."
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from bot.dialogs.stats import focus_count
 from bot.dialogs.work import hours_and_minutes
 from bot.messages import Button, Fact, Reply
 from domain.insights import ALERT_THRESHOLD
 from domain.reminders.schedule import OutboxEntry
 from domain.services import Services
+from domain.wording import plural
 
 SNOOZE = Button("Snooze 15 min", {"command": "snooze", "minutes": 15})
 
@@ -44,7 +46,7 @@ async def compose(entry: OutboxEntry, user_id: str, services: Services) -> Reply
     if kind == "wrap_up":
         today = await services.stats.period(user_id, "today")
         return Reply(
-            f"Time to wrap up: {today['tasks_completed']} task(s) done, "
+            f"Time to wrap up: {plural(today['tasks_completed'], 'task')} done, "
             f"{hours_and_minutes(today['hours'])} worked, {today['water_ml']} ml of water today.",
             buttons=[Button("Clock out", {"command": "stop"}, "primary"), SNOOZE, _stop("wrap_up", "wrap-up")],
             kind="nudge",
@@ -75,9 +77,9 @@ async def weekly_report(user_id: str, services: Services) -> Reply:
     facts = [
         Fact("Tasks done", str(week["tasks_completed"])),
         Fact("Hours worked", hours_and_minutes(week["hours"])),
-        Fact("Focus", f"{week['focus_completed']} of {week['focus_sessions']} sessions completed"),
+        Fact("Focus", focus_count(week["focus_completed"], week["focus_sessions"])),
         Fact("Water", f"{week['water_ml']} ml"),
-        Fact("Level", f"{progress.level} ({progress.xp} XP), streak {progress.streak_days} day(s)"),
+        Fact("Level", f"{progress.level} ({progress.xp} XP), streak {plural(progress.streak_days, 'day')}"),
         Fact("Burnout risk", f"{insight.score}/100 ({insight.band})"),
     ]
     tip = insight.recommendations[0] if insight.recommendations else "Have a restful weekend."

@@ -38,6 +38,7 @@ from bot.runtime.privacy import place
 from bot.voice.decode import MAX_BYTES
 from domain.errors import DomainError, DuplicateDelivery, NotFound
 from domain.services import Services
+from domain.wording import plural
 
 log = logging.getLogger("avanochi.turns")
 
@@ -124,11 +125,8 @@ class TurnPipeline:
                 pace, wait = await self._pace.check(message.user_id)
                 if pace is not Pace.OK:
                     log.info("turn over the user's pace", extra={"channel": message.channel, "pace": pace.value})
-                    return (
-                        []
-                        if pace is Pace.DROP
-                        else [Reply(f"You're going fast: give me {wait} seconds, then carry on.", kind="error")]
-                    )
+                    slow_down = f"You're going fast: give me {plural(wait, 'second')}, then carry on."
+                    return [] if pace is Pace.DROP else [Reply(slow_down, kind="error")]
             async with self._services.turn(message.user_id) as services:
                 # The delivery id is noted in the conversation, not written on its own: it reaches
                 # the store with the turn's first write (or at its end).

@@ -203,9 +203,9 @@ REACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "stressed": ("*fidgets* It's been a lot lately. Let's slow down a little.",),
     },
     "done": {
-        "happy": ("*does a little spin* Another one done!", "Yes! That's how it's done!"),
+        "happy": ("*does a little spin* Another one done!", "Yes, that's how it's done!"),
         "content": ("Nice, one less thing on the list.",),
-        "bored": ("Oh! Something happened! Well done!",),
+        "bored": ("Oh, something happened. Well done!",),
         "tired": ("Done. Maybe that's enough for today?",),
         "stressed": ("Done... now let's breathe for a minute.",),
     },

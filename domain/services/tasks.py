@@ -24,6 +24,7 @@ from domain.services.contributions import task_contribution
 from domain.services.conversations import ConversationService
 from domain.services.users import UserService
 from domain.validation import clean_notes, clean_priority, clean_title
+from domain.wording import listed, noun_for
 
 STATUSES = ("open", "done", "all")
 T = TypeVar("T")
@@ -84,7 +85,7 @@ class TaskService:
     ) -> list[Task]:
         """Open tasks by due date (undated last), done ones newest first, or all by creation."""
         if status not in STATUSES:
-            raise ValidationError(f"status must be one of {', '.join(STATUSES)}")
+            raise ValidationError(f"A task status must be {listed(list(STATUSES), 'or')}.")
         conditions: list[tuple[str, str, Any]] = []
         if status != "all":
             conditions.append(("completed", "=", status == "done"))
@@ -145,11 +146,15 @@ class TaskService:
 
     async def edit_task(self, user_id: str, task_id: str, **fields: Any) -> Task:
         """Change title, notes, priority and/or due_at (None clears a due date)."""
-        unknown = set(fields) - {"title", "notes", "priority", "due_at"}
+        editable = ("title", "notes", "priority", "due_at")
+        unknown = set(fields) - set(editable)
         if unknown:
-            raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}")
+            raise ValidationError(
+                f"A task has no {noun_for(len(unknown), 'field')} {listed(sorted(unknown))}: "
+                f"it can change {listed(list(editable), 'or')}."
+            )
         if not fields:
-            raise ValidationError("Nothing to change")
+            raise ValidationError(f"Nothing to change: give a new {listed(list(editable), 'or')}.")
         cleaned: dict[str, Any] = {}
         if "title" in fields:
             cleaned["title"] = clean_title(fields["title"])

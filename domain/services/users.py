@@ -10,7 +10,15 @@ from domain.concurrency import retry_stale
 from domain.entities import User
 from domain.errors import NotFound, StaleEntity, ValidationError
 from domain.ports import ActivityHook, RepositorySet, ignore_activity
-from domain.validation import clean_clock_time, clean_locale, clean_text, clean_timezone, clean_user_id
+from domain.validation import (
+    clean_clock_time,
+    clean_locale,
+    clean_text,
+    clean_timezone,
+    clean_user_id,
+    without_control_characters,
+)
+from domain.wording import listed, noun_for
 
 NAME_MAX = 100
 REMINDER_KINDS = ("water", "break", "lunch", "wrap_up", "long_session", "weekly_report", "risk_alert")
@@ -70,11 +78,19 @@ class UserService:
         except NotFound:
             pass
         try:
-            user = await self.create_user(name or user_id, user_id=user_id, locale=locale)
+            user = await self.create_user(self._usable_name(name) or user_id, user_id=user_id, locale=locale)
         except StaleEntity:  # created by a concurrent first message
             return await self.get_user(user_id)
         await self._on_activity(user_id)  # a new user gets a reminder schedule
         return user
+
+    @staticmethod
+    def _usable_name(name: str | None) -> str | None:
+        """The platform's name for the user, made to fit the rules for a name: a bidi mark or a
+        name past NAME_MAX must not stop them from talking to us (the user is created with it)."""
+        if not isinstance(name, str):
+            return None
+        return " ".join(without_control_characters(name).split())[:NAME_MAX].strip() or None
 
     async def timezone(self, user_id: str) -> str:
         try:
@@ -87,7 +103,7 @@ class UserService:
         ``reminder`` is a (kind, {"on": bool, "every": minutes}) pair."""
         unknown = set(changes) - UPDATABLE
         if unknown:
-            raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}")
+            raise ValidationError(f"A user has no {noun_for(len(unknown), 'setting')} {listed(sorted(unknown))}.")
 
         async def attempt() -> User:
             user = await self.ensure(user_id)
@@ -105,7 +121,9 @@ class UserService:
             if "reminder" in changes:
                 kind, setting = changes["reminder"]
                 if kind not in REMINDER_KINDS:
-                    raise ValidationError(f"I can remind you about {', '.join(REMINDER_KINDS)}.")
+                    raise ValidationError(
+                        f"I can remind you about {listed([k.replace('_', ' ') for k in REMINDER_KINDS], 'or')}."
+                    )
                 user.reminder_settings = {
                     **user.reminder_settings,
                     kind: {**user.reminder_settings.get(kind, {}), **setting},

@@ -48,6 +48,20 @@ async def test_invalid_fields(api, body, fragment):
     await assert_nothing_written(api)
 
 
+async def test_errors_say_in_plain_words_what_is_wrong_and_how_to_fix_it(api):
+    too_long = await api.json("POST", "/api/tasks", 400, json={"title": "x" * 245, "user_id": USER})
+    assert too_long == {"error": "A task title can be at most 200 characters (this one has 245)."}
+    blank = await api.json("POST", "/api/tasks", 400, json={"title": "  ", "user_id": USER})
+    assert blank == {"error": "Please give a task title: it can't be empty."}
+    priority = await api.json("POST", "/api/tasks", 400, json={"title": "ok", "user_id": USER, "priority": "asap"})
+    assert priority == {"error": "A priority must be high, normal or low."}
+    due = await api.json("POST", "/api/tasks", 400, json={"title": "ok", "user_id": USER, "due_at": "soon"})
+    assert due["error"].startswith("A due date (due_at) must be a date and time like 2026-")
+    for body in (too_long, blank, priority, due):
+        assert "Field '" not in body["error"]
+    await assert_nothing_written(api)
+
+
 async def test_a_title_of_exactly_200_characters_after_trimming_is_fine(api):
     task = await api.json("POST", "/api/tasks", 201, json={"title": "  " + "x" * 200 + "  ", "user_id": USER})
     assert len(task["title"]) == 200

@@ -85,7 +85,7 @@ async def test_focus_start_interrupted_stop_and_cancel(slack):
     focusing = await first_contact(slack, "focus 30")
     assert "Focus for 30 min, until 10:30" in focusing.text
     [noted] = await slack.workspace.click(focusing, "Interrupted")
-    assert "Noted (1 so far)" in noted.text
+    assert "Noted: 1 interruption so far." in noted.text
     slack.app[SERVICES_KEY].clock.advance(minutes=30)  # a whole session later
     [stopped] = await slack.workspace.say("focus stop")
     assert "Focus session complete" in stopped.text and "1 interruption" in stopped.text

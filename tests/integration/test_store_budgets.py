@@ -70,7 +70,7 @@ async def test_a_returning_users_add_tasks_and_done_stay_within_budget(store: Do
     within("tasks", cost, trail)
 
     cost, replies, trail = await chat.cost("done 1")
-    assert replies[0].text.startswith("Done: *Write the report*. 1 open task(s) left.")
+    assert replies[0].text.startswith("Done: *Write the report*. 1 open task left.")
     assert "\n🐾 " in replies[0].text
     within("done", cost, trail)
 

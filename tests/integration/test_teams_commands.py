@@ -61,7 +61,7 @@ async def test_task_list_card_and_pressing_done(world, api):
     assert done_buttons == [submit_actions(row)[0] for row in rows]
     # Teams posts the button's data as the activity's value, with no text at all.
     pressed = await chat.press(done_buttons[1]["data"])
-    assert "Done: **Pay rent**. 1 open task(s) left." in text_of(pressed)
+    assert "Done: **Pay rent**. 1 open task left." in text_of(pressed)
     tasks = {task["title"]: task for task in await rest_tasks(api, chat.user_id)}
     assert tasks["Pay rent"]["completed"] is True and tasks["Call the bank"]["completed"] is False
     again = await chat.press(done_buttons[1]["data"])
@@ -127,9 +127,9 @@ async def test_focus_start_interrupted_stop_and_cancel(world, api):
     await chat.say("tasks")
     started = await chat.say("focus 25 on 1")
     assert "Focus on **Draft the plan** for 25 min, until 09:25" in text_of(started)
-    assert "Noted (1 so far)" in text_of(await chat.press(find_submit(started, "Interrupted")))
+    assert "Noted: 1 interruption so far." in text_of(await chat.press(find_submit(started, "Interrupted")))
     world.clock.advance(minutes=25)
-    assert "Focus session complete: 25 min with 1 interruption(s)" in text_of(await chat.say("focus stop"))
+    assert "Focus session complete: 25 min with 1 interruption" in text_of(await chat.say("focus stop"))
     await chat.say("focus 10")
     assert "Focus session cancelled" in text_of(await chat.say("focus cancel"))
     sessions = await api.json("GET", f"/api/v1/focus/sessions/user/{chat.user_id}", 200)

@@ -182,7 +182,7 @@ async def test_export_goes_through_the_file_consent_flow(world):
     chat = world.chat
     await chat.say("add Exported task")
     offered, invoke = await export_and_accept(world, chat)
-    assert "Here is everything I keep about you (1 tasks" in text_of(offered)
+    assert "Here is everything I keep about you (1 task, 0 work sessions and 0 focus sessions)" in text_of(offered)
     consent = next(a for r in offered for a in r.get("attachments") or [] if a["contentType"] == CONSENT_TYPE)
     assert consent["name"] == "avanochi-export.json" and consent["content"]["sizeInBytes"] > 0
     before = len(world.connector.activities)

@@ -173,7 +173,7 @@ async def test_wrap_up_at_the_end_of_the_working_day(world):
     await run_at(engine, clock, utc(2026, 11, 23, 16, 29))
     assert notifier.sent == []
     await run_at(engine, clock, utc(2026, 11, 23, 16, 30))  # 17:30 local
-    assert notifier.texts() == ["Time to wrap up: 1 task(s) done, 0 h 00 min worked, 0 ml of water today."]
+    assert notifier.texts() == ["Time to wrap up: 1 task done, 0 h 00 min worked, 0 ml of water today."]
 
 
 async def test_snooze_pause_and_off_are_respected(world):

@@ -77,6 +77,14 @@ async def test_update_creates_a_user_on_first_contact(services: Services) -> Non
     assert (user.id, user.name, user.timezone) == (USER, USER, "Asia/Tokyo")
 
 
+async def test_a_platform_name_that_breaks_the_rules_for_names_still_lets_the_user_in(services: Services) -> None:
+    # A directory name with a right-to-left mark, and one far past the 100 characters a name may have.
+    marked = await services.users.ensure(USER, "\u200fAda  Lovelace\u200e")
+    assert marked.name == "Ada Lovelace"
+    long = await services.users.ensure("slack:T1:U2", "Grace " + "H" * 300)
+    assert long.name == ("Grace " + "H" * 300)[:100]
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
@@ -84,8 +92,8 @@ async def test_update_creates_a_user_on_first_contact(services: Services) -> Non
         ({"timezone": ""}, "Europe/Madrid"),
         ({"work_start": "25:00"}, "work_start"),
         ({"work_end": "5pm"}, "work_end"),
-        ({"name": "   "}, "'name' is required"),
-        ({"name": "n" * 101}, "longer than 100"),
+        ({"name": "   "}, "^Please give a name: it can't be empty.$"),
+        ({"name": "n" * 101}, r"^A name can be at most 100 characters \(this one has 101\).$"),
     ],
 )
 async def test_bad_preferences_are_rejected_and_change_nothing(services: Services, changes: dict, message: str) -> None:

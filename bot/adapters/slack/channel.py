@@ -96,9 +96,9 @@ class SlackChannel(ChannelBase):
             log.warning("users.info failed", extra={"error": str(error)})
             return None
         names = found.get("profile") or {}
-        return Profile(
-            found.get("real_name") or names.get("real_name") or found.get("name"), found.get("tz"), found.get("locale")
-        )
+        # The name the person goes by; never the handle ("name"), which is a login, not a name.
+        name = found.get("real_name") or names.get("real_name") or names.get("display_name")
+        return Profile(name or None, found.get("tz"), found.get("locale"))
 
     async def open_dm(self, route: Route) -> Mapping[str, Any] | None:
         try:

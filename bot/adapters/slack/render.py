@@ -14,10 +14,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.dialogs.stats import focus_count
 from bot.dialogs.tasks import describe_due
 from bot.dialogs.work import hours_and_minutes
 from bot.messages import Button, Fact, ListItem, Reply
 from domain.entities import Task, WorkSession
+from domain.wording import plural
 
 log = logging.getLogger("avanochi.slack")
 
@@ -219,9 +221,13 @@ def home_view(
         )
         for task in tasks[:HOME_TASKS]
     ]
-    more = f" (the first {HOME_TASKS}; say 'tasks' in our DM for all)" if len(tasks) > HOME_TASKS else ""
+    shown = (
+        f"Here are the first {HOME_TASKS}: say 'tasks' in our DM for all."
+        if len(tasks) > HOME_TASKS
+        else f"{plural(len(items), 'open task')}."
+    )
     open_tasks = Reply(
-        f"{len(items)} open{more}." if items else "Nothing open. Say 'add <title>' in our DM.",
+        shown if items else "Nothing open. Say 'add <title>' in our DM.",
         title="Open tasks",
         items=items,
         kind="tasks",
@@ -233,7 +239,7 @@ def home_view(
         facts=[
             Fact("Tasks done", str(today["tasks_completed"])),
             Fact("Hours worked", hours_and_minutes(today["hours"])),
-            Fact("Focus", f"{today['focus_completed']} of {today['focus_sessions']} sessions"),
+            Fact("Focus", focus_count(today["focus_completed"], today["focus_sessions"])),
             Fact("Water", f"{today['water_ml']} ml"),
             Fact("Breaks", str(today["breaks"])),
         ],
