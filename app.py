@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from aiohttp import web
 from pythonjsonlogger.json import JsonFormatter
@@ -303,12 +304,18 @@ def main(argv: list[str] | None = None) -> None:
 
 
 async def run_console(settings: Settings) -> None:
-    from bot.adapters.console import chat
+    from bot.adapters.console import ConsoleChannel, ConsoleNotifier, Reminders, chat, os_user, terminal
 
     container = bootstrap(settings)
     await container.open()
+    user = os_user()
+    history = None if settings.console_history.lower() == "off" else Path(settings.console_history).expanduser()
+    lines, screen = terminal(history)
+    console = ConsoleChannel(screen, Path(settings.console_files).expanduser(), user.name)
+    # The same engine as the server's, with this terminal its only way to the user.
+    engine = ReminderEngine(container.services, {"console": ConsoleNotifier(console)})
     try:
-        await chat(container.pipeline)
+        await chat(container.pipeline, lines, console, user, reminders=Reminders(engine, settings.reminder_interval))
     finally:
         await container.close()
 

@@ -92,6 +92,20 @@ class ReminderEngine:
         await asyncio.gather(*(one(schedule) for schedule in due))
         return summary
 
+    async def run_for(self, user_id: str, now: datetime | None = None) -> RunSummary:
+        """One pass for one user alone: a terminal chat sends only its own user's nudges, and must
+        not claim (and drop) those of users it cannot reach when it shares a store with a server."""
+        now = now or self._services.clock.now()
+        summary = RunSummary(now=now.isoformat())
+        try:
+            schedule = await self._services.reminders.schedule(user_id)
+        except NotFound:
+            return summary  # nothing asked of them yet
+        if schedule.next_due <= now:
+            summary.due_schedules = 1
+            await self._process(user_id, now, summary)
+        return summary
+
     async def _process(self, user_id: str, now: datetime, summary: RunSummary) -> None:
         services = self._services
         reminders = services.reminders
