@@ -27,6 +27,7 @@ from domain.services import Services
 log = logging.getLogger("avanochi.reminders")
 
 MAX_BACKOFF = timedelta(minutes=15)
+TERMINAL = "console"  # the terminal chat: its users' ids are console:{login}
 
 
 class Delivery(Enum):
@@ -80,6 +81,10 @@ class ReminderEngine:
         now = now or self._services.clock.now()
         summary = RunSummary(now=now.isoformat())
         due = await self._services.reminders.due(now, self._batch)
+        # A terminal chat's user is reached by the chat's own engine alone (``run_for``); a server
+        # sharing its store must leave their nudges (a focus session's end) to it, not drop them.
+        if TERMINAL not in self._notifiers:
+            due = [schedule for schedule in due if not schedule.user_id.startswith(f"{TERMINAL}:")]
         summary.due_schedules = len(due)
 
         async def one(schedule: ReminderSchedule) -> None:

@@ -16,13 +16,16 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.console.notifier import ConsoleNotifier
 from bot.adapters.console.terminal import os_user
+from bot.reminders.engine import ReminderEngine
 from domain.clock import FakeClock
 from domain.services import Services
 from persistence.repositories import Repositories
 from persistence.sqlite_store import SqliteDocumentStore
 from tests.conformance.drivers import FlakyStore, console_driver
 from tests.fake_slack import NOW
+from tests.reminder_doubles import RecordingNotifier
 
 PNG = b"\x89PNG\r\n\x1a\n"
 SAVED = re.compile(r"\(saved (\S+\.png); type open to view it\)")
@@ -142,6 +145,21 @@ async def test_a_focus_session_ends_and_the_console_says_so(store, tmp_path: Pat
         [ended, *_] = await console.press(nudge, "Done")
         assert "Focus session complete" in ended.text
         assert await console.services.focus.active(console.user_id) is None
+
+
+async def test_a_server_on_the_same_store_leaves_the_console_users_reminders_to_the_console(store, tmp_path: Path):
+    clock = FakeClock(NOW)
+    async with console_driver(FlakyStore(store), tmp_path / "files", clock=clock) as console:
+        await met(console)
+        await console.say("focus 25")
+        clock.set(NOW + timedelta(minutes=26))
+        server = ReminderEngine(console.services, {"slack": RecordingNotifier("slack")})  # python app.py
+        summary = await server.run()
+        assert (summary.claimed, summary.dropped) == (0, 0)
+        assert console.console is not None
+        terminal = ReminderEngine(console.services, {"console": ConsoleNotifier(console.console)})
+        assert (await terminal.run_for(console.user_id)).sent == 1
+        assert "Focus time is up" in console.screen.text
 
 
 async def test_the_console_calls_the_user_by_their_os_account_name_not_their_user_id(store, tmp_path: Path):
