@@ -71,6 +71,9 @@ async def test_a_number_typed_with_no_button_of_that_number_is_an_ordinary_messa
         [answer] = await console.say("1")  # nothing to press: the bot reads it
         assert "didn't catch" in answer.text or "Did you mean" in answer.text, answer.text
         assert "(pressed" not in console.screen.text
+        [help_] = await console.say("help")
+        assert "type a button's number alone to press it" in help_.text
+        assert "with no buttons shown, a number is an ordinary message" in help_.text
 
 
 async def test_a_chart_is_saved_with_its_path_printed_and_open_shows_it_in_the_viewer(
@@ -120,13 +123,18 @@ async def test_a_reminder_due_is_printed_while_the_console_waits_and_its_button_
     clock = FakeClock(NOW)
     async with console_driver(FlakyStore(store), tmp_path / "files", clock=clock, reminders_every=0.02) as console:
         await met(console)
-        await console.say("start")  # clocked in: water reminders are due every 90 minutes
+        [clocked_in] = await console.say("start")  # clocked in: water reminders are due every 90 minutes
+        assert clocked_in.ref == {"Clock out": "1"}
         start = len(console.screen.text)
         clock.set(NOW + timedelta(hours=2))
         # Nothing typed: the nudge arrives on its own.
         await console.printed(lambda text: "Time for some water" in text, start)
         [*_, nudge] = [seen for seen in console.seen(start) if "Time for some water" in seen.text]
-        assert "I drank a glass" in nudge.buttons
+        # Numbered after the card above, whose [1] still means what it said there.
+        assert nudge.ref["I drank a glass"] == "2"
+        assert console.console is not None
+        still = console.console.button("1")
+        assert still is not None and still.label == "Clock out"
         await console.press(nudge, "I drank a glass")
         today = await console.services.habits.today(console.user_id)
         assert today["water_ml"] > 0
