@@ -295,7 +295,8 @@ def main(argv: list[str] | None = None) -> None:
         )
         web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
     elif args.command == "chat":
-        asyncio.run(run_console(settings))
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C while a reply is on its way: just leave
+            asyncio.run(run_console(settings))
     elif args.command == "teams-manifest":
         from bot.adapters.teams.manifest import write_package
 

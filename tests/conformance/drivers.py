@@ -382,7 +382,7 @@ class ConsoleDriver(Driver):
     def __init__(self, container, store: FlakyStore, folder: Path, user: OsUser, reminders_every: float = 0) -> None:
         super().__init__(
             "console",
-            f"console:{user.login}",
+            user.user_id,
             container.services,
             store,
             zone=None,

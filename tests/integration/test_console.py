@@ -235,7 +235,7 @@ def test_at_a_terminal_arrow_keys_recall_lines_and_a_reminder_never_breaks_the_l
         chat.expect_exact("you>")
         chat.send("add Buy")  # half a line typed when the reminder comes
         chat.expect_exact("add Buy")
-        asyncio.run(start_focus_that_just_ended(db, f"console:{me.login}"))
+        asyncio.run(start_focus_that_just_ended(db, me.user_id))
         chat.expect_exact("Focus time is up")
         chat.send(" milk\r")
         chat.expect_exact("Added Buy milk")

@@ -50,7 +50,7 @@ async def chat(
     viewer: Viewer | None = None,
 ) -> None:
     """Talk until the user says quit or input ends; reminders print in between."""
-    user_id = f"console:{user.login}"
+    user_id = user.user_id
     viewer = viewer or SystemViewer()
     with lines.printing():
         console.note(INTRO, indent=False)
@@ -72,7 +72,7 @@ async def chat(
 async def _converse(
     pipeline: TurnPipeline, lines: LineReader, console: ConsoleChannel, user: OsUser, viewer: Viewer
 ) -> None:
-    user_id = f"console:{user.login}"
+    user_id = user.user_id
     while True:
         line = await lines.read(PROMPT)
         if line is None:

@@ -18,8 +18,12 @@ from bot.adapters.console.channel import Screen, make_private_folder
 
 @dataclass(frozen=True)
 class OsUser:
-    login: str  # the account name: the user id is console:{login}
+    login: str  # the account name
     name: str  # what to call them: the account's full name, else its login
+
+    @property
+    def user_id(self) -> str:
+        return f"console:{self.login}"
 
 
 def os_user() -> OsUser:
