@@ -302,7 +302,8 @@ def main(argv: list[str] | None = None) -> None:
         )
         web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
     elif args.command == "chat":
-        asyncio.run(run_console(settings))
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C while a reply is on its way: just leave
+            asyncio.run(run_console(settings))
     elif args.command == "teams-manifest":
         from bot.adapters.teams.manifest import write_package
 
@@ -398,12 +399,18 @@ async def run_rebuild(settings: Settings, user: str | None) -> int:
 
 
 async def run_console(settings: Settings) -> None:
-    from bot.adapters.console import chat
+    from bot.adapters.console import ConsoleChannel, ConsoleNotifier, Reminders, chat, os_user, terminal
 
     container = bootstrap(settings)
     await container.open()
+    user = os_user()
+    history = None if settings.console_history.lower() == "off" else Path(settings.console_history).expanduser()
+    lines, screen = terminal(history)
+    console = ConsoleChannel(screen, Path(settings.console_files).expanduser(), user.name)
+    # The same engine as the server's, with this terminal its only way to the user.
+    engine = ReminderEngine(container.services, {"console": ConsoleNotifier(console)})
     try:
-        await chat(container.pipeline)
+        await chat(container.pipeline, lines, console, user, reminders=Reminders(engine, settings.reminder_interval))
     finally:
         await container.close()
 

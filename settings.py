@@ -88,6 +88,10 @@ class Settings:
     rate_limit_chat: str = "30/minute"  # chat turns of one user, on every channel
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
     sqlite_synchronous: str = "FULL"  # PRAGMA synchronous of the SQLite store: FULL or NORMAL
+    # The terminal chat: where it saves pictures (charts, the pet) and exports, and the file that
+    # keeps the lines typed ("off": kept for the session only).
+    console_files: str = "~/.avanochi/files"
+    console_history: str = "~/.avanochi/history"
 
     @property
     def slack_enabled(self) -> bool:
@@ -148,6 +152,8 @@ class Settings:
             rate_limit_chat=_rate_limit(credentials, "AVANOCHI_RATE_LIMIT_CHAT", "30/minute"),
             trusted_proxies=_count(credentials, "AVANOCHI_TRUSTED_PROXIES", "0", low=0, high=10),
             sqlite_synchronous=_synchronous(credentials.get("AVANOCHI_SQLITE_SYNCHRONOUS", "FULL")),
+            console_files=credentials.get("AVANOCHI_CONSOLE_FILES", "~/.avanochi/files"),
+            console_history=credentials.get("AVANOCHI_CONSOLE_HISTORY", "~/.avanochi/history"),
         )
 
 

@@ -27,6 +27,7 @@ from domain.services import Services
 log = logging.getLogger("avanochi.reminders")
 
 MAX_BACKOFF = timedelta(minutes=15)
+TERMINAL = "console"  # the terminal chat: its users' ids are console:{login}
 
 
 class Delivery(Enum):
@@ -80,6 +81,10 @@ class ReminderEngine:
         now = now or self._services.clock.now()
         summary = RunSummary(now=now.isoformat())
         due = await self._services.reminders.due(now, self._batch)
+        # A terminal chat's user is reached by the chat's own engine alone (``run_for``); a server
+        # sharing its store must leave their nudges (a focus session's end) to it, not drop them.
+        if TERMINAL not in self._notifiers:
+            due = [schedule for schedule in due if not schedule.user_id.startswith(f"{TERMINAL}:")]
         summary.due_schedules = len(due)
 
         async def one(schedule: ReminderSchedule) -> None:
@@ -90,6 +95,20 @@ class ReminderEngine:
                     log.warning("reminders for a user failed", extra={"error": str(error)})
 
         await asyncio.gather(*(one(schedule) for schedule in due))
+        return summary
+
+    async def run_for(self, user_id: str, now: datetime | None = None) -> RunSummary:
+        """One pass for one user alone: a terminal chat sends only its own user's nudges, and must
+        not claim (and drop) those of users it cannot reach when it shares a store with a server."""
+        now = now or self._services.clock.now()
+        summary = RunSummary(now=now.isoformat())
+        try:
+            schedule = await self._services.reminders.schedule(user_id)
+        except NotFound:
+            return summary  # nothing asked of them yet
+        if schedule.next_due <= now:
+            summary.due_schedules = 1
+            await self._process(user_id, now, summary)
         return summary
 
     async def _process(self, user_id: str, now: datetime, summary: RunSummary) -> None:

@@ -25,8 +25,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from app import CONTAINER_KEY, SERVICES_KEY, bootstrap, build_app
-from bot.adapters.console.adapter import PROMPT, chat
+from bot.adapters.console.adapter import PROMPT, Reminders, chat
+from bot.adapters.console.channel import ConsoleChannel
+from bot.adapters.console.notifier import ConsoleNotifier
+from bot.adapters.console.terminal import OsUser, PipedLines
+from bot.adapters.console.viewer import SystemViewer
 from bot.messages import Attachment
+from bot.reminders.engine import ReminderEngine
 from bot.runtime import Profile
 from domain.clock import FakeClock
 from domain.services import Services
@@ -368,18 +373,19 @@ class Screen:
         pass
 
 
-BUTTON = re.compile(r"\[(\d+) ([^\]]+)\]")
+ADA = OsUser("ada", "Ada Lovelace")  # the account the console runs under
+BUTTON = re.compile(r"\[(\d+)\] (.+?)(?=  \[\d+\] |$)")
+SAVED = re.compile(r"\s+\(saved (.+?)(?:; type open to view it)?\)")
 
 
 class ConsoleDriver(Driver):
-    def __init__(self, container, store: FlakyStore, folder: Path) -> None:
+    def __init__(self, container, store: FlakyStore, folder: Path, user: OsUser, reminders_every: float = 0) -> None:
         super().__init__(
             "console",
-            "console:ada",
+            user.user_id,
             container.services,
             store,
             zone=None,
-            reminders=False,
             cannot={
                 "shared": "a terminal is a private chat",
                 "redelivery": "a typed line arrives once",
@@ -387,16 +393,30 @@ class ConsoleDriver(Driver):
                 "older_cards": "a typed number presses a button of the last reply only",
             },
         )
-        self._pipeline, self._folder = container.pipeline, folder
-        self._keyboard, self._screen = Keyboard(), Screen()
+        self._pipeline, self._folder, self._user = container.pipeline, folder, user
+        self._reminders_every = reminders_every  # seconds between the console's reminder passes; 0: none
+        self._keyboard, self.screen = Keyboard(), Screen()
+        self.console: ConsoleChannel | None = None
         self._session: asyncio.Task | None = None
 
     async def start(self) -> list[Seen]:
         """A chat session in the terminal: what it shows before the first prompt."""
         await self.stop()
-        self._keyboard, self._screen = Keyboard(), Screen()
+        self._keyboard, self.screen = Keyboard(), Screen()
+        self.console = ConsoleChannel(self.screen, self._folder, self._user.name)
+        reminders = None
+        if self._reminders_every:  # the console's own engine, delivering to this terminal
+            engine = ReminderEngine(self.services, {"console": ConsoleNotifier(self.console)})
+            reminders = Reminders(engine, self._reminders_every)
         self._session = asyncio.create_task(
-            chat(self._pipeline, self.user_id, self._keyboard, self._screen, self._folder)
+            chat(
+                self._pipeline,
+                PipedLines(self._keyboard, self.screen),
+                self.console,
+                self._user,
+                reminders=reminders,
+                viewer=SystemViewer(),
+            )
         )
         return await self._shown(0, prompts=1)
 
@@ -408,20 +428,27 @@ class ConsoleDriver(Driver):
 
     async def _shown(self, since: int, prompts: int) -> list[Seen]:
         """The replies printed after ``since`` once ``prompts`` more prompts are shown."""
+        await self.printed(lambda text: text.count(PROMPT) >= prompts, since)
+        return self.seen(since)
+
+    async def printed(self, done, since: int = 0) -> str:
+        """What the console printed after ``since``, once ``done`` says it is all there."""
         for _ in range(3000):
-            if self._screen.text[since:].count(PROMPT) >= prompts:
-                break
-            assert self._session is not None and not self._session.done(), self._screen.text
+            if done(self.screen.text[since:]):
+                return self.screen.text[since:]
+            assert self._session is not None and not self._session.done(), self.screen.text
             await asyncio.sleep(0.01)
-        else:
-            raise AssertionError(f"the console stopped answering: {self._screen.text[since:]!r}")
+        raise AssertionError(f"the console stopped answering: {self.screen.text[since:]!r}")
+
+    def seen(self, since: int = 0) -> list[Seen]:
+        """The replies on the screen after ``since``, read back the way the user reads them."""
         seen: list[Seen] = []
-        for line in self._screen.text[since:].replace(PROMPT, "\n").splitlines():
+        for line in self.screen.text[since:].replace(PROMPT, "\n").splitlines():
             if line.startswith("avanochi> "):
                 seen.append(Seen("", [], True, ref={}))
             elif not seen or not line.startswith(" "):
                 continue
-            saved = re.fullmatch(r"\s+\(saved (.+)\)", line)
+            saved = SAVED.fullmatch(line)
             if saved:
                 seen[-1].file = Path(saved.group(1)).name
                 continue
@@ -437,7 +464,7 @@ class ConsoleDriver(Driver):
     async def say_at_once(self, texts: list[str]) -> list[Seen]:
         if self._session is None:
             await self.start()
-        since = len(self._screen.text)
+        since = len(self.screen.text)
         for text in texts:
             self._keyboard.type(text)
         return await self._shown(since, prompts=len(texts))
@@ -450,9 +477,16 @@ class ConsoleDriver(Driver):
 
 
 @asynccontextmanager
-async def console_driver(store: FlakyStore, folder: Path) -> AsyncIterator[Driver]:
-    container = bootstrap(make_settings(), store=store, clock=FakeClock(NOW))
-    driver = ConsoleDriver(container, store, folder)
+async def console_driver(
+    store: FlakyStore,
+    folder: Path,
+    *,
+    user: OsUser = ADA,
+    clock: FakeClock | None = None,
+    reminders_every: float = 0,
+) -> AsyncIterator[ConsoleDriver]:
+    container = bootstrap(make_settings(), store=store, clock=clock or FakeClock(NOW))
+    driver = ConsoleDriver(container, store, folder, user, reminders_every)
     try:
         yield driver
     finally:

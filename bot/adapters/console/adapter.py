@@ -1,108 +1,118 @@
 """The local terminal chat (python app.py chat): lines typed in, replies printed as plain text,
-through the same turn pipeline as every other channel.
+through the same turn pipeline as every other channel, with the same reminders.
 
-Buttons are numbered and pressed by typing their number; files and images are saved in a folder
-of their own and their path printed.
+What a bare number means: while the last replies printed show buttons ([1] Yes  [2] No), typing
+one of their numbers alone presses that button, exactly as a click does in Slack or Teams; any
+other line, and any number when no button has that number, is an ordinary message ("done 2"
+always is). The console's own words: ``open`` (the last picture saved), ``quit``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import getpass
-import itertools
-import os
-import sys
-from dataclasses import replace
-from pathlib import Path
-from typing import Any, Protocol
+import contextlib
+import logging
+from dataclasses import dataclass
 
-from bot.messages import Button, IncomingMessage, Reply
-from bot.runtime import Arrival, ChannelBase, ChannelCapabilities, Placed, TurnPipeline
-from bot.runtime.channel import DirectAddress
+from bot.adapters.console.channel import ConsoleChannel
+from bot.adapters.console.terminal import LineReader, OsUser
+from bot.adapters.console.viewer import SystemViewer, Viewer
+from bot.messages import IncomingMessage
+from bot.reminders.engine import ReminderEngine
+from bot.runtime import Arrival, TurnPipeline
+
+log = logging.getLogger("avanochi.console")
 
 PROMPT = "you> "
-INDENT = " " * len("avanochi> ")
-FOLDER = Path("avanochi-files")
+INTRO = (
+    "Avanochi in your terminal. Say 'help' to see what I understand. Buttons show as [1] Yes  [2] No: "
+    "type a button's number alone to press it. 'open' shows the last picture, 'quit' leaves."
+)
+QUIT = frozenset({"quit", "exit"})
+OPEN = frozenset({"open", "open image", "open picture", "open chart", "open pet", "open it"})
+# The terminal is the address reminders go to: the engine delivering them runs in this chat.
+ADDRESS = {"terminal": "the running chat"}
 
 
-class Keyboard(Protocol):
-    def readline(self) -> str: ...
-
-
-class Screen(Protocol):
-    def write(self, text: str, /) -> int: ...
-
-    def flush(self) -> None: ...
-
-
-class ConsoleChannel(ChannelBase):
-    name = "console"
-    capabilities = ChannelCapabilities(files=True, buttons=True)
-
-    def __init__(self, stdout: Screen, folder: Path = FOLDER) -> None:
-        self._stdout = stdout
-        self._folder = folder
-        self._saved = itertools.count(1)
-        self.buttons: dict[str, dict[str, Any]] = {}  # the number to type -> the payload it sends
-
-    async def send(self, route: Any, replies: list[Placed], dm: DirectAddress) -> None:
-        self.buttons = {}
-        for placed in replies:
-            self._stdout.write("avanochi> " + self._render(placed.reply).replace("\n", "\n" + INDENT) + "\n")
-            if placed.reply.file:
-                self._saved_as(placed.reply.file.name, placed.reply.file.content)
-            if placed.reply.image:
-                self._saved_as(self._new_image_name(), placed.reply.image.png)
-
-    def _render(self, reply: Reply) -> str:
-        items = [
-            replace(item, text=f"{item.text}  {self._label(item.button)}") if item.button else item
-            for item in reply.items
-        ]
-        labels = "  ".join(self._label(button) for button in reply.buttons)
-        return "\n".join(filter(None, [replace(reply, items=items, buttons=[]).plain(), labels]))
-
-    def _label(self, button: Button) -> str:
-        """The button as "[1 Done]", remembering what typing its number sends."""
-        number = str(len(self.buttons) + 1)
-        self.buttons[number] = button.payload
-        return f"[{number} {button.label}]"
-
-    def _new_image_name(self) -> str:
-        """The next avanochi-N.png not in the folder yet: pictures of earlier sessions stay."""
-        return next(name for number in self._saved if not (self._folder / (name := f"avanochi-{number}.png")).exists())
-
-    def _saved_as(self, name: str, content: bytes) -> None:
-        # Exports hold everything the bot keeps about the user: readable by them alone.
-        self._folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path = (self._folder / Path(name).name).resolve()
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(content)
-        self._stdout.write(f"{INDENT}(saved {path})\n")
+@dataclass(frozen=True)
+class Reminders:
+    engine: ReminderEngine
+    every: float  # seconds between two passes; 0: no reminders
 
 
 async def chat(
     pipeline: TurnPipeline,
-    user_id: str | None = None,
-    stdin: Keyboard = sys.stdin,
-    stdout: Screen = sys.stdout,
-    folder: Path = FOLDER,
+    lines: LineReader,
+    console: ConsoleChannel,
+    user: OsUser,
+    *,
+    reminders: Reminders | None = None,
+    viewer: Viewer | None = None,
 ) -> None:
-    name = getpass.getuser()
-    user_id = user_id or f"console:{name}"
-    channel = ConsoleChannel(stdout, folder)
-    stdout.write("Avanochi in your terminal: say 'help', type a button's number to press it, 'quit' to leave.\n")
-    await pipeline.greet(channel, Arrival(IncomingMessage(user_id, "console", "console", user_name=name)))
-    loop = asyncio.get_running_loop()
+    """Talk until the user says quit or input ends; reminders print in between."""
+    user_id = user.user_id
+    viewer = viewer or SystemViewer()
+    with lines.printing():
+        console.note(INTRO, indent=False)
+        hello = IncomingMessage(user_id, "console", "console", user_name=user.name)
+        await pipeline.greet(console, Arrival(hello, address=ADDRESS))
+        nudging = None
+        if reminders is not None and reminders.every > 0:
+            nudging = asyncio.create_task(_remind(reminders, user_id))
+        try:
+            await _converse(pipeline, lines, console, user, viewer)
+        finally:
+            if nudging is not None:
+                nudging.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await nudging
+        console.note("bye!", indent=False)
+
+
+async def _converse(
+    pipeline: TurnPipeline, lines: LineReader, console: ConsoleChannel, user: OsUser, viewer: Viewer
+) -> None:
+    user_id = user.user_id
     while True:
-        stdout.write(PROMPT)
-        stdout.flush()
-        line = await loop.run_in_executor(None, stdin.readline)
-        text = line.strip()
-        if not line or text.lower() in ("quit", "exit"):
-            stdout.write("bye!\n")
+        line = await lines.read(PROMPT)
+        if line is None:
             return
-        pressed = channel.buttons.get(text)
-        message = IncomingMessage(user_id, "console", "console", text="" if pressed else text, action=pressed)
-        await pipeline.turn(channel, Arrival(message))
+        text = line.strip()
+        if text.lower() in QUIT:
+            return
+        if text.lower() in OPEN:
+            await _open(console, viewer)
+            continue
+        button = console.button(text)
+        if button is not None:
+            console.note(f"(pressed {button.label})")
+        message = IncomingMessage(
+            user_id,
+            "console",
+            "console",
+            text="" if button else text,
+            action=button.payload if button else None,
+            user_name=user.name,
+        )
+        await pipeline.turn(console, Arrival(message, address=ADDRESS))
+
+
+async def _open(console: ConsoleChannel, viewer: Viewer) -> None:
+    picture = console.last_image
+    if picture is None or not picture.exists():
+        console.note("No picture to open yet: 'stats week' draws a chart, 'pet' shows your pet.")
+        return
+    console.note(f"Opening {picture}")
+    trouble = await viewer.open(picture)
+    if trouble:
+        console.note(trouble)
+
+
+async def _remind(reminders: Reminders, user_id: str) -> None:
+    """The reminder engine, for this user alone, every few seconds while the chat is open."""
+    while True:
+        await asyncio.sleep(reminders.every)
+        try:
+            await reminders.engine.run_for(user_id)
+        except Exception:  # the next pass tries again; the chat goes on
+            log.exception("reminder pass failed")
