@@ -67,6 +67,9 @@ class Settings:
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_api_url: str = "https://slack.com/api/"
+    # The app-level token (xapp-...): Slack is reached over Socket Mode, no public URL needed.
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_socket_ping: float = 10.0  # seconds between Socket Mode pings (a dead socket is noticed after it)
     microsoft_app_id: str | None = None
     microsoft_app_password: str | None = field(default=None, repr=False)
     microsoft_app_type: str = "MultiTenant"
@@ -91,7 +94,12 @@ class Settings:
 
     @property
     def slack_enabled(self) -> bool:
-        return bool(self.slack_bot_token and self.slack_signing_secret)
+        # Socket Mode needs no signing secret: Slack's requests come over a socket the app opened.
+        return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
+
+    @property
+    def slack_socket_mode(self) -> bool:
+        return self.slack_enabled and bool(self.slack_app_token)
 
     @property
     def uses_cosmos(self) -> bool:
@@ -129,6 +137,7 @@ class Settings:
             slack_bot_token=credentials.get("SLACK_BOT_TOKEN"),
             slack_signing_secret=credentials.get("SLACK_SIGNING_SECRET"),
             slack_api_url=credentials.get("SLACK_API_URL", "https://slack.com/api/"),
+            slack_app_token=_slack_app_token(credentials.get("SLACK_APP_TOKEN")),
             microsoft_app_id=credentials.get("MicrosoftAppId"),
             microsoft_app_password=credentials.get("MicrosoftAppPassword"),
             microsoft_app_type=credentials.get("MicrosoftAppType", "MultiTenant"),
@@ -149,6 +158,16 @@ class Settings:
             trusted_proxies=_count(credentials, "AVANOCHI_TRUSTED_PROXIES", "0", low=0, high=10),
             sqlite_synchronous=_synchronous(credentials.get("AVANOCHI_SQLITE_SYNCHRONOUS", "FULL")),
         )
+
+
+def _slack_app_token(text: str | None) -> str | None:
+    if text is not None and not text.strip().startswith("xapp-"):
+        # A bot token (xoxb-) here is the usual slip; Slack would refuse it at every reconnect.
+        raise SystemExit(
+            "SLACK_APP_TOKEN must be the app-level token (it starts with xapp-; Basic Information > "
+            "App-Level Tokens, scope connections:write), not a bot or user token"
+        )
+    return text.strip() if text else None
 
 
 def _seconds(text: str | None) -> float:

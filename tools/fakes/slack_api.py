@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tools.fakes.slack_socket import FakeSocketMode
+
 BOT_TOKEN = "xoxb-test-0000-avanochi"
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 TEAM = "T0TEAM"
@@ -74,6 +76,7 @@ class FakeSlackApi:
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.root = ""
+        self.socket = FakeSocketMode()  # Socket Mode: apps.connections.open and its websockets
 
     @property
     def base_url(self) -> str:
@@ -120,14 +123,17 @@ class FakeSlackApi:
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_get("/files-pri/{name}", self._download)
+        self.socket.add_routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.root = f"http://127.0.0.1:{port}"
+        self.socket.root = self.root
 
     async def close(self) -> None:
+        await self.socket.close()
         if self._runner:
             await self._runner.cleanup()
 
@@ -164,6 +170,8 @@ class FakeSlackApi:
         body = await self._params(request)
         call = Call(method, body)
         self.calls.append(call)
+        if method == "apps.connections.open":  # the one method that takes the app-level token
+            return web.json_response(self.socket.open_connection(request.headers.get("Authorization")))
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
         fault = await self._fault(method)

@@ -1,5 +1,6 @@
-"""Slack through Bolt (AsyncApp) at POST /slack/events: slash commands, DM and mention
-events, button presses and the App Home, translated into the turn pipeline's Arrivals.
+"""Slack through Bolt (AsyncApp) at POST /slack/events and, with an app-level token, over
+Socket Mode (socket_mode.py): slash commands, DM and mention events, button presses and the
+App Home, translated into the turn pipeline's Arrivals.
 
 Bolt verifies signatures and timestamps and answers ``url_verification``. Each listener
 only acknowledges and hands the turn to the pipeline, which runs it in the background, so
@@ -29,6 +30,7 @@ from bot.adapters.slack.home import SlackHome
 from bot.adapters.slack.notifier import SlackNotifier
 from bot.adapters.slack.refusals import RefusalLog
 from bot.adapters.slack.render import ACTION_PREFIX, kind_of, payload_of
+from bot.adapters.slack.socket_mode import SlackSocketMode
 from bot.downloads import FileSource, Origin
 from bot.messages import Attachment, IncomingMessage
 from bot.runtime import Arrival, TurnPipeline
@@ -92,13 +94,17 @@ class SlackAdapter:
         self._home = home
         # process_before_response: listeners run before the HTTP answer; each of them only acks
         # and hands the turn to the pipeline, which tracks it (Bolt's own futures are untracked).
+        secret = settings.slack_signing_secret
         self.bolt = AsyncApp(
             client=channel.client,
-            signing_secret=settings.slack_signing_secret,
+            signing_secret=secret,
+            # Only HTTP requests are signed; over Socket Mode (which may run without a secret)
+            # Slack's requests come on a socket the app opened itself.
+            request_verification_enabled=bool(secret),
             process_before_response=True,
             name="avanochi",
         )
-        self._verifier = SignatureVerifier(settings.slack_signing_secret)
+        self._verifier = SignatureVerifier(secret) if secret else None
         self._refusals = RefusalLog(log)
         bolt = self.bolt
         bolt.command("/avanochi")(self.on_command)
@@ -138,6 +144,8 @@ class SlackAdapter:
         return await to_aiohttp_response(response)
 
     def _signed(self, body: bytes, timestamp: str | None, signature: str | None) -> bool:
+        if self._verifier is None:  # no secret: /slack/events is not served at all
+            return False
         try:
             return self._verifier.is_valid(body, timestamp, signature)
         except (ValueError, TypeError):  # a timestamp that is no number, a signature that is no ASCII
@@ -259,6 +267,7 @@ class SlackAdapter:
 
 
 SLACK_ADAPTER = web.AppKey("slack_adapter", SlackAdapter)
+SLACK_SOCKET_MODE = web.AppKey("slack_socket_mode", SlackSocketMode)
 
 
 def register(app: web.Application, container) -> SlackNotifier | None:
@@ -279,5 +288,10 @@ def register(app: web.Application, container) -> SlackNotifier | None:
     )
     adapter = SlackAdapter(container.pipeline, channel, home, settings)
     app[SLACK_ADAPTER] = adapter
-    app.router.add_post("/slack/events", adapter.handle)
+    if settings.slack_signing_secret:
+        app.router.add_post("/slack/events", adapter.handle)
+    if settings.slack_socket_mode:
+        socket = SlackSocketMode(adapter.bolt, settings.slack_app_token, client, settings.slack_socket_ping)
+        app[SLACK_SOCKET_MODE] = socket
+        app.cleanup_ctx.append(socket.context)
     return SlackNotifier(settings.slack_bot_token, settings.slack_api_url)
