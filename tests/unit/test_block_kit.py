@@ -176,7 +176,13 @@ def test_the_slack_manifest_validates_against_slacks_schema():
     features, settings = manifest["features"], manifest["settings"]
     assert [command["command"] for command in features["slash_commands"]] == ["/avanochi"]
     assert features["app_home"]["messages_tab_enabled"] and features["app_home"]["home_tab_enabled"]
-    assert set(settings["event_subscriptions"]["bot_events"]) == {"message.im", "app_mention", "app_home_opened"}
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "message.im",
+        "app_mention",
+        "app_home_opened",
+        "app_uninstalled",  # an OAuth installation's token is deleted when its workspace removes the app
+        "tokens_revoked",
+    }
     assert set(manifest["oauth_config"]["scopes"]["bot"]) >= {
         "commands",
         "chat:write",
