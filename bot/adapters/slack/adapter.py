@@ -301,7 +301,9 @@ SLACK_SOCKET_MODE = web.AppKey("slack_socket_mode", SlackSocketMode)
 
 
 def register(app: web.Application, container) -> SlackNotifier | None:
-    """Serve /slack/events when Slack is configured; returns the notifier for this channel's reminders."""
+    """Serve Slack when it is configured: /slack/events with a signing secret, Socket Mode with an
+    app-level token, /slack/install and /slack/oauth_redirect with OAuth credentials. Returns the
+    notifier for this channel's reminders."""
     settings, services = container.settings, container.services
     if not settings.slack_enabled:
         return None

@@ -67,14 +67,14 @@ class SlackOAuth:
         app.router.add_get("/slack/install", self.install)
         app.router.add_get(REDIRECT_PATH, self.redirect)
 
-    async def install(self, request: web.Request) -> web.StreamResponse:
+    async def install(self, request: web.Request) -> web.Response:
         try:
             state = await self._installations.issue_state()
         except StoreError:
             log.warning("slack install: the store is unavailable")
             return page(503, "Try again in a minute", "Avanochi cannot start the installation right now.")
         query = urlencode({"client_id": self._client_id, "scope": ",".join(self._scopes), "state": state})
-        response = web.HTTPFound(f"{self._authorize_url}?{query}")
+        response = web.Response(status=302, headers={"Location": f"{self._authorize_url}?{query}"})
         response.set_cookie(
             STATE_COOKIE,
             state,
