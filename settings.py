@@ -67,6 +67,13 @@ class Settings:
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_api_url: str = "https://slack.com/api/"
+    # The app-level token (xapp-...): Slack is reached over Socket Mode, no public URL needed.
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_socket_ping: float = 10.0  # seconds between Socket Mode pings (a dead socket is noticed after it)
+    # OAuth v2 installation into many workspaces; their bot tokens are sealed with secret_key (Fernet).
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = field(default=None, repr=False)
+    secret_key: str | None = field(default=None, repr=False)
     microsoft_app_id: str | None = None
     microsoft_app_password: str | None = field(default=None, repr=False)
     microsoft_app_type: str = "MultiTenant"
@@ -95,7 +102,17 @@ class Settings:
 
     @property
     def slack_enabled(self) -> bool:
-        return bool(self.slack_bot_token and self.slack_signing_secret)
+        # Socket Mode needs no signing secret: Slack's requests come over a socket the app opened.
+        tokens = self.slack_bot_token or self.slack_oauth
+        return bool(tokens and (self.slack_signing_secret or self.slack_app_token))
+
+    @property
+    def slack_oauth(self) -> bool:
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def slack_socket_mode(self) -> bool:
+        return self.slack_enabled and bool(self.slack_app_token)
 
     @property
     def uses_cosmos(self) -> bool:
@@ -133,6 +150,10 @@ class Settings:
             slack_bot_token=credentials.get("SLACK_BOT_TOKEN"),
             slack_signing_secret=credentials.get("SLACK_SIGNING_SECRET"),
             slack_api_url=credentials.get("SLACK_API_URL", "https://slack.com/api/"),
+            slack_app_token=_slack_app_token(credentials.get("SLACK_APP_TOKEN")),
+            slack_client_id=credentials.get("SLACK_CLIENT_ID"),
+            slack_client_secret=credentials.get("SLACK_CLIENT_SECRET"),
+            secret_key=_secret_key(credentials),
             microsoft_app_id=credentials.get("MicrosoftAppId"),
             microsoft_app_password=credentials.get("MicrosoftAppPassword"),
             microsoft_app_type=credentials.get("MicrosoftAppType", "MultiTenant"),
@@ -155,6 +176,41 @@ class Settings:
             console_files=credentials.get("AVANOCHI_CONSOLE_FILES", "~/.avanochi/files"),
             console_history=credentials.get("AVANOCHI_CONSOLE_HISTORY", "~/.avanochi/history"),
         )
+
+
+def _slack_app_token(text: str | None) -> str | None:
+    if text is not None and not text.strip().startswith("xapp-"):
+        # A bot token (xoxb-) here is the usual slip; Slack would refuse it at every reconnect.
+        raise SystemExit(
+            "SLACK_APP_TOKEN must be the app-level token (it starts with xapp-; Basic Information > "
+            "App-Level Tokens, scope connections:write), not a bot or user token"
+        )
+    return text.strip() if text else None
+
+
+def _secret_key(credentials: CredentialManager) -> str | None:
+    """AVANOCHI_SECRET_KEY, a Fernet key; Slack OAuth refuses to start without one, since the
+    tokens it stores would otherwise lie in the database in the clear."""
+    key = credentials.get("AVANOCHI_SECRET_KEY")
+    client_id, client_secret = credentials.get("SLACK_CLIENT_ID"), credentials.get("SLACK_CLIENT_SECRET")
+    make_one = (
+        "make one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+    )
+    if bool(client_id) != bool(client_secret):
+        raise SystemExit("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together (Basic Information > App Credentials)")
+    if key is None:
+        if client_id:
+            raise SystemExit(
+                f"Slack OAuth (SLACK_CLIENT_ID) needs AVANOCHI_SECRET_KEY to seal the bot tokens; {make_one}"
+            )
+        return None
+    from cryptography.fernet import Fernet  # imported only when a key is set
+
+    try:
+        Fernet(key.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise SystemExit(f"AVANOCHI_SECRET_KEY must be a Fernet key (32 bytes, url-safe base64); {make_one}") from None
+    return key
 
 
 def _seconds(text: str | None) -> float:

@@ -77,8 +77,9 @@ class Workspace:
     async def post_json(self, payload: dict[str, Any], **options: Any) -> ClientResponse:
         return await self.post(json.dumps(payload).encode(), "application/json", **options)
 
-    async def command(self, text: str, user: str = "U1", channel: str = "C0GENERAL", **options: Any) -> ClientResponse:
-        form = {
+    def command_form(self, text: str, user: str = "U1", channel: str = "C0GENERAL") -> dict[str, str]:
+        """A slash command's fields, as Slack posts them (and puts them in a Socket Mode envelope)."""
+        return {
             "token": "legacy",
             "team_id": self.team,
             "team_domain": "avanochi-test",
@@ -93,6 +94,9 @@ class Workspace:
             "response_url": self.api.response_url(),
             "trigger_id": f"{next(self._ids)}.1.trigger",
         }
+
+    async def command(self, text: str, user: str = "U1", channel: str = "C0GENERAL", **options: Any) -> ClientResponse:
+        form = self.command_form(text, user, channel)
         return await self.post(urlencode(form).encode(), "application/x-www-form-urlencoded", **options)
 
     def event_body(self, event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
@@ -156,6 +160,11 @@ class Workspace:
 
     async def press(self, message: Call, label: str, user: str = "U1") -> ClientResponse:
         """Press the button ``label`` of a message (or App Home view) the app sent."""
+        form = urlencode({"payload": json.dumps(self.action_payload(message, label, user))}).encode()
+        return await self.post(form, "application/x-www-form-urlencoded")
+
+    def action_payload(self, message: Call, label: str, user: str = "U1") -> dict[str, Any]:
+        """The block_actions payload of pressing ``label`` in ``message``."""
         block, button = message.button(label)
         payload: dict[str, Any] = {
             "type": "block_actions",
@@ -204,8 +213,7 @@ class Workspace:
                 },
                 response_url=self.api.response_url(),
             )
-        form = urlencode({"payload": json.dumps(payload)}).encode()
-        return await self.post(form, "application/x-www-form-urlencoded")
+        return payload
 
     async def say(self, text: str, user: str = "U1", *, count: int = 1, via: str = "dm") -> list[Call]:
         """Send ``text`` (a DM, a slash command or a mention) and return the first

@@ -182,6 +182,8 @@ def test_the_slack_manifest_validates_against_slacks_schema():
         "app_mention",
         "app_home_opened",
         "reaction_added",  # an emoji on one of the bot's messages is answered like one typed
+        "app_uninstalled",  # an OAuth installation's token is deleted when its workspace removes the app
+        "tokens_revoked",
     }
     assert set(manifest["oauth_config"]["scopes"]["bot"]) >= {
         "reactions:read",

@@ -5,6 +5,7 @@ Slack sends them."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import itertools
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+
+from tools.fakes.slack_socket import FakeSocketMode
 
 BOT_TOKEN = "xoxb-test-0000-avanochi"
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
@@ -30,6 +33,7 @@ class Call:
     method: str
     body: dict[str, Any]
     ts: str | None = None  # the ts the fake gave a posted message
+    token: str | None = None  # the bearer token it came with
 
     @property
     def text(self) -> str:
@@ -65,6 +69,10 @@ class Fault:
 class FakeSlackApi:
     def __init__(self, token: str = BOT_TOKEN) -> None:
         self.token = token
+        self.tokens: dict[str, str] = {token: TEAM}  # every bot token Slack honours, and its team
+        # OAuth v2: the app's credentials, and the codes Slack's consent page handed out.
+        self.client_id, self.client_secret = "1111.2222", "test-client-secret-0123456789"
+        self._codes: dict[str, dict[str, Any]] = {}
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, bytes] = {}
@@ -74,6 +82,7 @@ class FakeSlackApi:
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.root = ""
+        self.socket = FakeSocketMode()  # Socket Mode: apps.connections.open and its websockets
 
     @property
     def base_url(self) -> str:
@@ -120,14 +129,17 @@ class FakeSlackApi:
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_get("/files-pri/{name}", self._download)
+        self.socket.add_routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.root = f"http://127.0.0.1:{port}"
+        self.socket.root = self.root
 
     async def close(self) -> None:
+        await self.socket.close()
         if self._runner:
             await self._runner.cleanup()
 
@@ -162,9 +174,14 @@ class FakeSlackApi:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         body = await self._params(request)
-        call = Call(method, body)
+        authorization = request.headers.get("Authorization") or ""
+        call = Call(method, body, token=authorization.removeprefix("Bearer ") or None)
         self.calls.append(call)
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
+        if method == "apps.connections.open":  # the one method that takes the app-level token
+            return web.json_response(self.socket.open_connection(request.headers.get("Authorization")))
+        if method == "oauth.v2.access":  # the app's id and secret (HTTP Basic), no token
+            return web.json_response(self._oauth_v2_access(call, authorization))
+        if call.token not in self.tokens:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         fault = await self._fault(method)
         if fault is not None:
@@ -180,9 +197,41 @@ class FakeSlackApi:
     def _ts(self) -> str:
         return f"{int(time.time())}.{next(self._ids):06d}"
 
+    def grant(self, team: str, team_name: str, token: str, installer: str = "U1") -> str:
+        """Someone approved the install of the app into ``team`` on Slack's consent page: the
+        code Slack puts in the redirect back to the app."""
+        code = f"code-{next(self._ids)}-{team}"
+        self._codes[code] = {
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "chat:write,commands,im:history",
+            "bot_user_id": f"U0BOT{team[-3:]}",
+            "app_id": "A0APP",
+            "team": {"id": team, "name": team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": installer},
+        }
+        return code
+
+    def revoke(self, token: str) -> None:
+        self.tokens.pop(token, None)
+
+    def _oauth_v2_access(self, call: Call, authorization: str) -> dict[str, Any]:
+        credentials = (call.body.get("client_id"), call.body.get("client_secret"))
+        if authorization.startswith("Basic "):
+            credentials = tuple(base64.b64decode(authorization[6:]).decode().split(":", 1))  # type: ignore[assignment]
+        if credentials != (self.client_id, self.client_secret):
+            return {"ok": False, "error": "invalid_client_id"}
+        granted = self._codes.pop(str(call.body.get("code")), None)  # a code works once
+        if granted is None:
+            return {"ok": False, "error": "invalid_code"}
+        self.tokens[granted["access_token"]] = granted["team"]["id"]
+        return {"ok": True, **granted}
+
     def _auth_test(self, call: Call) -> dict[str, Any]:
         return {"url": "https://avanochi-test.slack.com/", "team": "Avanochi Test", "user": "avanochi",
-                "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0BOT", "is_enterprise_install": False}
+                "team_id": self.tokens.get(call.token or "", TEAM), "user_id": BOT_USER, "bot_id": "B0BOT", "is_enterprise_install": False}
 
     def _users_info(self, call: Call) -> dict[str, Any]:
         user = self.users.get(call.body.get("user", ""))
@@ -226,7 +275,7 @@ class FakeSlackApi:
     async def _download(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
         self.calls.append(Call("download", {"name": name, "auth": request.headers.get("Authorization")}))
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
+        if (request.headers.get("Authorization") or "").removeprefix("Bearer ") not in self.tokens:
             return web.Response(status=302, headers={"Location": "https://slack.com/signin"})
         if name in self.redirects:
             return web.Response(status=302, headers={"Location": self.redirects[name]})

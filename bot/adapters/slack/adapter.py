@@ -1,6 +1,6 @@
-"""Slack through Bolt (AsyncApp) at POST /slack/events: slash commands, DM and mention
-events, emoji reactions to the bot's messages, button presses and the App Home, translated
-into the turn pipeline's Arrivals.
+"""Slack through Bolt (AsyncApp) at POST /slack/events and, with an app-level token, over
+Socket Mode (socket_mode.py): slash commands, DM and mention events, emoji reactions to the
+bot's messages, button presses and the App Home, translated into the turn pipeline's Arrivals.
 
 Bolt verifies signatures and timestamps and answers ``url_verification``. Each listener
 only acknowledges and hands the turn to the pipeline, which runs it in the background, so
@@ -11,8 +11,10 @@ again and dropped by the pipeline, which remembers delivery ids in the store.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -23,19 +25,23 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.signature import SignatureVerifier
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.channel import Route, SlackChannel
 from bot.adapters.slack.emoji import character, with_characters
 from bot.adapters.slack.home import SlackHome
 from bot.adapters.slack.notifier import SlackNotifier
+from bot.adapters.slack.oauth import SlackOAuth
 from bot.adapters.slack.refusals import RefusalLog
 from bot.adapters.slack.render import ACTION_PREFIX, kind_of, payload_of
+from bot.adapters.slack.socket_mode import SlackSocketMode
+from bot.adapters.slack.workspaces import SlackClients, SlackFiles, by_workspace
 from bot.downloads import FileSource, Origin
 from bot.messages import Attachment, IncomingMessage
 from bot.runtime import Arrival, TurnPipeline
+from persistence.slack_installations import SlackInstallations, TokenCipher
 
 log = logging.getLogger("avanochi.slack")
+MANIFEST = Path(__file__).with_name("manifest.json")  # the bot scopes an installation asks for
 
 # Buttons of these replies answer one question: the first answer replaces the question.
 ONE_SHOT_KINDS = frozenset({"confirm", "question", "suggestion"})
@@ -84,23 +90,33 @@ def slack_files(token: str | None, api_url: str) -> FileSource:
     api = Origin.of(api_url)
     if api is not None:
         origins.add(api)
-    return FileSource(frozenset(origins), headers={"Authorization": f"Bearer {token}"})
+    return FileSource(frozenset(origins), headers={"Authorization": f"Bearer {token}"} if token else {})
 
 
 class SlackAdapter:
-    def __init__(self, pipeline: TurnPipeline, channel: SlackChannel, home: SlackHome, settings) -> None:
+    def __init__(
+        self, pipeline: TurnPipeline, channel: SlackChannel, home: SlackHome, files: SlackFiles, settings
+    ) -> None:
         self._pipeline = pipeline
         self._channel = channel
         self._home = home
+        self._files = files
+        clients = channel.clients
         # process_before_response: listeners run before the HTTP answer; each of them only acks
         # and hands the turn to the pipeline, which tracks it (Bolt's own futures are untracked).
+        secret = settings.slack_signing_secret
         self.bolt = AsyncApp(
-            client=channel.client,
-            signing_secret=settings.slack_signing_secret,
+            client=clients.single,
+            # Many workspaces: each request gets the token its workspace installed the app with.
+            authorize=by_workspace(clients) if clients.multi_workspace else None,
+            signing_secret=secret,
+            # Only HTTP requests are signed; over Socket Mode (which may run without a secret)
+            # Slack's requests come on a socket the app opened itself.
+            request_verification_enabled=bool(secret),
             process_before_response=True,
             name="avanochi",
         )
-        self._verifier = SignatureVerifier(settings.slack_signing_secret)
+        self._verifier = SignatureVerifier(secret) if secret else None
         self._refusals = RefusalLog(log)
         bolt = self.bolt
         bolt.command("/avanochi")(self.on_command)
@@ -109,6 +125,8 @@ class SlackAdapter:
         bolt.event("app_home_opened")(self.on_home_opened)
         bolt.event("reaction_added")(self.on_reaction)
         bolt.action(re.compile(f"^{ACTION_PREFIX}"))(self.on_action)
+        bolt.event("app_uninstalled")(self.on_uninstalled)
+        bolt.event("tokens_revoked")(self.on_tokens_revoked)
         # Anything else is acknowledged: an unanswered event is retried, then switched off.
         bolt.event(re.compile(".*"))(self.ignore)
         bolt.action(re.compile(".*"))(self.ignore)
@@ -141,6 +159,8 @@ class SlackAdapter:
         return await to_aiohttp_response(response)
 
     def _signed(self, body: bytes, timestamp: str | None, signature: str | None) -> bool:
+        if self._verifier is None:  # no secret: /slack/events is not served at all
+            return False
         try:
             return self._verifier.is_valid(body, timestamp, signature)
         except (ValueError, TypeError):  # a timestamp that is no number, a signature that is no ASCII
@@ -289,31 +309,64 @@ class SlackAdapter:
             private=home or ephemeral or route.is_dm,
         )
 
+    async def on_uninstalled(self, ack, body: dict[str, Any]) -> None:
+        await ack()
+        await self._forget(body.get("team_id", ""), "app_uninstalled")
+
+    async def on_tokens_revoked(self, ack, body: dict[str, Any], event: dict[str, Any]) -> None:
+        await ack()
+        if (event.get("tokens") or {}).get("bot"):  # user tokens: the app keeps none
+            await self._forget(body.get("team_id", ""), "tokens_revoked")
+
+    async def _forget(self, team: str, reason: str) -> None:
+        # The token goes; the workspace's users keep their data (each may still export or erase
+        # it through the REST API, and a reinstall finds it again).
+        forgotten = await self._channel.clients.forget(team)
+        log.info("slack workspace uninstalled", extra={"team": team, "reason": reason, "token_deleted": forgotten})
+
     def _take(self, route: Route, *, lasting: bool = True, **fields: Any) -> None:
+        if fields.get("attachments"):
+            self._files.shared_in(route.team, fields["attachments"])
         message = IncomingMessage(route.user_id, "slack", **fields)
         self._pipeline.turn(self._channel, Arrival(message, route, address=route.address(), lasting=lasting))
 
 
 SLACK_ADAPTER = web.AppKey("slack_adapter", SlackAdapter)
+SLACK_SOCKET_MODE = web.AppKey("slack_socket_mode", SlackSocketMode)
 
 
 def register(app: web.Application, container) -> SlackNotifier | None:
-    """Serve /slack/events when Slack is configured; returns the notifier for this channel's reminders."""
+    """Serve Slack when it is configured: /slack/events with a signing secret, Socket Mode with an
+    app-level token, /slack/install and /slack/oauth_redirect with OAuth credentials. Returns the
+    notifier for this channel's reminders."""
     settings, services = container.settings, container.services
     if not settings.slack_enabled:
         return None
     retry = [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
-    base_url = settings.slack_api_url.rstrip("/") + "/"  # methods are joined onto it
-    client = AsyncWebClient(token=settings.slack_bot_token, base_url=base_url, retry_handlers=retry)
-    home = SlackHome(client, services, container.dialogs.home_pet)
+    installations = None
+    if settings.slack_oauth:
+        cipher = TokenCipher(settings.secret_key)
+        installations = SlackInstallations(container.store, cipher, services.clock)
+    clients = SlackClients(settings.slack_api_url, retry, token=settings.slack_bot_token, installations=installations)
+    home = SlackHome(clients, services, container.dialogs.home_pet)
 
     async def refresh_home(route: Route) -> None:
         await home.publish(route.team, route.user)
 
-    channel = SlackChannel(
-        client, slack_files(settings.slack_bot_token, settings.slack_api_url), retry, after_home_press=refresh_home
-    )
-    adapter = SlackAdapter(container.pipeline, channel, home, settings)
+    files = SlackFiles(slack_files(None, settings.slack_api_url), clients)
+    channel = SlackChannel(clients, files, retry, after_home_press=refresh_home)
+    adapter = SlackAdapter(container.pipeline, channel, home, files, settings)
     app[SLACK_ADAPTER] = adapter
-    app.router.add_post("/slack/events", adapter.handle)
-    return SlackNotifier(settings.slack_bot_token, settings.slack_api_url)
+    if settings.slack_signing_secret:
+        app.router.add_post("/slack/events", adapter.handle)
+    if settings.slack_socket_mode:
+        socket = SlackSocketMode(adapter.bolt, settings.slack_app_token, clients.single, settings.slack_socket_ping)
+        app[SLACK_SOCKET_MODE] = socket
+        app.cleanup_ctx.append(socket.context)
+    if installations is not None:
+        scopes = json.loads(MANIFEST.read_text(encoding="utf-8"))["oauth_config"]["scopes"]["bot"]
+        oauth = SlackOAuth(
+            installations, clients.anonymous, settings.slack_client_id, settings.slack_client_secret, scopes
+        )
+        oauth.register(app)
+    return SlackNotifier(settings.slack_bot_token, settings.slack_api_url, installations)

@@ -11,13 +11,12 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
-from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack.render import render_message, render_text_only
-from bot.downloads import FileSource
+from bot.adapters.slack.workspaces import NotInstalled, SlackClients
 from bot.messages import Reply
-from bot.runtime.channel import ChannelBase, ChannelCapabilities, DirectAddress, Placed, Profile, Where
+from bot.runtime.channel import ChannelBase, ChannelCapabilities, DirectAddress, Files, Placed, Profile, Where
 
 log = logging.getLogger("avanochi.slack")
 
@@ -63,12 +62,12 @@ class SlackChannel(ChannelBase):
 
     def __init__(
         self,
-        client: AsyncWebClient,
-        files: FileSource,
+        clients: SlackClients,
+        files: Files,
         retry: list[AsyncRetryHandler],
         after_home_press: Callable[[Route], Awaitable[None]] | None = None,
     ) -> None:
-        self.client = client
+        self.clients = clients  # each workspace's bot token
         self.files = files
         self._retry = retry
         self._after_home_press = after_home_press
@@ -81,6 +80,9 @@ class SlackChannel(ChannelBase):
                     await self._upload(route, placed, dm)
                 else:
                     await self._post(route, placed, dm)
+            except NotInstalled:  # uninstalled while the turn ran: nobody to answer
+                log.warning("slack reply dropped: the workspace has no installation", extra={"kind": reply.kind})
+                return
             except (SlackApiError, DeliveryFailed) as error:  # Slack said no: nothing to trace
                 log.warning("slack refused a reply", extra={"kind": reply.kind, "error": str(error)[:300]})
             except Exception:
@@ -91,7 +93,8 @@ class SlackChannel(ChannelBase):
 
     async def profile(self, route: Route) -> Profile | None:
         try:
-            found = (await self.client.users_info(user=route.user, include_locale=True))["user"]
+            client = await self.clients.client(route.team)
+            found = (await client.users_info(user=route.user, include_locale=True))["user"]
         except Exception as error:  # onboarding just asks for the zone instead
             log.warning("users.info failed", extra={"error": str(error)})
             return None
@@ -102,7 +105,8 @@ class SlackChannel(ChannelBase):
 
     async def open_dm(self, route: Route) -> Mapping[str, Any] | None:
         try:
-            channel = (await self.client.conversations_open(users=route.user))["channel"]["id"]
+            client = await self.clients.client(route.team)
+            channel = (await client.conversations_open(users=route.user))["channel"]["id"]
         except Exception as error:
             log.warning("conversations.open failed", extra={"error": str(error)})
             return None
@@ -122,24 +126,25 @@ class SlackChannel(ChannelBase):
 
     async def _send(self, route: Route, placed: Placed, content: dict[str, Any], dm: DirectAddress) -> None:
         user_only = placed.where is Where.USER_ONLY
+        client = await self.clients.client(route.team)
         if placed.where is Where.DM:
             if channel := await self._dm_channel(route, dm):
-                await self.client.chat_postMessage(channel=channel, **content)
+                await client.chat_postMessage(channel=channel, **content)
         elif route.response_url:  # a slash command or an ephemeral message: only the user sees it
             await self._respond(route.response_url, content, replace=route.replace_ephemeral)
         elif route.channel and user_only:
-            await self.client.chat_postEphemeral(
+            await client.chat_postEphemeral(
                 channel=route.channel, user=route.user, thread_ts=route.thread_ts, **content
             )
         elif route.channel and route.replace_ts:
-            await self.client.chat_update(channel=route.channel, ts=route.replace_ts, **content)
+            await client.chat_update(channel=route.channel, ts=route.replace_ts, **content)
         elif route.channel:
-            await self.client.chat_postMessage(channel=route.channel, thread_ts=route.thread_ts, **content)
+            await client.chat_postMessage(channel=route.channel, thread_ts=route.thread_ts, **content)
         elif channel := await self._dm_channel(route, dm):  # the App Home is no conversation: the DM
             if user_only:
-                await self.client.chat_postEphemeral(channel=channel, user=route.user, **content)
+                await client.chat_postEphemeral(channel=channel, user=route.user, **content)
             else:
-                await self.client.chat_postMessage(channel=channel, **content)
+                await client.chat_postMessage(channel=channel, **content)
 
     async def _respond(self, url: str, content: dict[str, Any], *, replace: bool = False) -> None:
         response = await AsyncWebhookClient(url, retry_handlers=self._retry).send(
@@ -157,7 +162,8 @@ class SlackChannel(ChannelBase):
             data, name, title = reply.file.content, reply.file.name, reply.file.name
         else:
             data, name, title = reply.image.png, "avanochi.png", reply.image.alt  # type: ignore[union-attr]
-        await self.client.files_upload_v2(
+        client = await self.clients.client(route.team)
+        await client.files_upload_v2(
             channel=target,
             file=data,
             filename=name,

@@ -6,9 +6,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot.adapters.slack.render import HOME_TASKS, home_view
+from bot.adapters.slack.workspaces import SlackClients
 from bot.messages import Reply
 from domain.services import Services
 
@@ -17,9 +16,9 @@ log = logging.getLogger("avanochi.slack")
 
 class SlackHome:
     def __init__(
-        self, client: AsyncWebClient, services: Services, pet: Callable[[str], Awaitable[Reply | None]]
+        self, clients: SlackClients, services: Services, pet: Callable[[str], Awaitable[Reply | None]]
     ) -> None:
-        self._client = client
+        self._clients = clients
         self._services = services
         self._pet = pet
 
@@ -34,6 +33,7 @@ class SlackHome:
                 services.clock.now(),
                 await self._pet(user_id),
             )
-            await self._client.views_publish(user_id=user, view=view)
+            client = await self._clients.client(team)
+            await client.views_publish(user_id=user, view=view)
         except Exception:
             log.exception("views.publish failed")

@@ -10,12 +10,13 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.render import render_message
+from bot.adapters.slack.workspaces import NotInstalled, SlackClients
 from bot.messages import Reply
 from bot.reminders.engine import Delivery, Outcome
 from domain.entities import ChannelAddress
+from persistence.slack_installations import SlackInstallations
 
 log = logging.getLogger("avanochi.slack")
 
@@ -41,19 +42,23 @@ class SlackNotifier:
     channel = "slack"
     min_interval = 1.0  # Slack allows about one message per second per channel
 
-    def __init__(self, token: str, api_url: str) -> None:
-        self._client = AsyncWebClient(
-            token=token, base_url=api_url.rstrip("/") + "/", retry_handlers=[AsyncConnectionErrorRetryHandler()]
+    def __init__(self, token: str | None, api_url: str, installations: SlackInstallations | None = None) -> None:
+        self._clients = SlackClients(
+            api_url, [AsyncConnectionErrorRetryHandler()], token=token, installations=installations
         )
 
     async def deliver(self, address: ChannelAddress, replies: list[Reply]) -> Outcome:
         try:
+            client = await self._clients.client(str(address.data.get("team_id", "")))
             channel = address.data.get("channel")
             if not channel:
-                opened = await self._client.conversations_open(users=address.data["user"])
+                opened = await client.conversations_open(users=address.data["user"])
                 channel = opened["channel"]["id"]
             for reply in replies:
-                await self._client.chat_postMessage(channel=channel, **render_message(reply))
+                await client.chat_postMessage(channel=channel, **render_message(reply))
+        except NotInstalled:  # the workspace uninstalled the app: its nudges cannot go out
+            log.info("slack user unreachable", extra={"reason": "not_installed"})
+            return Outcome(Delivery.UNREACHABLE)
         except SlackApiError as error:
             response = error.response
             code = response.get("error", "") if response is not None else ""
