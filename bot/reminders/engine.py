@@ -22,10 +22,11 @@ from typing import Protocol
 
 from bot.messages import Reply
 from bot.reminders.nudges import compose
+from domain.clock import Clock
 from domain.concurrency import retry_stale
 from domain.entities import ChannelAddress
 from domain.errors import DomainError, NotFound
-from domain.reminders.budget import PlatformBudget, Sleep
+from domain.reminders.budget import PlatformBudget, ShiftedClock, Sleep
 from domain.reminders.policy import FAR_FUTURE, RISK_ALERT_DELIVERED, plan
 from domain.reminders.schedule import OutboxEntry, ReminderSchedule
 from domain.reminders.shards import SHARDS, ShardLeases, shard_of
@@ -160,11 +161,12 @@ class ReminderEngine:
         and whether the lookup ran dry. A schedule that stays due (its user's processing failed)
         is not processed twice in one pass."""
         seen: set[str] = set()
+        pass_clock = ShiftedClock(self._services.clock, now)
 
         async def one(schedule: ReminderSchedule) -> None:
             async with self._concurrency:
                 try:
-                    await self._process(schedule.user_id, now, summary)
+                    await self._process(schedule.user_id, now, summary, pass_clock)
                 except DomainError as error:  # one user's trouble must not stop the others
                     log.warning("reminders for a user failed", extra={"error": str(error)})
 
@@ -181,7 +183,7 @@ class ReminderEngine:
             if keep_lease is not None and not await keep_lease():
                 return len(seen), False  # the lease was lost: its new holder goes on
 
-    async def _process(self, user_id: str, now: datetime, summary: RunSummary) -> None:
+    async def _process(self, user_id: str, now: datetime, summary: RunSummary, pass_clock: Clock) -> None:
         services = self._services
         reminders = services.reminders
         try:
@@ -208,7 +210,7 @@ class ReminderEngine:
         leased = await retry_stale(claim)
         if not leased:
             return
-        outcomes = {entry.key: await self._deliver(user_id, entry) for entry in leased}
+        outcomes = {entry.key: await self._deliver(user_id, entry, pass_clock) for entry in leased}
 
         async def settle() -> None:
             schedule = await reminders.schedule(user_id)
@@ -245,7 +247,7 @@ class ReminderEngine:
             await services.users.update_user(user_id, reminders_on=False)
             summary.paused_users += 1
 
-    async def _deliver(self, user_id: str, entry: OutboxEntry) -> Outcome:
+    async def _deliver(self, user_id: str, entry: OutboxEntry, pass_clock: Clock) -> Outcome:
         address = await self._address(user_id)
         if address is None:
             return Outcome(Delivery.NOWHERE)
@@ -254,7 +256,7 @@ class ReminderEngine:
         if reply is None:
             return Outcome(Delivery.SKIPPED)
         await self._pace(f"{address.channel}:{user_id}", notifier.min_interval)
-        await self._budget.take(address.channel, user_id)
+        await self._budget.take(address.channel, user_id, pass_clock)
         try:
             outcome = await notifier.deliver(address, [reply])
         except Exception:  # a notifier bug or network error: retry later, never lose the nudge
@@ -262,7 +264,7 @@ class ReminderEngine:
             return Outcome(Delivery.RETRY)
         if outcome.status is Delivery.RETRY and outcome.retry_after:
             # The platform's limit is the tenant's or workspace's: every instance holds back.
-            await self._budget.hold(address.channel, user_id, outcome.retry_after)
+            await self._budget.hold(address.channel, user_id, outcome.retry_after, pass_clock)
         return outcome
 
     async def _address(self, user_id: str) -> ChannelAddress | None:

@@ -50,6 +50,18 @@ def window_id(key: str) -> str:
     return f"rate:{key}"
 
 
+class ShiftedClock:
+    """A clock that runs from another instant: a pass that stands for ``now`` while the real
+    clock says otherwise measures its waits from ``now``."""
+
+    def __init__(self, clock: Clock, now: datetime) -> None:
+        self._clock = clock
+        self._shift = now - clock.now()
+
+    def now(self) -> datetime:
+        return self._clock.now() + self._shift
+
+
 class PlatformBudget:
     """Waits before a send until the tenant's or workspace's budget allows it. ``per_second``
     gives each channel's limit (a channel missing or 0 is not limited here)."""
@@ -63,13 +75,15 @@ class PlatformBudget:
         self._sleep = sleep
         self._spare: dict[str, tuple[datetime, int]] = {}  # sends taken and not spent, by key
 
-    async def take(self, channel: str, user_id: str) -> None:
+    async def take(self, channel: str, user_id: str, clock: Clock | None = None) -> None:
+        """``clock``: the time of the pass, when a pass runs at a time of its own (a timer that
+        names the instant it stands for); the budget's own clock otherwise."""
         limit = self._per_second.get(channel, 0)
         if limit <= 0:
             return
         key = f"{channel}:{tenant_of(user_id)}"
         while True:
-            now = self._clock.now()
+            now = (clock or self._clock).now()
             window, spare = self._spare.get(key, (now, 0))
             if spare > 0 and now - window < WINDOW:
                 self._spare[key] = (window, spare - 1)
@@ -106,10 +120,10 @@ class PlatformBudget:
         self._spare[key] = (start, grant - 1)
         return None
 
-    async def hold(self, channel: str, user_id: str, seconds: float) -> None:
+    async def hold(self, channel: str, user_id: str, seconds: float, clock: Clock | None = None) -> None:
         """The platform said to wait (429 Retry-After): every instance waits that long."""
         key = f"{channel}:{tenant_of(user_id)}"
-        until = self._clock.now() + timedelta(seconds=seconds)
+        until = (clock or self._clock).now() + timedelta(seconds=seconds)
         self._spare.pop(key, None)
         for _ in range(5):
             try:
