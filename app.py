@@ -186,7 +186,11 @@ def build_app(
             notifiers[notifier.channel] = notifier
     app.on_shutdown.append(container.pipeline.drain)  # acknowledged turns finish before anything closes
 
-    engine = ReminderEngine(services, notifiers)
+    engine = ReminderEngine(
+        services,
+        notifiers,
+        per_second={"slack": settings.slack_workspace_rate, "msteams": settings.teams_tenant_rate},
+    )
     app[ENGINE_KEY] = engine
     reminders.register(app, engine)
     if settings.reminder_interval > 0:

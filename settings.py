@@ -82,6 +82,9 @@ class Settings:
     # address (without an app id Teams is otherwise off there).
     teams_emulator: bool = False
     reminder_interval: float = 30.0  # seconds between in-process reminder passes; 0 disables
+    # Proactive messages per second per Slack workspace / Teams tenant, shared by all instances.
+    slack_workspace_rate: int = 10
+    teams_tenant_rate: int = 50
     token_days: int = 90  # how long a personal REST token works
     azure_speech_key: str | None = field(default=None, repr=False)
     azure_speech_region: str | None = None
@@ -160,6 +163,8 @@ class Settings:
             microsoft_app_tenant_id=credentials.get("MicrosoftAppTenantId"),
             teams_emulator=credentials.get_bool("AVANOCHI_TEAMS_EMULATOR", False),
             reminder_interval=_seconds(credentials.get("AVANOCHI_REMINDER_INTERVAL", "30")),
+            slack_workspace_rate=_count(credentials, "AVANOCHI_SLACK_WORKSPACE_RATE", "10", low=1, high=10_000),
+            teams_tenant_rate=_count(credentials, "AVANOCHI_TEAMS_TENANT_RATE", "50", low=1, high=10_000),
             # No "0 means never": a mistyped setting must stop the start, not make tokens immortal.
             token_days=_count(credentials, "AVANOCHI_TOKEN_DAYS", "90", low=1, high=3650),
             azure_speech_key=credentials.get("AZURE_SPEECH_KEY"),

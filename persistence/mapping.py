@@ -29,8 +29,10 @@ from domain.entities import (
     WorkSession,
 )
 from domain.progress.record import ProgressRecord
+from domain.reminders.budget import RateWindow
 from domain.reminders.policy import FAR_FUTURE, Sent
 from domain.reminders.schedule import OutboxEntry, ReminderSchedule
+from domain.reminders.shards import ShardLease, shard_of
 from domain.rollups import RollupChanges
 from persistence.port import Document
 
@@ -325,6 +327,7 @@ def reminder_schedule_doc(schedule: ReminderSchedule) -> Document:
         "id": schedule.id,
         "user_id": schedule.user_id,
         "next_due": to_iso(schedule.next_due),
+        "shard": shard_of(schedule.user_id),  # the engine's instances split the due ones by it
         "sent": {"at": {k: to_iso(v) for k, v in schedule.sent.at.items()}, "keys": schedule.sent.keys},
         "outbox": [outbox_entry_doc(e) for e in schedule.outbox],
     }
@@ -338,6 +341,48 @@ def reminder_schedule_from_doc(data: Document, version: str | None = None) -> Re
         next_due=from_iso(data["next_due"]) or FAR_FUTURE,
         sent=Sent(sent_at, dict(sent.get("keys") or {})),
         outbox=[outbox_entry_from_doc(e) for e in data.get("outbox") or []],
+        version=version,
+    )
+
+
+def shard_lease_doc(lease: ShardLease) -> Document:
+    return {
+        "id": lease.id,
+        "user_id": lease.user_id,
+        "shard": lease.shard,
+        "holder": lease.holder,
+        "leased_until": to_iso(lease.leased_until),
+        "swept_at": to_iso(lease.swept_at),
+    }
+
+
+def shard_lease_from_doc(data: Document, version: str | None = None) -> ShardLease:
+    return ShardLease(
+        int(data["shard"]),
+        data.get("holder"),
+        from_iso(data.get("leased_until")),
+        from_iso(data.get("swept_at")),
+        version=version,
+    )
+
+
+def rate_window_doc(window: RateWindow) -> Document:
+    return {
+        "id": window.id,
+        "user_id": window.user_id,
+        "key": window.key,
+        "window_start": to_iso(window.window_start),
+        "used": window.used,
+        "blocked_until": to_iso(window.blocked_until),
+    }
+
+
+def rate_window_from_doc(data: Document, version: str | None = None) -> RateWindow:
+    return RateWindow(
+        data["key"],
+        from_iso(data["window_start"]),
+        int(data.get("used", 0)),
+        from_iso(data.get("blocked_until")),
         version=version,
     )
 
@@ -395,3 +440,5 @@ CONVERSATION_STATE = Codec(conversation_state_doc, conversation_state_from_doc)
 CHANNEL_ADDRESS = Codec(channel_address_doc, channel_address_from_doc)
 REMINDER_SCHEDULE = Codec(reminder_schedule_doc, reminder_schedule_from_doc)
 PROGRESS_RECORD = Codec(progress_record_doc, progress_record_from_doc)
+SHARD_LEASE = Codec(shard_lease_doc, shard_lease_from_doc)
+RATE_WINDOW = Codec(rate_window_doc, rate_window_from_doc)

@@ -26,7 +26,9 @@ from domain.entities import (
 )
 from domain.errors import NotFound, StaleEntity, Unavailable
 from domain.progress.record import ProgressRecord
+from domain.reminders.budget import RateWindow
 from domain.reminders.schedule import ReminderSchedule
+from domain.reminders.shards import ShardLease
 from domain.rollups import TOTALS, RollupChanges
 from persistence import mapping
 from persistence.mapping import Codec
@@ -253,6 +255,12 @@ class Repositories:
         )
         self.reminder_schedules: EntityRepository[ReminderSchedule] = repo(
             "reminder_schedule", lambda r: r.id, mapping.REMINDER_SCHEDULE, "No reminder schedule"
+        )
+        self.reminder_shards: EntityRepository[ShardLease] = repo(
+            "reminder_shard", lambda s: s.id, mapping.SHARD_LEASE, "No lease of that shard"
+        )
+        self.rate_windows: EntityRepository[RateWindow] = repo(
+            "rate_window", lambda w: w.id, mapping.RATE_WINDOW, "No rate window"
         )
         self.progress_records: EntityRepository[ProgressRecord] = repo(
             "progress", lambda p: p.id, mapping.PROGRESS_RECORD, "No progress yet"

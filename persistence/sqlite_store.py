@@ -95,6 +95,14 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('documents', 'documents_by_key', '1000000 10000 2000 1');
     ANALYZE sqlite_schema;
     """,
+    # The engine's instances each drain their own shards of the due schedules.
+    """
+    CREATE INDEX IF NOT EXISTS documents_shard_due
+        ON documents (type, json_extract(body, '$.shard'), json_extract(body, '$.next_due'));
+    INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+        ('documents', 'documents_shard_due', '1000000 100000 3000 2');
+    ANALYZE sqlite_schema;
+    """,
 )
 
 

@@ -2,7 +2,10 @@
 the user's channel, retry what the platform asks to retry, and pause unreachable users.
 
 Safe with several instances on one store: claims and leases are ETag writes of the
-user's schedule document (see domain/reminders/schedule.py).
+user's schedule document (see domain/reminders/schedule.py). Instances split the work by
+delivery shards (domain/reminders/shards.py), so two of them deliver about twice as fast
+instead of racing for the same schedules, and spend from one shared budget per Teams
+tenant or Slack workspace (domain/reminders/budget.py).
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
@@ -17,11 +22,14 @@ from typing import Protocol
 
 from bot.messages import Reply
 from bot.reminders.nudges import compose
+from domain.clock import Clock
 from domain.concurrency import retry_stale
 from domain.entities import ChannelAddress
 from domain.errors import DomainError, NotFound
+from domain.reminders.budget import PlatformBudget, ShiftedClock, Sleep
 from domain.reminders.policy import FAR_FUTURE, RISK_ALERT_DELIVERED, plan
 from domain.reminders.schedule import OutboxEntry, ReminderSchedule
+from domain.reminders.shards import SHARDS, ShardLeases, shard_of
 from domain.services import Services
 
 log = logging.getLogger("avanochi.reminders")
@@ -63,39 +71,124 @@ class RunSummary:
     dropped: int = 0
     paused_users: int = 0
     skipped: int = 0
+    shards: int = 0  # delivery shards this instance drained in the pass
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
 class ReminderEngine:
+    """``batch`` is the page size of one due lookup (a pass reads pages until its shards are
+    drained); ``concurrency`` the users processed at once; ``shards_at_once`` the shards
+    drained at once; ``per_second`` each channel's shared budget per tenant or workspace."""
+
     def __init__(
-        self, services: Services, notifiers: dict[str, Notifier], batch: int = 500, concurrency: int = 16
+        self,
+        services: Services,
+        notifiers: dict[str, Notifier],
+        batch: int = 500,
+        concurrency: int = 16,
+        *,
+        per_second: dict[str, int] | None = None,
+        instance: str | None = None,
+        shards_at_once: int = 4,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._services = services
         self._notifiers = notifiers
-        self._batch = batch
+        self._page = batch
         self._concurrency = asyncio.Semaphore(concurrency)
+        self._shards_at_once = shards_at_once
         self._last_send: dict[str, float] = {}
+        repos = services.repos
+        self._leases = ShardLeases(repos.reminder_shards, services.clock, instance or uuid.uuid4().hex[:12])
+        self._budget = PlatformBudget(repos.rate_windows, services.clock, per_second or {}, sleep)
+        # Schedules saved before they carried a shard are looked for until a pass finds none.
+        self._unsharded_left = True
 
     async def run(self, now: datetime | None = None) -> RunSummary:
-        """One pass: every schedule due at ``now`` (default: the clock's now)."""
+        """One pass: every schedule due at ``now`` (default: the clock's now) in the shards this
+        instance can lease, taken in a random order so that instances rarely meet. An idle pass
+        costs one indexed query."""
         now = now or self._services.clock.now()
         summary = RunSummary(now=now.isoformat())
-        due = await self._services.reminders.due(now, self._batch)
-        # A terminal chat's user is reached by the chat's own engine alone (``run_for``); a server
-        # sharing its store must leave their nudges (a focus session's end) to it, not drop them.
-        if TERMINAL not in self._notifiers:
-            due = [schedule for schedule in due if not schedule.user_id.startswith(f"{TERMINAL}:")]
-        summary.due_schedules = len(due)
+        reminders = self._services.reminders
+        if self._unsharded_left:
+            found, _ = await self._drain(now, summary, lambda: reminders.due(now, self._page, unsharded=True))
+            self._unsharded_left = found > 0
+        first = await reminders.due(now, self._page)
+        if not first:
+            return summary
+        # A short first page holds everything due: only its shards have work. A full one is a
+        # wave: every shard may.
+        busy = {shard_of(s.user_id) for s in first} if len(first) < self._page else set(range(SHARDS))
+        gate = asyncio.Semaphore(self._shards_at_once)
+
+        async def one_shard(shard: int) -> None:
+            async with gate:
+                await self._drain_shard(shard, now, summary)
+
+        await asyncio.gather(*(one_shard(shard) for shard in random.sample(sorted(busy), len(busy))))
+        return summary
+
+    def _reaches(self, user_id: str) -> bool:
+        return TERMINAL in self._notifiers or not user_id.startswith(f"{TERMINAL}:")
+
+    async def _drain_shard(self, shard: int, now: datetime, summary: RunSummary) -> None:
+        lease = await self._leases.acquire(shard, now)
+        if lease is None:
+            return  # another instance drains it, or already has for this instant
+        summary.shards += 1
+        held = lease
+
+        async def renew() -> bool:
+            nonlocal held
+            renewed = await self._leases.renew(held)
+            if renewed is not None:
+                held = renewed
+            return renewed is not None
+
+        drained = False
+        try:
+            _, drained = await self._drain(
+                now, summary, lambda: self._services.reminders.due(now, self._page, shard), renew
+            )
+        finally:
+            await self._leases.release(held, now if drained else None)
+
+    async def _drain(
+        self,
+        now: datetime,
+        summary: RunSummary,
+        fetch: Callable[[], Awaitable[list[ReminderSchedule]]],
+        keep_lease: Callable[[], Awaitable[bool]] | None = None,
+    ) -> tuple[int, bool]:
+        """Process pages of due schedules until none is left; returns how many were processed
+        and whether the lookup ran dry. A schedule that stays due (its user's processing failed)
+        is not processed twice in one pass."""
+        seen: set[str] = set()
+        pass_clock = ShiftedClock(self._services.clock, now)
 
         async def one(schedule: ReminderSchedule) -> None:
             async with self._concurrency:
                 try:
-                    await self._process(schedule.user_id, now, summary)
+                    await self._process(schedule.user_id, now, summary, pass_clock)
                 except DomainError as error:  # one user's trouble must not stop the others
                     log.warning("reminders for a user failed", extra={"error": str(error)})
 
-        await asyncio.gather(*(one(schedule) for schedule in due))
-        return summary
+        while True:
+            due = await fetch()
+            fresh = [schedule for schedule in due if schedule.user_id not in seen]
+            if not fresh:
+                return len(seen), True
+            seen.update(schedule.user_id for schedule in fresh)
+            # A terminal chat's user is reached by the chat's own engine alone (``run_for``); a
+            # server sharing its store must leave their nudges (a focus session's end) to it.
+            mine = [schedule for schedule in fresh if self._reaches(schedule.user_id)]
+            summary.due_schedules += len(mine)
+            await asyncio.gather(*(one(schedule) for schedule in mine))
+            if len(due) < self._page:
+                return len(seen), True
+            if keep_lease is not None and not await keep_lease():
+                return len(seen), False  # the lease was lost: its new holder goes on
 
     async def run_for(self, user_id: str, now: datetime | None = None) -> RunSummary:
         """One pass for one user alone: a terminal chat sends only its own user's nudges, and must
@@ -108,10 +201,10 @@ class ReminderEngine:
             return summary  # nothing asked of them yet
         if schedule.next_due <= now:
             summary.due_schedules = 1
-            await self._process(user_id, now, summary)
+            await self._process(user_id, now, summary, ShiftedClock(self._services.clock, now))
         return summary
 
-    async def _process(self, user_id: str, now: datetime, summary: RunSummary) -> None:
+    async def _process(self, user_id: str, now: datetime, summary: RunSummary, pass_clock: Clock) -> None:
         services = self._services
         reminders = services.reminders
         try:
@@ -138,7 +231,7 @@ class ReminderEngine:
         leased = await retry_stale(claim)
         if not leased:
             return
-        outcomes = {entry.key: await self._deliver(user_id, entry) for entry in leased}
+        outcomes = {entry.key: await self._deliver(user_id, entry, pass_clock) for entry in leased}
 
         async def settle() -> None:
             schedule = await reminders.schedule(user_id)
@@ -175,7 +268,7 @@ class ReminderEngine:
             await services.users.update_user(user_id, reminders_on=False)
             summary.paused_users += 1
 
-    async def _deliver(self, user_id: str, entry: OutboxEntry) -> Outcome:
+    async def _deliver(self, user_id: str, entry: OutboxEntry, pass_clock: Clock) -> Outcome:
         address = await self._address(user_id)
         if address is None:
             return Outcome(Delivery.NOWHERE)
@@ -184,11 +277,16 @@ class ReminderEngine:
         if reply is None:
             return Outcome(Delivery.SKIPPED)
         await self._pace(f"{address.channel}:{user_id}", notifier.min_interval)
+        await self._budget.take(address.channel, user_id, pass_clock)
         try:
-            return await notifier.deliver(address, [reply])
+            outcome = await notifier.deliver(address, [reply])
         except Exception:  # a notifier bug or network error: retry later, never lose the nudge
             log.exception("delivery failed", extra={"channel": address.channel, "kind": entry.kind})
             return Outcome(Delivery.RETRY)
+        if outcome.status is Delivery.RETRY and outcome.retry_after:
+            # The platform's limit is the tenant's or workspace's: every instance holds back.
+            await self._budget.hold(address.channel, user_id, outcome.retry_after, pass_clock)
+        return outcome
 
     async def _address(self, user_id: str) -> ChannelAddress | None:
         """The most recently used channel this instance can send through."""

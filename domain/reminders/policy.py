@@ -10,7 +10,8 @@ runs past 10 hours or past midnight.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import zlib
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +35,18 @@ RISK_ALERT_DELIVERED = "risk_alert_delivered"  # in Sent.at: when the last alert
 # Safety nudges that still come in quiet hours: being clocked in at 2 am is the point.
 IGNORE_QUIET = frozenset({"long_session", "focus_end"})
 FAR_FUTURE = datetime.max.replace(tzinfo=ZoneInfo("UTC")) - timedelta(days=1)
+# Nudges at a time of day (lunch, the end of the working day) would fall due for a whole time
+# zone in the same second; each user's comes a few seconds to minutes later, always the same
+# for that user and kind, so a wave is spread over SPREAD instead of hitting the platform at once.
+SPREAD = timedelta(minutes=4)
+SPREAD_KINDS = frozenset({"lunch", "wrap_up", "weekly_report", "risk_alert"})
+
+
+def spread(user_id: str, kind: str) -> timedelta:
+    """How much later than its time of day a user's nudge of ``kind`` comes (stable per user)."""
+    if kind not in SPREAD_KINDS:
+        return timedelta(0)
+    return timedelta(seconds=zlib.crc32(f"{user_id}:{kind}".encode()) % int(SPREAD.total_seconds()))
 
 
 @dataclass(frozen=True)
@@ -152,6 +165,7 @@ def candidates(user: User, activity: Activity, sent: Sent, now: datetime) -> lis
         found.append(Nudge("risk_alert", due, f"risk_alert:{today.isoformat()}"))
     if on("focus_end") and activity.focus_planned_end is not None:
         found.append(Nudge("focus_end", activity.focus_planned_end, f"focus_end:{activity.focus_id}"))
+    found = [replace(nudge, due_at=nudge.due_at + spread(user.id, nudge.kind)) for nudge in found]
     return [nudge for nudge in found if sent.keys.get(nudge.kind) != nudge.key]
 
 

@@ -47,11 +47,18 @@ class ReminderService:
         """StaleEntity when another instance wrote it since it was loaded."""
         await self._schedules.save(schedule)
 
-    async def due(self, now: datetime, limit: int) -> list[ReminderSchedule]:
-        """Schedules due at ``now``, earliest first: an indexed range read, O(due)."""
-        return await self._schedules.find_across_users(
-            [("next_due", "<=", to_iso(now))], order_by="next_due", limit=limit
-        )
+    async def due(
+        self, now: datetime, limit: int, shard: int | None = None, *, unsharded: bool = False
+    ) -> list[ReminderSchedule]:
+        """Schedules due at ``now``, earliest first: an indexed range read, O(due). Of one
+        delivery shard when ``shard`` is given; ``unsharded``: those written before schedules
+        carried their shard (they get it when next saved)."""
+        conditions: list[tuple[str, str, object]] = [("next_due", "<=", to_iso(now))]
+        if shard is not None:
+            conditions.insert(0, ("shard", "=", shard))
+        elif unsharded:
+            conditions.append(("shard", "=", None))
+        return await self._schedules.find_across_users(conditions, order_by="next_due", limit=limit)
 
     async def activity(self, user: User) -> Activity:
         """What the user is doing and did last, from the store (a handful of point queries)."""

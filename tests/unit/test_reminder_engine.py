@@ -9,6 +9,7 @@ import pytest
 
 from bot.reminders.engine import Delivery, Outcome, ReminderEngine
 from domain.clock import FakeClock
+from domain.reminders.policy import SPREAD
 from domain.services import Services
 from persistence.repositories import Repositories
 from tests.fakes import InMemoryDocumentStore
@@ -131,7 +132,7 @@ async def test_lunch_in_its_window_unless_logged_in_the_users_time_zone(world):
     # Monday 12:30 in Tokyo is 03:30 UTC; working hours count as at work.
     await run_at(engine, clock, utc(2026, 11, 23, 3, 29))
     assert not any("lunch" in t for t in notifier.texts())
-    await run_at(engine, clock, utc(2026, 11, 23, 3, 30))
+    await run_at(engine, clock, utc(2026, 11, 23, 3, 30) + SPREAD)  # and this user's place in the wave
     assert sum("lunch" in t for t in notifier.texts()) == 1
     await run_at(engine, clock, utc(2026, 11, 23, 4, 30))
     assert sum("lunch" in t for t in notifier.texts()) == 1
@@ -155,7 +156,7 @@ async def test_dst_change_moves_lunch_with_local_time(world):
     # Monday 30 March 2026 is summer time in Madrid (UTC+2): 12:30 local is 10:30 UTC.
     await run_at(engine, clock, utc(2026, 3, 30, 10, 29))
     assert not any("lunch" in t for t in notifier.texts())
-    await run_at(engine, clock, utc(2026, 3, 30, 10, 30))
+    await run_at(engine, clock, utc(2026, 3, 30, 10, 30) + SPREAD)
     assert sum("lunch" in t for t in notifier.texts()) == 1
 
 
@@ -172,7 +173,7 @@ async def test_wrap_up_at_the_end_of_the_working_day(world):
     await services.tasks.complete_task(USER, task.id)
     await run_at(engine, clock, utc(2026, 11, 23, 16, 29))
     assert notifier.sent == []
-    await run_at(engine, clock, utc(2026, 11, 23, 16, 30))  # 17:30 local
+    await run_at(engine, clock, utc(2026, 11, 23, 16, 30) + SPREAD)  # 17:30 local, spread
     assert notifier.texts() == ["Time to wrap up: 1 task done, 0 h 00 min worked, 0 ml of water today."]
 
 

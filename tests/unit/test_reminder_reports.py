@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.reminders.engine import ReminderEngine
 from domain.clock import FakeClock
+from domain.reminders.policy import SPREAD
 from domain.services import Services
 from persistence.repositories import Repositories
 from tests.companion_setup import live
@@ -34,7 +35,7 @@ async def run_at(services, notifier, clock, instant):
 
 async def test_an_overworked_user_gets_one_private_alert_a_week():
     clock, services, notifier, _ = await persona("overworked")
-    monday_evening = datetime(2026, 3, 16, 16, 51, tzinfo=UTC)  # 17:51 in Madrid, after work
+    monday_evening = datetime(2026, 3, 16, 16, 50, tzinfo=UTC) + SPREAD  # 17:50 in Madrid and a wave
     summary = await run_at(services, notifier, clock, monday_evening)
     assert summary.sent == 1
     [(_, alert)] = notifier.sent
@@ -46,7 +47,7 @@ async def test_an_overworked_user_gets_one_private_alert_a_week():
 
 async def test_a_balanced_user_gets_no_alert():
     clock, services, notifier, _ = await persona("balanced")
-    summary = await run_at(services, notifier, clock, datetime(2026, 3, 16, 16, 51, tzinfo=UTC))
+    summary = await run_at(services, notifier, clock, datetime(2026, 3, 16, 16, 50, tzinfo=UTC) + SPREAD)
     assert notifier.sent == [] and summary.skipped == 1
 
 
@@ -65,7 +66,7 @@ async def test_the_weekly_report_comes_on_the_last_working_day_after_work():
     assert notifier.sent == []
     await run_at(services, notifier, clock, datetime(2026, 3, 6, 16, 39, tzinfo=UTC))  # Friday 17:39
     assert notifier.sent == []
-    await run_at(services, notifier, clock, datetime(2026, 3, 6, 16, 40, tzinfo=UTC))  # Friday 17:40
+    await run_at(services, notifier, clock, datetime(2026, 3, 6, 16, 40, tzinfo=UTC) + SPREAD)  # Friday 17:40+
     [(_, report)] = notifier.sent
     assert report.title == "Your week with Avanochi" and report.private
     assert {fact.label: fact.value for fact in report.facts}["Tasks done"] == "1"
@@ -105,7 +106,7 @@ async def test_working_days_set_in_chat_move_the_weekly_report_and_the_lunch_nud
     # Friday is now a day off: no lunch nudge; Thursday is the last working day: the weekly report.
     await run_at(services, notifier, clock, datetime(2026, 3, 6, 11, 31, tzinfo=UTC))  # Fri 12:31 UTC
     assert notifier.sent == []
-    await run_at(services, notifier, clock, datetime(2026, 3, 12, 17, 41, tzinfo=UTC))  # Thu 17:41 UTC
+    await run_at(services, notifier, clock, datetime(2026, 3, 12, 17, 40, tzinfo=UTC) + SPREAD)  # Thu 17:40+ UTC
     assert [reply.title for _, reply in notifier.sent][-1] == "Your week with Avanochi"
 
 

@@ -26,6 +26,7 @@ from domain.entities import (
 from domain.progress.record import ProgressRecord
 from domain.reminders.policy import Sent
 from domain.reminders.schedule import OutboxEntry, ReminderSchedule
+from domain.reminders.shards import shard_of
 from domain.rollups import RollupChanges
 from persistence.repositories import Repositories
 from tests.fakes import InMemoryDocumentStore
@@ -211,6 +212,7 @@ DOCUMENTS: list[tuple[str, Any, dict[str, Any]]] = [
             "id": "reminder_schedule",
             "user_id": U,
             "next_due": "2026-03-02T10:00:00+00:00",
+            "shard": shard_of(U),
             "sent": {"at": {"water": "2026-03-02T09:00:00+00:00"}, "keys": {"water": "water:2026-03-02T09"}},
             "outbox": [
                 {

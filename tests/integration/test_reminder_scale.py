@@ -1,0 +1,168 @@
+"""Reminder delivery that scales out: a pass drains everything due, instances on one store split
+a wave and deliver each nudge once, tenants' and workspaces' limits are shared, and simultaneous
+nudges of one kind are spread out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from bot.reminders.engine import Delivery, Outcome, ReminderEngine
+from domain.clock import FakeClock
+from domain.reminders.policy import SPREAD
+from domain.reminders.shards import SYSTEM_USER, ShardLease, ShardLeases, lease_id, shard_of
+from domain.services import Services
+from persistence.repositories import Repositories
+from tests.reminder_doubles import RecordingNotifier
+
+START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Madrid, a Monday
+
+
+async def clocked_in(services: Services, clock: FakeClock, users: int, team: str = "T1", first: int = 0) -> list[str]:
+    """``users`` people of one workspace who clocked in at START: each has one break nudge due
+    50 minutes later (water is off, so exactly one)."""
+    clock.set(START)
+    ids = []
+    for n in range(first, first + users):
+        user = f"slack:{team}:U{n}"
+        await services.users.ensure(user, f"User {n}")
+        await services.users.update_user(user, timezone="Europe/Madrid", reminder=("water", {"on": False}))
+        dm = {"team_id": team, "user": f"U{n}", "channel": f"D{team}{n}"}
+        await services.conversations.remember_address(user, "slack", dm)
+        await services.work_sessions.start_session(user)
+        ids.append(user)
+    return ids
+
+
+def world(store) -> tuple[FakeClock, Services]:
+    clock = FakeClock(START)
+    return clock, Services.build(Repositories(store), clock)
+
+
+async def test_one_pass_drains_every_due_nudge_not_just_one_page(store):
+    clock, services = world(store)
+    users = await clocked_in(services, clock, 130)
+    notifier = RecordingNotifier()
+    engine = ReminderEngine(services, {"slack": notifier}, batch=20)  # pages far smaller than the wave
+    clock.set(START + timedelta(minutes=50))
+    summary = await engine.run()
+    assert summary.sent == 130 and sorted(user for user, _ in notifier.sent) == sorted(users)
+
+
+async def test_two_instances_split_a_wave_and_send_each_nudge_once(store):
+    clock, services = world(store)
+    users = await clocked_in(services, clock, 400 if store.name == "sqlite" else 120)
+    first, second = RecordingNotifier(), RecordingNotifier()
+    # Two instances: each its own engine over its own services, on the one store.
+    other = Services.build(Repositories(store), clock)
+    engines = [
+        ReminderEngine(services, {"slack": first}, batch=25, instance="a"),
+        ReminderEngine(other, {"slack": second}, batch=25, instance="b"),
+    ]
+    clock.set(START + timedelta(minutes=50))
+    summaries = await asyncio.gather(*(engine.run() for engine in engines))
+    delivered = [user for user, _ in first.sent + second.sent]
+    assert sorted(delivered) == sorted(users)  # everyone, once
+    assert first.sent and second.sent  # both did a share
+    assert summaries[0].shards + summaries[1].shards <= 32  # no shard drained twice for one instant
+    again = await asyncio.gather(*(engine.run() for engine in engines))
+    assert sum(summary.sent for summary in again) == 0
+
+
+async def test_a_shard_held_by_a_dead_instance_is_drained_once_its_lease_runs_out(store):
+    clock, services = world(store)
+    users = await clocked_in(services, clock, 60)
+    clock.set(START + timedelta(minutes=50))
+    stuck = shard_of(users[0])
+    dead = ShardLeases(services.repos.reminder_shards, clock, "dead-instance")
+    assert await dead.acquire(stuck, clock.now()) is not None  # and it never comes back
+    notifier = RecordingNotifier()
+    engine = ReminderEngine(services, {"slack": notifier}, instance="alive")
+    await engine.run()
+    assert users[0] not in {user for user, _ in notifier.sent}
+    assert {shard_of(user) for user, _ in notifier.sent} == {shard_of(u) for u in users} - {stuck}
+    clock.advance(seconds=61)
+    await engine.run()
+    assert sorted(user for user, _ in notifier.sent) == sorted(users)
+    lease: ShardLease = await services.repos.reminder_shards.get(SYSTEM_USER, lease_id(stuck))
+    assert lease.holder is None  # released after the drain
+
+
+class FakeTime:
+    """Sleeping advances the fake clock instead of waiting."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.slept: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.clock.advance(seconds=seconds)
+        await asyncio.sleep(0)
+
+
+async def test_a_retry_after_told_to_one_instance_holds_back_the_others_in_that_workspace(store):
+    clock, services = world(store)
+    await clocked_in(services, clock, 1, team="TBUSY")
+    clock.set(START + timedelta(minutes=50))
+    told = RecordingNotifier(script=[Outcome(Delivery.RETRY, retry_after=30)])
+    await ReminderEngine(services, {"slack": told}, per_second={"slack": 10}, instance="a").run()
+    assert told.attempts == 1 and told.sent == []  # Slack said 429, Retry-After: 30
+
+    # Meanwhile a colleague of the same workspace and someone of another one are due; another
+    # instance, which was told nothing itself, waits out the 30 seconds for the colleague only.
+    [colleague] = await clocked_in(services, clock, 1, team="TBUSY", first=1)
+    [elsewhere] = await clocked_in(services, clock, 1, team="TQUIET")
+    clock.set(START + timedelta(minutes=50, seconds=1))
+    fake_time = FakeTime(clock)
+    other = RecordingNotifier()
+    instance_b = Services.build(Repositories(store), clock)
+    await ReminderEngine(
+        instance_b, {"slack": other}, per_second={"slack": 10}, sleep=fake_time.sleep, instance="b"
+    ).run()
+    assert sorted(user for user, _ in other.sent) == sorted([colleague, elsewhere])
+    assert 28 <= sum(fake_time.slept) <= 30  # until 30 s after the 429, not from its own start
+
+
+async def test_two_instances_together_keep_to_a_workspace_budget(store):
+    clock, services = world(store)
+    users = await clocked_in(services, clock, 40, team="TLIMIT")
+    clock.set(START + timedelta(minutes=50))
+    fake_time = FakeTime(clock)
+    notifiers = [RecordingNotifier(), RecordingNotifier()]
+    engines = [
+        ReminderEngine(
+            Services.build(Repositories(store), clock),
+            {"slack": notifier},
+            per_second={"slack": 5},
+            sleep=fake_time.sleep,
+            instance=name,
+        )
+        for name, notifier in zip(("a", "b"), notifiers, strict=True)
+    ]
+    await asyncio.gather(*(engine.run() for engine in engines))
+    assert sorted(user for n in notifiers for user, _ in n.sent) == sorted(users)
+    # 40 messages at 5 a second to one workspace take at least 7 seconds of (fake) time.
+    assert clock.now() - (START + timedelta(minutes=50)) >= timedelta(seconds=7)
+
+
+async def test_a_whole_time_zones_wrap_up_is_spread_over_a_few_minutes(store):
+    clock, services = world(store)
+    users = await clocked_in(services, clock, 120)
+    for user in users:
+        for kind in ("break", "lunch", "long_session", "risk_alert"):
+            await services.users.update_user(user, reminder=(kind, {"on": False}))
+        task = await services.tasks.create_task(user, "something")
+        await services.tasks.complete_task(user, task.id)
+    notifier = RecordingNotifier()
+    engine = ReminderEngine(services, {"slack": notifier})
+    per_minute: Counter[int] = Counter()
+    wrap_up = datetime(2026, 11, 23, 16, 30, tzinfo=UTC)  # 17:30 in Madrid
+    for minute in range(0, int(SPREAD.total_seconds() // 60) + 1):
+        before = len(notifier.sent)
+        clock.set(wrap_up + timedelta(minutes=minute))
+        await engine.run()
+        per_minute[minute] = len(notifier.sent) - before
+    assert sum(per_minute.values()) == 120  # each once
+    assert max(per_minute.values()) <= 60  # not all in the same minute
