@@ -1,6 +1,6 @@
 """SIGTERM on a real ``python app.py``: new turns and REST calls get 503 with Retry-After while
 the turn under way finishes, then the process exits 0; a turn that outlasts the grace period
-does not keep the process alive."""
+does not keep the process alive; a reminder pass under way finishes before the app closes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from pathlib import Path
 
 from aiohttp import ClientSession
 
-from tests.fake_slack import BOT_TOKEN, OUTGOING, SIGNING_SECRET, FakeSlackApi, Workspace
+from api.shutdown import SHUTDOWN_KEY
+from app import SERVICES_KEY
+from tests.fake_slack import BOT_TOKEN, OUTGOING, SIGNING_SECRET, FakeSlackApi, Workspace, slack_world
 from tests.integration.conftest import ADMIN_TOKEN
 from tools.cosmos_server import _free_port
 
@@ -145,3 +147,30 @@ async def test_a_turn_that_outlasts_the_grace_period_does_not_keep_the_process_a
     finally:
         fake.release.set()
         await fake.close()
+
+
+async def test_a_reminder_pass_under_way_at_shutdown_finishes_and_delivers(store) -> None:
+    async with slack_world(store, AVANOCHI_REMINDER_INTERVAL="0.05") as slack:
+        await slack.workspace.say("start", count=2)  # clocked in: a break nudge is due in 50 minutes
+        await slack.workspace.say("skip")
+        held, release = asyncio.Event(), asyncio.Event()
+        answer = slack.api._fault
+
+        async def hold_nudges(method: str):
+            if method == "chat.postMessage":
+                held.set()
+                await release.wait()
+            return await answer(method)
+
+        slack.api._fault = hold_nudges  # type: ignore[method-assign]
+        slack.app[SERVICES_KEY].clock.advance(minutes=50)  # type: ignore[attr-defined]
+        await asyncio.wait_for(held.wait(), timeout=15)  # the in-process pass is sending the nudge
+
+        drained = asyncio.create_task(slack.app[SHUTDOWN_KEY].drain())
+        for _ in range(50):  # every other wait of the drain resolves within a few loop turns
+            await asyncio.sleep(0)
+        assert not drained.done()  # it waits for the pass
+        release.set()
+        assert await asyncio.wait_for(drained, timeout=15) is True
+        nudges = [c for c in slack.api.calls_to("chat.postMessage") if c.ts and "Stand up" in c.text]
+        assert len(nudges) == 1
