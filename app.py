@@ -35,7 +35,7 @@ from bot.voice.engines import SpeechToText, build_speech_to_text
 from bot.voice.queue import SpeechQueue
 from domain.clock import Clock, SystemClock
 from domain.services import Services
-from persistence.port import DocumentStore
+from persistence.port import DocumentStore, StoreError
 from persistence.repositories import Repositories
 from settings import CredentialManager, Settings
 
@@ -321,7 +321,10 @@ def main(argv: list[str] | None = None) -> None:
         logging.getLogger("avanochi").info(
             "starting", extra={"host": settings.host, "port": settings.port, "store": app[STORE_KEY].name}
         )
-        asyncio.run(serve(app, settings.host, settings.port))
+        try:
+            asyncio.run(serve(app, settings.host, settings.port))
+        except StoreError as problem:  # a misconfigured store (an unreachable one starts anyway)
+            raise SystemExit(f"Avanochi cannot start: {problem}") from None
     elif args.command == "chat":
         asyncio.run(run_console(settings))
     elif args.command == "teams-manifest":
