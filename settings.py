@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import overload
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from limits import parse as parse_rate_limit
@@ -102,6 +103,9 @@ class Settings:
     # keeps the lines typed ("off": kept for the session only).
     console_files: str = "~/.avanochi/files"
     console_history: str = "~/.avanochi/history"
+    # Seconds a SIGTERM leaves the turns and the reminder pass under way to finish before exit.
+    shutdown_grace: float = 20.0
+    cors_allowed_origins: tuple[str, ...] = ()  # browser origins that may call the REST API
 
     @property
     def slack_enabled(self) -> bool:
@@ -180,6 +184,8 @@ class Settings:
             sqlite_synchronous=_synchronous(credentials.get("AVANOCHI_SQLITE_SYNCHRONOUS", "FULL")),
             console_files=credentials.get("AVANOCHI_CONSOLE_FILES", "~/.avanochi/files"),
             console_history=credentials.get("AVANOCHI_CONSOLE_HISTORY", "~/.avanochi/history"),
+            shutdown_grace=_count(credentials, "AVANOCHI_SHUTDOWN_GRACE_SECONDS", "20", low=0, high=3600),
+            cors_allowed_origins=_origins(credentials.get("CORS_ALLOWED_ORIGINS", "")),
         )
 
 
@@ -256,3 +262,46 @@ def _synchronous(text: str | None) -> str:
     if mode not in ("FULL", "NORMAL"):
         raise SystemExit(f"AVANOCHI_SQLITE_SYNCHRONOUS must be FULL or NORMAL, not {text!r}")
     return mode
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origins(text: str | None) -> tuple[str, ...]:
+    """CORS_ALLOWED_ORIGINS: a comma list of origins, each as a browser sends it in ``Origin``."""
+    origins: list[str] = []
+    for item in (text or "").split(","):
+        item = item.strip()
+        if item:
+            origins.append(_origin(item))
+    return tuple(dict.fromkeys(origins))
+
+
+def _origin(text: str) -> str:
+    problem = (
+        f"CORS_ALLOWED_ORIGINS must list origins such as https://app.example.com "
+        f"(scheme://host[:port], no path, no wildcard), not {text!r}"
+    )
+    try:
+        parts = urlsplit(text.removesuffix("/"))
+        port = parts.port
+    except ValueError:
+        raise SystemExit(problem) from None
+    scheme = parts.scheme.lower()
+    if (
+        scheme not in DEFAULT_PORTS
+        or not parts.hostname
+        or "*" in parts.netloc
+        or parts.username is not None
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or "?" in text
+        or "#" in text
+    ):
+        raise SystemExit(problem)
+    host = parts.hostname.lower()
+    if ":" in host:  # an IPv6 literal keeps its brackets in an origin
+        host = f"[{host}]"
+    # Browsers leave the scheme's default port out of the Origin header.
+    return f"{scheme}://{host}" + (f":{port}" if port is not None and port != DEFAULT_PORTS[scheme] else "")

@@ -18,7 +18,7 @@ from domain.services.tokens import TokenRejected, TokenService
 from domain.validation import clean_user_id
 
 # Routes under /api/ that authenticate otherwise (Bot Framework JWT) or are public.
-OPEN_PATHS = frozenset({"/api/messages", "/api/openapi.json"})
+OPEN_PATHS = frozenset({"/api/messages", "/api/openapi.json", "/api/health"})
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,30 @@ def build_spec(version: str) -> dict[str, Any]:
                 "responses": {"200": _json({"type": "object"})},
             }
         },
+        "/livez": {
+            "get": {
+                "summary": "Liveness: the process serves (no store call)",
+                "security": [],
+                "responses": {"200": _json({"type": "object"})},
+            }
+        },
+        "/readyz": {
+            "get": {
+                "summary": "Readiness: the store answers and the process is not shutting down",
+                "security": [],
+                "responses": {
+                    "200": _json({"type": "object"}),
+                    "503": _json({"type": "object", "properties": {"reason": string}}, "Not ready, with the reason"),
+                },
+            }
+        },
+        "/api/health": {
+            "get": {
+                "summary": "The original service's health route: 200 OK",
+                "security": [],
+                "responses": {"200": {"description": "OK", "content": {"text/plain": {"schema": string}}}},
+            }
+        },
         "/api/tasks": {
             "post": {
                 "summary": "Create a task",

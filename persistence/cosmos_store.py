@@ -9,7 +9,10 @@ SDK's own throttling retry, and what still fails surfaces as ``StoreUnavailable`
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
@@ -33,6 +36,7 @@ from persistence.port import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger("avanochi.store")
 
 PARTITION_KEY_PATH = "/user_id"
 # Server-managed properties that mean nothing to callers; ``_etag`` stays, it is the port's
@@ -43,6 +47,9 @@ TRANSIENT_STATUS = frozenset({408, 429, 449, 503})
 # Real Cosmos DB answers 404/1003 when the database or container, not the item, is missing.
 OWNER_MISSING_SUBSTATUS = 1003
 DELETE_CONCURRENCY = 8
+# Seconds callers fail fast after a failed connection attempt, rather than each waiting through
+# a new one (an attempt against an unreachable host takes several seconds of retries).
+RECONNECT_PAUSE = 2.0
 # Connection failures and timeouts, after the SDK's own connection retries. A write that timed
 # out may have landed; a retried create then reports DocumentExists, which callers must accept.
 TRANSIENT_ERRORS = (ServiceRequestError, ServiceResponseError, CosmosClientTimeoutError, OSError)
@@ -85,13 +92,55 @@ class CosmosDocumentStore:
         self._client_options = dict(client_options or {})
         self._client: CosmosClient | None = None
         self._container: ContainerProxy | None = None
+        self._opened = False
+        self._attempt: asyncio.Task[ContainerProxy] | None = None  # the connection attempt, if any
+        self._retry_at = 0.0  # no new attempt before this (monotonic seconds) after a failed one
         self.operations = OperationCounter()
 
     def __repr__(self) -> str:  # never show the key, even in a debugger or a log line
         return f"CosmosDocumentStore({self._uri!r}, {self._database_name!r}, {self._container_name!r})"
 
     async def open(self) -> None:
-        client = self._client = CosmosClient(
+        """Connect; when Cosmos DB is unreachable, start anyway and connect on first use (as the
+        original service did), so a store outage at boot is a not-ready instance, not a crash
+        loop. A misconfiguration (a container partitioned otherwise, a rejected key) still fails."""
+        self._opened = True
+        try:
+            await self._ready()
+        except StoreUnavailable as exc:
+            log.warning("Cosmos DB unreachable at start; connecting on first use", extra={"reason": str(exc)})
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        self._opened = False
+        attempt, self._attempt = self._attempt, None
+        if attempt is not None and not attempt.done():
+            attempt.cancel()
+            with contextlib.suppress(BaseException):
+                await attempt
+        client, self._client, self._container = self._client, None, None
+        if client is not None:
+            await client.close()
+
+    async def _ready(self) -> ContainerProxy:
+        """The container, connecting first when not connected yet. One attempt at a time is
+        shared by every caller; after a failed one, callers fail fast for RECONNECT_PAUSE."""
+        if self._container is not None:
+            return self._container
+        if not self._opened:
+            raise RuntimeError("store is not open")
+        attempt = self._attempt
+        if attempt is None or (attempt.done() and time.monotonic() >= self._retry_at):
+            attempt = self._attempt = asyncio.create_task(self._connect())
+            attempt.add_done_callback(_retrieve)
+        # Shielded: a caller that stops waiting (a probe's timeout) leaves the attempt to the next.
+        return await asyncio.shield(attempt)
+
+    async def _connect(self) -> ContainerProxy:
+        # A new client per attempt: a failed one has marked the endpoint unavailable for a while.
+        client = CosmosClient(
             self._uri, credential=self._key, connection_verify=self._verify_tls, **self._client_options
         )
         try:
@@ -103,31 +152,25 @@ class CosmosDocumentStore:
                 ),
             )
             properties = await self._retrying("open", container.read)
+            paths = (properties.get("partitionKey") or {}).get("paths") or []
+            if paths != [PARTITION_KEY_PATH]:
+                # An existing container keeps its key forever; every query here would go cross-partition.
+                raise StoreError(
+                    f"container {self._container_name!r} is partitioned by {paths}, expected {PARTITION_KEY_PATH}"
+                )
         except BaseException:
-            await self.close()
-            raise
-        paths = (properties.get("partitionKey") or {}).get("paths") or []
-        if paths != [PARTITION_KEY_PATH]:
-            # An existing container keeps its key forever; every query here would go cross-partition.
-            await self.close()
-            raise StoreError(
-                f"container {self._container_name!r} is partitioned by {paths}, expected {PARTITION_KEY_PATH}"
-            )
-        self._container = container
-
-    async def close(self) -> None:
-        client, self._client, self._container = self._client, None, None
-        if client is not None:
+            self._retry_at = time.monotonic() + RECONNECT_PAUSE
             await client.close()
-
-    def _require(self) -> ContainerProxy:
-        if self._container is None:
-            raise RuntimeError("store is not open")
-        return self._container
+            raise
+        if self._client is not None:
+            await self._client.close()
+        self._client, self._container = client, container
+        log.info("connected to Cosmos DB")
+        return container
 
     async def read(self, user_id: str, doc_id: str) -> Document:
         self.operations.count("read", doc_id)
-        container = self._require()
+        container = await self._ready()
         return _clean(
             await self._retrying("read", lambda: container.read_item(item=doc_id, partition_key=user_id), doc_id)
         )
@@ -146,14 +189,14 @@ class CosmosDocumentStore:
 
     async def create(self, doc: Document) -> Document:
         self.operations.count("create", doc["id"])
-        container, body = self._require(), _body(doc)
+        container, body = await self._ready(), _body(doc)
         # No "was it ours?" check on a 409 after a lost response: de-duplication keys rely on
         # DocumentExists meaning someone got there first, so a conflict always reports as one.
         return _clean(await self._retrying("create", lambda: container.create_item(body), doc["id"]))
 
     async def replace(self, doc: Document, etag: str | None) -> Document:
         self.operations.count("replace", doc["id"])
-        container, body = self._require(), _body(doc)
+        container, body = await self._ready(), _body(doc)
         options = _precondition(etag)
         return _clean(
             await self._retrying(
@@ -163,7 +206,7 @@ class CosmosDocumentStore:
 
     async def upsert(self, doc: Document) -> Document:
         self.operations.count("upsert", doc["id"])
-        container, body = self._require(), _body(doc)
+        container, body = await self._ready(), _body(doc)
         return _clean(await self._retrying("upsert", lambda: container.upsert_item(body), doc["id"]))
 
     async def delete(self, user_id: str, doc_id: str, etag: str | None = None) -> None:
@@ -171,7 +214,7 @@ class CosmosDocumentStore:
         await self._delete(user_id, doc_id, etag)
 
     async def _delete(self, user_id: str, doc_id: str, etag: str | None) -> None:
-        container, options = self._require(), _precondition(etag)
+        container, options = await self._ready(), _precondition(etag)
         await self._retrying(
             "delete", lambda: container.delete_item(item=doc_id, partition_key=user_id, **options), doc_id
         )
@@ -212,7 +255,7 @@ class CosmosDocumentStore:
         return deleted
 
     async def _collect(self, sql: str, params: list[dict[str, Any]], user_id: str | None) -> list[Any]:
-        container = self._require()
+        container = await self._ready()
         # No partition key means every partition: the async SDK then sends the cross-partition
         # header itself (it has no enable_cross_partition_query flag).
         scope: dict[str, Any] = {} if user_id is None else {"partition_key": user_id}
@@ -262,6 +305,12 @@ async def _translate(operation: str, call: Callable[[], Awaitable[T]], subject: 
         raise _Transient(type(exc).__name__) from None
     except AzureError as exc:
         raise StoreError(f"cosmos {operation} failed: {type(exc).__name__}") from None
+
+
+def _retrieve(attempt: asyncio.Task[ContainerProxy]) -> None:
+    # Its callers may all have stopped waiting; the failure is theirs to see, not the loop's to log.
+    if not attempt.cancelled():
+        attempt.exception()
 
 
 def _retry_after(exc: CosmosHttpResponseError) -> float:

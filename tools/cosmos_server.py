@@ -80,9 +80,11 @@ class CosmosServer:
                 "tools/cosmos-test-server/node_modules is installed without its patch "
                 "(tools/cosmos-test-server/patches/): run `make test`, which runs `npm ci` there"
             )
-        # Free ports can be taken between the check and the bind; try a few.
-        for _ in range(3):
-            self.port = _free_port()
+        # A port set beforehand is kept (a test that starts the server late gave its address out
+        # already). Free ports can be taken between the check and the bind; try a few.
+        requested = self.port
+        for _ in range(1 if requested else 3):
+            self.port = requested or _free_port()
             args = [str(BINARY), "-p", str(self.port), "--host", HOST]
             if not self.ssl:
                 args.append("--no-ssl")

@@ -96,9 +96,9 @@ class TurnPipeline:
         """Turns taken and not yet finished, every user's together (the one running included)."""
         return self._queues.waiting()
 
-    async def drain(self, *_: Any) -> None:
+    async def drain(self, *_: Any, timeout: float = 15.0) -> None:  # noqa: ASYNC109 (a grace period)
         """Let the turns already taken finish (before the store closes, and in tests)."""
-        await self._queues.drain()
+        await self._queues.drain(timeout)
 
     def _in_order(self, user_id: str, work: Work) -> Awaitable[None]:
         done = self._queues.submit(user_id, work)

@@ -42,6 +42,10 @@ PERSONAL_COMMANDS = [
 SHARED_COMMANDS = [command for command in PERSONAL_COMMANDS if command[0] != "token"]
 
 
+class ManifestNotBuilt(ValueError):
+    """A setting or an icon keeps the Teams app package from being built; the text says which."""
+
+
 def teams_app_id(bot_id: str) -> str:
     return str(uuid.uuid5(APP_ID_NAMESPACE, bot_id.lower()))
 
@@ -49,13 +53,13 @@ def teams_app_id(bot_id: str) -> str:
 def build_manifest(settings, *, app_version: str = "1.0.0", site_url: str = DEFAULT_SITE) -> dict[str, Any]:
     bot_id = (settings.microsoft_app_id or "").strip()
     if not GUID.match(bot_id):
-        raise ValueError(
+        raise ManifestNotBuilt(
             "Set MicrosoftAppId to the bot's Azure app registration id (a GUID) to build the Teams app package"
         )
     site = site_url.rstrip("/")
     host = urlsplit(site).hostname
     if not site.startswith("https://") or not host:
-        raise ValueError(f"The site URL must be https://..., not {site_url!r}")
+        raise ManifestNotBuilt(f"The site URL must be https://..., not {site_url!r}")
     return {
         "$schema": MANIFEST_SCHEMA,
         "manifestVersion": MANIFEST_VERSION,
@@ -112,7 +116,7 @@ def build_package(settings, **options: Any) -> bytes:
             data = (ICON_FOLDER / name).read_bytes()
             # Teams refuses the whole package for a wrongly sized icon, with a vague error.
             if png_size(data) != size:
-                raise ValueError(f"{name} must be a {size[0]}x{size[1]} PNG")
+                raise ManifestNotBuilt(f"{name} must be a {size[0]}x{size[1]} PNG")
             package.writestr(name, data)
     return buffer.getvalue()
 
