@@ -34,6 +34,7 @@ class Shutdown:
         self.grace = grace
         self.draining = False
         self._finishers: list[Finisher] = []
+        self._stoppers: list[Finisher] = []
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -43,6 +44,11 @@ class Shutdown:
     def wait_for(self, finisher: Finisher) -> None:
         """``finisher`` ends when some work taken before the drain is done (turns, a reminder pass)."""
         self._finishers.append(finisher)
+
+    def when_draining(self, stop_taking: Finisher) -> None:
+        """``stop_taking`` stops a way in that is not an HTTP request (Slack's Socket Mode), at
+        the start of the drain: the middleware refuses requests, this refuses the rest."""
+        self._stoppers.append(stop_taking)
 
     def remaining(self) -> float:
         """Seconds left of the grace period (all of it before the drain starts)."""
@@ -72,6 +78,11 @@ class Shutdown:
 
     async def _drain(self) -> bool:
         log.info("draining", extra={"grace_seconds": self.grace, "requests": self._in_flight})
+        for stop_taking in self._stoppers:
+            try:
+                await stop_taking()
+            except Exception:  # one way in failing to close must not keep the process from draining
+                log.exception("could not stop taking new work")
         waits = [self._idle.wait(), *(finish() for finish in self._finishers)]
         try:
             await asyncio.wait_for(asyncio.gather(*waits), timeout=self.grace)

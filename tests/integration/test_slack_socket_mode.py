@@ -192,3 +192,21 @@ def test_the_socket_mode_manifest_validates_and_needs_no_public_url():
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(over_http["oauth_config"]["scopes"]["bot"])
     events = manifest["settings"]["event_subscriptions"]["bot_events"]
     assert sorted(events) == sorted(over_http["settings"]["event_subscriptions"]["bot_events"])
+
+
+async def test_a_draining_instance_closes_its_socket_so_slack_sends_new_work_elsewhere(store):
+    from api.shutdown import SHUTDOWN_KEY
+
+    async with socket_world(store) as slack:
+        await slack.api.socket.wait_connected()
+        await say_over_socket(slack, "tasks", count=1)
+        await slack.app[SHUTDOWN_KEY].drain()  # what SIGTERM starts
+
+        # The socket is closed and not opened again: nothing new can arrive on this instance.
+        for _ in range(50):
+            if not slack.api.socket._sockets:
+                break
+            await asyncio.sleep(0.05)
+        assert slack.api.socket._sockets == []
+        await asyncio.sleep(0.5)
+        assert slack.api.socket._sockets == [] and len(slack.api.calls_to("apps.connections.open")) == 1

@@ -26,6 +26,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.signature import SignatureVerifier
 
+from api.shutdown import SHUTDOWN_KEY
 from bot.adapters.slack.channel import Route, SlackChannel
 from bot.adapters.slack.emoji import character, with_characters
 from bot.adapters.slack.home import SlackHome
@@ -363,6 +364,8 @@ def register(app: web.Application, container) -> SlackNotifier | None:
         socket = SlackSocketMode(adapter.bolt, settings.slack_app_token, clients.single, settings.slack_socket_ping)
         app[SLACK_SOCKET_MODE] = socket
         app.cleanup_ctx.append(socket.context)
+        if SHUTDOWN_KEY in app:
+            app[SHUTDOWN_KEY].when_draining(socket.stop_receiving)
     if installations is not None:
         scopes = json.loads(MANIFEST.read_text(encoding="utf-8"))["oauth_config"]["scopes"]["bot"]
         oauth = SlackOAuth(

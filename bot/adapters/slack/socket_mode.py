@@ -97,6 +97,14 @@ class SlackSocketMode:
         if handler.client.refused is None:
             log.info("slack socket mode connected")
 
+    async def stop_receiving(self) -> None:
+        """Close the socket (at the start of a drain): envelopes not yet acknowledged are sent
+        again by Slack to another connection, while the turns already taken finish here."""
+        if self._connecting is not None:
+            self._connecting.cancel()
+        if self.handler is not None:
+            await self.handler.close_async()
+
     async def context(self, _: web.Application) -> AsyncIterator[None]:
         """For ``app.cleanup_ctx``: the client needs a running loop, so it is built here."""
         self.handler = SocketModeHandler(self._bolt, self._app_token, self._web_client, self._ping_interval)
