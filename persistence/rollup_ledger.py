@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Awaitable, Callable
 
 from domain.errors import Conflict
 from domain.rollups import RollupChanges
-from persistence.port import DocumentExists, DocumentMissing, DocumentStore, EtagMismatch, Query, where
+from persistence.port import Document, DocumentExists, DocumentMissing, DocumentStore, EtagMismatch, Query, where
 
 ROLLUP_TYPE = "rollup"
 # Recent operation ids always remembered per roll-up: a writer that read a marker just
@@ -48,23 +49,10 @@ class RollupLedger:
             await self._apply_one(user_id, key, changes.op_id, increments)
 
     async def _apply_one(self, user_id: str, key: str, op_id: str, increments: dict) -> None:
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                doc = await self._store.read(user_id, rollup_id(key))
-                etag = doc.pop("_etag")
-            except DocumentMissing:
-                doc = {
-                    "id": rollup_id(key),
-                    "user_id": user_id,
-                    "type": ROLLUP_TYPE,
-                    "key": key,
-                    "counters": {},
-                    "applied": [],
-                }
-                etag = None
+        async def add(doc: Document) -> bool:
             unsettled = doc.get("unsettled", [])
             if op_id in doc["applied"] or op_id in unsettled:
-                return
+                return False  # applied already: nothing to write
             counters = doc["counters"]
             for counter, amount in increments.items():
                 counters[counter] = round(counters.get(counter, 0) + amount, 6)
@@ -79,29 +67,39 @@ class RollupLedger:
             doc["applied"] = applied
             if unsettled or "unsettled" in doc:
                 doc["unsettled"] = unsettled
-            try:
-                if etag is None:
-                    await self._store.create(doc)
-                else:
-                    await self._store.replace(doc, etag)
-                return
-            except (EtagMismatch, DocumentExists):
-                await asyncio.sleep(random.uniform(0, 0.001 * (2 ** min(attempt, 6))))
-        raise Conflict("Too many changes at once; please try again.")
+            return True
+
+        await self._update(user_id, key, add)
 
     async def overwrite(self, user_id: str, key: str, counters: dict[str, float]) -> None:
         """Set a roll-up's counters outright (a rebuild from the documents). The ids of the
         operations already applied stay remembered, so a marker re-applied late still counts once."""
+
+        async def replace_counters(doc: Document) -> bool:
+            doc["counters"] = dict(counters)
+            return True
+
+        await self._update(user_id, key, replace_counters)
+
+    async def _update(self, user_id: str, key: str, change: Callable[[Document], Awaitable[bool]]) -> None:
+        """Read the roll-up (a new one when missing), let ``change`` edit it (False: nothing to
+        write) and write it back with its ETag; a lost race reads it afresh and tries again."""
         for attempt in range(MAX_ATTEMPTS):
             try:
                 doc = await self._store.read(user_id, rollup_id(key))
                 etag = doc.pop("_etag")
             except DocumentMissing:
-                if not counters:
-                    return
-                doc = {"id": rollup_id(key), "user_id": user_id, "type": ROLLUP_TYPE, "key": key, "applied": []}
+                doc = {
+                    "id": rollup_id(key),
+                    "user_id": user_id,
+                    "type": ROLLUP_TYPE,
+                    "key": key,
+                    "counters": {},
+                    "applied": [],
+                }
                 etag = None
-            doc["counters"] = dict(counters)
+            if not await change(doc):
+                return
             try:
                 if etag is None:
                     await self._store.create(doc)
