@@ -88,6 +88,8 @@ class Settings:
     rate_limit_chat: str = "30/minute"  # chat turns of one user, on every channel
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
     sqlite_synchronous: str = "FULL"  # PRAGMA synchronous of the SQLite store: FULL or NORMAL
+    otlp_endpoint: str | None = None  # an OTLP/HTTP collector's base URL: traces and metrics go there
+    applicationinsights_connection_string: str | None = field(default=None, repr=False)  # Azure Monitor
 
     @property
     def slack_enabled(self) -> bool:
@@ -148,6 +150,8 @@ class Settings:
             rate_limit_chat=_rate_limit(credentials, "AVANOCHI_RATE_LIMIT_CHAT", "30/minute"),
             trusted_proxies=_count(credentials, "AVANOCHI_TRUSTED_PROXIES", "0", low=0, high=10),
             sqlite_synchronous=_synchronous(credentials.get("AVANOCHI_SQLITE_SYNCHRONOUS", "FULL")),
+            otlp_endpoint=credentials.get("OTEL_EXPORTER_OTLP_ENDPOINT"),
+            applicationinsights_connection_string=credentials.get("APPLICATIONINSIGHTS_CONNECTION_STRING"),
         )
 
 

@@ -86,13 +86,16 @@ class CosmosDocumentStore:
         self._client: CosmosClient | None = None
         self._container: ContainerProxy | None = None
         self.operations = OperationCounter()
+        # Told the headers of every response (each attempt): telemetry reads the request charge there.
+        self.on_response: Callable[[Mapping[str, str]], None] | None = None
 
     def __repr__(self) -> str:  # never show the key, even in a debugger or a log line
         return f"CosmosDocumentStore({self._uri!r}, {self._database_name!r}, {self._container_name!r})"
 
     async def open(self) -> None:
+        options = {"raw_response_hook": self._response, **self._client_options}
         client = self._client = CosmosClient(
-            self._uri, credential=self._key, connection_verify=self._verify_tls, **self._client_options
+            self._uri, credential=self._key, connection_verify=self._verify_tls, **options
         )
         try:
             database = await self._retrying("open", lambda: client.create_database_if_not_exists(self._database_name))
@@ -114,6 +117,10 @@ class CosmosDocumentStore:
                 f"container {self._container_name!r} is partitioned by {paths}, expected {PARTITION_KEY_PATH}"
             )
         self._container = container
+
+    def _response(self, response: Any) -> None:
+        if self.on_response is not None:
+            self.on_response(response.http_response.headers)
 
     async def close(self) -> None:
         client, self._client, self._container = self._client, None, None

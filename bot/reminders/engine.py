@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
@@ -67,9 +69,16 @@ class RunSummary:
 
 class ReminderEngine:
     def __init__(
-        self, services: Services, notifiers: dict[str, Notifier], batch: int = 500, concurrency: int = 16
+        self,
+        services: Services,
+        notifiers: dict[str, Notifier],
+        batch: int = 500,
+        concurrency: int = 16,
+        *,
+        on_pass: Callable[[Mapping[str, int], float], None] | None = None,
     ) -> None:
         self._services = services
+        self._on_pass = on_pass  # told each pass's counts and seconds (telemetry)
         self._notifiers = notifiers
         self._batch = batch
         self._concurrency = asyncio.Semaphore(concurrency)
@@ -77,6 +86,7 @@ class ReminderEngine:
 
     async def run(self, now: datetime | None = None) -> RunSummary:
         """One pass: every schedule due at ``now`` (default: the clock's now)."""
+        started = time.perf_counter()
         now = now or self._services.clock.now()
         summary = RunSummary(now=now.isoformat())
         due = await self._services.reminders.due(now, self._batch)
@@ -90,6 +100,15 @@ class ReminderEngine:
                     log.warning("reminders for a user failed", extra={"error": str(error)})
 
         await asyncio.gather(*(one(schedule) for schedule in due))
+        if self._on_pass is not None:
+            counts = {
+                "due": summary.due_schedules,
+                "sent": summary.sent,
+                "retried": summary.retried,
+                "dropped": summary.dropped,
+                "paused": summary.paused_users,
+            }
+            self._on_pass(counts, time.perf_counter() - started)
         return summary
 
     async def _process(self, user_id: str, now: datetime, summary: RunSummary) -> None:
