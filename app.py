@@ -19,7 +19,20 @@ from datetime import timedelta
 from aiohttp import web
 from pythonjsonlogger.json import JsonFormatter
 
-from api import errors, focus, health, metrics, openapi, reminders, stats, tasks, tokens, voice, work_sessions
+from api import (
+    errors,
+    focus,
+    health,
+    metrics,
+    openapi,
+    reminders,
+    stats,
+    tasks,
+    timesheets,
+    tokens,
+    voice,
+    work_sessions,
+)
 from api.auth import auth_middleware
 from api.body import MAX_BODY_BYTES, body_limit_middleware
 from api.rate_limit import address_rate_limit_middleware, user_rate_limit_middleware
@@ -178,6 +191,7 @@ def build_app(
     app.on_response_prepare.append(hide_server_software)
     health.register(app, store)
     tasks.register(app, services)
+    timesheets.register(app, services)  # before work_sessions: its /{id} would take "export"
     work_sessions.register(app, services)
     stats.register(app, services)
     focus.register(app, services)

@@ -15,7 +15,7 @@ from domain.validation import clean_timezone
 HELP = """Here is what I understand:
 • *add* <title> [due <when>] [!high|!low] — e.g. add Write the report due friday 5pm
 • *tasks* [today|week|done|all] · *done* <n or words> · *edit* <n> <title> · *due* <n> <when> · *delete* <n> · *undo*
-• *start* / *stop* / *status* — clock in and out
+• *start* / *stop* / *status* — clock in and out · *export timesheet* [week|month]
 • *focus* [minutes] [on <n>] · *focus stop* · *interrupted* · *focus cancel*
 • *water* [ml|glasses] · *break* [minutes] · *lunch*
 • *stats* [today|week|month|all]

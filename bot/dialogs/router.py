@@ -17,6 +17,7 @@ from bot.dialogs.onboarding import OnboardingDialog
 from bot.dialogs.settings import SettingsDialog
 from bot.dialogs.stats import StatsDialog
 from bot.dialogs.tasks import TaskDialog
+from bot.dialogs.timesheet import TimesheetDialog
 from bot.dialogs.turn import Turn
 from bot.dialogs.voice import Fetch, VoiceDialog
 from bot.dialogs.work import WorkDialog
@@ -97,6 +98,7 @@ class Dialogs:
             "token_revoke": self.account.revoke_token,
             "export": self.account.export,
             "delete_data": self.account.delete_data,
+            "timesheet": TimesheetDialog().export,
             "yes": self._nothing_to_confirm,
             "no": self._nothing_to_confirm,
         }
