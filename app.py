@@ -209,7 +209,7 @@ def build_app(
             notifiers[notifier.channel] = notifier
     app.on_shutdown.append(container.pipeline.drain)  # acknowledged turns finish before anything closes
 
-    engine = ReminderEngine(services, notifiers, on_pass=container.telemetry.reminder_pass)
+    engine = ReminderEngine(services, notifiers, measure=container.telemetry.reminder_pass)
     app[ENGINE_KEY] = engine
     reminders.register(app, engine)
     if settings.reminder_interval > 0:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
@@ -75,10 +75,11 @@ class ReminderEngine:
         batch: int = 500,
         concurrency: int = 16,
         *,
-        on_pass: Callable[[Mapping[str, int], float], None] | None = None,
+        measure: Callable[[], AbstractContextManager[dict[str, int]]] | None = None,
     ) -> None:
         self._services = services
-        self._on_pass = on_pass  # told each pass's counts and seconds (telemetry)
+        # Around each pass (telemetry): the pass fills in its counts before it ends.
+        self._measure = measure or (lambda: nullcontext({}))
         self._notifiers = notifiers
         self._batch = batch
         self._concurrency = asyncio.Semaphore(concurrency)
@@ -86,7 +87,18 @@ class ReminderEngine:
 
     async def run(self, now: datetime | None = None) -> RunSummary:
         """One pass: every schedule due at ``now`` (default: the clock's now)."""
-        started = time.perf_counter()
+        with self._measure() as counts:
+            summary = await self._run(now)
+            counts.update(
+                due=summary.due_schedules,
+                sent=summary.sent,
+                retried=summary.retried,
+                dropped=summary.dropped,
+                paused=summary.paused_users,
+            )
+        return summary
+
+    async def _run(self, now: datetime | None) -> RunSummary:
         now = now or self._services.clock.now()
         summary = RunSummary(now=now.isoformat())
         due = await self._services.reminders.due(now, self._batch)
@@ -100,15 +112,6 @@ class ReminderEngine:
                     log.warning("reminders for a user failed", extra={"error": str(error)})
 
         await asyncio.gather(*(one(schedule) for schedule in due))
-        if self._on_pass is not None:
-            counts = {
-                "due": summary.due_schedules,
-                "sent": summary.sent,
-                "retried": summary.retried,
-                "dropped": summary.dropped,
-                "paused": summary.paused_users,
-            }
-            self._on_pass(counts, time.perf_counter() - started)
         return summary
 
     async def _process(self, user_id: str, now: datetime, summary: RunSummary) -> None:

@@ -221,16 +221,19 @@ class Telemetry:
         if span.is_recording():
             span.set_attribute("azure.cosmosdb.request_charge", charge)
 
-    def reminder_pass(self, counts: Mapping[str, int], seconds: float) -> None:
-        """A reminder pass: its counts by name (due, sent, retried, dropped, paused)."""
+    @contextmanager
+    def reminder_pass(self) -> Iterator[dict[str, int]]:
+        """A reminder pass, its store calls inside its span; it fills in the yielded counts
+        (due, sent, retried, dropped, paused) before it ends."""
+        counts: dict[str, int] = {}
+        started = time.perf_counter()
+        with self._span("reminders pass", {}) as span:
+            yield counts
+            span.set_attributes({f"avanochi.reminders.{what}": int(counts.get(what, 0)) for what in self._reminders})
         for what, counter in self._reminders.items():
             if counts.get(what):
                 counter.add(counts[what])
-        self._reminder_duration.record(seconds)
-        end = time.time_ns()
-        span = self._tracer.start_span("reminders pass", start_time=end - int(seconds * 1e9))
-        span.set_attributes({f"avanochi.reminders.{what}": int(counts.get(what, 0)) for what in self._reminders})
-        span.end(end_time=end)
+        self._reminder_duration.record(time.perf_counter() - started)
 
     @contextmanager
     def voice(self, engine: str, audio_seconds: float) -> Iterator[Outcome]:

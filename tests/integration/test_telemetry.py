@@ -24,7 +24,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from app import build_app
 from bot.reminders.engine import ReminderEngine
-from bot.runtime.telemetry import Telemetry
+from bot.runtime.telemetry import MeasuredStore, Telemetry
 from domain.clock import FakeClock
 from domain.services import Services
 from persistence.repositories import Repositories
@@ -175,7 +175,7 @@ def utc(hour: int, minute: int = 0) -> datetime:
 async def test_a_reminder_pass_counts_due_sent_retried_dropped_and_paused(store):
     seen = recorded()
     clock = FakeClock(utc(13))
-    services = Services.build(Repositories(store), clock)
+    services = Services.build(Repositories(MeasuredStore(store, seen.telemetry)), clock)  # as the app wires it
     user = "msteams:00000000-0000-4000-8000-0000000000a1:00000000-0000-4000-8000-0000000000b1"
     await services.users.ensure(user, "Kim")
     await services.users.update_user(user, timezone="America/New_York")
@@ -183,7 +183,7 @@ async def test_a_reminder_pass_counts_due_sent_retried_dropped_and_paused(store)
     clock.set(utc(14))
     await services.work_sessions.start_session(user)
     clock.set(utc(15, 31))
-    engine = ReminderEngine(services, {"msteams": RecordingNotifier("msteams")}, on_pass=seen.telemetry.reminder_pass)
+    engine = ReminderEngine(services, {"msteams": RecordingNotifier("msteams")}, measure=seen.telemetry.reminder_pass)
     summary = await engine.run()
     assert summary.sent == 2
     assert seen.total("avanochi.reminders.due") == summary.due_schedules == 1
@@ -191,6 +191,9 @@ async def test_a_reminder_pass_counts_due_sent_retried_dropped_and_paused(store)
     assert seen.total("avanochi.reminders.pass.duration") == 1
     (span,) = seen.finished("reminders pass")
     assert attrs(span)["avanochi.reminders.sent"] == 2 and attrs(span)["avanochi.reminders.paused"] == 0
+    # The pass's store calls (finding due schedules, claiming nudges) are traced inside it.
+    inside = [each for each in seen.finished() if each.parent and each.parent.span_id == span.context.span_id]
+    assert any(each.name == "store query" for each in inside)
 
 
 async def test_a_voice_note_reports_audio_length_latency_and_engine(store):
