@@ -24,7 +24,21 @@ from pathlib import Path
 from aiohttp import web
 from pythonjsonlogger.json import JsonFormatter
 
-from api import errors, focus, health, openapi, probes, reminders, stats, tasks, tokens, voice, work_sessions
+from api import (
+    errors,
+    focus,
+    health,
+    metrics,
+    openapi,
+    probes,
+    reminders,
+    stats,
+    tasks,
+    timesheets,
+    tokens,
+    voice,
+    work_sessions,
+)
 from api.auth import auth_middleware
 from api.body import MAX_BODY_BYTES, body_limit_middleware
 from api.cors import cors_middleware
@@ -36,6 +50,7 @@ from bot.narrator import build_narrator
 from bot.reminders.engine import Notifier, ReminderEngine
 from bot.runtime.pace import ChatPace
 from bot.runtime.pipeline import TurnPipeline
+from bot.runtime.telemetry import MeasuredSpeech, MeasuredStore, Telemetry
 from bot.voice.engines import SpeechToText, build_speech_to_text
 from bot.voice.queue import SpeechQueue
 from domain.clock import Clock, SystemClock
@@ -78,6 +93,7 @@ class Container:
     dialogs: Dialogs
     pipeline: TurnPipeline
     owns_store: bool  # built here from the settings, so opened and closed here too
+    telemetry: Telemetry
 
     async def open(self) -> None:
         if self.owns_store:
@@ -89,6 +105,7 @@ class Container:
         await self.speech.close()
         if self.owns_store:
             await self.store.close()
+        await self.telemetry.shutdown()  # last: it flushes what the closing parts measured
 
 
 CONTAINER_KEY = web.AppKey("container", Container)
@@ -100,22 +117,30 @@ def bootstrap(
     store: DocumentStore | None = None,
     clock: Clock | None = None,
     speech: SpeechToText | None = None,
+    telemetry: Telemetry | None = None,
 ) -> Container:
     """Settings -> store -> services -> dialogs -> turn pipeline, with real defaults; tests pass
-    their own (already open) store, clock or speech engine."""
+    their own (already open) store, clock, speech engine or telemetry."""
     owns_store = store is None
     store = store or build_store(settings)
+    telemetry = telemetry or Telemetry.from_settings(
+        settings.otlp_endpoint, settings.applicationinsights_connection_string
+    )
     services = Services.build(
-        Repositories(store), clock or SystemClock(), token_lifetime=timedelta(days=settings.token_days)
+        Repositories(MeasuredStore(store, telemetry)),
+        clock or SystemClock(),
+        token_lifetime=timedelta(days=settings.token_days),
     )
     speech = speech or build_speech_to_text(settings.azure_speech_key, settings.azure_speech_region)
     narrator = build_narrator(
         settings.azure_openai_endpoint, settings.azure_openai_key, settings.azure_openai_deployment
     )
-    speech_queue = SpeechQueue(speech, settings.voice_queue)  # chat and REST notes share its room
+    speech_queue = SpeechQueue(
+        MeasuredSpeech(speech, telemetry), settings.voice_queue
+    )  # chat and REST notes share its room
     dialogs = Dialogs(services, speech_queue, narrator)
-    pipeline = TurnPipeline(dialogs, services, ChatPace(settings.rate_limit_chat))
-    return Container(settings, store, services, speech, speech_queue, dialogs, pipeline, owns_store)
+    pipeline = TurnPipeline(dialogs, services, ChatPace(settings.rate_limit_chat), telemetry=telemetry)
+    return Container(settings, store, services, speech, speech_queue, dialogs, pipeline, owns_store, telemetry)
 
 
 # How a chat platform joins the app: it serves its routes on ``app`` and returns the notifier
@@ -138,17 +163,19 @@ def build_app(
     speech: SpeechToText | None = None,
     warm_speech: bool = False,
     channels: Sequence[ChannelRegistration] = (),
+    telemetry: Telemetry | None = None,
 ) -> web.Application:
     """The whole service as an aiohttp app. Tests pass their own (already open) store, clock or
     speech engine, and may add ``channels`` of their own; a store built here is opened and
     closed with the app."""
-    container = bootstrap(settings, store=store, clock=clock, speech=speech)
+    container = bootstrap(settings, store=store, clock=clock, speech=speech, telemetry=telemetry)
     store, services = container.store, container.services
     shutdown = Shutdown(settings.shutdown_grace)
     # In order: the address budget and the body limit come before anything reads a body or
     # looks a token up; the user budget needs the caller the auth middleware names.
     app = web.Application(
         middlewares=[
+            metrics.telemetry_middleware(container.telemetry),  # outermost: it sees the status sent
             request_log_middleware,
             # Before auth: a preflight carries no token. Before the drain: a browser sees its 503.
             cors_middleware(settings.cors_allowed_origins),
@@ -179,11 +206,13 @@ def build_app(
     health.register(app, store)
     probes.register(app, store, shutdown)
     tasks.register(app, services)
+    timesheets.register(app, services)  # before work_sessions: its /{id} would take "export"
     work_sessions.register(app, services)
     stats.register(app, services)
     focus.register(app, services)
     tokens.register(app, services)
     openapi.register(app, VERSION)
+    metrics.register(app, container.telemetry, settings.admin_token)
 
     if warm_speech:
         app.on_startup.append(warm_up(container.speech))
@@ -201,6 +230,7 @@ def build_app(
         services,
         notifiers,
         per_second={"slack": settings.slack_workspace_rate, "msteams": settings.teams_tenant_rate},
+        measure=container.telemetry.reminder_pass,
     )
     app[ENGINE_KEY] = engine
     reminders.register(app, engine)

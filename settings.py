@@ -106,6 +106,8 @@ class Settings:
     # Seconds a SIGTERM leaves the turns and the reminder pass under way to finish before exit.
     shutdown_grace: float = 20.0
     cors_allowed_origins: tuple[str, ...] = ()  # browser origins that may call the REST API
+    otlp_endpoint: str | None = None  # an OTLP/HTTP collector's base URL: traces and metrics go there
+    applicationinsights_connection_string: str | None = field(default=None, repr=False)  # Azure Monitor
 
     @property
     def slack_enabled(self) -> bool:
@@ -186,6 +188,8 @@ class Settings:
             console_history=credentials.get("AVANOCHI_CONSOLE_HISTORY", "~/.avanochi/history"),
             shutdown_grace=_count(credentials, "AVANOCHI_SHUTDOWN_GRACE_SECONDS", "20", low=0, high=3600),
             cors_allowed_origins=_origins(credentials.get("CORS_ALLOWED_ORIGINS", "")),
+            otlp_endpoint=credentials.get("OTEL_EXPORTER_OTLP_ENDPOINT"),
+            applicationinsights_connection_string=credentials.get("APPLICATIONINSIGHTS_CONNECTION_STRING"),
         )
 
 

@@ -149,6 +149,20 @@ def build_spec(version: str) -> dict[str, Any]:
                 "responses": {"200": _json({"allOf": [_ref("WorkSession")], "nullable": True}), **ERRORS},
             },
         },
+        "/api/work_sessions/export": {
+            "get": {
+                "summary": "A timesheet: one CSV row per work session, in the user's time zone",
+                "parameters": [
+                    USER_QUERY,
+                    _param("format", schema={"type": "string", "enum": ["csv"]}),
+                    _param("period", schema={"type": "string", "enum": ["week", "month", "all"]}),
+                ],
+                "responses": {
+                    "200": {"description": "A CSV attachment", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                    **ERRORS,
+                },
+            },
+        },
         "/api/work_sessions/{id}": {
             "parameters": [ID_PATH, USER_QUERY],
             "get": {"summary": "One work session", "responses": {"200": _json(_ref("WorkSession")), **ERRORS}},

@@ -96,6 +96,8 @@ class CosmosDocumentStore:
         self._attempt: asyncio.Task[ContainerProxy] | None = None  # the connection attempt, if any
         self._retry_at = 0.0  # no new attempt before this (monotonic seconds) after a failed one
         self.operations = OperationCounter()
+        # Told the headers of every response (each attempt): telemetry reads the request charge there.
+        self.on_response: Callable[[Mapping[str, str]], None] | None = None
 
     def __repr__(self) -> str:  # never show the key, even in a debugger or a log line
         return f"CosmosDocumentStore({self._uri!r}, {self._database_name!r}, {self._container_name!r})"
@@ -140,9 +142,8 @@ class CosmosDocumentStore:
 
     async def _connect(self) -> ContainerProxy:
         # A new client per attempt: a failed one has marked the endpoint unavailable for a while.
-        client = CosmosClient(
-            self._uri, credential=self._key, connection_verify=self._verify_tls, **self._client_options
-        )
+        options = {"raw_response_hook": self._response, **self._client_options}
+        client = CosmosClient(self._uri, credential=self._key, connection_verify=self._verify_tls, **options)
         try:
             database = await self._retrying("open", lambda: client.create_database_if_not_exists(self._database_name))
             container = await self._retrying(
@@ -167,6 +168,10 @@ class CosmosDocumentStore:
         self._client, self._container = client, container
         log.info("connected to Cosmos DB")
         return container
+
+    def _response(self, response: Any) -> None:
+        if self.on_response is not None:
+            self.on_response(response.http_response.headers)
 
     async def read(self, user_id: str, doc_id: str) -> Document:
         self.operations.count("read", doc_id)

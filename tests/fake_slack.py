@@ -255,7 +255,7 @@ async def slack(store) -> AsyncIterator[SlackHarness]:
 
 
 @asynccontextmanager
-async def slack_world(store, *, speech=None, **settings_overrides: str) -> AsyncIterator[SlackHarness]:
+async def slack_world(store, *, speech=None, telemetry=None, **settings_overrides: str) -> AsyncIterator[SlackHarness]:
     """The ``slack`` fixture's world, with a speech engine or settings of the test's choosing."""
     from app import build_app
     from tests.integration.conftest import Api, make_settings
@@ -270,7 +270,7 @@ async def slack_world(store, *, speech=None, **settings_overrides: str) -> Async
         SLACK_API_URL=fake.base_url,
         **settings_overrides,
     )
-    app = build_app(settings, store=store, clock=FakeClock(NOW), speech=speech)
+    app = build_app(settings, store=store, clock=FakeClock(NOW), speech=speech, telemetry=telemetry)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     base = str(server.make_url("")).rstrip("/")

@@ -26,7 +26,8 @@ HELP_TOPICS: dict[str, tuple[str, str]] = {
     "work": (
         "Work & focus",
         "*start* / *stop* / *status* — clock in and out · *focus* [minutes] [on <n>] · *focus stop* · "
-        "*interrupted* · *focus cancel* · *resume* — the last stopped session or focus",
+        "*interrupted* · *focus cancel* · *resume* — the last stopped session or focus · "
+        "*export timesheet* [week|month] — your sessions as a CSV file",
     ),
     "habits": ("Habits", "*water* [ml|glasses] · *break* [minutes] · *lunch*"),
     "companion": (

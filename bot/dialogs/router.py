@@ -18,6 +18,7 @@ from bot.dialogs.onboarding import OnboardingDialog
 from bot.dialogs.settings import SettingsDialog
 from bot.dialogs.stats import StatsDialog
 from bot.dialogs.tasks import TaskDialog
+from bot.dialogs.timesheet import TimesheetDialog
 from bot.dialogs.turn import Turn, answering
 from bot.dialogs.voice import Fetch, VoiceDialog
 from bot.dialogs.work import WorkDialog
@@ -112,6 +113,7 @@ class Dialogs:
             "export": self.account.export,
             "delete_data": self.account.delete_data,
             "yes": self.everyday.nod_or(self._nothing_to_confirm),
+            "timesheet": TimesheetDialog().export,
             "no": self._nothing_to_confirm,
         }
 

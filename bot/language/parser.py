@@ -161,6 +161,7 @@ PHRASES: dict[str, str] = {
     "revoke my token": "token_revoke",
     "revoke api token": "token_revoke",
     "export my data": "export",
+    "export timesheet": "timesheet",
     "export": "export",
     "download my data": "export",
     "delete my data": "delete_data",

@@ -15,6 +15,7 @@ import logging
 import random
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
@@ -91,8 +92,11 @@ class ReminderEngine:
         instance: str | None = None,
         shards_at_once: int = 4,
         sleep: Sleep = asyncio.sleep,
+        measure: Callable[[], AbstractContextManager[dict[str, int]]] | None = None,
     ) -> None:
         self._services = services
+        # Around each pass (telemetry): the pass fills in its counts before it ends.
+        self._measure = measure or (lambda: nullcontext({}))
         self._notifiers = notifiers
         self._page = batch
         self._concurrency = asyncio.Semaphore(concurrency)
@@ -108,6 +112,18 @@ class ReminderEngine:
         """One pass: every schedule due at ``now`` (default: the clock's now) in the shards this
         instance can lease, taken in a random order so that instances rarely meet. An idle pass
         costs one indexed query."""
+        with self._measure() as counts:
+            summary = await self._run(now)
+            counts.update(
+                due=summary.due_schedules,
+                sent=summary.sent,
+                retried=summary.retried,
+                dropped=summary.dropped,
+                paused=summary.paused_users,
+            )
+        return summary
+
+    async def _run(self, now: datetime | None) -> RunSummary:
         now = now or self._services.clock.now()
         summary = RunSummary(now=now.isoformat())
         reminders = self._services.reminders

@@ -35,6 +35,7 @@ from bot.runtime.channel import Arrival, Channel, Profile
 from bot.runtime.ordering import UserQueues, Work
 from bot.runtime.pace import ChatPace, Pace
 from bot.runtime.privacy import place
+from bot.runtime.telemetry import Telemetry
 from bot.voice.decode import MAX_BYTES
 from domain.errors import DomainError, DuplicateDelivery, NotFound
 from domain.services import Services
@@ -56,8 +57,10 @@ class TurnPipeline:
         queues: UserQueues | None = None,
         acquaintances: Acquaintances | None = None,
         typing_after: float = TYPING_AFTER,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self._dialogs = dialogs
+        self._telemetry = telemetry
         self._services = services
         self._pace = pace
         self._queues = queues or UserQueues()
@@ -114,6 +117,20 @@ class TurnPipeline:
         await self._deliver(channel, arrival, replies)
 
     async def _replies(
+        self,
+        message: IncomingMessage,
+        fetch: Fetch | None,
+        channel: Channel | None = None,
+        arrival: Arrival | None = None,
+    ) -> list[Reply]:
+        if self._telemetry is None:
+            return await self._unmeasured_replies(message, fetch, channel, arrival)
+        with self._telemetry.turn(message) as outcome:
+            replies = await self._unmeasured_replies(message, fetch, channel, arrival)
+            outcome.value = turn_outcome(replies)
+            return replies
+
+    async def _unmeasured_replies(
         self,
         message: IncomingMessage,
         fetch: Fetch | None,
@@ -300,6 +317,16 @@ class TurnPipeline:
         if known is not None and address is not None:
             known.address = address
         return address
+
+
+def turn_outcome(replies: list[Reply]) -> str:
+    """How a turn ended, for telemetry: answered, refused with a friendly error, failed with the
+    apology, or dropped without a reply (a redelivery, a flood)."""
+    if not replies:
+        return "dropped"
+    if any(reply is SORRY for reply in replies):
+        return "failed"
+    return "error" if any(reply.kind == "error" for reply in replies) else "ok"
 
 
 def longest_text(message: IncomingMessage) -> str:
