@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import overload
@@ -377,8 +378,24 @@ def parse_duration(text: str) -> timedelta:
 
 
 def task_number(text: str) -> int | None:
-    """'2', '#2', 'number two', 'task 2' -> 2; None when it is not a number."""
+    """'2', '#2', 'number two', 'task 2', '1 👍', '3!' -> the number; None when it is not a number."""
     phrase = words_to_numbers(text.lower()).replace("number", "").replace("task", "").replace("#", "")
-    phrase = phrase.strip()
+    phrase = _without_trailing_marks(phrase.strip())
     # isdecimal, not isdigit: int() refuses "²", and very long numbers (past 4300 digits).
     return int(phrase) if phrase.isdecimal() and len(phrase) <= TASK_NUMBER_DIGITS else None
+
+
+# What may follow a number without making it words: emoji (symbols, their skin tones, variation
+# selectors and joiners), punctuation and spaces. "done 1 👍" is task 1; "done 1 report" is not.
+_TRAILING_MARKS = {"So", "Sk", "Mn", "Cf", "Zs"}
+
+
+def _without_trailing_marks(phrase: str) -> str:
+    end = len(phrase)
+    while end and (
+        phrase[end - 1].isspace()
+        or unicodedata.category(phrase[end - 1])[0] == "P"
+        or unicodedata.category(phrase[end - 1]) in _TRAILING_MARKS
+    ):
+        end -= 1
+    return phrase[:end]
