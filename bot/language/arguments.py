@@ -21,6 +21,8 @@ GLASS_ML = 250
 SNOOZE_MAX_MINUTES = 24 * 60
 # No date is said in more words than this; longer phrases are refused without reading them.
 DATE_PHRASE_MAX = 100
+# A date said without a year that passed less than this long ago is a slip, questioned as past.
+RECENTLY_PAST = timedelta(days=90)
 # Task numbers point into the last list, which is short; longer digit strings are words.
 TASK_NUMBER_DIGITS = 6
 # Amounts are clamped here, far above every limit the services check (so the user hears that
@@ -155,8 +157,11 @@ def parse_when(
         return own
     # "tomorrow 10": a bare number after a day is an hour, not a day of the month.
     phrase = BARE_HOUR_AFTER_DAY.sub(lambda m: f"{m.group(1)} {int(m.group(2)):02d}:00", phrase)
+    date_order = "MDY" if locale.lower() in MONTH_FIRST else "DMY"
     try:
-        parsed = _dateparse(phrase, timezone, local_now, "MDY" if locale.lower() in MONTH_FIRST else "DMY")
+        parsed = _dateparse(phrase, timezone, local_now, date_order)
+        if parsed is not None and parsed.year == local_now.year + 1:
+            parsed = _recently_past(phrase, timezone, local_now, date_order, parsed)
     except (OverflowError, ValueError):
         parsed = None
     if parsed is None or not YEAR_MIN <= parsed.year <= YEAR_MAX:
@@ -167,6 +172,20 @@ def parse_when(
         parsed = parsed.replace(hour=hour, minute=minute)
     # Rebuild in the zone so that a DST change between now and then gets the right offset.
     return datetime.combine(parsed.date(), parsed.time(), zone)
+
+
+def _recently_past(phrase: str, timezone: str, local_now: datetime, date_order: str, ahead: datetime) -> datetime:
+    """A date said without its year that passed lately ("2 march" on 4 March) stays this year's,
+    so that it is questioned as past: moved a year on, it would be shown without its year and
+    nobody would notice. Long past ("5 january" in December) it is next year's, as people mean."""
+    this_year = _dateparse(phrase, timezone, local_now, date_order, prefer="current_period")
+    if (
+        this_year is not None
+        and (this_year.month, this_year.day, this_year.year + 1) == (ahead.month, ahead.day, ahead.year)
+        and local_now - RECENTLY_PAST < this_year < local_now
+    ):
+        return this_year
+    return ahead
 
 
 def _day_and_hour(phrase: str, local_now: datetime, default_time: str) -> datetime | None:
@@ -202,7 +221,9 @@ async def read_when(
     return await asyncio.to_thread(parse_when, text, timezone, now, default_time, locale)
 
 
-def _dateparse(phrase: str, timezone: str, local_now: datetime, date_order: str) -> datetime | None:
+def _dateparse(
+    phrase: str, timezone: str, local_now: datetime, date_order: str, prefer: str = "future"
+) -> datetime | None:
     with DATEPARSER_LOCK:
         return dateparser.parse(
             phrase,
@@ -212,7 +233,7 @@ def _dateparse(phrase: str, timezone: str, local_now: datetime, date_order: str)
                 "TIMEZONE": timezone,
                 "TO_TIMEZONE": timezone,
                 "RETURN_AS_TIMEZONE_AWARE": True,
-                "PREFER_DATES_FROM": "future",
+                "PREFER_DATES_FROM": prefer,
                 "DATE_ORDER": date_order,
             },
         )
