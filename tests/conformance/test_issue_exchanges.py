@@ -58,6 +58,12 @@ async def test_hour_ranges_mean_the_afternoon_they_are_said_for(channel):
     assert "09:00-17:00" in nine_to_five.text
     user = await channel.services.users.get_user(channel.user_id)
     assert (user.work_start, user.work_end) == ("09:00", "17:00")
+    [due_today, *_] = await channel.say("add send the invoice due today")
+    assert "due Wed 04 Mar 17:00" in due_today.text and "already past" not in due_today.text
+    [half_past, *_] = await channel.say("hours 8:30-17")
+    assert "08:30-17:00" in half_past.text
+    [spoken, *_] = await channel.say("hours 9am-5:30pm")
+    assert "09:00-17:30" in spoken.text and "overnight" not in spoken.text
 
 
 async def test_a_date_in_a_new_task_leaves_its_title_and_is_shown_back(channel):
@@ -79,6 +85,8 @@ async def test_a_weekday_said_on_that_weekday_is_today(channel):
     await first_contact(channel, "hello")
     [added, *_] = await channel.say("add gym wednesday")
     assert "due Wed 04 Mar" in added.text
+    [behind, *_] = await channel.say("add swim wednesday 9am")  # 9:00 has gone by today
+    assert "due Wed 11 Mar 09:00" in behind.text
 
 
 async def test_a_numeric_date_follows_the_users_locale(channel):
@@ -110,6 +118,22 @@ async def test_a_past_date_is_questioned_before_it_is_set(channel):
     assert task.due_at.date().isoformat() == "2026-03-02"
 
 
+async def test_a_weak_match_asks_which_task_and_waits_for_a_typed_answer(channel):
+    await first_contact(channel, f"add {REPORT}")
+    await channel.say("add write the annual report")
+    [question] = await channel.say("done report")  # both are reports: it asks about one
+    [meant] = re.findall(r"Did you mean (write the \w+ report)\?", question.text)[:1]
+    assert question.buttons == ["Yes", "No"]
+    [kept] = await channel.say("no")
+    assert "Done" not in kept.text and await titles(channel, "done") == []
+    [question] = await channel.say("done report")
+    assert f"Did you mean {meant}?" in question.text
+    await channel.say("tasks")  # the question waits through other commands
+    [done, *_] = await channel.say("yes")
+    assert f"Done: {meant}" in done.text
+    assert await titles(channel, "done") == [meant]
+
+
 async def test_a_typed_yes_answers_did_you_mean(channel):
     await first_contact(channel)
     [suggestion] = await channel.say("tsks")
@@ -138,6 +162,8 @@ async def test_time_zones_are_read_from_city_names_in_any_case(channel):
     await channel.say("skip")
     [lower] = await channel.say("timezone europe/london")
     assert "Time zone set to Europe/London" in lower.text
+    [country] = await channel.say("timezone France")  # a country with one zone
+    assert "Time zone set to Europe/Paris" in country.text
     [new_york] = await channel.say("timezone America/New York")
     assert "Time zone set to America/New_York" in new_york.text
     assert (await channel.services.users.get_user(channel.user_id)).timezone == "America/New_York"
