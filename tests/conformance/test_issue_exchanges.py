@@ -7,9 +7,11 @@ report). Voice notes heard wrongly are replayed in tests/integration/test_voice_
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 
+from domain.errors import Conflict
 from tests.conformance.drivers import Driver, EchoDriver, Seen, SlackDriver, TeamsDriver
 from tests.conformance.test_conversation import first_contact, titles
 
@@ -227,6 +229,11 @@ async def test_todays_tasks_done_agree_with_all_time(channel):
     [ever] = await channel.say("stats all")
     assert "Tasks done: 2 of 3" in ever.text
     assert await rest_figures(channel) == (2, 2, 3)
+    for period in ("week", "month"):
+        [summed] = await channel.say(f"stats {period}")
+        assert "Tasks done: 2" in summed.text, period
+    [glance] = await channel.say("how am I doing")
+    assert "Tasks: 2 done, 1 open" in glance.text
 
 
 async def test_a_cancelled_or_stopped_focus_is_reported_as_such(channel):
@@ -246,9 +253,20 @@ async def test_two_focus_sessions_never_run_at_once(channel):
     replies = await channel.say_at_once(["focus 25", "focus 25"])
     assert sum("Focus for 25 min" in reply.text for reply in replies) == 1
     assert "already focusing" in said(replies)
+
+    async def from_another_device() -> bool:  # what POST /api/focus does
+        try:
+            await channel.services.focus.start(channel.user_id, 25)
+        except Conflict:
+            return False
+        return True
+
+    assert not await from_another_device()  # the one started in the chat still runs
     await channel.say("focus cancel")
+    chat, elsewhere = await asyncio.gather(channel.say("focus 25"), from_another_device())
+    assert sum(["Focus for 25 min" in said(chat), elsewhere]) == 1, (said(chat), elsewhere)
     [today] = await channel.say("stats")
-    assert "0 of 1 session" in today.text
+    assert "0 of 2 sessions" in today.text
 
 
 async def test_a_deleted_task_leaves_todays_figures(channel):
