@@ -105,6 +105,9 @@ TRAILING_DATE = re.compile(
     re.IGNORECASE,
 )
 # Locales that write the month first in numeric dates (3/12 is 12 March); others write the day first.
+# A date written in numbers: day and month in the locale's order with an optional year, or an
+# ISO year-month-day. "." is left out: "5.30" is as often a time.
+NUMERIC_DATE = re.compile(r"\b(\d{1,4})([/-])(\d{1,2})(?:\2(\d{2}|\d{4}))?\b")
 MONTH_FIRST = frozenset({"en-us", "en_us", "en-ph", "en_ph", "es-us", "es_us"})
 DEFAULT_LOCALE = "en-US"
 RANGE_SEPARATOR = re.compile(r"-|–|to|until")
@@ -164,7 +167,7 @@ def parse_when(
             parsed = _recently_past(phrase, timezone, local_now, date_order, parsed)
     except (OverflowError, ValueError):
         parsed = None
-    if parsed is None or not YEAR_MIN <= parsed.year <= YEAR_MAX:
+    if parsed is None or not YEAR_MIN <= parsed.year <= YEAR_MAX or not _numbers_kept(phrase, parsed, date_order):
         raise ValidationError(f"I couldn't read '{quoted(text)}' as a date. Try 'tomorrow 5pm' or 'friday'.")
     if not TIME_MENTIONED.search(phrase):
         # "tomorrow" comes back at the current clock time; a day named alone means its end.
@@ -172,6 +175,24 @@ def parse_when(
         parsed = parsed.replace(hour=hour, minute=minute)
     # Rebuild in the zone so that a DST change between now and then gets the right offset.
     return datetime.combine(parsed.date(), parsed.time(), zone)
+
+
+def _numbers_kept(phrase: str, parsed: datetime, date_order: str) -> bool:
+    """Whether a date written in numbers was read as those numbers: dateparser makes some other
+    day of an impossible one ('32/13' is 13 March 2032), which would be stored unnoticed."""
+    match = NUMERIC_DATE.search(phrase)
+    if match is None:
+        return True
+    first, _, second, year = match.groups()
+    if len(first) == 4:  # ISO: year, month, day
+        said = (int(first), int(second), int(year)) if year else None
+        return said is not None and said == (parsed.year, parsed.month, parsed.day)
+    day, month = (int(second), int(first)) if date_order == "MDY" else (int(first), int(second))
+    if month > 12:  # "25/12" from someone whose locale puts the month first: only one reading
+        day, month = month, day
+    if year is not None and int(year) not in (parsed.year, parsed.year % 100):
+        return False
+    return (day, month) == (parsed.day, parsed.month)
 
 
 def _recently_past(phrase: str, timezone: str, local_now: datetime, date_order: str, ahead: datetime) -> datetime:

@@ -98,6 +98,15 @@ async def test_a_numeric_date_follows_the_users_locale(channel):
     assert "Added book trains, due Thu 03 Dec" in french.text
 
 
+async def test_an_impossible_numeric_date_is_refused_not_read_as_another_day(channel):
+    await first_contact(channel, "hello")
+    [refused] = await channel.say("add renew passport due 32/13")  # was 13 March 2032, shown as "Sat 13 Mar"
+    assert "I couldn't read '32/13' as a date" in refused.text
+    assert await titles(channel) == []
+    [added, *_] = await channel.say("add book flights 25/12")  # one reading only, whatever the locale
+    assert "Added book flights, due Fri 25 Dec" in added.text
+
+
 async def test_a_numeric_date_is_month_first_for_an_american_user(channel):
     await first_contact(channel, "hello")  # en-US: what every platform here says by default
     [american, *_] = await channel.say("add book flights 3/12")
@@ -283,11 +292,12 @@ async def test_a_deleted_task_leaves_todays_figures(channel):
     assert await rest_figures(channel) == (1, 1, 1)
 
 
-async def test_done_and_a_thumbs_up_completes_the_numbered_task(channel):
+async def test_done_and_a_thumbs_up_completes_the_first_task_tasks_would_show(channel):
     await first_contact(channel, "add Alpha")
-    await channel.say("add Beta")
+    await channel.say("add Beta due tomorrow")
+    await channel.say("add Gamma due today")
+    [done, *_] = await channel.say("done 1 👍")  # no list shown yet: the order 'tasks' shows
+    assert "Done: Gamma" in done.text
+    assert await titles(channel, "done") == ["Gamma"]
     [listed] = await channel.say("tasks")
-    first = re.findall(r"\b1\. (\w+)", listed.text)[0]
-    [done, *_] = await channel.say("done 1 👍")
-    assert f"Done: {first}" in done.text
-    assert await titles(channel, "done") == [first]
+    assert re.findall(r"\b\d\. (\w+)", listed.text)[:2] == ["Beta", "Alpha"]
