@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import overload
@@ -20,6 +21,8 @@ GLASS_ML = 250
 SNOOZE_MAX_MINUTES = 24 * 60
 # No date is said in more words than this; longer phrases are refused without reading them.
 DATE_PHRASE_MAX = 100
+# A date said without a year that passed less than this long ago is a slip, questioned as past.
+RECENTLY_PAST = timedelta(days=90)
 # Task numbers point into the last list, which is short; longer digit strings are words.
 TASK_NUMBER_DIGITS = 6
 # Amounts are clamped here, far above every limit the services check (so the user hears that
@@ -102,6 +105,9 @@ TRAILING_DATE = re.compile(
     re.IGNORECASE,
 )
 # Locales that write the month first in numeric dates (3/12 is 12 March); others write the day first.
+# A date written in numbers: day and month in the locale's order with an optional year, or an
+# ISO year-month-day. "." is left out: "5.30" is as often a time.
+NUMERIC_DATE = re.compile(r"\b(\d{1,4})([/-])(\d{1,2})(?:\2(\d{2}|\d{4}))?\b")
 MONTH_FIRST = frozenset({"en-us", "en_us", "en-ph", "en_ph", "es-us", "es_us"})
 DEFAULT_LOCALE = "en-US"
 RANGE_SEPARATOR = re.compile(r"-|–|to|until")
@@ -154,11 +160,14 @@ def parse_when(
         return own
     # "tomorrow 10": a bare number after a day is an hour, not a day of the month.
     phrase = BARE_HOUR_AFTER_DAY.sub(lambda m: f"{m.group(1)} {int(m.group(2)):02d}:00", phrase)
+    date_order = "MDY" if locale.lower() in MONTH_FIRST else "DMY"
     try:
-        parsed = _dateparse(phrase, timezone, local_now, "MDY" if locale.lower() in MONTH_FIRST else "DMY")
+        parsed = _dateparse(phrase, timezone, local_now, date_order)
+        if parsed is not None and parsed.year == local_now.year + 1:
+            parsed = _recently_past(phrase, timezone, local_now, date_order, parsed)
     except (OverflowError, ValueError):
         parsed = None
-    if parsed is None or not YEAR_MIN <= parsed.year <= YEAR_MAX:
+    if parsed is None or not YEAR_MIN <= parsed.year <= YEAR_MAX or not _numbers_kept(phrase, parsed, date_order):
         raise ValidationError(f"I couldn't read '{quoted(text)}' as a date. Try 'tomorrow 5pm' or 'friday'.")
     if not TIME_MENTIONED.search(phrase):
         # "tomorrow" comes back at the current clock time; a day named alone means its end.
@@ -166,6 +175,38 @@ def parse_when(
         parsed = parsed.replace(hour=hour, minute=minute)
     # Rebuild in the zone so that a DST change between now and then gets the right offset.
     return datetime.combine(parsed.date(), parsed.time(), zone)
+
+
+def _numbers_kept(phrase: str, parsed: datetime, date_order: str) -> bool:
+    """Whether a date written in numbers was read as those numbers: dateparser makes some other
+    day of an impossible one ('32/13' is 13 March 2032), which would be stored unnoticed."""
+    match = NUMERIC_DATE.search(phrase)
+    if match is None:
+        return True
+    first, _, second, year = match.groups()
+    if len(first) == 4:  # ISO: year, month, day
+        said = (int(first), int(second), int(year)) if year else None
+        return said is not None and said == (parsed.year, parsed.month, parsed.day)
+    day, month = (int(second), int(first)) if date_order == "MDY" else (int(first), int(second))
+    if month > 12:  # "25/12" from someone whose locale puts the month first: only one reading
+        day, month = month, day
+    if year is not None and int(year) not in (parsed.year, parsed.year % 100):
+        return False
+    return (day, month) == (parsed.day, parsed.month)
+
+
+def _recently_past(phrase: str, timezone: str, local_now: datetime, date_order: str, ahead: datetime) -> datetime:
+    """A date said without its year that passed lately ("2 march" on 4 March) stays this year's,
+    so that it is questioned as past: moved a year on, it would be shown without its year and
+    nobody would notice. Long past ("5 january" in December) it is next year's, as people mean."""
+    this_year = _dateparse(phrase, timezone, local_now, date_order, prefer="current_period")
+    if (
+        this_year is not None
+        and (this_year.month, this_year.day, this_year.year + 1) == (ahead.month, ahead.day, ahead.year)
+        and local_now - RECENTLY_PAST < this_year < local_now
+    ):
+        return this_year
+    return ahead
 
 
 def _day_and_hour(phrase: str, local_now: datetime, default_time: str) -> datetime | None:
@@ -201,7 +242,9 @@ async def read_when(
     return await asyncio.to_thread(parse_when, text, timezone, now, default_time, locale)
 
 
-def _dateparse(phrase: str, timezone: str, local_now: datetime, date_order: str) -> datetime | None:
+def _dateparse(
+    phrase: str, timezone: str, local_now: datetime, date_order: str, prefer: str = "future"
+) -> datetime | None:
     with DATEPARSER_LOCK:
         return dateparser.parse(
             phrase,
@@ -211,7 +254,7 @@ def _dateparse(phrase: str, timezone: str, local_now: datetime, date_order: str)
                 "TIMEZONE": timezone,
                 "TO_TIMEZONE": timezone,
                 "RETURN_AS_TIMEZONE_AWARE": True,
-                "PREFER_DATES_FROM": "future",
+                "PREFER_DATES_FROM": prefer,
                 "DATE_ORDER": date_order,
             },
         )
@@ -377,8 +420,24 @@ def parse_duration(text: str) -> timedelta:
 
 
 def task_number(text: str) -> int | None:
-    """'2', '#2', 'number two', 'task 2' -> 2; None when it is not a number."""
+    """'2', '#2', 'number two', 'task 2', '1 👍', '3!' -> the number; None when it is not a number."""
     phrase = words_to_numbers(text.lower()).replace("number", "").replace("task", "").replace("#", "")
-    phrase = phrase.strip()
+    phrase = _without_trailing_marks(phrase.strip())
     # isdecimal, not isdigit: int() refuses "²", and very long numbers (past 4300 digits).
     return int(phrase) if phrase.isdecimal() and len(phrase) <= TASK_NUMBER_DIGITS else None
+
+
+# What may follow a number without making it words: emoji (symbols, their skin tones, variation
+# selectors and joiners), punctuation and spaces. "done 1 👍" is task 1; "done 1 report" is not.
+_TRAILING_MARKS = {"So", "Sk", "Mn", "Cf", "Zs"}
+
+
+def _without_trailing_marks(phrase: str) -> str:
+    end = len(phrase)
+    while end and (
+        phrase[end - 1].isspace()
+        or unicodedata.category(phrase[end - 1])[0] == "P"
+        or unicodedata.category(phrase[end - 1]) in _TRAILING_MARKS
+    ):
+        end -= 1
+    return phrase[:end]

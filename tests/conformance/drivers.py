@@ -391,6 +391,7 @@ class ConsoleDriver(Driver):
                 "redelivery": "a typed line arrives once",
                 "files": "a terminal sends no attachments",
                 "older_cards": "a typed number presses a button of the last reply only",
+                "locale": "a terminal does not tell which way its user writes dates",
             },
         )
         self._pipeline, self._folder, self._user = container.pipeline, folder, user

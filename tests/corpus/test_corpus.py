@@ -40,7 +40,7 @@ READ_ONLY = {
     *("help", "hello", "tasks", "status", "stats", "pet", "achievements", "insights", "settings", "reminders"),
     *("thanks", "how_are_you", "emoji", "glance", "agenda", "next"),  # small talk and everyday asks
 }
-UNDERSTOOD_FLOOR = 0.91  # measured 0.911 (319 of 350) when written; raise it as the language grows
+UNDERSTOOD_FLOOR = 0.95  # measured 0.911 (319 of 350) when written, 0.955 (402 of 421) now; raise it as it grows
 
 
 @dataclass(frozen=True)
@@ -141,3 +141,14 @@ def test_utterances_waiting_on_other_work(case: dict) -> None:
     if judge(case) == "understood":
         pytest.fail(f"now understood: remove its xfail ({case['xfail']})")
     pytest.xfail(case["xfail"])
+
+
+@pytest.mark.parametrize(
+    ("text", "number"), [("Done 1 👍", 1), ("done 2 🎉", 2), ("done 1 👍🏽", 1), ("done #3!", 3), ("done 2 ✔️", 2)]
+)
+def test_an_emoji_or_mark_after_a_task_number_still_names_that_task(text: str, number: int) -> None:
+    assert outcome(text) == Outcome("acted", "done", TITLES[number - 1])
+
+
+def test_words_after_a_task_number_are_not_a_number() -> None:
+    assert task_number("1 report") is None and task_number("1 2") is None
