@@ -28,7 +28,11 @@ HELP_TOPICS: dict[str, tuple[str, str]] = {
         "*start* / *stop* / *status* — clock in and out · *focus* [minutes] [on <n>] · *focus stop* · "
         "*interrupted* · *focus cancel* · *resume* — the last stopped session or focus",
     ),
-    "habits": ("Habits", "*water* [ml|glasses] · *break* [minutes] · *lunch*"),
+    "habits": (
+        "Habits",
+        "*water* [ml|glasses] · *break* [minutes] · *lunch* · *mood* [1-5] [word] or *I feel tired* — only you "
+        "see it · *mood week* · *checkin at 16:00* / *checkin off* — a daily mood question",
+    ),
     "companion": (
         "Companion",
         "*pet* — your Avanochi · *achievements* · *insights* — patterns and burnout signs · "
@@ -57,6 +61,8 @@ TOPIC_WORDS = {
     "break": "habits",
     "breaks": "habits",
     "lunch": "habits",
+    "mood": "habits",
+    "checkin": "habits",
     "pet": "companion",
     "achievements": "companion",
     "insights": "companion",

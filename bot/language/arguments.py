@@ -382,3 +382,8 @@ def task_number(text: str) -> int | None:
     phrase = phrase.strip()
     # isdecimal, not isdigit: int() refuses "²", and very long numbers (past 4300 digits).
     return int(phrase) if phrase.isdecimal() and len(phrase) <= TASK_NUMBER_DIGITS else None
+
+
+def parse_clock_time(text: str) -> str:
+    """'16:00', '4pm', '4:30 pm' -> 'HH:MM' (ValidationError otherwise)."""
+    return _hhmm(_clock(text.lower()).minutes)
