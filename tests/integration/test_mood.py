@@ -14,7 +14,7 @@ from domain.services.pet import REACTIONS
 from tests.conformance.drivers import FlakyStore, console_driver
 from tests.fake_connector import START, cards, submit_actions, teams_world, visible_text
 from tests.fake_slack import NOW
-from tests.integration.conftest import make_settings
+from tests.integration.conftest import Api, make_settings
 
 U1, U2 = "slack:T0TEAM:U1", "slack:T0TEAM:U2"
 FACES = ["😫", "😕", "😐", "🙂", "😄"]
@@ -194,7 +194,14 @@ async def test_in_teams_a_low_mood_streak_shows_in_insights_and_the_faces_are_ca
     await chat.say("i'm so stressed today")
     [insights] = await chat.say("insights")
     assert "low mood on 3 of the last 5 days" in visible_text(insights)
-    assert (await world.app[SERVICES_KEY].insights.assess(chat.user_id)).factors[0].key == "low_mood"
+    services = world.app[SERVICES_KEY]
+    assert (await services.insights.assess(chat.user_id)).factors[0].key == "low_mood"
+    # Over REST, the user's own token reads the factor; the admin token reads the insight without it.
+    rest = Api(world.session, world.base)
+    own = await rest.json("GET", "/api/insights", 200, token=await services.tokens.issue(chat.user_id))
+    admin = await rest.json("GET", f"/api/insights?user_id={chat.user_id}", 200)
+    assert [f["key"] for f in own["factors"]] == ["low_mood"] and own["score"] >= 9
+    assert admin["factors"] == [] and admin["score"] == own["score"] - 9
     # Two low days are no streak.
     world.clock.advance(days=3)
     [insights] = await chat.say("insights")
