@@ -51,7 +51,8 @@ AROUND = frozenset(
     "today now right at the moment this morning afternoon evening tonight lately again too and "
     "i i'm im am feel feeling moment this".split()
 )
-NUMBER = re.compile(r"^(\d+)(?:\s*(?:/|out of|of)\s*5)?(?:\s+(.*))?$")
+# At most three digits: a long run of them is no face, and never reaches int().
+NUMBER = re.compile(r"^(\d{1,3})(?!\d)(?:\s*(?:/|out of|of)\s*5)?(?:\s+(.*))?$")
 WORD_MAX = 30
 
 
