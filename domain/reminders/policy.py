@@ -42,6 +42,7 @@ FAR_FUTURE = datetime.max.replace(tzinfo=ZoneInfo("UTC")) - timedelta(days=1)
 # for that user and kind, so a wave is spread over SPREAD instead of hitting the platform at once.
 SPREAD = timedelta(minutes=4)
 SPREAD_KINDS = frozenset({"lunch", "wrap_up", "weekly_report", "risk_alert", "checkin"})
+CHECKIN_LATE = timedelta(hours=2)
 
 
 def spread(user_id: str, kind: str) -> timedelta:
@@ -167,7 +168,10 @@ def candidates(user: User, activity: Activity, sent: Sent, now: datetime) -> lis
         found.append(Nudge("risk_alert", due, f"risk_alert:{today.isoformat()}"))
     if on("checkin") and local.weekday() in user.work_days:
         due = datetime.combine(today, _clock(setting(user, "checkin", "at")), zone)
-        found.append(Nudge("checkin", due, f"checkin:{today.isoformat()}"))
+        # Asked hours late (the time was set after it, or a pause just ended) it is not the
+        # question the user chose: today's is skipped.
+        if local < due + CHECKIN_LATE:
+            found.append(Nudge("checkin", due, f"checkin:{today.isoformat()}"))
     if on("focus_end") and activity.focus_planned_end is not None:
         found.append(Nudge("focus_end", activity.focus_planned_end, f"focus_end:{activity.focus_id}"))
     found = [replace(nudge, due_at=nudge.due_at + spread(user.id, nudge.kind)) for nudge in found]

@@ -53,3 +53,9 @@ def test_quiet_hours_hold_the_checkin_and_the_next_day_asks_afresh():
     assert plan(ana, Activity(), Sent(), MONDAY_1500_UTC + SPREAD).next_check <= next_morning
     assert [n.key for n in checkins(ana, next_morning)] == ["checkin:2026-11-24"]
     assert due_checkins(ana, next_morning) == []
+
+
+def test_a_checkin_hours_past_its_time_is_skipped_for_the_day():
+    ana = user(on=True, at="09:00")  # set at 16:00: today's 09:00 is long gone
+    assert checkins(ana, MONDAY_1500_UTC) == []
+    assert [n.key for n in checkins(ana, MONDAY_1500_UTC + timedelta(hours=18))] == ["checkin:2026-11-24"]
