@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiohttp import web
 
-from api.auth import acting_user
+from api.auth import acting_user, caller
 from api.shapes import insight_body, progress_fields
+from domain.insights import Insight
 from domain.services import Services
+
+# Factors from what the user told of themself (their mood check-ins): theirs alone to read.
+PRIVATE_FACTORS = frozenset({"low_mood"})
+
+
+def seen_by_another(insight: Insight) -> Insight:
+    """The insight as the admin token reads it: without the user's own mood, nor its points."""
+    private = [factor for factor in insight.factors if factor.key in PRIVATE_FACTORS]
+    if not private:
+        return insight
+    return replace(
+        insight,
+        score=max(0, insight.score - round(sum(factor.points for factor in private))),
+        factors=tuple(factor for factor in insight.factors if factor.key not in PRIVATE_FACTORS),
+    )
 
 
 def register(app: web.Application, services: Services) -> None:
@@ -23,7 +41,10 @@ def register(app: web.Application, services: Services) -> None:
 
     async def insights(request: web.Request) -> web.Response:
         user_id = acting_user(request, request.query.get("user_id"))
-        return web.json_response(insight_body(await services.insights.assess(user_id)))
+        insight = await services.insights.assess(user_id)
+        if caller(request).admin:
+            insight = seen_by_another(insight)
+        return web.json_response(insight_body(insight))
 
     app.router.add_get("/api/stats", by_query)
     app.router.add_get("/api/stats/{user_id}", by_path)

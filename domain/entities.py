@@ -200,6 +200,28 @@ class HabitLog:
 
 
 @dataclass
+class MoodLog:
+    """One mood check-in: a face from 1 (awful) to 5 (great), maybe with a word ("tired").
+    Private to its user: only their own stats, insights, pet and export read it."""
+
+    id: str
+    user_id: str
+    value: int
+    at: datetime
+    word: str | None = None
+    version: str | None = field(default=None, compare=False, repr=False)
+
+    LOWEST, HIGHEST = 1, 5
+    WORD_MAX = 30
+
+    def __post_init__(self) -> None:
+        if not self.LOWEST <= self.value <= self.HIGHEST:
+            raise ValidationError(f"A mood is a number from {self.LOWEST} to {self.HIGHEST}.")
+        if self.word is not None and len(self.word) > self.WORD_MAX:
+            raise ValidationError(f"Keep the word under {self.WORD_MAX} characters.")
+
+
+@dataclass
 class ConversationState:
     """What the bot remembers of a user's conversation: the questions it asked and still waits
     an answer to, the numbering of the last task list, how far onboarding got, the last task

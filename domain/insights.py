@@ -3,7 +3,7 @@ behind it, and recommendations drawn from the user's own history.
 
 The score is a weighted sum: each factor has a weight (the most points it can add) and
 a share (0..1, how much of it the last two weeks show), and says in one sentence why.
-Weights (they add up to 100):
+Weights:
 
 | factor           | weight | full share when                                     |
 | ---------------- | ------ | --------------------------------------------------- |
@@ -14,6 +14,9 @@ Weights (they add up to 100):
 | long stretches   | 10     | 5 stretches of more than 3 h without a break        |
 | falling focus    | 10     | finished focus sessions down by 50 points, week 2 vs week 1 |
 | growing overdue  | 10     | 5 more overdue tasks than a week ago                |
+| low mood (extra) | 15     | 5 of the last 5 days checked in at 2 or less (from 3 on) |
+
+The first seven add up to 100; a low mood the user told of comes on top, and the score is capped at 100.
 
 Template text only; a narrative model, when configured, can retell ``Insight.explain()``.
 """
@@ -54,6 +57,11 @@ WEIGHTS = {
     "falling_focus": 10,
     "growing_overdue": 10,
 }
+# What the user says of themself, on top of what their hours show (so the weights above keep
+# adding up to 100 and the score is capped at 100).
+LOW_MOOD_WEIGHT = 15
+# A low mood counts as a streak from this many low days among the last few (check-ins averaging 2 or less).
+LOW_MOOD_DAYS, LOW_MOOD_WINDOW, LOW_MOOD_AT_MOST = 3, 5, 2.0
 OVERTIME_FULL_HOURS, LATE_FULL_NIGHTS, DAYS_OFF_FULL, STRETCHES_FULL, OVERDUE_FULL = 15, 5, 3, 5, 5
 HOURS_PER_REST = 2.5  # two breaks and lunch in an 8-hour day is enough
 LONG_STRETCH = timedelta(hours=3)
@@ -140,6 +148,11 @@ def assess(evidence: Evidence, user: User, now: datetime) -> Insight:
         focus_share = _share(before - after, 0.5)
     elif after is not None and after_started >= 3:
         focus_share = _share(0.6 - after, 0.6)
+    low_days = sum(
+        1
+        for c in list(evidence.days.values())[-LOW_MOOD_WINDOW:]
+        if c.get("mood_count", 0) and c.get("mood_sum", 0) / c["mood_count"] <= LOW_MOOD_AT_MOST
+    )
     growth = evidence.overdue_now - evidence.overdue_week_ago
     nights = len(evidence.late_nights)
     factors = [
@@ -185,6 +198,12 @@ def assess(evidence: Evidence, user: User, now: datetime) -> Insight:
             WEIGHTS["growing_overdue"],
             _share(growth, OVERDUE_FULL),
             f"Your overdue list grew from {evidence.overdue_week_ago} to {evidence.overdue_now} in a week.",
+        ),
+        Factor(
+            "low_mood",
+            LOW_MOOD_WEIGHT,
+            low_days / LOW_MOOD_WINDOW if low_days >= LOW_MOOD_DAYS else 0.0,
+            f"You checked in with a low mood on {low_days} of the last {LOW_MOOD_WINDOW} days.",
         ),
     ]
     present = tuple(sorted((f for f in factors if f.points >= 0.5), key=lambda f: -f.points))

@@ -13,6 +13,7 @@ from domain.entities import (
     FocusSession,
     FocusSlot,
     HabitLog,
+    MoodLog,
     Task,
     TokenSlot,
     User,
@@ -90,6 +91,8 @@ class RepositorySet(Protocol):
     def focus_slots(self) -> Repository[FocusSlot]: ...
     @property
     def habit_logs(self) -> Repository[HabitLog]: ...
+    @property
+    def mood_logs(self) -> Repository[MoodLog]: ...
     @property
     def conversation_states(self) -> Repository[ConversationState]: ...
     @property

@@ -26,6 +26,10 @@ COUNTERS = {
     "focus_minutes": "planned minutes of focus sessions running or completed (not cancelled or cut short)",
 }
 
+# Day counters that are the user's alone (how they said they felt): figures shown or sent
+# anywhere but to the user themself leave them out.
+PRIVATE_COUNTERS = frozenset({"mood_sum", "mood_count"})
+
 
 def day_key(instant: datetime, timezone: str) -> str:
     """The roll-up that holds one local calendar day of the user."""

@@ -22,6 +22,7 @@ from domain.entities import (
     FocusSession,
     FocusSlot,
     HabitLog,
+    MoodLog,
     Task,
     TokenSlot,
     UndoEntry,
@@ -255,6 +256,14 @@ def habit_log_from_doc(data: Document, version: str | None = None) -> HabitLog:
     return HabitLog(data["id"], data["user_id"], data["kind"], int(data["amount"]), from_iso(data["at"]), version)
 
 
+def mood_log_doc(log: MoodLog) -> Document:
+    return {"id": log.id, "user_id": log.user_id, "value": log.value, "word": log.word, "at": to_iso(log.at)}
+
+
+def mood_log_from_doc(data: Document, version: str | None = None) -> MoodLog:
+    return MoodLog(data["id"], data["user_id"], int(data["value"]), from_iso(data["at"]), data.get("word"), version)
+
+
 def conversation_state_doc(state: ConversationState) -> Document:
     return {
         "id": state.id,
@@ -436,6 +445,7 @@ TOKEN_SLOT = Codec(token_slot_doc, token_slot_from_doc)
 ACTIVE_SLOT = Codec(active_slot_doc, active_slot_from_doc)
 FOCUS_SLOT = Codec(focus_slot_doc, focus_slot_from_doc)
 HABIT_LOG = Codec(habit_log_doc, habit_log_from_doc)
+MOOD_LOG = Codec(mood_log_doc, mood_log_from_doc)
 CONVERSATION_STATE = Codec(conversation_state_doc, conversation_state_from_doc)
 CHANNEL_ADDRESS = Codec(channel_address_doc, channel_address_from_doc)
 REMINDER_SCHEDULE = Codec(reminder_schedule_doc, reminder_schedule_from_doc)

@@ -19,6 +19,7 @@ from domain.entities import (
     FocusSession,
     FocusSlot,
     HabitLog,
+    MoodLog,
     Task,
     TokenSlot,
     User,
@@ -247,6 +248,9 @@ class Repositories:
         self.habit_logs: EntityRepository[HabitLog] = repo(
             "habit_log", lambda h: h.id, mapping.HABIT_LOG, "That habit entry doesn't exist."
         )
+        self.mood_logs: EntityRepository[MoodLog] = repo(
+            "mood_log", lambda m: m.id, mapping.MOOD_LOG, "That mood check-in doesn't exist."
+        )
         self.conversation_states: EntityRepository[ConversationState] = repo(
             "conversation_state", lambda c: c.id, mapping.CONVERSATION_STATE, "No conversation yet"
         )
@@ -271,9 +275,8 @@ class Repositories:
 
     async def settle_pending(self, user_id: str) -> None:
         """Finish the roll-up changes writers left behind, for every kind of entity, in one query."""
-        by_type = {
-            repo.doc_type: repo for repo in (self.tasks, self.work_sessions, self.focus_sessions, self.habit_logs)
-        }
+        kinds = (self.tasks, self.work_sessions, self.focus_sessions, self.habit_logs, self.mood_logs)
+        by_type = {repo.doc_type: repo for repo in kinds}
         async with store_errors_as_domain_errors():
             docs = await self.store.query(Query(None, user_id, (where("rollup_pending", "!=", None),)))
             for doc in docs:

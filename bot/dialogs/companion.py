@@ -28,6 +28,10 @@ REACTS_TO = {
     "start": "start",
     "stop": "stop",
     "undo": "undo",
+    # A mood check-in, by how it went (bot/dialogs/mood.py sets which).
+    "mood_low": "mood_low",
+    "mood_ok": "mood_ok",
+    "mood_high": "mood_high",
 }
 
 

@@ -29,7 +29,11 @@ HELP_TOPICS: dict[str, tuple[str, str]] = {
         "*interrupted* · *focus cancel* · *resume* — the last stopped session or focus · "
         "*export timesheet* [week|month] — your sessions as a CSV file",
     ),
-    "habits": ("Habits", "*water* [ml|glasses] · *break* [minutes] · *lunch*"),
+    "habits": (
+        "Habits",
+        "*water* [ml|glasses] · *break* [minutes] · *lunch* · *mood* [1-5] [word] or *I feel tired* — only you "
+        "see it · *mood week* · *checkin at 16:00* / *checkin off* — a daily mood question",
+    ),
     "companion": (
         "Companion",
         "*pet* — your Avanochi · *achievements* · *insights* — patterns and burnout signs · "
@@ -58,6 +62,8 @@ TOPIC_WORDS = {
     "break": "habits",
     "breaks": "habits",
     "lunch": "habits",
+    "mood": "habits",
+    "checkin": "habits",
     "pet": "companion",
     "achievements": "companion",
     "insights": "companion",

@@ -14,6 +14,7 @@ from bot.dialogs.companion import CompanionDialog
 from bot.dialogs.everyday import EverydayDialog
 from bot.dialogs.focus import FocusDialog
 from bot.dialogs.habits import HabitDialog
+from bot.dialogs.mood import MoodDialog
 from bot.dialogs.onboarding import OnboardingDialog
 from bot.dialogs.settings import SettingsDialog
 from bot.dialogs.stats import StatsDialog
@@ -61,6 +62,7 @@ class Dialogs:
         self.work = WorkDialog()
         self.focus = FocusDialog()
         self.habits = HabitDialog()
+        self.mood = MoodDialog()
         self.stats = StatsDialog()
         self.settings = SettingsDialog()
         self.account = AccountDialog()
@@ -95,6 +97,8 @@ class Dialogs:
             "water": self.habits.water,
             "break": self.habits.take_break,
             "lunch": self.habits.lunch,
+            "mood": self.mood.mood,
+            "checkin": self.mood.checkin,
             "stats": self.stats.stats,
             "pet": self.companion.pet,
             "achievements": self.companion.achievements,

@@ -33,6 +33,9 @@ KIND_NAMES = {
     "risk alert": "risk_alert",
     "risk_alert": "risk_alert",
     "burnout": "risk_alert",
+    "checkin": "checkin",
+    "check-in": "checkin",
+    "mood": "checkin",
 }
 
 

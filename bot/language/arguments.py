@@ -441,3 +441,8 @@ def _without_trailing_marks(phrase: str) -> str:
     ):
         end -= 1
     return phrase[:end]
+
+
+def parse_clock_time(text: str) -> str:
+    """'16:00', '4pm', '4:30 pm' -> 'HH:MM' (ValidationError otherwise)."""
+    return _hhmm(_clock(text.lower()).minutes)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot.language.moods import read_feeling
 from domain.errors import ValidationError
 
 # Longer messages are refused unread: no command is that long, and the cap bounds the
@@ -302,6 +303,23 @@ PHRASES: dict[str, str] = {
     "starting focus": "focus",
     "starting a focus": "focus",
     "back to work": "start",
+    # How the user feels (a mood check-in); "i'm ..." only with a feeling word after it (MOOD_IF_SURE).
+    "mood": "mood",
+    "i feel": "mood",
+    "feeling": "mood",
+    "i'm feeling": "mood",
+    "im feeling": "mood",
+    "i am feeling": "mood",
+    "i'm": "mood",
+    "im": "mood",
+    "i am": "mood",
+    "checkin": "checkin",
+    "check-in": "checkin",
+    "mood checkin": "checkin",
+    "mood check-in": "checkin",
+    "mood check in": "checkin",
+    "daily checkin": "checkin",
+    "daily check-in": "checkin",
     "resume": "resume",
     "resume work": "resume",
     "resume focus": "resume",
@@ -324,6 +342,8 @@ NOT_SUGGESTED = frozenset({"thanks", "how_are_you"})
 ASK_TAILS = frozenset(
     "today tomorrow this week for now then please pls i me my session work working focus focusing again today's".split()
 )
+# "i'm back", "i'm tired": only a feeling after these makes them a mood; anything else reads on.
+MOOD_IF_SURE = frozenset({"i'm", "im", "i am"})
 WHOLE_MESSAGE_ASKS = frozenset({"how_are_you", "glance", "agenda", "next", "resume"})
 # "i had" is water only when water follows ("i had a glass of water"); "i had lunch" is longer.
 SUGGESTABLE = sorted(
@@ -416,6 +436,8 @@ def parse(text: str) -> Command | NotUnderstood:
             if name == "thanks" and not only_words(args, THANKS_TAILS):
                 continue
             if name in WHOLE_MESSAGE_ASKS and not only_words(args, ASK_TAILS | THANKS_TAILS):
+                continue
+            if phrase in MOOD_IF_SURE and read_feeling(args).value is None:
                 continue
             return Command(name, args)
     if is_emoji_only(cleaned):

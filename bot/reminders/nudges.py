@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from bot.dialogs.mood import mood_question
 from bot.dialogs.stats import focus_count
 from bot.dialogs.work import hours_and_minutes
 from bot.messages import Button, Fact, Reply
@@ -24,6 +27,17 @@ async def compose(entry: OutboxEntry, user_id: str, services: Services) -> Reply
         return await weekly_report(user_id, services)
     if kind == "risk_alert":
         return await risk_alert(user_id, services)
+    if kind == "checkin":
+        day = date.fromisoformat(entry.key.removeprefix("checkin:"))  # the occurrence's local day
+        if await services.moods.logged_on(user_id, day):
+            return None  # already told us today: asking again would nag
+        question = mood_question("How are you feeling today?")
+        return Reply(
+            question.text,
+            buttons=[*question.buttons, Button("Stop check-ins", {"command": "checkin", "args": "off"})],
+            kind="nudge",
+            private=True,
+        )
     if kind == "water":
         today = await services.habits.today(user_id)
         return Reply(

@@ -30,6 +30,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "weekly_report": {"on": True, "after": 10},
     # Checked after each working day; sent only when the burnout risk is high, at most weekly.
     "risk_alert": {"on": True, "after": 20},
+    # The mood check-in: asked only of those who pick a time for it (`checkin at 16:00`).
+    "checkin": {"on": False, "at": "16:00"},
 }
 RISK_ALERT_DELIVERED = "risk_alert_delivered"  # in Sent.at: when the last alert actually went out
 # Safety nudges that still come in quiet hours: being clocked in at 2 am is the point.
@@ -39,7 +41,8 @@ FAR_FUTURE = datetime.max.replace(tzinfo=ZoneInfo("UTC")) - timedelta(days=1)
 # zone in the same second; each user's comes a few seconds to minutes later, always the same
 # for that user and kind, so a wave is spread over SPREAD instead of hitting the platform at once.
 SPREAD = timedelta(minutes=4)
-SPREAD_KINDS = frozenset({"lunch", "wrap_up", "weekly_report", "risk_alert"})
+SPREAD_KINDS = frozenset({"lunch", "wrap_up", "weekly_report", "risk_alert", "checkin"})
+CHECKIN_LATE = timedelta(hours=2)
 
 
 def spread(user_id: str, kind: str) -> timedelta:
@@ -163,6 +166,12 @@ def candidates(user: User, activity: Activity, sent: Sent, now: datetime) -> lis
             minutes=setting(user, "risk_alert", "after")
         )
         found.append(Nudge("risk_alert", due, f"risk_alert:{today.isoformat()}"))
+    if on("checkin") and local.weekday() in user.work_days:
+        due = datetime.combine(today, _clock(setting(user, "checkin", "at")), zone)
+        # Asked hours late (the time was set after it, or a pause just ended) it is not the
+        # question the user chose: today's is skipped.
+        if local < due + CHECKIN_LATE:
+            found.append(Nudge("checkin", due, f"checkin:{today.isoformat()}"))
     if on("focus_end") and activity.focus_planned_end is not None:
         found.append(Nudge("focus_end", activity.focus_planned_end, f"focus_end:{activity.focus_id}"))
     found = [replace(nudge, due_at=nudge.due_at + spread(user.id, nudge.kind)) for nudge in found]

@@ -21,6 +21,7 @@ from domain.services.account import AccountService
 from domain.services.conversations import ConversationService, TurnConversation
 from domain.services.focus import FocusService
 from domain.services.habits import HabitService
+from domain.services.moods import MoodService
 from domain.services.pet import PetService
 from domain.services.stats import StatsService
 from domain.services.tasks import TaskService
@@ -42,6 +43,7 @@ class Services:
     stats: StatsService
     tokens: TokenService
     habits: HabitService
+    moods: MoodService
     reminders: ReminderService
     conversations: ConversationService
     account: AccountService
@@ -74,6 +76,7 @@ class Services:
             stats=StatsService(repos, users, clock),
             tokens=tokens,
             habits=HabitService(repos, users, clock),
+            moods=MoodService(repos, users, clock),
             conversations=conversations,
             account=AccountService(repos, tokens, clock),
             progress=progress,

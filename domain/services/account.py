@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from domain.clock import Clock, to_iso
-from domain.entities import FocusSession, HabitLog, Task, User, WorkSession
+from domain.entities import FocusSession, HabitLog, MoodLog, Task, User, WorkSession
 from domain.errors import NotFound
 from domain.ports import Repository, RepositorySet
 from domain.progress.record import ProgressRecord
@@ -33,6 +33,7 @@ class AccountService:
             "work_sessions": [_work_session(s) for s in await repos.work_sessions.find(user_id, (), "start_time")],
             "focus_sessions": [_focus_session(s) for s in await repos.focus_sessions.find(user_id, (), "started_at")],
             "habits": [_habit(h) for h in await repos.habit_logs.find(user_id, (), "at")],
+            "moods": [_mood(m) for m in await repos.mood_logs.find(user_id, (), "at")],
             "daily_rollups": await repos.all_rollups(user_id),
             "progress": _progress(record) if record else None,
         }
@@ -111,6 +112,10 @@ def _focus_session(session: FocusSession) -> dict[str, Any]:
         "interruptions": session.interruptions,
         "created_at": to_iso(session.created_at),
     }
+
+
+def _mood(log: MoodLog) -> dict[str, Any]:
+    return {"id": log.id, "value": log.value, "word": log.word, "at": to_iso(log.at)}
 
 
 def _habit(log: HabitLog) -> dict[str, Any]:

@@ -9,7 +9,7 @@ everything a user has.
 
 from __future__ import annotations
 
-from domain.entities import FocusSession, HabitLog, Task, WorkSession
+from domain.entities import FocusSession, HabitLog, MoodLog, Task, WorkSession
 from domain.history import late_night_counters
 from domain.progress.rules import focus_completion_counters, is_early, task_completion_counters
 from domain.rollups import RollupChanges, day_key
@@ -80,3 +80,10 @@ def habit_contribution(log: HabitLog, timezone: str) -> RollupChanges:
     for counter, value in habit_counters(log.kind, log.amount).items():
         changes.add_both(day, counter, value)
     return changes
+
+
+def mood_contribution(log: MoodLog, timezone: str) -> RollupChanges:
+    """A check-in counts on its day only (a sum and a count, so a week of averages is seven
+    small reads); never in the totals, which say nothing about how a day felt."""
+    day = day_key(log.at, timezone)
+    return RollupChanges().add(day, "mood_sum", log.value).add(day, "mood_count", 1)

@@ -235,6 +235,16 @@ REACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "start": {"tired": ("Back at it? Go gently today.",), "*": ("Let's go! I'll remind you to rest.",)},
     "stop": {"stressed": ("Clocked out. Now really switch off, please.",), "*": ("See you tomorrow! *waves*",)},
     "undo": {"*": ("Undone. No harm done.",)},
+    # After a mood check-in, whatever the pet's own mood: a low one is comforted, never judged.
+    "mood_low": {
+        "*": (
+            "*snuggles up to you* Thank you for telling me. Rough days happen; be gentle with yourself.",
+            "*sits close* I'm here. Maybe a short walk or a glass of water? No pressure.",
+            "*offers a paw* That sounds hard. You're doing your best, and that's enough.",
+        )
+    },
+    "mood_ok": {"*": ("*nods* Thanks for checking in.", "*tilts head* Noted. I'm here if the day changes.")},
+    "mood_high": {"*": ("*does a happy wiggle* Love to hear it!", "*beams* That's the spirit!")},
 }
 SLEEPY = ("*yawns* Mm? {line} Now back to sleep... and you should rest too.",)
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from domain.entities import FocusSession, HabitLog, Task, User, WorkSession
+from domain.entities import FocusSession, HabitLog, MoodLog, Task, User, WorkSession
 from domain.errors import NotFound
 from domain.ports import Repository
 from domain.rollups import RollupChanges
 from domain.services.contributions import (
     focus_contribution,
     habit_contribution,
+    mood_contribution,
     task_contribution,
     work_session_contribution,
 )
@@ -37,6 +38,8 @@ class RebuildRepositories(Protocol):
     def focus_sessions(self) -> Repository[FocusSession]: ...
     @property
     def habit_logs(self) -> Repository[HabitLog]: ...
+    @property
+    def mood_logs(self) -> Repository[MoodLog]: ...
     @property
     def users(self) -> Repository[User]: ...
 
@@ -66,6 +69,8 @@ class RollupRebuild:
             sums.merge(focus_contribution(focus, timezone))
         for log in await self._repos.habit_logs.find(user_id):
             sums.merge(habit_contribution(log, timezone))
+        for mood in await self._repos.mood_logs.find(user_id):
+            sums.merge(mood_contribution(mood, timezone))
         counters = {
             key: {name: round(value, PRECISION) for name, value in values.items() if round(value, PRECISION)}
             for key, values in sums.increments.items()

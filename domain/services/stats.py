@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from domain.clock import Clock
 from domain.errors import ValidationError
 from domain.ports import RepositorySet
-from domain.rollups import TOTALS
+from domain.rollups import PRIVATE_COUNTERS, TOTALS
 from domain.services.users import UserService
 
 PERIOD_DAYS = {"today": 1, "week": 7, "month": 30}
@@ -47,7 +47,8 @@ class StatsService:
         sums: dict[str, float] = {}
         found = await self._repos.rollups_between(user_id, keys[-1], keys[0])
         for key in reversed(keys):
-            counters = found.get(key, {})
+            # The stats reach REST clients (an admin among them): how a day felt is not theirs to read.
+            counters = {name: value for name, value in found.get(key, {}).items() if name not in PRIVATE_COUNTERS}
             days.append({"day": key.removeprefix("day:"), **counters})
             for name, value in counters.items():
                 sums[name] = sums.get(name, 0) + value

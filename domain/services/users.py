@@ -21,7 +21,7 @@ from domain.validation import (
 from domain.wording import listed, noun_for
 
 NAME_MAX = 100
-REMINDER_KINDS = ("water", "break", "lunch", "wrap_up", "long_session", "weekly_report", "risk_alert")
+REMINDER_KINDS = ("water", "break", "lunch", "wrap_up", "long_session", "weekly_report", "risk_alert", "checkin")
 CLOCK_TIMES = ("work_start", "work_end", "quiet_start", "quiet_end")
 UPDATABLE = frozenset(
     {
@@ -124,6 +124,8 @@ class UserService:
                     raise ValidationError(
                         f"I can remind you about {listed([k.replace('_', ' ') for k in REMINDER_KINDS], 'or')}."
                     )
+                if "at" in setting:  # a nudge at a time of day the user picked (the mood check-in)
+                    setting = {**setting, "at": clean_clock_time(setting["at"], "the time")}
                 user.reminder_settings = {
                     **user.reminder_settings,
                     kind: {**user.reminder_settings.get(kind, {}), **setting},

@@ -19,6 +19,7 @@ import pytest
 
 from bot.language.arguments import parse_new_task, task_number
 from bot.language.matching import match_task
+from bot.language.moods import read_mood
 from bot.language.parser import Command, parse
 from domain.entities import Task
 
@@ -55,6 +56,11 @@ def outcome(text: str) -> Outcome:
     command = parse(text)
     if not isinstance(command, Command):
         return Outcome("asked" if command.suggestion else "not_understood")
+    if command.name == "mood":
+        reading = read_mood(command.args)
+        if reading.value is None:
+            return Outcome("asked", "mood")  # the five faces to tap: nothing is logged
+        return Outcome("acted", "mood", f"{reading.value} {reading.word or ''}".strip())
     how = BY_REFERENCE.get(command.name)
     if how is None:
         detail = parse_new_task(command.args).title if command.name == "add" else command.args.lower()

@@ -23,7 +23,7 @@ def nonzero(rollups: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]
 async def live_a_busy_week(services: Services, clock: FakeClock) -> None:
     """Three days of everything that moves a figure: tasks of each priority completed (one early
     in the morning), reopened, deleted, undone; work sessions (one into a late night); focus
-    sessions completed, cut short and cancelled; water, breaks and lunch."""
+    sessions completed, cut short and cancelled; water, breaks and lunch; mood check-ins."""
     await services.users.ensure(USER, "Ada")
     await services.users.update_user(USER, timezone="Europe/Paris")
     report = await services.tasks.create_task(USER, "write the report", priority="high")
@@ -42,6 +42,8 @@ async def live_a_busy_week(services: Services, clock: FakeClock) -> None:
     await services.habits.log_water(USER, 250)
     await services.habits.log_break(USER, 15)
     await services.habits.log_lunch(USER)
+    await services.moods.log(USER, 2, "tired")
+    await services.moods.log(USER, 3)
 
     clock.advance(hours=20)  # the next morning, 06:xx in Paris
     await services.tasks.complete_task(USER, report.id)
@@ -60,6 +62,7 @@ async def live_a_busy_week(services: Services, clock: FakeClock) -> None:
     clock.advance(hours=4)
     await services.work_sessions.end_session(USER, late.id)
     await services.habits.log_water(USER, 500)
+    await services.moods.log(USER, 5)
     await services.work_sessions.start_session(USER)  # still running: counts nothing yet
 
 

@@ -41,6 +41,7 @@ from bot.language.arguments import (
     task_number,
     words_to_numbers,
 )
+from bot.language.moods import read_mood
 from bot.language.parser import Command, TooLong, normalize, parse, suggest
 from bot.messages import Reply
 from bot.voice.engines import Transcript
@@ -85,6 +86,7 @@ READERS: dict[str, Callable[[str], object]] = {
     "task_number": task_number,
     "split_on_task": split_on_task,
     "reminder_request": reminder_request,
+    "read_mood": read_mood,
     "slack words": words,
     "teams message_text": lambda text: message_text(teams_activity(text)),
     "typed_form": typed_form,

@@ -17,6 +17,7 @@ from domain.entities import (
     FocusSession,
     FocusSlot,
     HabitLog,
+    MoodLog,
     Task,
     TokenSlot,
     UndoEntry,
@@ -160,6 +161,11 @@ DOCUMENTS: list[tuple[str, Any, dict[str, Any]]] = [
         "habit_logs",
         HabitLog("h1", U, "water", 250, T),
         {"id": "h1", "user_id": U, "kind": "water", "amount": 250, "at": "2026-03-02T09:00:00+00:00"},
+    ),
+    (
+        "mood_logs",
+        MoodLog("m1", U, 2, T, "tired"),
+        {"id": "m1", "user_id": U, "value": 2, "word": "tired", "at": "2026-03-02T09:00:00+00:00"},
     ),
     (
         "conversation_states",
