@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from app import ENGINE_KEY, SERVICES_KEY
+from domain.clock import FakeClock
+from tests.conformance.drivers import FlakyStore, console_driver
 from tests.fake_connector import assert_cards_valid, cards, submit_actions, teams_world
 from tests.fake_slack import NOW
 from tests.integration.conftest import make_settings
@@ -228,3 +231,23 @@ async def test_a_task_due_on_a_day_without_a_time_is_nudged_that_morning(world):
     assert mine((await engine.run(morning - timedelta(minutes=1))).by_kind) == {}
     assert mine((await engine.run(morning)).by_kind) == {"due": 1}
     assert mine((await engine.run(morning + timedelta(hours=8, minutes=15))).by_kind) == {}
+
+
+# -- the terminal chat: printed while it waits for a line ----------------------------------------
+
+
+async def test_a_one_off_reminder_is_printed_by_the_console_once_with_its_snooze(store, tmp_path: Path):
+    clock = FakeClock(NOW)
+    async with console_driver(FlakyStore(store), tmp_path / "files", clock=clock, reminders_every=0.02) as console:
+        for text in ("hello", "skip", "skip"):
+            await console.say(text)
+        [kept] = await console.say("remind me to stretch in 20 minutes")
+        assert "OK, I'll remind you today at 10:20: stretch" in kept.text
+        start = len(console.screen.text)
+        clock.set(NOW + timedelta(minutes=21))
+        await console.printed(lambda text: "Reminder: stretch" in text, start)
+        [nudge] = [seen for seen in console.seen(start) if "Reminder: stretch" in seen.text]
+        assert nudge.buttons == ["Snooze 15 min"]
+        await console.press(nudge, "Snooze 15 min")
+        [again] = await console.services.reminders.pending_one_offs(console.user_id)
+        assert (again.text, again.at) == ("stretch", NOW + timedelta(minutes=36))
