@@ -112,13 +112,13 @@ class RemindersDialog:
         task_id = str(action["task_id"]) if action.get("task_id") else None
         if task_id is not None:
             task = await turn.services.tasks.get_task(turn.user_id, task_id)
-            await turn.services.reminders.add_one_off(turn.user_id, task.title, at, task.id)
-            return [Reply(f"OK, I'll remind you about *{task.title}* in {AGAIN_MINUTES} min.")]
+            kept = await turn.services.reminders.add_one_off(turn.user_id, task.title, at, task.id, again=True)
+            return [Reply(f"OK, I'll remind you about *{task.title}* {shown(kept.at, turn.user.timezone, turn.now)}.")]
         text = str(action.get("text") or args).strip()
         if not text:
             return await self._settings.snooze(turn, args)
-        await turn.services.reminders.add_one_off(turn.user_id, text, at)
-        return [Reply(f"OK, I'll remind you again in {AGAIN_MINUTES} min.")]
+        kept = await turn.services.reminders.add_one_off(turn.user_id, text, at, again=True)
+        return [Reply(f"OK, I'll remind you again {shown(kept.at, turn.user.timezone, turn.now)}.")]
 
     async def due_tomorrow(self, turn: Turn, args: str) -> list[Reply]:
         """A due-date nudge's Tomorrow: the same time of day, one day later (DST-proof)."""

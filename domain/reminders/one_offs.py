@@ -22,6 +22,13 @@ def clean_text(text: str) -> str:
     return cleaned
 
 
+def waiting_again(schedule: ReminderSchedule, text: str, task_id: str | None, by: datetime) -> OneOff | None:
+    """The snoozed copy of a nudge already waiting (due by ``by``): a second press of Snooze
+    must not make two. A later reminder with the same words is another one."""
+    cleaned = clean_text(text)
+    return next((o for o in schedule.one_offs if (o.text, o.task_id) == (cleaned, task_id) and o.at <= by), None)
+
+
 def add(schedule: ReminderSchedule, text: str, at: datetime, now: datetime, task_id: str | None = None) -> OneOff:
     """Keep a new one-off under the lowest free number (numbers stay short) and wake the
     schedule by its time."""

@@ -108,8 +108,11 @@ class ReminderService:
         tasks = await self._repos.tasks.find(user.id, conditions, "due_at", False, DUE_TASKS_READ)
         return tuple(DueTask(task.id, task.due_at) for task in tasks if task.due_at is not None)
 
-    async def add_one_off(self, user_id: str, text: str, at: datetime, task_id: str | None = None) -> OneOff:
-        """Keep a one-off reminder for ``at``; the schedule wakes by then."""
+    async def add_one_off(
+        self, user_id: str, text: str, at: datetime, task_id: str | None = None, *, again: bool = False
+    ) -> OneOff:
+        """Keep a one-off reminder for ``at``; the schedule wakes by then. ``again``: a nudge's
+        Snooze, kept once however often it is pressed."""
 
         async def attempt() -> OneOff:
             now = self._clock.now()
@@ -120,6 +123,9 @@ class ReminderService:
                 added = one_offs.add(schedule, text, at, now, task_id)
                 await self._schedules.add(schedule)
                 return added
+            waiting = one_offs.waiting_again(schedule, text, task_id, at) if again else None
+            if waiting is not None:
+                return waiting
             added = one_offs.add(schedule, text, at, now, task_id)
             await self._schedules.save(schedule)
             return added

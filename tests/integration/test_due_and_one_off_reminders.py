@@ -71,7 +71,7 @@ async def test_a_task_due_at_4pm_is_nudged_once_15_minutes_before_and_never_nagg
     assert len(posted(slack, sent)) == 1
 
 
-async def test_snooze_on_a_due_nudge_says_it_again_15_minutes_later_and_done_completes_it(slack):
+async def test_snooze_on_a_due_nudge_says_it_again_once_15_minutes_later_and_done_completes_it(slack):
     await onboarded(slack)
     await slack.workspace.say("add Send the invoice due today 4pm")
     sent = len(slack.api.calls_to("chat.postMessage"))
@@ -79,7 +79,9 @@ async def test_snooze_on_a_due_nudge_says_it_again_15_minutes_later_and_done_com
     [nudge] = posted(slack, sent)
     slack_clock(slack).advance(minutes=285)
     [reply] = await slack.workspace.click(nudge, "Snooze 15 min")
-    assert reply.text == "OK, I'll remind you about *Send the invoice* in 15 min."
+    assert reply.text == "OK, I'll remind you about *Send the invoice* today at 16:00."
+    [reply] = await slack.workspace.click(nudge, "Snooze 15 min")  # pressed twice: still one
+    assert reply.text == "OK, I'll remind you about *Send the invoice* today at 16:00."
     assert await run(slack, 299) == {}
     assert await run(slack, 300) == {"reminder": 1}
     again = posted(slack, sent)[-1]
