@@ -154,7 +154,10 @@ class TaskService:
             await self._noted(user_id, "reopened", before, lambda: self._tasks.save(task, changes))
             return task
 
-        return await retry_stale(attempt)
+        reopened = await retry_stale(attempt)
+        if reopened.due_at is not None:  # open again: its nudge is armed again
+            await self._due_changed(user_id)
+        return reopened
 
     async def edit_task(self, user_id: str, task_id: str, **fields: Any) -> Task:
         """Change title, notes, priority and/or due_at (None clears a due date)."""
@@ -228,6 +231,8 @@ class TaskService:
                 await self._tasks.add(task, changes)
             except StaleEntity:
                 pass  # already restored by a concurrent undo
+            if task.due_at is not None:
+                await self._due_changed(user_id)
         # The undo itself is not undoable: drop the entry the reversal just noted.
         await self._conversations.note_change(user_id, None)
         return entry.action, task
