@@ -106,6 +106,26 @@ async def test_tomorrow_on_a_due_nudge_moves_the_due_date_and_arms_a_new_nudge(s
     assert await run(slack, 24 * 60 + 286) == {}
 
 
+async def test_adding_a_due_task_wakes_an_engine_that_had_nothing_to_do(slack):
+    await onboarded(slack)
+    for text in ("remind water off", "remind lunch off"):
+        await slack.workspace.say(text)
+    assert await run(slack, 1) == {}  # nothing ahead: the engine looks again in hours
+    await slack.workspace.say("add Send the invoice due today 4pm")
+    assert await run(slack, 285) == {"due": 1}
+
+
+async def test_a_task_done_and_then_undone_gets_its_nudge_back(slack):
+    await onboarded(slack)
+    for text in ("remind water off", "remind lunch off"):  # nothing else wakes the engine before 15:45
+        await slack.workspace.say(text)
+    await slack.workspace.say("add Send the invoice due today 4pm")
+    await slack.workspace.say("done 1")
+    assert await run(slack, 10) == {}  # looked at while done: the engine sleeps past 15:45
+    await slack.workspace.say("undo")
+    assert await run(slack, 285) == {"due": 1}
+
+
 async def test_remind_due_sets_the_lead_time_and_off_stops_due_nudges(slack):
     await onboarded(slack)
     [reply] = await slack.workspace.say("remind due 30m")
