@@ -12,10 +12,13 @@ import pytest
 
 from app import ENGINE_KEY, SERVICES_KEY
 from domain.clock import FakeClock
+from persistence.port import Query, where
+from persistence.sqlite_store import SqliteDocumentStore
 from tests.conformance.drivers import FlakyStore, console_driver
 from tests.fake_connector import assert_cards_valid, cards, submit_actions, teams_world
 from tests.fake_slack import NOW
 from tests.integration.conftest import make_settings
+from tests.integration.test_sqlite_plans import plan_of
 
 U1 = "slack:T0TEAM:U1"  # in Europe/Madrid: NOW (10:00 UTC on a Wednesday) is 11:00 there
 
@@ -273,3 +276,18 @@ async def test_a_one_off_reminder_is_printed_by_the_console_once_with_its_snooze
         await console.press(nudge, "Snooze 15 min")
         [again] = await console.services.reminders.pending_one_offs(console.user_id)
         assert (again.text, again.at) == ("stretch", NOW + timedelta(minutes=36))
+
+
+# -- what the engine's look at a user costs -------------------------------------------------------
+
+
+async def test_the_engine_reads_the_tasks_due_soonest_on_an_index_without_sorting_a_history(tmp_path: Path):
+    store = SqliteDocumentStore(str(tmp_path / "plans.sqlite3"))
+    await store.open()
+    try:
+        conditions = (where("completed", "=", False), where("due_at", ">", "2026-03-04T10:00:00+00:00"))
+        plan = await plan_of(store, Query("task", "u", conditions, "due_at", False, 10))
+    finally:
+        await store.close()
+    assert "USING INDEX documents_by_due" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
