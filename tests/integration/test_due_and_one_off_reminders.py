@@ -179,6 +179,8 @@ async def test_reminders_lists_the_waiting_ones_beside_the_settings_and_cancel_r
     assert await run(slack, 23 * 60) == {}  # 09:00 tomorrow in Madrid
     [reply] = await slack.workspace.say("cancel reminder 7")
     assert "no reminder number 7" in reply.text
+    exported = await slack.app[SERVICES_KEY].account.export(U1)  # the user's words are theirs to take
+    assert [(r["number"], r["text"]) for r in exported["reminders"]] == [(2, "water the plants")]
 
 
 async def test_a_reminder_without_a_time_or_in_the_past_is_questioned_not_kept(slack):
