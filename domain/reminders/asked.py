@@ -27,31 +27,31 @@ def _clock(text: str) -> time:
     return time(int(hour), int(minute))
 
 
-def due_nudge_at(task: DueTask, lead: timedelta, timezone: str, work_start: str, work_end: str) -> datetime:
+def due_nudge_at(task: DueTask, lead: timedelta, timezone: str, work_start: str, work_end: str) -> datetime | None:
+    """When the task's nudge comes; None when that was already past as its due time was set
+    (someone adding a task due in 10 minutes needs no nudge about it right away)."""
     zone = ZoneInfo(timezone)
     local = task.due_at.astimezone(zone)
+    set_at = task.set_at or datetime.min.replace(tzinfo=zone)
     if local.time() == _clock(work_end):  # a day without a time of its own: that morning
         morning = datetime.combine(local.date(), _clock(work_start), zone)
-        if morning < task.due_at:
+        if set_at < morning < task.due_at:
             return morning
-    return task.due_at - lead
+    at = task.due_at - lead
+    return at if at > set_at else None
 
 
 def due_nudges(
     tasks: Iterable[DueTask], lead: timedelta, timezone: str, work_start: str, work_end: str, now: datetime
 ) -> list[Nudge]:
     """One nudge per task still ahead of its due time; overdue ones get none."""
-    return [
-        Nudge(
-            DUE_KIND,
-            due_nudge_at(task, lead, timezone, work_start, work_end),
-            f"{SLOT_PREFIX}{task.task_id}:{task.due_at.isoformat()}",
-            slot=f"{SLOT_PREFIX}{task.task_id}",
-            ref=task.task_id,
-        )
-        for task in tasks
-        if task.due_at > now
-    ]
+    found = []
+    for task in tasks:
+        at = due_nudge_at(task, lead, timezone, work_start, work_end)
+        if at is not None and task.due_at > now:
+            slot = f"{SLOT_PREFIX}{task.task_id}"
+            found.append(Nudge(DUE_KIND, at, f"{slot}:{task.due_at.isoformat()}", slot=slot, ref=task.task_id))
+    return found
 
 
 def one_off_nudges(one_offs: Iterable[OneOff]) -> list[Nudge]:

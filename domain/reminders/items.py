@@ -24,10 +24,11 @@ class Nudge:
 
 @dataclass(frozen=True)
 class DueTask:
-    """An open task with a due time still ahead."""
+    """An open task with a due time still ahead, and when that due time was set."""
 
     task_id: str
     due_at: datetime
+    set_at: datetime | None = None
 
 
 @dataclass(frozen=True)

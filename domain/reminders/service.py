@@ -106,7 +106,11 @@ class ReminderService:
             return ()
         conditions = [("completed", "=", False), ("due_at", ">", to_iso(now))]
         tasks = await self._repos.tasks.find(user.id, conditions, "due_at", False, DUE_TASKS_READ)
-        return tuple(DueTask(task.id, task.due_at) for task in tasks if task.due_at is not None)
+        return tuple(
+            DueTask(task.id, task.due_at, task.updated_at or task.created_at)
+            for task in tasks
+            if task.due_at is not None
+        )
 
     async def add_one_off(
         self, user_id: str, text: str, at: datetime, task_id: str | None = None, *, again: bool = False

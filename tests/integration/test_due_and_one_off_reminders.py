@@ -250,6 +250,20 @@ async def test_a_due_nudge_in_teams_carries_done_snooze_and_tomorrow(world):
     assert task.due_at == datetime(2026, 3, 29, 13, 0, tzinfo=UTC)  # 15:00 in summer time
 
 
+async def test_a_task_added_after_that_morning_is_nudged_before_its_end_of_day_not_at_once(world):
+    await world.chat.say("add Pay the rent due today")  # 17:30 in Paris; it is 10:00 there
+    engine = world.app[ENGINE_KEY]
+    assert mine((await engine.run(SATURDAY_BEFORE_DST + timedelta(minutes=1))).by_kind) == {}
+    assert mine((await engine.run(datetime(2026, 3, 28, 16, 15, tzinfo=UTC))).by_kind) == {"due": 1}
+
+
+async def test_a_task_due_sooner_than_the_lead_time_gets_no_nudge_right_after_it_is_added(world):
+    await world.chat.say("add Join the call due today 10:10")  # in 10 minutes: the user knows
+    engine = world.app[ENGINE_KEY]
+    for minutes in (1, 5, 9):
+        assert mine((await engine.run(SATURDAY_BEFORE_DST + timedelta(minutes=minutes))).by_kind) == {}
+
+
 async def test_a_task_due_on_a_day_without_a_time_is_nudged_that_morning(world):
     await world.chat.say("hours 09:00-17:30")
     await world.chat.say("add Pay the rent due monday")  # stored at the end of the working day
