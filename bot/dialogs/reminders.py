@@ -22,6 +22,7 @@ WHEN_WORDS = frozenset(
 )
 SPLITS_TRIED = 4  # each try may ask the date reader: a few, from the left
 LEAD_MAX = 24 * 60
+PAST_REMINDER = "confirm_past_reminder"  # the question "that time is past, tomorrow instead?"
 HOW = "Try 'remind me to stretch in 20 minutes' or 'remind me to call Sam tomorrow 9am'."
 
 
@@ -71,7 +72,7 @@ class RemindersDialog:
         what = clean_text(what)
         if at <= turn.now:
             local = at.astimezone(ZoneInfo(turn.user.timezone))
-            asked = turn.ask("confirm_past_reminder", text=what, at=at.isoformat())
+            asked = turn.ask(PAST_REMINDER, text=what, at=at.isoformat())
             return [
                 Reply(
                     f"{local:%a %d %b %H:%M} is already past. Remind you at {local:%H:%M} tomorrow instead?",

@@ -15,7 +15,7 @@ from bot.dialogs.everyday import EverydayDialog
 from bot.dialogs.focus import FocusDialog
 from bot.dialogs.habits import HabitDialog
 from bot.dialogs.onboarding import OnboardingDialog
-from bot.dialogs.reminders import RemindersDialog
+from bot.dialogs.reminders import PAST_REMINDER, RemindersDialog
 from bot.dialogs.settings import SettingsDialog
 from bot.dialogs.stats import StatsDialog
 from bot.dialogs.tasks import TaskDialog
@@ -36,16 +36,8 @@ Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
 YES, NO = "yes", "no"
 # The questions a yes or a no answers ("Delete *X*?", "Did you mean *tasks*?").
 YES_NO_QUESTIONS = frozenset(
-    {
-        "confirm_delete_task",
-        "confirm_delete_data",
-        "task_guess",
-        "confirm_past_due",
-        "voice_confirm",
-        "suggestion",
-        "confirm_past_reminder",
-    }
-)
+    {"confirm_delete_task", "confirm_delete_data", "task_guess", "confirm_past_due", "voice_confirm", "suggestion"}
+) | {PAST_REMINDER}
 
 
 @dataclass(frozen=True)
@@ -296,7 +288,7 @@ class Dialogs:
                 return await self.companion.after(turn, command_name, await self.tasks.answer_guess(turn, name == YES))
             if kind == "confirm_past_due":
                 return await self.tasks.confirm_past_due(turn, name == YES)
-            if kind == "confirm_past_reminder":
+            if kind == PAST_REMINDER:
                 return await self.asked.confirm_past(turn, name == YES)
             if kind in ("voice_confirm", "suggestion"):
                 turn.forget_question()
