@@ -184,6 +184,8 @@ class RemindersDialog:
         )
         if not pending:
             return Reply(f"No reminders waiting. {HOW}\n{lead}", kind="reminders")
+        if not user.reminders_on:  # held, not lost: say so rather than let them wonder
+            lead += " Reminders are off: these wait until you say 'reminders on'."
         items = [
             ListItem(
                 text=f"{one_off.number}. {one_off.text}",

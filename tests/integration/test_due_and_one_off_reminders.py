@@ -179,6 +179,9 @@ async def test_reminders_lists_the_waiting_ones_beside_the_settings_and_cancel_r
     assert await run(slack, 23 * 60) == {}  # 09:00 tomorrow in Madrid
     [reply] = await slack.workspace.say("cancel reminder 7")
     assert "no reminder number 7" in reply.text
+    await slack.workspace.say("reminders off")
+    _, listing = await slack.workspace.say("reminders", count=2)
+    assert "these wait until you say 'reminders on'" in json.dumps(listing.body)
     exported = await slack.app[SERVICES_KEY].account.export(U1)  # the user's words are theirs to take
     assert [(r["number"], r["text"]) for r in exported["reminders"]] == [(2, "water the plants")]
 
@@ -225,6 +228,8 @@ async def world(store):
 async def test_tomorrow_9am_across_the_dst_change_comes_at_9_local_in_teams(world):
     replies = await world.chat.say("remind me to call mum tomorrow 9am")
     assert "OK, I'll remind you tomorrow at 09:00: call mum" in said(replies)
+    listed = said(await world.chat.say("reminders"))  # its card is checked against the schema too
+    assert "1. call mum" in listed and "tomorrow at 09:00" in listed
     engine = world.app[ENGINE_KEY]
     nine_cest = datetime(2026, 3, 29, 7, 0, tzinfo=UTC)  # 09:00 in Paris after the change to summer time
     before = len(world.connector.activities)
