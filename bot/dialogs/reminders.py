@@ -66,6 +66,8 @@ class RemindersDialog:
         if text.lower().startswith("to "):
             text = text[3:]
         found = await self._split(turn, text)
+        if found is None and text and await self._when(turn, text) is not None:
+            raise ValidationError(f"What should I remind you of? {HOW}")
         if found is None:
             raise ValidationError(f"When should I remind you? {HOW}")
         what, at = found

@@ -190,6 +190,8 @@ async def test_a_reminder_without_a_time_or_in_the_past_is_questioned_not_kept(s
     await onboarded(slack)
     [reply] = await slack.workspace.say("remind me to stretch")
     assert reply.text.startswith("When should I remind you?")
+    [reply] = await slack.workspace.say("remind me in 20 minutes")
+    assert reply.text.startswith("What should I remind you of?")
     [reply] = await slack.workspace.say("remind me to call mum today 9am")  # 11:00 in Madrid already
     assert reply.text.startswith("Wed 04 Mar 09:00 is already past. Remind you at 09:00 tomorrow instead?")
     [reply] = await slack.workspace.say("no")
