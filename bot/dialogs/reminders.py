@@ -10,10 +10,9 @@ from bot.dialogs.settings import SettingsDialog
 from bot.dialogs.turn import Turn, answering
 from bot.language.arguments import parse_minutes, read_when, task_number
 from bot.messages import Button, ListItem, Reply
-from bot.reminders.asked_nudges import AGAIN_MINUTES
 from domain.errors import DomainError, ValidationError
 from domain.reminders.items import OneOff
-from domain.reminders.one_offs import clean_text
+from domain.reminders.one_offs import AGAIN_MINUTES, clean_text
 from domain.reminders.policy import setting
 
 # Words that may start the time of a reminder said after its text ("stretch in 20 minutes").

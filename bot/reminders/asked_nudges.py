@@ -7,10 +7,9 @@ from zoneinfo import ZoneInfo
 from bot.messages import Button, Reply
 from domain.errors import NotFound
 from domain.reminders.asked import DUE_KIND, SLOT_PREFIX
+from domain.reminders.one_offs import AGAIN_MINUTES
 from domain.reminders.schedule import OutboxEntry
 from domain.services import Services
-
-AGAIN_MINUTES = 15
 
 
 def due_buttons(task_id: str) -> list[Button]:

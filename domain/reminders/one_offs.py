@@ -10,6 +10,7 @@ from domain.reminders.items import OneOff
 from domain.reminders.schedule import ReminderSchedule
 
 TEXT_MAX = 200
+AGAIN_MINUTES = 15  # a nudge's Snooze: the same reminder this much later
 PENDING_MAX = 50
 
 
