@@ -31,6 +31,7 @@ from domain.entities import (
 )
 from domain.progress.record import ProgressRecord
 from domain.reminders.budget import RateWindow
+from domain.reminders.items import OneOff
 from domain.reminders.policy import FAR_FUTURE, Sent
 from domain.reminders.schedule import OutboxEntry, ReminderSchedule
 from domain.reminders.shards import ShardLease, shard_of
@@ -317,6 +318,9 @@ def outbox_entry_doc(entry: OutboxEntry) -> Document:
         "not_before": to_iso(entry.not_before),
         "attempts": entry.attempts,
         "leased_until": to_iso(entry.leased_until),
+        # Only for the nudges users asked for: the others' documents stay as they were.
+        **({"ref": entry.ref} if entry.ref else {}),
+        **({"note": entry.note} if entry.note else {}),
     }
 
 
@@ -328,6 +332,28 @@ def outbox_entry_from_doc(data: Document) -> OutboxEntry:
         from_iso(data["not_before"]),
         int(data.get("attempts", 0)),
         from_iso(data.get("leased_until")),
+        data.get("ref"),
+        data.get("note"),
+    )
+
+
+def one_off_doc(one_off: OneOff) -> Document:
+    return {
+        "number": one_off.number,
+        "text": one_off.text,
+        "at": to_iso(one_off.at),
+        "created_at": to_iso(one_off.created_at),
+        "task_id": one_off.task_id,
+    }
+
+
+def one_off_from_doc(data: Document) -> OneOff:
+    return OneOff(
+        int(data["number"]),
+        str(data["text"]),
+        from_iso(data["at"]),
+        from_iso(data["created_at"]),
+        data.get("task_id"),
     )
 
 
@@ -339,6 +365,7 @@ def reminder_schedule_doc(schedule: ReminderSchedule) -> Document:
         "shard": shard_of(schedule.user_id),  # the engine's instances split the due ones by it
         "sent": {"at": {k: to_iso(v) for k, v in schedule.sent.at.items()}, "keys": schedule.sent.keys},
         "outbox": [outbox_entry_doc(e) for e in schedule.outbox],
+        **({"one_offs": [one_off_doc(o) for o in schedule.one_offs]} if schedule.one_offs else {}),
     }
 
 
@@ -350,6 +377,7 @@ def reminder_schedule_from_doc(data: Document, version: str | None = None) -> Re
         next_due=from_iso(data["next_due"]) or FAR_FUTURE,
         sent=Sent(sent_at, dict(sent.get("keys") or {})),
         outbox=[outbox_entry_from_doc(e) for e in data.get("outbox") or []],
+        one_offs=[one_off_from_doc(o) for o in data.get("one_offs") or []],
         version=version,
     )
 

@@ -103,6 +103,12 @@ MIGRATIONS: tuple[str, ...] = (
         ('documents', 'documents_shard_due', '1000000 100000 3000 2');
     ANALYZE sqlite_schema;
     """,
+    # Open tasks by due time: the reminder engine reads the ones due soonest for their nudges.
+    """
+    CREATE INDEX IF NOT EXISTS documents_by_due ON documents (user_id, type, json_extract(body, '$.due_at'));
+    INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('documents', 'documents_by_due', '1000000 10000 2000 1');
+    ANALYZE sqlite_schema;
+    """,
 )
 
 

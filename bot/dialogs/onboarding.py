@@ -44,6 +44,11 @@ HELP_TOPICS: dict[str, tuple[str, str]] = {
         "*timezone* <city or Area/City> · *hours* 9-17:30 · *days* mon-fri · *quiet* 18:00-08:00 · *settings* · "
         "*remind water every 90m* · *reminders off|on* · *snooze 15m* · *pause until monday*",
     ),
+    "asked": (
+        "Your own reminders",
+        "*remind me to* stretch *in 20 minutes* | *at 3pm* | *tomorrow 9am* · *reminders* · *cancel reminder* 2 · "
+        "*remind due* 30m|off — the nudge before a due date",
+    ),
     "account": ("Account & data", "*token* · *token revoke* · *export my data* · *delete my data*"),
 }
 TOPIC_WORDS = {

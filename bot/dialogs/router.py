@@ -16,6 +16,7 @@ from bot.dialogs.focus import FocusDialog
 from bot.dialogs.habits import HabitDialog
 from bot.dialogs.mood import MoodDialog
 from bot.dialogs.onboarding import OnboardingDialog
+from bot.dialogs.reminders import PAST_REMINDER, RemindersDialog
 from bot.dialogs.settings import SettingsDialog
 from bot.dialogs.stats import StatsDialog
 from bot.dialogs.tasks import TaskDialog
@@ -38,7 +39,7 @@ YES, NO = "yes", "no"
 # The questions a yes or a no answers ("Delete *X*?", "Did you mean *tasks*?").
 YES_NO_QUESTIONS = frozenset(
     {"confirm_delete_task", "confirm_delete_data", "task_guess", "confirm_past_due", "voice_confirm", "suggestion"}
-)
+) | {PAST_REMINDER}
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Dialogs:
         self.onboarding = OnboardingDialog()
         self.companion = CompanionDialog(narrator)
         self.everyday = EverydayDialog(self.focus)
+        self.asked = RemindersDialog(self.settings)
         self._handlers: dict[str, Handler] = {
             "help": self.onboarding.help,
             "hello": self.everyday.hello,
@@ -107,8 +109,12 @@ class Dialogs:
             "hours": self.settings.hours,
             "quiet": self.settings.quiet,
             "days": self.settings.days,
-            "remind": self.settings.remind,
-            "reminders": self.settings.reminders,
+            "remind": self.asked.remind,
+            "reminders": self.asked.reminders,
+            "remind_me": self.asked.remind_me,
+            "cancel_reminder": self.asked.cancel,
+            "remind_again": self.asked.remind_again,
+            "due_tomorrow": self.asked.due_tomorrow,
             "snooze": self.settings.snooze,
             "pause": self.settings.pause,
             "settings": self.settings.show,
@@ -288,6 +294,8 @@ class Dialogs:
                 return await self.companion.after(turn, command_name, await self.tasks.answer_guess(turn, name == YES))
             if kind == "confirm_past_due":
                 return await self.tasks.confirm_past_due(turn, name == YES)
+            if kind == PAST_REMINDER:
+                return await self.asked.confirm_past(turn, name == YES)
             if kind in ("voice_confirm", "suggestion"):
                 turn.forget_question()
                 if name == NO:

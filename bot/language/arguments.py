@@ -95,6 +95,7 @@ _HOUR = r"\d{1,2}(?::\d{2})?(?: ?(?:am|pm))?"
 # "friday", "on friday 5pm", "this monday at 10", "10", "at 10:30". Each part is optional, and
 # each space has one way to match.
 DAY_AND_HOUR = re.compile(rf"(?:(?:on |this )?(?P<day>{_DAY_NAMES}))?(?:(?:^| )(?:at )?(?P<time>{_HOUR}))?")
+ELAPSED = re.compile(r"in (\d{1,6}) ?(min(?:ute)?s?|hours?|hrs?|h)", re.IGNORECASE)
 BARE_HOUR_AFTER_DAY = re.compile(r"\b(today|tomorrow|tonight)(?: at)? (\d{1,2})$", re.IGNORECASE)
 # A date said at the end of a task without "due": "call mum tomorrow", "pay rent monday 10",
 # "send invoice on 3/12". Only at the end, so "read Monday's report" keeps its title.
@@ -169,6 +170,12 @@ def parse_when(
         parsed = None
     if parsed is None or not YEAR_MIN <= parsed.year <= YEAR_MAX or not _numbers_kept(phrase, parsed, date_order):
         raise ValidationError(f"I couldn't read '{quoted(text)}' as a date. Try 'tomorrow 5pm' or 'friday'.")
+    if parsed.tzinfo is not None:  # a zone was named ("5pm UTC")
+        parsed = parsed.astimezone(zone)
+    span = ELAPSED.fullmatch(phrase)
+    if span:  # "in 2 hours" is time that passes, whatever the wall clock does meanwhile
+        amount, unit = int(span.group(1)), span.group(2).lower()
+        return (now + (timedelta(hours=amount) if unit.startswith("h") else timedelta(minutes=amount))).astimezone(zone)
     if not TIME_MENTIONED.search(phrase):
         # "tomorrow" comes back at the current clock time; a day named alone means its end.
         hour, minute = (int(part) for part in default_time.split(":"))
@@ -246,18 +253,20 @@ def _dateparse(
     phrase: str, timezone: str, local_now: datetime, date_order: str, prefer: str = "future"
 ) -> datetime | None:
     with DATEPARSER_LOCK:
-        return dateparser.parse(
+        parsed = dateparser.parse(
             phrase,
             languages=["en"],
+            # Read on the local wall clock, with no zone: given one, dateparser applies today's
+            # UTC offset to tomorrow's time, so "tomorrow 9am" across a DST change lands at 10:00.
             settings={
                 "RELATIVE_BASE": local_now.replace(tzinfo=None),
-                "TIMEZONE": timezone,
-                "TO_TIMEZONE": timezone,
-                "RETURN_AS_TIMEZONE_AWARE": True,
                 "PREFER_DATES_FROM": prefer,
                 "DATE_ORDER": date_order,
             },
         )
+    # A wall-clock reading belongs to the user's zone (its offset on that date, not today's); a
+    # zone the phrase named ("5pm UTC") is kept and converted by the caller.
+    return parsed.replace(tzinfo=local_now.tzinfo) if parsed is not None and parsed.tzinfo is None else parsed
 
 
 @dataclass(frozen=True)

@@ -236,7 +236,7 @@ class ReminderEngine:
                 schedule.outbox, schedule.next_due = [], FAR_FUTURE
                 await reminders.save_schedule(schedule)
                 return []
-            decided = plan(user, await services.reminders.activity(user), schedule.sent, now)
+            decided = plan(user, await services.reminders.activity(user, now, schedule), schedule.sent, now)
             schedule.claim(decided.due, now)
             summary.claimed += len(decided.due)
             leased = schedule.lease(now)

@@ -8,7 +8,9 @@ from bot.dialogs.mood import mood_question
 from bot.dialogs.stats import focus_count
 from bot.dialogs.work import hours_and_minutes
 from bot.messages import Button, Fact, Reply
+from bot.reminders.asked_nudges import compose_asked
 from domain.insights import ALERT_THRESHOLD
+from domain.reminders.asked import ASKED_KINDS
 from domain.reminders.schedule import OutboxEntry
 from domain.services import Services
 from domain.wording import plural
@@ -23,6 +25,8 @@ def _stop(kind: str, label: str) -> Button:
 async def compose(entry: OutboxEntry, user_id: str, services: Services) -> Reply | None:
     """The nudge as a reply; None when there is nothing worth sending after all."""
     kind = entry.kind
+    if kind in ASKED_KINDS:
+        return await compose_asked(entry, user_id, services)
     if kind == "weekly_report":
         return await weekly_report(user_id, services)
     if kind == "risk_alert":

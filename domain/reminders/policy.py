@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 from domain.entities import User
 from domain.insights import ALERT_EVERY
+from domain.reminders.asked import ONE_OFF_KIND, due_nudges, one_off_nudges
+from domain.reminders.items import DueTask, Nudge, OneOff
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "water": {"on": True, "every": 90},
@@ -32,6 +34,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "risk_alert": {"on": True, "after": 20},
     # The mood check-in: asked only of those who pick a time for it (`checkin at 16:00`).
     "checkin": {"on": False, "at": "16:00"},
+    # Minutes before a task's due time (`remind due 30m`).
+    "due": {"on": True, "before": 15},
 }
 RISK_ALERT_DELIVERED = "risk_alert_delivered"  # in Sent.at: when the last alert actually went out
 # Safety nudges that still come in quiet hours: being clocked in at 2 am is the point.
@@ -66,13 +70,8 @@ class Activity:
     last_break: datetime | None = None
     lunch_logged_on: date | None = None  # local date of the last lunch
     worked_on: date | None = None  # local date of the last clock-in
-
-
-@dataclass(frozen=True)
-class Nudge:
-    kind: str
-    due_at: datetime
-    key: str  # identifies the occurrence: the same key is never sent twice
+    due_tasks: tuple[DueTask, ...] = ()  # the open tasks due soonest, still ahead
+    one_offs: tuple[OneOff, ...] = ()  # pending one-off reminders
 
 
 @dataclass
@@ -174,8 +173,12 @@ def candidates(user: User, activity: Activity, sent: Sent, now: datetime) -> lis
             found.append(Nudge("checkin", due, f"checkin:{today.isoformat()}"))
     if on("focus_end") and activity.focus_planned_end is not None:
         found.append(Nudge("focus_end", activity.focus_planned_end, f"focus_end:{activity.focus_id}"))
+    if on("due"):
+        lead = timedelta(minutes=setting(user, "due", "before"))
+        found += due_nudges(activity.due_tasks, lead, user.timezone, user.work_start, user.work_end, now)
+    found += one_off_nudges(activity.one_offs)
     found = [replace(nudge, due_at=nudge.due_at + spread(user.id, nudge.kind)) for nudge in found]
-    return [nudge for nudge in found if sent.keys.get(nudge.kind) != nudge.key]
+    return [nudge for nudge in found if sent.keys.get(nudge.memory) != nudge.key]
 
 
 def last_working_day(work_days: list[int]) -> int:
@@ -204,6 +207,8 @@ def hold_until(user: User, kind: str, now: datetime) -> datetime | None:
     """When a nudge due now must wait (reminders off -> never, paused, snoozed, quiet hours)."""
     if not user.reminders_on:
         return FAR_FUTURE
+    if kind == ONE_OFF_KIND:
+        return None  # a one-off comes at the time the user chose, whatever the quiet hours say
     if user.paused_until and user.paused_until > now:
         return user.paused_until
     if user.snoozed_until and user.snoozed_until > now:

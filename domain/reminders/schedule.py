@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from domain.reminders.policy import Nudge, Sent
+from domain.reminders.asked import forget_old_slots
+from domain.reminders.items import Nudge, OneOff
+from domain.reminders.policy import Sent
 
 LEASE = timedelta(seconds=90)
 # A nudge that could not be delivered for this long is stale ("drink water" 6 hours late).
@@ -27,6 +29,8 @@ class OutboxEntry:
     not_before: datetime
     attempts: int = 0
     leased_until: datetime | None = None
+    ref: str | None = None  # the task a due-date nudge is about
+    note: str | None = None  # a one-off reminder's words
 
     def ready(self, now: datetime) -> bool:
         return self.not_before <= now and (self.leased_until is None or self.leased_until <= now)
@@ -38,6 +42,7 @@ class ReminderSchedule:
     next_due: datetime
     sent: Sent = field(default_factory=Sent)
     outbox: list[OutboxEntry] = field(default_factory=list)
+    one_offs: list[OneOff] = field(default_factory=list)  # pending, soonest first
     version: str | None = field(default=None, compare=False, repr=False)
 
     id = "reminder_schedule"
@@ -45,9 +50,13 @@ class ReminderSchedule:
     def claim(self, nudges: list[Nudge], now: datetime) -> None:
         """Record the nudges as sent-to-be and queue them in the outbox."""
         for nudge in nudges:
-            self.sent.at[nudge.kind] = now
-            self.sent.keys[nudge.kind] = nudge.key
-            self.outbox.append(OutboxEntry(nudge.key, nudge.kind, nudge.due_at, now))
+            self.sent.at[nudge.memory] = now
+            self.sent.keys[nudge.memory] = nudge.key
+            self.outbox.append(OutboxEntry(nudge.key, nudge.kind, nudge.due_at, now, ref=nudge.ref, note=nudge.note))
+        # A one-off handed to the outbox is no longer pending: in the same write, so it is said once.
+        claimed = {nudge.key for nudge in nudges}
+        self.one_offs = [one_off for one_off in self.one_offs if one_off.key not in claimed]
+        forget_old_slots(self.sent.at, self.sent.keys, now)
 
     def lease(self, now: datetime) -> list[OutboxEntry]:
         """Take the entries ready to send; expired ones are dropped."""

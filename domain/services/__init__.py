@@ -69,7 +69,7 @@ class Services:
         conversations = conversations or ConversationService(repos, clock)
         return cls(
             users=users,
-            tasks=TaskService(repos, users, clock, conversations),
+            tasks=TaskService(repos, users, clock, conversations, reminders.touch),
             work_sessions=WorkSessionService(repos, users, clock, reminders.touch),
             focus=FocusService(repos, users, clock, reminders.touch),
             reminders=reminders,

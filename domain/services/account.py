@@ -9,6 +9,8 @@ from domain.entities import FocusSession, HabitLog, MoodLog, Task, User, WorkSes
 from domain.errors import NotFound
 from domain.ports import Repository, RepositorySet
 from domain.progress.record import ProgressRecord
+from domain.reminders.items import OneOff
+from domain.reminders.schedule import ReminderSchedule
 from domain.services.tokens import TokenService
 
 E = TypeVar("E")
@@ -36,7 +38,12 @@ class AccountService:
             "moods": [_mood(m) for m in await repos.mood_logs.find(user_id, (), "at")],
             "daily_rollups": await repos.all_rollups(user_id),
             "progress": _progress(record) if record else None,
+            "reminders": [_one_off(o) for o in await self._one_offs(user_id)],
         }
+
+    async def _one_offs(self, user_id: str) -> list[OneOff]:
+        schedule = await self._optional(self._repos.reminder_schedules, user_id, ReminderSchedule.id)
+        return list(schedule.one_offs) if schedule else []
 
     @staticmethod
     async def _optional(repository: Repository[E], user_id: str, entity_id: str) -> E | None:
@@ -71,6 +78,10 @@ def _profile(user: User) -> dict[str, Any]:
         "created_at": to_iso(user.created_at),
         "updated_at": to_iso(user.updated_at),
     }
+
+
+def _one_off(one_off: OneOff) -> dict[str, Any]:
+    return {"number": one_off.number, "text": one_off.text, "at": to_iso(one_off.at), "task_id": one_off.task_id}
 
 
 def _task(task: Task) -> dict[str, Any]:

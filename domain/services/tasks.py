@@ -32,8 +32,14 @@ T = TypeVar("T")
 
 class TaskService:
     def __init__(
-        self, repos: RepositorySet, users: UserService, clock: Clock, conversations: ConversationService
+        self,
+        repos: RepositorySet,
+        users: UserService,
+        clock: Clock,
+        conversations: ConversationService,
+        touch: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
+        self._touch = touch  # wakes the reminder schedule: a due time arms a nudge
         self._repos = repos
         self._tasks = repos.tasks
         self._users = users
@@ -61,7 +67,13 @@ class TaskService:
         day = day_key(now, await self._users.timezone(user_id))
         changes = RollupChanges().add_both(day, "tasks_total", 1).add(day, "tasks_created", 1)
         await self._noted(user_id, "created", task, lambda: self._tasks.add(task, changes))
+        if due_at is not None:
+            await self._due_changed(user_id)
         return task
+
+    async def _due_changed(self, user_id: str) -> None:
+        if self._touch is not None:
+            await self._touch(user_id)
 
     async def owner_of(self, entity_id: str) -> str:
         """Whose it is, for the admin token (a cross-partition lookup)."""
@@ -142,7 +154,10 @@ class TaskService:
             await self._noted(user_id, "reopened", before, lambda: self._tasks.save(task, changes))
             return task
 
-        return await retry_stale(attempt)
+        reopened = await retry_stale(attempt)
+        if reopened.due_at is not None:  # open again: its nudge is armed again
+            await self._due_changed(user_id)
+        return reopened
 
     async def edit_task(self, user_id: str, task_id: str, **fields: Any) -> Task:
         """Change title, notes, priority and/or due_at (None clears a due date)."""
@@ -174,7 +189,10 @@ class TaskService:
             await self._noted(user_id, "edited", before, lambda: self._tasks.save(task))
             return task
 
-        return await retry_stale(attempt)
+        edited = await retry_stale(attempt)
+        if "due_at" in cleaned:
+            await self._due_changed(user_id)
+        return edited
 
     async def delete_task(self, user_id: str, task_id: str) -> Task:
         async def attempt() -> Task:
@@ -213,6 +231,8 @@ class TaskService:
                 await self._tasks.add(task, changes)
             except StaleEntity:
                 pass  # already restored by a concurrent undo
+            if task.due_at is not None:
+                await self._due_changed(user_id)
         # The undo itself is not undoable: drop the entry the reversal just noted.
         await self._conversations.note_change(user_id, None)
         return entry.action, task

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.dialogs.reminders import WHEN_WORDS
 from bot.language.arguments import parse_new_task, task_number
 from bot.language.matching import match_task
 from bot.language.moods import read_mood
@@ -61,6 +62,8 @@ def outcome(text: str) -> Outcome:
         if reading.value is None:
             return Outcome("asked", "mood")  # the five faces to tap: nothing is logged
         return Outcome("acted", "mood", f"{reading.value} {reading.word or ''}".strip())
+    if asks_first(command):
+        return Outcome("asked", command.name)
     how = BY_REFERENCE.get(command.name)
     if how is None:
         detail = parse_new_task(command.args).title if command.name == "add" else command.args.lower()
@@ -77,6 +80,13 @@ def outcome(text: str) -> Outcome:
     if match.task is not None and match.sure:
         return Outcome("acted", command.name, match.task.title)
     return Outcome("asked", command.name)  # "Did you mean ...?" or the open tasks listed
+
+
+def asks_first(command: Command) -> bool:
+    """A reminder with no time to read, or a cancel with no number: the bot asks, sets nothing."""
+    if command.name == "remind_me":
+        return not WHEN_WORDS & set(command.args.lower().split())
+    return command.name == "cancel_reminder" and task_number(command.args) is None
 
 
 def judge(case: dict) -> str:
