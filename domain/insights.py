@@ -3,7 +3,7 @@ behind it, and recommendations drawn from the user's own history.
 
 The score is a weighted sum: each factor has a weight (the most points it can add) and
 a share (0..1, how much of it the last two weeks show), and says in one sentence why.
-Weights:
+Weights (they add up to 100):
 
 | factor           | weight | full share when                                     |
 | ---------------- | ------ | --------------------------------------------------- |
@@ -18,6 +18,12 @@ Weights:
 
 The first seven add up to 100; a low mood the user told of comes on top, and the score is capped at 100.
 
+Each factor is a named rule (``FACTORS``) over one ``Tally`` of the evidence, so a new
+signal (a mood check-in, say) is one more tally field and one more rule, re-weighted.
+Every sentence quotes the tally it is judged on, and no advice is given that the numbers
+do not back: "keep that hour" only for the best hour at 50% or more, a break rhythm quoted
+as measured, praise for the pace only with no pace factor present.
+
 Template text only; a narrative model, when configured, can retell ``Insight.explain()``.
 """
 
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import pairwise
@@ -66,7 +73,11 @@ OVERTIME_FULL_HOURS, LATE_FULL_NIGHTS, DAYS_OFF_FULL, STRETCHES_FULL, OVERDUE_FU
 HOURS_PER_REST = 2.5  # two breaks and lunch in an 8-hour day is enough
 LONG_STRETCH = timedelta(hours=3)
 ALERT_THRESHOLD, ALERT_EVERY = 60, timedelta(days=7)
-BREAK_EVERY_MAX = 90  # minutes: a rhythm slower than this is not one to keep
+BREAK_EVERY_MAX = 90  # minutes: a rhythm slower than this is not one to suggest as a reminder
+BREAK_EVERY_MIN = 30  # minutes: a faster one is not a rhythm a reminder should keep
+BEST_HOUR_MIN_RATE = 0.5  # "keep that hour" only for an hour that finishes at least half its sessions
+# Factors about the pace of work: with any of them present the pace is not called sustainable.
+PACE_FACTORS = frozenset({"overtime", "late_nights", "skipped_breaks", "days_off", "long_stretches"})
 FOCUS_READ_MAX, RESTS_READ_MAX = 300, 400
 
 
@@ -121,8 +132,30 @@ def _rate(done: float, started: float) -> float | None:
     return done / started if started >= 2 else None
 
 
-def assess(evidence: Evidence, user: User, now: datetime) -> Insight:
-    """The score, its factors and the recommendations, from the evidence alone."""
+@dataclass(frozen=True)
+class Tally:
+    """The counts the factors are judged on, taken once from the evidence."""
+
+    overtime_hours: float = 0.0
+    overtime_days: int = 0  # working days longer than the working day
+    late_nights: int = 0
+    rests_due: int = 0
+    rests_taken: int = 0
+    days_off_worked: int = 0
+    long_stretches: int = 0
+    focus_rate_before: float | None = None  # finished share of focus sessions, first week
+    focus_done_after: int = 0  # the second week
+    focus_started_after: int = 0
+    overdue_now: int = 0
+    overdue_week_ago: int = 0
+    low_mood_days: int = 0  # of the last LOW_MOOD_WINDOW days, those checked in at LOW_MOOD_AT_MOST or less
+
+    @property
+    def focus_rate_after(self) -> float | None:
+        return _rate(self.focus_done_after, self.focus_started_after)
+
+
+def tally(evidence: Evidence, user: User, now: datetime) -> Tally:
     day_length = workday_hours(user)
     overtime = 0.0
     overtime_days = days_off = rests_due = rests_taken = 0
@@ -132,80 +165,123 @@ def assess(evidence: Evidence, user: User, now: datetime) -> Insight:
             days_off += hours > 0 or counters.get("sessions_total", 0) > 0
             continue
         overtime += max(0.0, hours - day_length)
-        overtime_days += hours > day_length + 0.25
+        overtime_days += hours > day_length  # the same days the hours above come from
         due = int(hours / HOURS_PER_REST)
         rests_due += due
         rests_taken += min(due, int(counters.get("breaks", 0) + counters.get("lunches", 0)))
-    stretches = long_stretches(evidence.work_sessions, evidence.rests, now)
     halves = list(evidence.days.values())
     early, late = halves[: len(halves) // 2], halves[len(halves) // 2 :]
-    before = _rate(sum(c.get("focus_completed", 0) for c in early), sum(c.get("focus_total", 0) for c in early))
-    after_done = sum(c.get("focus_completed", 0) for c in late)
-    after_started = sum(c.get("focus_total", 0) for c in late)
-    after = _rate(after_done, after_started)
-    focus_share = 0.0
-    if before is not None and after is not None:
-        focus_share = _share(before - after, 0.5)
-    elif after is not None and after_started >= 3:
-        focus_share = _share(0.6 - after, 0.6)
-    low_days = sum(
-        1
-        for c in list(evidence.days.values())[-LOW_MOOD_WINDOW:]
-        if c.get("mood_count", 0) and c.get("mood_sum", 0) / c["mood_count"] <= LOW_MOOD_AT_MOST
+    return Tally(
+        overtime_hours=overtime,
+        overtime_days=overtime_days,
+        # Only nights whose evening lies in the period: a session started just after midnight on
+        # its first day belongs to a night before it.
+        late_nights=len(evidence.late_nights & set(evidence.days)),
+        rests_due=rests_due,
+        rests_taken=rests_taken,
+        days_off_worked=days_off,
+        long_stretches=long_stretches(evidence.work_sessions, evidence.rests, now),
+        focus_rate_before=_rate(
+            sum(c.get("focus_completed", 0) for c in early), sum(c.get("focus_total", 0) for c in early)
+        ),
+        focus_done_after=round(sum(c.get("focus_completed", 0) for c in late)),
+        focus_started_after=round(sum(c.get("focus_total", 0) for c in late)),
+        overdue_now=evidence.overdue_now,
+        overdue_week_ago=evidence.overdue_week_ago,
+        low_mood_days=sum(
+            1
+            for c in list(evidence.days.values())[-LOW_MOOD_WINDOW:]
+            if c.get("mood_count", 0) and c.get("mood_sum", 0) / c["mood_count"] <= LOW_MOOD_AT_MOST
+        ),
     )
-    growth = evidence.overdue_now - evidence.overdue_week_ago
-    nights = len(evidence.late_nights)
-    factors = [
-        Factor(
-            "overtime",
-            WEIGHTS["overtime"],
-            _share(overtime, OVERTIME_FULL_HOURS),
-            f"You worked {overtime:.1f} h past your working hours, going over on {plural(overtime_days, 'day')}.",
+
+
+@dataclass(frozen=True)
+class FactorRule:
+    """One named factor: how much of its weight a tally shows (0..1), and the sentence saying why."""
+
+    key: str
+    weight: int
+    share: Callable[[Tally], float]
+    sentence: Callable[[Tally], str]
+
+    def judge(self, counts: Tally) -> Factor:
+        return Factor(self.key, self.weight, self.share(counts), self.sentence(counts))
+
+
+def _focus_share(t: Tally) -> float:
+    before, after = t.focus_rate_before, t.focus_rate_after
+    if before is not None and after is not None:
+        return _share(before - after, 0.5)
+    if after is not None and t.focus_started_after >= 3:
+        return _share(0.6 - after, 0.6)
+    return 0.0
+
+
+def _focus_sentence(t: Tally) -> str:
+    done = of_total(t.focus_done_after, t.focus_started_after, "focus session")
+    before = t.focus_rate_before
+    return f"You finished {done} this week" + (
+        f", down from {before:.0%} the week before." if before is not None else "."
+    )
+
+
+FACTORS: tuple[FactorRule, ...] = (
+    FactorRule(
+        "overtime",
+        WEIGHTS["overtime"],
+        lambda t: _share(t.overtime_hours, OVERTIME_FULL_HOURS),
+        lambda t: (
+            f"You worked {t.overtime_hours:.1f} h past your working hours, "
+            f"going over on {plural(t.overtime_days, 'day')}."
         ),
-        Factor(
-            "late_nights",
-            WEIGHTS["late_nights"],
-            _share(nights, LATE_FULL_NIGHTS),
-            f"You worked after 22:00 on {plural(nights, 'night')}.",
+    ),
+    FactorRule(
+        "late_nights",
+        WEIGHTS["late_nights"],
+        lambda t: _share(t.late_nights, LATE_FULL_NIGHTS),
+        lambda t: f"You worked after 22:00 on {plural(t.late_nights, 'night')}.",
+    ),
+    FactorRule(
+        "skipped_breaks",
+        WEIGHTS["skipped_breaks"],
+        lambda t: 1 - t.rests_taken / t.rests_due if t.rests_due >= 2 else 0.0,
+        lambda t: (
+            f"You took {t.rests_taken} of the {plural(t.rests_due, 'break')} your hours called for (one every 2.5 h)."
         ),
-        Factor(
-            "skipped_breaks",
-            WEIGHTS["skipped_breaks"],
-            1 - rests_taken / rests_due if rests_due >= 2 else 0.0,
-            f"You took {rests_taken} of the {plural(rests_due, 'break')} your hours called for (one every 2.5 h).",
-        ),
-        Factor(
-            "days_off",
-            WEIGHTS["days_off"],
-            _share(days_off, DAYS_OFF_FULL),
-            f"You worked on {days_off} of your days off.",
-        ),
-        Factor(
-            "long_stretches",
-            WEIGHTS["long_stretches"],
-            _share(stretches, STRETCHES_FULL),
-            f"{plural(stretches, 'time').capitalize()} you worked more than 3 h without a break.",
-        ),
-        Factor(
-            "falling_focus",
-            WEIGHTS["falling_focus"],
-            focus_share,
-            f"You finished {of_total(round(after_done), round(after_started), 'focus session')} this week"
-            + (f", down from {before:.0%} the week before." if before is not None else "."),
-        ),
-        Factor(
-            "growing_overdue",
-            WEIGHTS["growing_overdue"],
-            _share(growth, OVERDUE_FULL),
-            f"Your overdue list grew from {evidence.overdue_week_ago} to {evidence.overdue_now} in a week.",
-        ),
-        Factor(
-            "low_mood",
-            LOW_MOOD_WEIGHT,
-            low_days / LOW_MOOD_WINDOW if low_days >= LOW_MOOD_DAYS else 0.0,
-            f"You checked in with a low mood on {low_days} of the last {LOW_MOOD_WINDOW} days.",
-        ),
-    ]
+    ),
+    FactorRule(
+        "days_off",
+        WEIGHTS["days_off"],
+        lambda t: _share(t.days_off_worked, DAYS_OFF_FULL),
+        lambda t: f"You worked on {t.days_off_worked} of your days off.",
+    ),
+    FactorRule(
+        "long_stretches",
+        WEIGHTS["long_stretches"],
+        lambda t: _share(t.long_stretches, STRETCHES_FULL),
+        lambda t: f"{plural(t.long_stretches, 'time').capitalize()} you worked more than 3 h without a break.",
+    ),
+    FactorRule("falling_focus", WEIGHTS["falling_focus"], _focus_share, _focus_sentence),
+    FactorRule(
+        "growing_overdue",
+        WEIGHTS["growing_overdue"],
+        lambda t: _share(t.overdue_now - t.overdue_week_ago, OVERDUE_FULL),
+        lambda t: f"Your overdue list grew from {t.overdue_week_ago} to {t.overdue_now} in a week.",
+    ),
+    FactorRule(
+        "low_mood",
+        LOW_MOOD_WEIGHT,
+        lambda t: t.low_mood_days / LOW_MOOD_WINDOW if t.low_mood_days >= LOW_MOOD_DAYS else 0.0,
+        lambda t: f"You checked in with a low mood on {t.low_mood_days} of the last {LOW_MOOD_WINDOW} days.",
+    ),
+)
+
+
+def assess(evidence: Evidence, user: User, now: datetime) -> Insight:
+    """The score, its factors and the recommendations, from the evidence alone."""
+    counts = tally(evidence, user, now)
+    factors = [rule.judge(counts) for rule in FACTORS]
     present = tuple(sorted((f for f in factors if f.points >= 0.5), key=lambda f: -f.points))
     score = min(100, round(sum(f.points for f in factors)))
     return Insight(score, present, recommendations(present, evidence, user, now))
@@ -222,7 +298,8 @@ def long_stretches(sessions: list[WorkSession], rests: list[datetime], now: date
 
 
 def best_focus_hour(sessions: list[FocusSession], user: User) -> tuple[int, int, int] | None:
-    """The local hour whose focus sessions finish most often: (hour, finished, started)."""
+    """The local hour whose focus sessions finish most often, if it finishes at least half of
+    them: (hour, finished, started). Ties go to the hour with more sessions, then the later."""
     zone = ZoneInfo(user.timezone)
     by_hour: dict[int, list[bool]] = defaultdict(list)
     for session in sessions:
@@ -232,11 +309,13 @@ def best_focus_hour(sessions: list[FocusSession], user: User) -> tuple[int, int,
     if not ranked:
         return None
     rate, started, hour, finished = max(ranked)
-    return (hour, finished, started) if finished else None
+    return (hour, finished, started) if rate >= BEST_HOUR_MIN_RATE else None
 
 
 def break_cadence(sessions: list[WorkSession], rests: list[datetime], now: datetime) -> int | None:
-    """The user's usual minutes of work between breaks, when they take them (at least 3 seen)."""
+    """The user's usual minutes of work between breaks (the median, to the nearest 5), when
+    they take them (at least 3 seen) and the gaps are at least half an hour. Not clamped: a
+    quoted rhythm must be the measured one."""
     gaps = []
     for session in sessions:
         end = session_end(session, now)
@@ -245,7 +324,9 @@ def break_cadence(sessions: list[WorkSession], rests: list[datetime], now: datet
         gaps += [(b - a).total_seconds() / 60 for a, b in pairwise(marks)]
     if len(gaps) < 3:
         return None
-    return int(min(120, max(30, 5 * round(statistics.median(gaps) / 5))))
+    usual = 5 * round(statistics.median(gaps) / 5)
+    # Rests minutes apart are repeated logs, not a rhythm of work.
+    return usual if usual >= BREAK_EVERY_MIN else None
 
 
 ADVICE = {
@@ -275,7 +356,8 @@ def recommendations(factors: tuple[Factor, ...], evidence: Evidence, user: User,
             "keep that hour for your hardest task."
         )
     cadence = break_cadence(evidence.work_sessions, evidence.rests, now)
-    if any(f.key in ("skipped_breaks", "long_stretches") for f in factors):
+    keys = {f.key for f in factors}
+    if keys & {"skipped_breaks", "long_stretches"}:
         if cadence and cadence <= BREAK_EVERY_MAX:
             found.append(
                 f"When you do take breaks they come about every {cadence} minutes: "
@@ -286,15 +368,15 @@ def recommendations(factors: tuple[Factor, ...], evidence: Evidence, user: User,
                 f"Take a 10-minute break every {BREAK_EVERY_MAX} minutes: "
                 f"`remind break every {BREAK_EVERY_MAX}m` and I'll nudge you."
             )
-    elif cadence and len(found) < 2:
+    elif cadence and cadence <= HOURS_PER_REST * 60 and len(found) < 2:
         found.append(f"Your breaks come about every {cadence} minutes: that rhythm works, keep it.")
     worked = any(
         c.get("hours_total", 0) or c.get("tasks_completed", 0) or c.get("focus_total", 0)
         for c in evidence.days.values()
     )
-    if worked:
+    if worked and not keys & PACE_FACTORS:
         found.append("Your pace looks sustainable: keep your hours and breaks as they are.")
-    else:
+    elif not worked:
         found += [
             "Start small: one 25-minute focus session a day (`focus 25`) builds the habit.",
             "Plan tomorrow tonight: add its three most important tasks (`add <title> due tomorrow`).",

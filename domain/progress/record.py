@@ -9,8 +9,8 @@ One small document per user (id ``progress``, in the user's partition). It holds
   undo took the level back and it is reached a second time);
 - the paused stretches seen (vacation, sick days), which must not break the streak
   later, when ``paused_until`` has long been cleared;
-- whether the history from before the day roll-ups counted early tasks and late nights
-  has been looked at (once, on the first announcement since).
+- whether the history from before the day roll-ups counted early tasks has been looked
+  at (once, on the first announcement since).
 
 It is written with the store's ETag like every entity: two instances checking the same
 user's achievements at once cannot both announce one.

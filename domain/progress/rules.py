@@ -17,6 +17,11 @@ XP of a day (each part capped per day, so logging cannot be farmed):
 
 A full, healthy day is worth about 150-250 XP; a day can never be worth more than 425.
 
+Overtime and late work earn nothing extra: XP does not grow with hours worked, the daily
+caps sit at about one full normal day, and a task finished or a focus session started at
+night (22:00-05:00 local, the late-night span of ``domain.history``) earns no XP and does
+not count for the streak. Skipped breaks earn nothing either; kept ones do.
+
 Level curve: reaching level ``n`` takes ``50 * (n - 1) * n`` XP in all, so level 2 is at
 100 XP, 3 at 300, 5 at 1000, 10 at 4500, 20 at 19000: about a week of good days to the
 teen pet, a month to the adult, three to four months to the elder. Each level asks 100
@@ -31,6 +36,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from domain.entities import WATER_GOAL_ML
+from domain.history import LATE_FROM, LATE_UNTIL
 
 TASK_XP = {"high": 30, "normal": 20, "low": 10}
 TASK_XP_DAY_CAP = 200
@@ -51,6 +57,11 @@ FOCUS_COMPLETED_MINUTES = "focus_completed_minutes"
 # the roll-ups a turn reads anyway rather than on a query of the finished tasks.
 TASKS_COMPLETED_EARLY = "tasks_completed_early"
 EARLY_FROM, EARLY_BEFORE = time(5, 0), time(9, 0)  # before 05:00 is a late night
+# Work done at night, counted by the day so XP and the streak can leave it out. A late task
+# writes no priority counter: the high and low counters count daytime tasks only.
+TASKS_COMPLETED_LATE = "tasks_completed_late"
+FOCUS_COMPLETED_LATE = "focus_completed_late"
+FOCUS_COMPLETED_LATE_MINUTES = "focus_completed_late_minutes"
 
 
 def is_early(completed_at: datetime, timezone: str) -> bool:
@@ -58,15 +69,30 @@ def is_early(completed_at: datetime, timezone: str) -> bool:
     return EARLY_FROM <= completed_at.astimezone(ZoneInfo(timezone)).time() < EARLY_BEFORE
 
 
-def task_completion_counters(priority: str, early: bool = False) -> dict[str, int]:
-    """What completing a task of ``priority`` (``early`` in the morning) adds to its day
-    besides ``tasks_completed`` (negate for a reopen)."""
+def is_late(instant: datetime, timezone: str) -> bool:
+    """At night: from 22:00 to 05:00 local time."""
+    local = instant.astimezone(ZoneInfo(timezone)).time()
+    return local >= LATE_FROM or local < LATE_UNTIL
+
+
+def task_completion_counters(priority: str, early: bool = False, late: bool = False) -> dict[str, int]:
+    """What completing a task of ``priority`` (``early`` in the morning, or ``late`` at
+    night) adds to its day besides ``tasks_completed`` (negate for a reopen)."""
+    if late:
+        return {TASKS_COMPLETED_LATE: 1}
     counters = {"high": {TASKS_COMPLETED_HIGH: 1}, "low": {TASKS_COMPLETED_LOW: 1}}.get(priority, {})
     return {**counters, TASKS_COMPLETED_EARLY: 1} if early else dict(counters)
 
 
-def focus_completion_counters(duration_minutes: int) -> dict[str, int]:
-    """What completing a focus session adds besides ``focus_completed`` (negate to undo)."""
+def focus_completion_counters(duration_minutes: int, late: bool = False) -> dict[str, int]:
+    """What completing a focus session (started ``late`` at night) adds besides
+    ``focus_completed`` (negate to undo)."""
+    if late:
+        return {
+            FOCUS_COMPLETED_MINUTES: duration_minutes,
+            FOCUS_COMPLETED_LATE: 1,
+            FOCUS_COMPLETED_LATE_MINUTES: duration_minutes,
+        }
     return {FOCUS_COMPLETED_MINUTES: duration_minutes}
 
 
@@ -90,8 +116,9 @@ def _count(counters: dict[str, float], name: str) -> int:
 
 
 def completed_focus_minutes(counters: dict[str, float]) -> float:
+    """Planned minutes of the day's completed focus sessions, those started at night left out."""
     if FOCUS_COMPLETED_MINUTES in counters:
-        return max(0.0, counters[FOCUS_COMPLETED_MINUTES])
+        return max(0.0, counters[FOCUS_COMPLETED_MINUTES] - max(0.0, counters.get(FOCUS_COMPLETED_LATE_MINUTES, 0)))
     completed, started = _count(counters, "focus_completed"), _count(counters, "focus_total")
     if not completed or not started:
         return 0.0
@@ -100,7 +127,7 @@ def completed_focus_minutes(counters: dict[str, float]) -> float:
 
 def day_xp(counters: dict[str, float], water_goal_ml: int = WATER_GOAL_ML) -> DayXp:
     """The XP one local day earned, from its roll-up counters."""
-    done = _count(counters, "tasks_completed")
+    done = max(0, _count(counters, "tasks_completed") - _count(counters, TASKS_COMPLETED_LATE))
     high = min(done, _count(counters, TASKS_COMPLETED_HIGH))
     low = min(done - high, _count(counters, TASKS_COMPLETED_LOW))
     normal = done - high - low
@@ -150,8 +177,10 @@ def level_progress(xp: int) -> LevelProgress:
 
 
 def day_counts_for_streak(counters: dict[str, float]) -> bool:
-    """A day counts with at least one completed task or completed focus session."""
-    return _count(counters, "tasks_completed") > 0 or _count(counters, "focus_completed") > 0
+    """A day counts with at least one task or focus session completed in the daytime."""
+    tasks = _count(counters, "tasks_completed") - _count(counters, TASKS_COMPLETED_LATE)
+    focus = _count(counters, "focus_completed") - _count(counters, FOCUS_COMPLETED_LATE)
+    return tasks > 0 or focus > 0
 
 
 @dataclass(frozen=True)

@@ -19,16 +19,7 @@ from domain.clock import Clock
 from domain.concurrency import retry_stale
 from domain.entities import User
 from domain.errors import NotFound
-from domain.history import (
-    Counters,
-    late_night_dates,
-    late_nights,
-    local_midnight,
-    local_today,
-    read_days,
-    recent_work_sessions,
-    running_since,
-)
+from domain.history import Counters, local_today, read_days
 from domain.ports import Repository, RepositorySet, UserLookup
 from domain.progress.achievements import BY_ID, Achievement, Facts, early_tasks, earned, gather_facts
 from domain.progress.record import ProgressRecord
@@ -174,15 +165,12 @@ class ProgressService:
         return True
 
     async def _facts(self, standing: _Standing) -> Facts:
-        """The facts, from the roll-ups the standing holds and the running session's slot."""
+        """The facts, from the roll-ups the standing holds."""
         user, record, progress = standing.user, standing.record, standing.progress
-        now = self._clock.now()
-        nights = late_nights(standing.window, await running_since(self._repos, user.id, now), user, now)
         early = 0
         if not record.history_checked:
-            # Once: the days before the roll-ups counted early tasks and late nights.
-            early, history_nights = await self._history_before_counting(standing)
-            nights |= history_nights
+            # Once: the days before the roll-ups counted early tasks.
+            early = await self._early_before_counting(standing)
         return gather_facts(
             standing.totals,
             standing.window,
@@ -191,23 +179,17 @@ class ProgressService:
             level=progress.level,
             streak_days=progress.streak_days,
             best_streak=progress.best_streak,
-            late_nights=len(nights),
             early_before_counting=early,
         )
 
-    async def _history_before_counting(self, standing: _Standing) -> tuple[int, set[date]]:
+    async def _early_before_counting(self, standing: _Standing) -> int:
         user, record = standing.user, standing.record
-        early, nights = 0, set()
-        if "early_bird" not in record.achievements:
-            completed = await self._repos.tasks.find(
-                user.id, [("completed", "=", True)], "completed_at", True, RECENT_TASKS_READ
-            )
-            early = early_tasks(completed, user)
-        if "night_owl" not in record.achievements:
-            since = local_midnight(standing.today - timedelta(days=WINDOW_DAYS - 1), user)
-            sessions = await recent_work_sessions(self._repos, user.id, since)
-            nights = late_night_dates(sessions, user, self._clock.now())
-        return early, nights
+        if "early_bird" in record.achievements:
+            return 0
+        completed = await self._repos.tasks.find(
+            user.id, [("completed", "=", True)], "completed_at", True, RECENT_TASKS_READ
+        )
+        return early_tasks(completed, user)
 
     async def _user(self, user_id: str, now: datetime) -> tuple[User, bool]:
         try:
@@ -264,5 +246,6 @@ def _progress(user: User, record: ProgressRecord, window: dict[date, Counters], 
 
 
 def _earned_list(record: ProgressRecord) -> tuple[EarnedAchievement, ...]:
+    # Retired ids (an old "night_owl") stay in the record, unlisted: see achievements.RETIRED.
     found = [EarnedAchievement(BY_ID[key], on) for key, on in record.achievements.items() if key in BY_ID]
     return tuple(sorted(found, key=lambda e: (e.earned_on, list(BY_ID).index(e.achievement.id))))

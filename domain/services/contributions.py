@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from domain.entities import FocusSession, HabitLog, MoodLog, Task, WorkSession
 from domain.history import late_night_counters
-from domain.progress.rules import focus_completion_counters, is_early, task_completion_counters
+from domain.progress.rules import focus_completion_counters, is_early, is_late, task_completion_counters
 from domain.rollups import RollupChanges, day_key
 
 
@@ -25,7 +25,8 @@ def task_contribution(task: Task, timezone: str, sign: int = 1) -> RollupChanges
         completed_at = task.completed_at or task.created_at
         done = day_key(completed_at, timezone)
         changes.add_both(done, "tasks_completed", sign)
-        for counter, amount in task_completion_counters(task.priority, is_early(completed_at, timezone)).items():
+        early, late = is_early(completed_at, timezone), is_late(completed_at, timezone)
+        for counter, amount in task_completion_counters(task.priority, early, late).items():
             changes.add(done, counter, sign * amount)  # the day only: XP and achievements read days
     return changes
 
@@ -60,7 +61,9 @@ def focus_contribution(session: FocusSession, timezone: str) -> RollupChanges:
         changes.add_both(day, "focus_cancelled", 1)
     if session.completed:
         changes.add_both(day, "focus_completed", 1)
-        for counter, amount in focus_completion_counters(session.duration_minutes).items():
+        for counter, amount in focus_completion_counters(
+            session.duration_minutes, is_late(session.started_at, timezone)
+        ).items():
             changes.add(day, counter, amount)
     return changes
 

@@ -11,7 +11,7 @@ from domain.concurrency import claim_slot, retry_stale
 from domain.entities import FOCUS_DEFAULT_MINUTES, FocusSession, FocusSlot
 from domain.errors import NotFound, StaleEntity
 from domain.ports import ActivityHook, RepositorySet, ignore_activity
-from domain.progress.rules import focus_completion_counters
+from domain.progress.rules import focus_completion_counters, is_late
 from domain.rollups import TOTALS, RollupChanges, day_key
 from domain.services.contributions import counted
 from domain.services.users import UserService
@@ -113,11 +113,14 @@ class FocusService:
             if interruptions is not None:
                 session.interruptions = interruptions
             changes = RollupChanges()
-            day = day_key(session.started_at, await self._users.timezone(user_id))
+            timezone = await self._users.timezone(user_id)
+            day = day_key(session.started_at, timezone)
             if session.completed != was_completed:
                 sign = 1 if session.completed else -1
                 changes.add_both(day, "focus_completed", sign)
-                for counter, amount in focus_completion_counters(session.duration_minutes).items():
+                for counter, amount in focus_completion_counters(
+                    session.duration_minutes, is_late(session.started_at, timezone)
+                ).items():
                     changes.add(day, counter, sign * amount)
             if counted(session) != was_counted:
                 # Planned minutes are those of sessions that run or ran to completion.

@@ -18,7 +18,7 @@ from domain.concurrency import retry_stale
 from domain.entities import Task, UndoEntry
 from domain.errors import NotFound, StaleEntity, ValidationError
 from domain.ports import RepositorySet
-from domain.progress.rules import is_early, task_completion_counters
+from domain.progress.rules import is_early, is_late, task_completion_counters
 from domain.rollups import TOTALS, RollupChanges, day_key
 from domain.services.contributions import task_contribution
 from domain.services.conversations import ConversationService
@@ -130,7 +130,9 @@ class TaskService:
             day = day_key(completed_at, timezone)
             changes = RollupChanges().add_both(day, "tasks_completed", 1)
             early = is_early(completed_at, timezone)
-            for counter, amount in task_completion_counters(task.priority, early).items():
+            for counter, amount in task_completion_counters(
+                task.priority, early, is_late(completed_at, timezone)
+            ).items():
                 changes.add(day, counter, amount)  # the day only: XP and achievements read days
             await self._noted(user_id, "completed", before, lambda: self._tasks.save(task, changes))
             return task
@@ -149,7 +151,9 @@ class TaskService:
             day = day_key(counted_at, timezone)
             changes = RollupChanges().add_both(day, "tasks_completed", -1)
             early = is_early(counted_at, timezone)
-            for counter, amount in task_completion_counters(before.priority, early).items():
+            for counter, amount in task_completion_counters(
+                before.priority, early, is_late(counted_at, timezone)
+            ).items():
                 changes.add(day, counter, -amount)
             await self._noted(user_id, "reopened", before, lambda: self._tasks.save(task, changes))
             return task

@@ -12,6 +12,7 @@ from bot.dialogs.router import Dialogs
 from bot.messages import IncomingMessage, Reply
 from domain.clock import FakeClock
 from domain.entities import ActiveSlot, WorkSession
+from domain.history import running_since
 from domain.services import Services
 from persistence.port import DocumentStore, Query
 from persistence.repositories import Repositories
@@ -118,7 +119,7 @@ async def test_a_turn_that_erases_the_user_leaves_nothing_behind(store: Document
     assert await store.count(Query(None, USER)) == 0  # not even the conversation comes back
 
 
-async def test_a_session_running_since_the_evening_is_a_late_night_without_reading_sessions(
+async def test_a_session_running_since_the_evening_earns_no_trophy_and_reads_no_sessions(
     store: DocumentStore,
 ) -> None:
     first, _, clock = await onboarded(store)
@@ -127,7 +128,7 @@ async def test_a_session_running_since_the_evening_is_a_late_night_without_readi
     clock.set(datetime(2026, 3, 2, 23, 0, tzinfo=UTC))
     store.operations.reset()
     [reply] = [r for r in await first.handle(message("water 250", "Ev2")) if r.text.startswith("Logged")]
-    assert "Night owl" in reply.text
+    assert "Night owl" not in reply.text  # working late is nothing to celebrate
     assert not [op for op in store.operations.trail if "work_session" in op]
 
 
@@ -139,4 +140,4 @@ async def test_a_slot_from_before_it_kept_its_start_is_read_through_its_session(
     session = WorkSession("s1", USER, datetime(2026, 3, 2, 21, 0, tzinfo=UTC))
     await repos.work_sessions.add(session)
     await repos.active_slots.add(ActiveSlot(USER, session.id))  # no started_at: an older slot
-    assert "night_owl" in [a.id for a in await services.progress.newly_earned(USER)]
+    assert await running_since(repos, USER, clock.now()) == session.start_time

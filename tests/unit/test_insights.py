@@ -3,17 +3,20 @@ explains itself with weighted factors and gives two or three concrete recommenda
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from api.shapes import insight_body
 from domain.clock import FakeClock
 from domain.entities import FocusSession, User, WorkSession
+from domain.history import Counters
 from domain.insights import (
     WEIGHTS,
+    Evidence,
     Insight,
     InsightService,
+    assess,
     best_focus_hour,
     break_cadence,
     long_stretches,
@@ -138,3 +141,37 @@ def test_best_focus_hour_and_break_cadence() -> None:
     rests = [T0.replace(hour=h, minute=m) for h, m in ((9, 15), (10, 30), (11, 45), (13, 0))]
     assert break_cadence([session(8, 9)], rests, T0) == 75
     assert break_cadence([session(8, 9)], rests[:2], T0) is None
+
+
+def focus_at(hour: int, done: bool, day: int = 0) -> FocusSession:
+    started = T0.replace(hour=hour) + timedelta(days=day)
+    return FocusSession("f", "u", started, started, 25, ended_at=started + timedelta(minutes=25), completed=done)
+
+
+def test_an_hour_that_finishes_2_of_6_sessions_is_not_one_to_keep() -> None:
+    sessions = [focus_at(15, n < 2, day=n) for n in range(6)]
+    assert best_focus_hour(sessions, UTC_USER) is None
+    evidence = Evidence({T0.date(): {"focus_total": 6, "focus_completed": 2}}, [], sessions, [])
+    assert not any("keep that hour" in advice for advice in assess(evidence, UTC_USER, T0).recommendations)
+
+
+def test_a_late_night_is_never_called_a_sustainable_pace() -> None:
+    night = session(21, 2)  # 21:00-23:00 on a Monday
+    days: dict[date, Counters] = {T0.date() + timedelta(days=n): {} for n in range(-13, 1)}
+    days[T0.date()] = {"sessions_total": 1, "hours_total": 2.0}
+    insight = assess(Evidence(days, [night], [], [], late_nights={T0.date()}), UTC_USER, T0 + timedelta(hours=15))
+    assert [f.key for f in insight.factors] == ["late_nights"]
+    assert not any("sustainable" in advice for advice in insight.recommendations)
+
+
+def test_a_night_before_the_two_weeks_is_not_counted_in_them() -> None:
+    days: dict[date, Counters] = {T0.date() + timedelta(days=n): {} for n in range(-13, 1)}
+    before = T0.date() - timedelta(days=14)
+    assert "late_nights" not in {
+        f.key for f in assess(Evidence(days, [], [], [], late_nights={before}), UTC_USER, T0).factors
+    }
+
+
+def test_a_break_rhythm_is_quoted_as_measured_not_rounded_into_range() -> None:
+    rests = [T0.replace(hour=h) for h in (11, 14, 17)]  # every three hours
+    assert break_cadence([session(8, 10)], rests, T0) == 180  # once said "every 120 minutes"

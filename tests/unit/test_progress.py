@@ -13,11 +13,12 @@ from api.shapes import progress_fields
 from domain.clock import FakeClock
 from domain.entities import Task
 from domain.history import Counters
-from domain.progress import CATALOGUE, Facts, ProgressService, level_for, level_start_xp
+from domain.progress import CATALOGUE, Facts, ProgressRecord, ProgressService, level_for, level_start_xp
 from domain.progress.achievements import earned
 from domain.progress.rules import (
     TASK_XP_DAY_CAP,
     Streak,
+    day_counts_for_streak,
     day_xp,
     excused_day,
     focus_completion_counters,
@@ -26,7 +27,7 @@ from domain.progress.rules import (
 from domain.rollups import RollupChanges
 from domain.services import Services
 from persistence.repositories import Repositories
-from tests.companion_setup import build_companion
+from tests.companion_setup import build_companion, progress_records
 from tests.fakes import InMemoryDocumentStore
 from tests.unit.conftest import OTHER, USER
 
@@ -268,9 +269,10 @@ async def test_the_streak_counts_each_local_day_once_across_a_madrid_dst_change(
     await services.users.update_user(USER, timezone="Europe/Madrid", work_days=[0, 1, 2, 3, 4, 5, 6])
     days = [change + timedelta(days=offset) for offset in range(-2, 3)]
     for day in days:
-        # 00:30 local is 23:30 or 22:30 UTC the day before, depending on the side of the change.
-        await finish_task(services, clock, local(day, 0, 30))
-        await finish_task(services, clock, local(day, 23, 30))
+        # The first and last daytime minutes (night work earns nothing): 05:00 local is 03:00 or
+        # 04:00 UTC, depending on the side of the change.
+        await finish_task(services, clock, local(day, 5, 0))
+        await finish_task(services, clock, local(day, 21, 59))
     clock.set(local(days[-1], 23, 45))
     snapshot = await progress.snapshot(USER)
     assert (snapshot.streak_days, snapshot.xp) == (5, 5 * 40)
@@ -393,7 +395,9 @@ def test_the_catalogue_has_at_least_15_distinct_explained_achievements() -> None
         break_days=5,
         balanced_week=True,
         early_tasks=1,
-        late_nights=1,
+        breaks_kept_days=5,
+        week_within_hours=True,
+        rested_days_off=True,
     )
     assert earned(everything) == list(CATALOGUE)
 
@@ -432,9 +436,7 @@ async def test_a_level_up_is_announced_once(services: Services, clock: FakeClock
     assert (await progress.announce(USER)).level_up is None
 
 
-async def test_focus_marathon_early_bird_and_night_owl(
-    services: Services, clock: FakeClock, progress: ProgressService
-) -> None:
+async def test_focus_marathon_and_early_bird(services: Services, clock: FakeClock, progress: ProgressService) -> None:
     await services.users.update_user(USER, timezone="Europe/Madrid")
     day = date(2026, 3, 3)
     await finish_task(services, clock, local(day, 7, 45))  # 06:45 UTC, 07:45 in Madrid
@@ -443,13 +445,61 @@ async def test_focus_marathon_early_bird_and_night_owl(
         session = await services.focus.start(USER, 25)
         clock.advance(minutes=25)
         await services.focus.complete(USER, session.session_id)
+    found = {a.id: a for a in await progress.newly_earned(USER)}
+    assert {"first_task", "first_focus", "focus_marathon", "early_bird"} <= set(found)
+    assert not any(a.warning for a in CATALOGUE)
+
+
+async def test_working_late_earns_no_night_owl_no_xp_and_no_streak(
+    services: Services, clock: FakeClock, progress: ProgressService
+) -> None:
+    await services.users.update_user(USER, timezone="Europe/Madrid")
+    day = date(2026, 3, 3)
     clock.set(local(day, 19))
     await services.work_sessions.start_session(USER)
-    clock.set(local(day, 23, 30))
+    for hour in (22, 23):
+        clock.set(local(day, hour))
+        session = await services.focus.start(USER, 25)
+        clock.advance(minutes=25)
+        await services.focus.complete(USER, session.session_id)
+    await finish_task(services, clock, local(day, 23, 40), priority="high")
+    clock.set(local(day + timedelta(days=1), 0, 30))
     await services.work_sessions.end_active_session(USER)
-    found = {a.id: a for a in await progress.newly_earned(USER)}
-    assert {"first_task", "first_focus", "focus_marathon", "early_bird", "night_owl"} <= set(found)
-    assert found["night_owl"].warning and not found["early_bird"].warning
+    found = {a.id for a in await progress.newly_earned(USER)}
+    assert "night_owl" not in found and "night_owl" not in {a.id for a in CATALOGUE}
+    snapshot = await progress.snapshot(USER)
+    assert snapshot.xp == 0 and snapshot.best_streak == 0  # 25-minute sessions and a high task, all at night
+
+
+def test_night_work_counts_for_nothing_in_a_day_of_xp() -> None:
+    late_task: Counters = {
+        "tasks_completed": 2,
+        **task_completion_counters("high"),
+        **task_completion_counters("high", late=True),
+    }
+    assert day_xp(late_task).tasks == 30  # the daytime one only
+    late_focus: Counters = {"focus_total": 1, "focus_completed": 1, **focus_completion_counters(50, late=True)}
+    assert day_xp(late_focus).focus == 0
+    assert not day_counts_for_streak(late_focus)
+    late_low: Counters = {"tasks_completed": 1, **task_completion_counters("low", late=True)}
+    assert not day_counts_for_streak(late_low)
+
+
+async def test_an_old_night_owl_is_kept_in_the_record_but_retired_quietly(
+    repos: Repositories, services: Services, clock: FakeClock, progress: ProgressService
+) -> None:
+    await services.users.ensure(USER)
+    records = progress_records(repos)
+    old = await progress.snapshot(USER)  # makes nothing: a new user's record is not saved yet
+    record = ProgressRecord(USER, achievements={"night_owl": "2026-02-20"})
+    await records.add(record)
+    await finish_task(services, clock, clock.now())
+    announced = await progress.announce(USER)
+    assert [a.id for a in announced.achievements] == ["first_task"]
+    assert [e.achievement.id for e in announced.progress.achievements] == ["first_task"]
+    assert progress_fields(await progress.snapshot(USER))["achievements"][0]["id"] == "first_task"
+    assert "night_owl" in (await records.get(USER, ProgressRecord.id)).achievements  # not rewritten away
+    assert old.achievements == ()
 
 
 async def test_the_history_from_before_early_and_late_counting_is_looked_at_once(
@@ -485,6 +535,51 @@ async def test_hydration_lunch_breaks_and_a_balanced_week(
     clock.set(local(monday + timedelta(days=7), 8, zone=utc))
     ids = {a.id for a in await progress.newly_earned(USER)}
     assert {"hydrated", "hydration_hero", "lunch_regular", "break_taker", "balanced_week"} <= ids
+    # A rest every 2 h of 8.5 h, five days within the working hours, and a weekend left alone.
+    assert {"breaks_kept", "week_within_hours", "rested_weekend"} <= ids
+
+
+async def work_week(
+    services: Services, clock: FakeClock, until: time, days: tuple[int, ...] = (0, 1, 2, 3, 4), rests: int = 0
+) -> None:
+    monday, utc = date(2026, 3, 2), ZoneInfo("UTC")
+    for offset in days:
+        day = monday + timedelta(days=offset)
+        clock.set(local(day, 9, zone=utc))
+        await services.work_sessions.start_session(USER)
+        for n in range(rests):
+            clock.set(local(day, 10 + 2 * n, zone=utc))
+            await services.habits.log_break(USER)
+        clock.set(datetime.combine(day, until, utc))
+        await services.work_sessions.end_active_session(USER)
+    clock.set(local(monday + timedelta(days=7), 8, zone=utc))
+
+
+async def test_a_week_of_half_hour_overtime_is_balanced_but_not_within_hours(
+    services: Services, clock: FakeClock, progress: ProgressService
+) -> None:
+    await work_week(services, clock, time(18, 0), rests=4)  # 9 h where 8.5 h are the working day
+    ids = {a.id for a in await progress.newly_earned(USER)}
+    assert "balanced_week" in ids and "rested_weekend" in ids
+    assert "week_within_hours" not in ids
+
+
+async def test_days_with_too_few_breaks_do_not_count_as_breaks_kept(
+    services: Services, clock: FakeClock, progress: ProgressService
+) -> None:
+    await work_week(services, clock, time(17, 0), rests=3)  # 8 h with 3 breaks: one short
+    ids = {a.id for a in await progress.newly_earned(USER)}
+    assert "breaks_kept" not in ids and "week_within_hours" in ids
+
+
+async def test_a_weekend_is_not_rested_without_the_week_before_it_or_with_work_in_it(
+    services: Services, clock: FakeClock, progress: ProgressService
+) -> None:
+    clock.set(datetime(2026, 3, 9, 8, 0, tzinfo=UTC))
+    await services.users.ensure(USER)
+    assert "rested_weekend" not in {a.id for a in await progress.newly_earned(USER)}  # idle, not rested
+    await work_week(services, clock, time(12, 0), days=(0, 1, 2, 3, 4, 6))  # and Sunday morning
+    assert "rested_weekend" not in {a.id for a in await progress.newly_earned(USER)}
 
 
 async def test_a_week_with_a_saturday_session_is_not_balanced(
@@ -499,4 +594,5 @@ async def test_a_week_with_a_saturday_session_is_not_balanced(
         clock.set(local(day, 12, zone=utc))
         await services.work_sessions.end_active_session(USER)
     clock.set(local(monday + timedelta(days=7), 8, zone=utc))
-    assert "balanced_week" not in {a.id for a in await progress.newly_earned(USER)}
+    ids = {a.id for a in await progress.newly_earned(USER)}
+    assert not {"balanced_week", "week_within_hours", "rested_weekend"} & ids

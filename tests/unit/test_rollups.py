@@ -50,7 +50,13 @@ async def test_the_same_instant_counts_on_the_utc_day_for_a_utc_user(
     services: Services, repos: Repositories, clock: FakeClock
 ) -> None:
     await complete_at(services, clock, utc(2026, 3, 2, 23, 30))
-    assert await repos.rollup(USER, "day:2026-03-02") == {"tasks_total": 1, "tasks_created": 1, "tasks_completed": 1}
+    late = {"tasks_completed_late": 1}  # 23:30 is at night: kept apart so it earns no XP
+    assert await repos.rollup(USER, "day:2026-03-02") == {
+        "tasks_total": 1,
+        "tasks_created": 1,
+        "tasks_completed": 1,
+        **late,
+    }
     assert await repos.rollup(USER, "day:2026-03-03") == {}
 
 
@@ -108,6 +114,9 @@ async def test_focus_sessions_count_on_the_local_day(services: Services, repos: 
         "focus_minutes": 30,
         "focus_completed": 1,
         "focus_completed_minutes": 30,
+        # Started at 00:30: night work, kept apart so it earns no XP.
+        "focus_completed_late": 1,
+        "focus_completed_late_minutes": 30,
     }
     assert await repos.rollup(USER, "day:2026-03-02") == {}
 
