@@ -103,6 +103,7 @@ class Dialogs:
             "quiet": self.settings.quiet,
             "days": self.settings.days,
             "remind": self.settings.remind,
+            "lunch_time": self.settings.lunch_time,
             "reminders": self.settings.reminders,
             "snooze": self.settings.snooze,
             "pause": self.settings.pause,

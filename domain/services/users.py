@@ -21,7 +21,10 @@ from domain.validation import (
 from domain.wording import listed, noun_for
 
 NAME_MAX = 100
-REMINDER_KINDS = ("water", "break", "lunch", "wrap_up", "long_session", "weekly_report", "risk_alert")
+REMINDER_KINDS = (
+    *("water", "break", "lunch", "wrap_up", "long_session", "weekly_report", "risk_alert"),
+    *("plan", "long_break"),
+)
 CLOCK_TIMES = ("work_start", "work_end", "quiet_start", "quiet_end")
 UPDATABLE = frozenset(
     {
