@@ -10,13 +10,14 @@ from bot.dialogs.work import hours_and_minutes
 from bot.messages import Button, Fact, ListItem, Reply
 from domain.entities import Task
 from domain.insights import ALERT_THRESHOLD
-from domain.reminders.policy import previous_working_day, setting, work_start_on
+from domain.reminders.policy import long_break_due, previous_working_day, setting, work_start_on
 from domain.reminders.schedule import OutboxEntry
 from domain.rollups import day_key
 from domain.services import Services
 from domain.services.agenda import AgendaService
 from domain.wording import plural
 
+LONG_BREAK = "Time for a long break: 15-30 minutes away from the screen."
 SNOOZE = Button("Snooze 15 min", {"command": "snooze", "minutes": 15})
 
 
@@ -75,16 +76,12 @@ async def focus_end(user_id: str, services: Services) -> Reply:
     """Time is up: a short break, or a long one when this is every 4th (configurable) session of
     the day, counted from today's roll-up (the running session is not in it yet)."""
     user = await services.users.get_user(user_id)
-    after = setting(user, "long_break", "after") if setting(user, "long_break", "on") else 0
     text = "Focus time is up! How did it go?"
-    if after:
+    if setting(user, "long_break", "on"):
         today = await services.repos.rollup(user_id, day_key(services.clock.now(), user.timezone))
         this_one = int(today.get("focus_completed", 0)) + 1
-        if this_one % after == 0:
-            text = (
-                f"Focus time is up: that's {plural(this_one, 'session')} today. 🍅 "
-                "Time for a long break: 15-30 minutes away from the screen."
-            )
+        if long_break_due(user, this_one):
+            text = f"Focus time is up: that's {plural(this_one, 'session')} today. 🍅 {LONG_BREAK}"
     return Reply(
         text,
         buttons=[

@@ -208,6 +208,12 @@ def next_plan(user: User, sent: Sent, local: datetime) -> Nudge | None:
     return None
 
 
+def long_break_due(user: User, nth_today: int) -> bool:
+    """Whether the ``nth_today`` completed focus session of a day earns a long break (every 4th)."""
+    after = int(setting(user, "long_break", "after") or 0) if setting(user, "long_break", "on") else 0
+    return after > 0 and nth_today > 0 and nth_today % after == 0
+
+
 def previous_working_day(user: User, day: date) -> date | None:
     """The working day before ``day`` (Friday, on a Monday), None without one in the week before."""
     for back in range(1, 8):

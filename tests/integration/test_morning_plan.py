@@ -133,16 +133,20 @@ async def test_lunch_at_a_time_of_ones_own_moves_the_nudge_across_a_daylight_sav
 async def test_after_the_fourth_focus_session_of_the_day_the_nudge_suggests_a_long_break(slack):
     services = slack.app[SERVICES_KEY]
     await madrid(slack)
-    endings = []
+    endings, done = [], []
     for _ in range(5):
         await slack.workspace.say("focus 25")
         ends = services.clock.advance(minutes=25)
         assert (await run(slack, slack.rest, ends))["by_kind"].get("focus_end") == 1
         endings.append(slack_nudges(slack, "Focus time is up")[-1].text)
-        await slack.workspace.say("focus done")
+        [reply] = await slack.workspace.click(slack_nudges(slack, "Focus time is up")[-1], "Done")
+        done.append(reply.text)
         services.clock.advance(minutes=5)
     assert ["long break" in text for text in endings] == [False, False, False, True, False]
     assert "15-30 minutes" in endings[3]
+    # Pressing Done on it says the same, not "stretch a little".
+    assert ["long break" in text for text in done] == [False, False, False, True, False]
+    assert "stretch" not in done[3]
 
 
 @pytest.fixture
