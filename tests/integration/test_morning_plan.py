@@ -1,18 +1,21 @@
 """The morning plan, one's own lunch time and the long break after four focus sessions, through
-the Slack and Teams fakes with a fake clock: the reminder pass is POST /api/reminders/run at a
+the Slack and Teams fakes (and the console) with a fake clock: the reminder pass is POST /api/reminders/run at a
 time, and the clock of the chat turns is set to that time as well. Both stores."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from app import SERVICES_KEY
+from domain.clock import FakeClock
 from domain.reminders.policy import spread
+from tests.conformance.drivers import FlakyStore, console_driver
 from tests.fake_connector import cards, submit_actions, teams_world
-from tests.fake_slack import Call
+from tests.fake_slack import NOW, Call
 from tests.integration.conftest import Api, make_settings
 
 U1 = "slack:T0TEAM:U1"  # Ada, in Europe/Madrid: UTC+1 until 29 March 2026, then UTC+2
@@ -194,3 +197,22 @@ async def test_in_teams_the_long_break_comes_after_the_number_of_sessions_one_ch
         if switch_off_after:
             await world.chat.say("remind longbreak off")
     assert ["long break" in text for text in texts] == [False, True, False, False]
+
+
+async def test_at_the_console_the_plan_is_printed_while_it_waits_and_start_focus_works(store, tmp_path: Path):
+    clock = FakeClock(NOW)
+    async with console_driver(FlakyStore(store), tmp_path / "files", clock=clock, reminders_every=0.02) as console:
+        for line in ("hello", "skip", "skip", "timezone Europe/Madrid"):
+            await console.say(line)
+        task = await console.services.tasks.create_task(console.user_id, "sketch the poster")
+        start = len(console.screen.text)
+        clock.set(THU + spread(console.user_id, "plan"))
+        await console.printed(lambda text: "Your plan for today" in text, start)
+        [plan] = [seen for seen in console.seen(start) if "Your plan for today" in seen.text]
+        assert "sketch the poster" in plan.text
+        # The terminal prints a row's detail after its button: "[4] Start focus (next up)".
+        [label] = [button for button in plan.buttons if button.startswith("Start focus")]
+        [started, *_] = await console.press(plan, label)
+        assert "sketch the poster" in started.text
+        focus = await console.services.focus.active(console.user_id)
+        assert focus is not None and focus.task_id == task.id
