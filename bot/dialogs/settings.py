@@ -227,8 +227,9 @@ def lunch_setting(user: User) -> str:
     own = setting(user, "lunch", "at")
     if own:
         return f"at {own}"
-    start, end = setting(user, "lunch", "window")
-    return f"{setting(user, 'lunch', 'after')} min into {start}-{end}"
+    start, _ = setting(user, "lunch", "window")
+    hour, minute = divmod(int(start[:2]) * 60 + int(start[3:]) + int(setting(user, "lunch", "after")), 60)
+    return f"at {hour:02d}:{minute:02d} (the default; 'lunch at 12:30' sets your own)"
 
 
 def long_break_setting(user: User) -> str:
