@@ -11,6 +11,8 @@ from bot.language.arguments import parse_minutes
 from bot.messages import Button, Reply
 from domain.entities import FOCUS_DEFAULT_MINUTES, FocusSession, Task
 from domain.errors import Conflict
+from domain.reminders.policy import long_break_due
+from domain.rollups import day_key
 from domain.wording import plural
 
 # Only the word and one space: the task is the rest of the text. A pattern with "\s*" before
@@ -71,6 +73,9 @@ class FocusDialog:
     async def stop(self, turn: Turn, args: str) -> list[Reply]:
         focus = turn.services.focus
         session = await focus.active_or_raise(turn.user_id)
+        # Read before completing (the turn loaded the day's roll-up: no extra query).
+        day = day_key(session.started_at, turn.user.timezone)
+        done_before = (await turn.services.repos.rollups_between(turn.user_id, day, day)).get(day, {})
         # The service decides whether it counts (the same rule as the REST API's completion).
         session = await focus.complete(turn.user_id, session.session_id)
         minutes = round(((session.ended_at or turn.now) - session.started_at).total_seconds() / 60)
@@ -84,9 +89,15 @@ class FocusDialog:
                 )
             ]
         extra = f" with {plural(session.interruptions, 'interruption')}" if session.interruptions else ""
+        nth = int(done_before.get("focus_completed", 0)) + 1
+        rest = (
+            f"That's {plural(nth, 'session')} today: time for a long break, 15-30 minutes away from the screen."
+            if long_break_due(turn.user, nth)
+            else "Nice work — stretch a little?"
+        )
         return [
             Reply(
-                f"Focus session complete: {minutes} min{extra}. Nice work — stretch a little?",
+                f"Focus session complete: {minutes} min{extra}. {rest}",
                 buttons=[Button("Log a break", {"command": "break"})],
                 kind="focus",
             )

@@ -42,7 +42,8 @@ HELP_TOPICS: dict[str, tuple[str, str]] = {
     "settings": (
         "Settings & reminders",
         "*timezone* <city or Area/City> · *hours* 9-17:30 · *days* mon-fri · *quiet* 18:00-08:00 · *settings* · "
-        "*remind water every 90m* · *reminders off|on* · *snooze 15m* · *pause until monday*",
+        "*remind water every 90m* · *lunch at 12:30* · *remind plan off* · *remind longbreak after 4* · "
+        "*reminders off|on* · *snooze 15m* · *pause until monday*",
     ),
     "asked": (
         "Your own reminders",

@@ -115,6 +115,7 @@ class Dialogs:
             "cancel_reminder": self.asked.cancel,
             "remind_again": self.asked.remind_again,
             "due_tomorrow": self.asked.due_tomorrow,
+            "lunch_time": self.settings.lunch_time,
             "snooze": self.settings.snooze,
             "pause": self.settings.pause,
             "settings": self.settings.show,

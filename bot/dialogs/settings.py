@@ -8,9 +8,18 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.dialogs.turn import Turn
-from bot.language.arguments import parse_duration, parse_minutes, parse_time_range, parse_weekdays, read_when
+from bot.language.arguments import (
+    parse_duration,
+    parse_midday_time,
+    parse_minutes,
+    parse_time_range,
+    parse_weekdays,
+    read_when,
+)
 from bot.messages import Button, Fact, Reply
+from domain.entities import User
 from domain.errors import ValidationError
+from domain.reminders.policy import setting
 from domain.services.users import REMINDER_KINDS
 from domain.wording import plural
 
@@ -36,7 +45,16 @@ KIND_NAMES = {
     "checkin": "checkin",
     "check-in": "checkin",
     "mood": "checkin",
+    "plan": "plan",
+    "morning plan": "plan",
+    "daily plan": "plan",
+    "long break": "long_break",
+    "longbreak": "long_break",
+    "long_break": "long_break",
+    "long breaks": "long_break",
 }
+SWITCH_LABELS = {"plan": "Morning plan", "long_break": "Long break suggestions"}
+LONG_BREAK_AFTER = (2, 12)  # focus sessions: a long break after every one is no rhythm
 
 
 @dataclass(frozen=True)
@@ -44,10 +62,12 @@ class ReminderRequest:
     kind: str  # as typed, lower case: "wrap up"
     every: str | None = None  # "90m"
     switch: str | None = None  # "on" or "off"
+    after: str | None = None  # "4": long break after every 4th focus session
 
 
 def reminder_request(args: str) -> ReminderRequest | None:
-    """'water every 90m', 'wrap up every 2h', 'lunch off'; None when it is neither form.
+    """'water every 90m', 'wrap up every 2h', 'lunch off', 'longbreak after 4'; None when it is
+    neither form.
     Read word by word: a pattern with a lazy kind followed by whitespace backtracks quadratically
     over a long run of spaces."""
     words = args.split()
@@ -55,6 +75,9 @@ def reminder_request(args: str) -> ReminderRequest | None:
     if "every" in lowered[1:-1]:
         at = lowered.index("every", 1)
         return ReminderRequest(" ".join(lowered[:at]), every=" ".join(words[at + 1 :]))
+    if "after" in lowered[1:-1]:
+        at = lowered.index("after", 1)
+        return ReminderRequest(" ".join(lowered[:at]), after=" ".join(lowered[at + 1 :]))
     if len(words) > 1 and lowered[-1] in ("on", "off"):
         return ReminderRequest(" ".join(lowered[:-1]), switch=lowered[-1])
     return None
@@ -76,6 +99,9 @@ class SettingsDialog:
                     Fact("Working hours", f"{user.work_start}-{user.work_end} ({days})"),
                     Fact("Quiet hours", f"{user.quiet_start}-{user.quiet_end}"),
                     Fact("Reminders", reminders),
+                    Fact("Lunch nudge", lunch_setting(user)),
+                    Fact("Morning plan", "on" if setting(user, "plan", "on") else "off"),
+                    Fact("Long break", long_break_setting(user)),
                 ],
                 kind="settings",
             )
@@ -128,15 +154,36 @@ class SettingsDialog:
         kind = KIND_NAMES.get(request.kind) if request else None
         if request is None or kind not in REMINDER_KINDS:
             raise ValidationError("Try 'remind water every 90m', 'remind break every 50m' or 'remind lunch off'.")
+        if request.after is not None:
+            return await self._long_break_after(turn, kind, request.after)
         if request.switch:
             on = request.switch == "on"
             await turn.services.users.update_user(turn.user_id, reminder=(kind, {"on": on}))
-            return [Reply(f"{kind.replace('_', ' ').capitalize()} reminders {'on' if on else 'off'}.")]
+            label = SWITCH_LABELS.get(kind, f"{kind.replace('_', ' ').capitalize()} reminders")
+            return [Reply(f"{label} {'on' if on else 'off'}.")]
         minutes = parse_minutes(request.every or "")
         if not minutes or not 10 <= minutes <= 480:
             raise ValidationError("Pick an interval between 10 minutes and 8 hours, like 'every 90m'.")
         await turn.services.users.update_user(turn.user_id, reminder=(kind, {"on": True, "every": minutes}))
         return [Reply(f"I'll remind you about {kind.replace('_', ' ')} every {minutes} minutes.")]
+
+    async def _long_break_after(self, turn: Turn, kind: str, after: str) -> list[Reply]:
+        low, high = LONG_BREAK_AFTER
+        count = int(after.split()[0]) if after.split() and after.split()[0].isdigit() else None
+        if kind != "long_break" or count is None or not low <= count <= high:
+            raise ValidationError(f"Try 'remind longbreak after 4' (after {low} to {high} focus sessions).")
+        await turn.services.users.update_user(turn.user_id, reminder=(kind, {"on": True, "after": count}))
+        return [Reply(f"I'll suggest a long break (15-30 min) after every {count} focus sessions of a day.")]
+
+    async def lunch_time(self, turn: Turn, args: str) -> list[Reply]:
+        """'lunch at 12:30': the lunch nudge comes then on working days (unless lunch is logged)."""
+        if not args.strip():
+            return [Reply(f"Lunch nudge: {lunch_setting(turn.user)}. Change it with 'lunch at 12:30'.")]
+        at = parse_midday_time(args)
+        if not "10:00" <= at <= "16:00":
+            raise ValidationError("Pick a lunch time between 10:00 and 16:00, like 'lunch at 12:30'.")
+        turn.user = await turn.services.users.update_user(turn.user_id, reminder=("lunch", {"on": True, "at": at}))
+        return [Reply(f"Lunch time set to {at}: I'll nudge you then on working days.", kind="settings")]
 
     async def reminders(self, turn: Turn, args: str) -> list[Reply]:
         switch = args.strip().lower()
@@ -175,3 +222,20 @@ class SettingsDialog:
                 buttons=[Button("Resume now", {"command": "reminders", "args": "on"})],
             )
         ]
+
+
+def lunch_setting(user: User) -> str:
+    if not setting(user, "lunch", "on"):
+        return "off"
+    own = setting(user, "lunch", "at")
+    if own:
+        return f"at {own}"
+    start, _ = setting(user, "lunch", "window")
+    hour, minute = divmod(int(start[:2]) * 60 + int(start[3:]) + int(setting(user, "lunch", "after")), 60)
+    return f"at {hour:02d}:{minute:02d} (the default; 'lunch at 12:30' sets your own)"
+
+
+def long_break_setting(user: User) -> str:
+    if not setting(user, "long_break", "on"):
+        return "off"
+    return f"after every {setting(user, 'long_break', 'after')} focus sessions"

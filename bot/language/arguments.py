@@ -378,6 +378,16 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def parse_midday_time(text: str) -> str:
+    """A time around the middle of the day: '12:30', '1pm', '13:00' -> 'HH:MM'; '1' or '1:30'
+    without am/pm is the afternoon (no one has lunch at 1:30 at night)."""
+    reading = _clock(text.strip().lower())
+    minutes = reading.minutes
+    if reading.meridiem is None and not reading.on_24h_clock and minutes < 7 * 60:
+        minutes += 12 * 60
+    return _hhmm(minutes)
+
+
 def _clock(text: str) -> _ClockReading:
     match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", text.strip())
     if not match:

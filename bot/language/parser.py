@@ -125,6 +125,10 @@ PHRASES: dict[str, str] = {
     "had lunch": "lunch",
     "i had lunch": "lunch",
     "ate lunch": "lunch",
+    # Setting the time of the lunch nudge, not logging a lunch ("had lunch at 1" still logs).
+    "lunch at": "lunch_time",
+    "lunch time": "lunch_time",
+    "lunchtime": "lunch_time",
     "stats": "stats",
     "statistics": "stats",
     "summary": "stats",

@@ -24,7 +24,8 @@ from domain.reminders.items import DueTask, Nudge, OneOff
 DEFAULTS: dict[str, dict[str, Any]] = {
     "water": {"on": True, "every": 90},
     "break": {"on": True, "every": 50},
-    "lunch": {"on": True, "window": ("12:00", "14:00"), "after": 30},
+    # "at": the user's own lunch time ("lunch at 12:30"), in place of the window's start + after.
+    "lunch": {"on": True, "window": ("12:00", "14:00"), "after": 30, "at": None},
     "wrap_up": {"on": True},
     "long_session": {"on": True, "hours": 10},
     "focus_end": {"on": True},
@@ -36,6 +37,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "checkin": {"on": False, "at": "16:00"},
     # Minutes before a task's due time (`remind due 30m`).
     "due": {"on": True, "before": 15},
+    # At the start of each working day: what is due, what comes next, and yesterday.
+    "plan": {"on": True},
+    # Not a nudge of its own: every "after"-th completed focus session of a day, the focus-end
+    # nudge suggests a long break (the Pomodoro technique's rhythm).
+    "long_break": {"on": True, "after": 4},
 }
 RISK_ALERT_DELIVERED = "risk_alert_delivered"  # in Sent.at: when the last alert actually went out
 # Safety nudges that still come in quiet hours: being clocked in at 2 am is the point.
@@ -45,8 +51,12 @@ FAR_FUTURE = datetime.max.replace(tzinfo=ZoneInfo("UTC")) - timedelta(days=1)
 # zone in the same second; each user's comes a few seconds to minutes later, always the same
 # for that user and kind, so a wave is spread over SPREAD instead of hitting the platform at once.
 SPREAD = timedelta(minutes=4)
-SPREAD_KINDS = frozenset({"lunch", "wrap_up", "weekly_report", "risk_alert", "checkin"})
+SPREAD_KINDS = frozenset({"lunch", "wrap_up", "weekly_report", "risk_alert", "checkin", "plan"})
 CHECKIN_LATE = timedelta(hours=2)
+# A nudge at a time of day that could not go out on time (the engine was down, a hold) is
+# dropped when it is this late: a morning plan at 3 pm or a lunch nudge at 4 pm helps no one.
+PLAN_LATE = timedelta(hours=2)
+LUNCH_LATE = timedelta(minutes=90)  # an own lunch time's nudge, as late as the default window allows
 
 
 def spread(user_id: str, kind: str) -> timedelta:
@@ -139,10 +149,9 @@ def candidates(user: User, activity: Activity, sent: Sent, now: datetime) -> lis
         due = since + timedelta(minutes=setting(user, "break", "every"))
         found.append(Nudge("break", due, f"break:{due.isoformat()}"))
     if on("lunch") and working and local.weekday() in user.work_days and activity.lunch_logged_on != today:
-        start, end = setting(user, "lunch", "window")
-        due = datetime.combine(today, _clock(start), zone) + timedelta(minutes=setting(user, "lunch", "after"))
+        due, last = lunch_time(user, today, zone)
         # Once the window has passed, a lunch nudge is useless: skip it for today.
-        if local.time() < _clock(end) and due < datetime.combine(today, _clock(end), zone):
+        if local < last and due < last:
             found.append(Nudge("lunch", due, f"lunch:{today.isoformat()}"))
     if on("wrap_up") and local.weekday() in user.work_days and activity.worked_on == today:
         due = datetime.combine(today, _clock(user.work_end), zone)
@@ -171,6 +180,9 @@ def candidates(user: User, activity: Activity, sent: Sent, now: datetime) -> lis
         # question the user chose: today's is skipped.
         if local < due + CHECKIN_LATE:
             found.append(Nudge("checkin", due, f"checkin:{today.isoformat()}"))
+    morning = next_plan(user, sent, local) if on("plan") else None
+    if morning is not None:
+        found.append(morning)
     if on("focus_end") and activity.focus_planned_end is not None:
         found.append(Nudge("focus_end", activity.focus_planned_end, f"focus_end:{activity.focus_id}"))
     if on("due"):
@@ -179,6 +191,53 @@ def candidates(user: User, activity: Activity, sent: Sent, now: datetime) -> lis
     found += one_off_nudges(activity.one_offs)
     found = [replace(nudge, due_at=nudge.due_at + spread(user.id, nudge.kind)) for nudge in found]
     return [nudge for nudge in found if sent.keys.get(nudge.memory) != nudge.key]
+
+
+def lunch_time(user: User, day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """When the lunch nudge of a local day is due, and when it is too late for it. Built from the
+    local date and time, so that a daylight-saving change keeps it at the same hour on the clock."""
+    own = setting(user, "lunch", "at")
+    if own:
+        due = datetime.combine(day, _clock(own), zone)
+        return due, due + LUNCH_LATE
+    start, end = setting(user, "lunch", "window")
+    due = datetime.combine(day, _clock(start), zone) + timedelta(minutes=setting(user, "lunch", "after"))
+    return due, datetime.combine(day, _clock(end), zone)
+
+
+def next_plan(user: User, sent: Sent, local: datetime) -> Nudge | None:
+    """The next morning plan not yet sent: at the start of working hours of today, or of the next
+    working day once today's is sent or too late (so the schedule wakes for it, not a backstop)."""
+    zone = local.tzinfo
+    for ahead in range(8):
+        day = local.date() + timedelta(days=ahead)
+        if day.weekday() not in user.work_days:
+            continue
+        start = datetime.combine(day, _clock(user.work_start), zone)
+        key = f"plan:{day.isoformat()}"
+        if local < start + PLAN_LATE and sent.keys.get("plan") != key:
+            return Nudge("plan", start, key)
+    return None
+
+
+def long_break_due(user: User, nth_today: int) -> bool:
+    """Whether the ``nth_today`` completed focus session of a day earns a long break (every 4th)."""
+    after = int(setting(user, "long_break", "after") or 0) if setting(user, "long_break", "on") else 0
+    return after > 0 and nth_today > 0 and nth_today % after == 0
+
+
+def previous_working_day(user: User, day: date) -> date | None:
+    """The working day before ``day`` (Friday, on a Monday), None without one in the week before."""
+    for back in range(1, 8):
+        before = day - timedelta(days=back)
+        if before.weekday() in user.work_days:
+            return before
+    return None
+
+
+def work_start_on(user: User, day: date) -> datetime:
+    """When work starts on a local day: when its morning plan is due."""
+    return datetime.combine(day, _clock(user.work_start), ZoneInfo(user.timezone))
 
 
 def last_working_day(work_days: list[int]) -> int:

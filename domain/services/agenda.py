@@ -17,6 +17,8 @@ from domain.services.work_sessions import WorkSessionService
 FOCUS_RESUMABLE_FOR = timedelta(hours=12)
 FOCUS_RESUME_MIN_MINUTES = 5  # a resumed focus shorter than this is not worth starting
 WINDOWS = ("today", "tomorrow", "week")
+PLAN_TOP = 3  # the open tasks a morning plan suggests, besides those due
+PLAN_DUE_MAX = 10  # due and overdue tasks a morning plan lists at most
 
 
 def most_urgent(tasks: list[Task]) -> Task | None:
@@ -24,6 +26,19 @@ def most_urgent(tasks: list[Task]) -> Task | None:
     far = datetime.max.replace(tzinfo=UTC)
     rank = {"high": 0, "normal": 1, "low": 2}
     return min(tasks, key=lambda t: (t.due_at or far, rank.get(t.priority, 1), t.created_at), default=None)
+
+
+def urgency(task: Task) -> tuple[datetime, int, datetime]:
+    """The order of ``most_urgent``: overdue first, then the nearest due, then the oldest undated."""
+    rank = {"high": 0, "normal": 1, "low": 2}
+    return (task.due_at or datetime.max.replace(tzinfo=UTC), rank.get(task.priority, 1), task.created_at)
+
+
+@dataclass(frozen=True)
+class MorningPlan:
+    overdue: list[Task]  # fell due since the last plan: each is mentioned once, in one plan
+    due_today: list[Task]
+    top: list[Task]  # the most urgent other open tasks
 
 
 def window_bounds(window: str, now: datetime, timezone: str) -> tuple[datetime | None, datetime]:
@@ -61,6 +76,20 @@ class AgendaService:
         """Open tasks due in the window, soonest first."""
         start, end = window_bounds(window, now, timezone)
         return await self._tasks.list_tasks(user_id, "open", due_before=end, due_after=start)
+
+    async def morning(self, user_id: str, now: datetime, timezone: str, since: datetime | None) -> MorningPlan:
+        """What a morning plan lists: the tasks due today and those that fell due since ``since``
+        (the previous plan), then the most urgent others; two or three limited queries."""
+        _, end = window_bounds("today", now, timezone)
+        due = await self._tasks.list_tasks(user_id, "open", due_before=end, due_after=since, limit=PLAN_DUE_MAX)
+        listed = {task.id for task in due}
+        others = await self._tasks.first_open(user_id, PLAN_TOP + len(listed))
+        top = sorted((task for task in others if task.id not in listed), key=urgency)[:PLAN_TOP]
+        return MorningPlan(
+            overdue=[task for task in due if task.due_at is not None and task.due_at <= now],
+            due_today=[task for task in due if task.due_at is not None and task.due_at > now],
+            top=top,
+        )
 
     async def next_task(self, user_id: str) -> Task | None:
         return most_urgent(await self._tasks.list_tasks(user_id, "open"))

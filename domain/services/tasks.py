@@ -116,6 +116,18 @@ class TaskService:
         order, descending = ("completed_at", True) if status == "done" else ("created_at", False)
         return await self._tasks.find(user_id, conditions, order, descending, limit)
 
+    async def first_open(self, user_id: str, count: int) -> list[Task]:
+        """The first ``count`` open tasks in the order of ``tasks open`` (by due date, undated last
+        by age), read as two limited queries rather than the whole open list."""
+        dated = await self._tasks.find(
+            user_id, [("completed", "=", False), ("due_at", "<", "9999")], "due_at", False, count
+        )
+        undated: list[Task] = []
+        if len(dated) < count:
+            conditions = [("completed", "=", False), ("due_at", "=", None)]
+            undated = await self._tasks.find(user_id, conditions, "created_at", False, count - len(dated))
+        return dated + undated
+
     async def complete_task(self, user_id: str, task_id: str, at: datetime | None = None) -> Task:
         """Idempotent: completing a done task returns it unchanged and counts nothing.
         ``at`` backdates the completion (undoing a reopen restores the original time)."""

@@ -31,6 +31,8 @@ REMINDER_KINDS = (
     "risk_alert",
     "checkin",
     "due",
+    "plan",
+    "long_break",
 )
 CLOCK_TIMES = ("work_start", "work_end", "quiet_start", "quiet_end")
 UPDATABLE = frozenset(

@@ -31,6 +31,7 @@ from bot.dialogs.settings import ReminderRequest, reminder_request
 from bot.language.arguments import (
     looks_like_time_range,
     parse_duration,
+    parse_midday_time,
     parse_minutes,
     parse_new_task,
     parse_time_range,
@@ -81,6 +82,7 @@ READERS: dict[str, Callable[[str], object]] = {
     "parse_water_ml": parse_water_ml,
     "parse_duration": parse_duration,
     "parse_time_range": parse_time_range,
+    "parse_midday_time": parse_midday_time,
     "looks_like_time_range": looks_like_time_range,
     "parse_weekdays": parse_weekdays,
     "task_number": task_number,
