@@ -337,6 +337,19 @@ def build_spec(version: str) -> dict[str, Any]:
                 "completed_at": TIMESTAMP,
                 "created_at": TIMESTAMP,
                 "updated_at": TIMESTAMP,
+                "recurrence": {
+                    "type": "object",
+                    "nullable": True,
+                    "description": "how the task repeats; completing it creates the next occurrence",
+                    "properties": {
+                        "rule": {"type": "string", "description": "RFC 5545 RRULE, in the time zone below"},
+                        "start": {"type": "string", "description": "the first occurrence, wall time"},
+                        "timezone": string,
+                        "words": {"type": "string", "example": "every weekday at 09:00"},
+                        "series": string,
+                        "occurrence": integer,
+                    },
+                },
             },
         },
         "WorkSession": {

@@ -35,7 +35,10 @@ Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
 YES, NO = "yes", "no"
 # The questions a yes or a no answers ("Delete *X*?", "Did you mean *tasks*?").
 YES_NO_QUESTIONS = frozenset(
-    {"confirm_delete_task", "confirm_delete_data", "task_guess", "confirm_past_due", "voice_confirm", "suggestion"}
+    {
+        *("confirm_delete_task", "confirm_delete_data", "task_guess", "confirm_past_due", "voice_confirm"),
+        *("suggestion", "confirm_plain_task"),
+    }
 )
 
 
@@ -84,6 +87,7 @@ class Dialogs:
             "due": self.tasks.due,
             "delete": self.tasks.delete,
             "undo": self.tasks.undo,
+            "stop_repeating": self.tasks.stop_repeating,
             "start": self.work.start,
             "stop": self.work.stop,
             "status": self.work.status,
@@ -282,6 +286,8 @@ class Dialogs:
                 return await self.companion.after(turn, command_name, await self.tasks.answer_guess(turn, name == YES))
             if kind == "confirm_past_due":
                 return await self.tasks.confirm_past_due(turn, name == YES)
+            if kind == "confirm_plain_task":
+                return await self.tasks.confirm_plain_task(turn, name == YES)
             if kind in ("voice_confirm", "suggestion"):
                 turn.forget_question()
                 if name == NO:
