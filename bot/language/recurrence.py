@@ -21,7 +21,7 @@ EVERY_UNIT = re.compile(
     rf"(?:(?P<n>\d{{1,3}}|other) )?(?P<unit>day|week|month|year)s?"
     rf"(?: on (?:{_MONTH_DAY}|(?P<days>{_DAY_LIST})))?"
 )
-EVERY_DAYS = re.compile(rf"(?P<days>{_DAY_LIST})")
+EVERY_DAYS = re.compile(rf"(?P<other>other )?(?P<days>{_DAY_LIST})")
 EVERY_WEEKDAY = re.compile(r"weekday|work ?day|working day")
 EVERY_MONTH_DAY = re.compile(r"(?:the )?(?P<md>\d{1,2})(?:st|nd|rd|th)(?: of (?:the|each|every) month)?")
 AT_TIME = re.compile(rf" (?:at )?(?P<time>{_HOUR})$")
@@ -77,7 +77,8 @@ def _rule_parts(phrase: str) -> list[str] | None:
         return ["FREQ=WEEKLY", "BYDAY=" + ",".join(DAY_CODES[:5])]
     days = EVERY_DAYS.fullmatch(phrase)
     if days is not None:
-        return ["FREQ=WEEKLY", "BYDAY=" + _days(days.group("days"))]
+        fortnightly = ["INTERVAL=2"] if days.group("other") else []  # "every other friday"
+        return ["FREQ=WEEKLY", *fortnightly, "BYDAY=" + _days(days.group("days"))]
     month_day = EVERY_MONTH_DAY.fullmatch(phrase)
     if month_day is not None:
         return ["FREQ=MONTHLY", _month_day(month_day.group("md"))]
