@@ -48,6 +48,12 @@ def build_spec(version: str) -> dict[str, Any]:
             "notes": {"type": "string", "maxLength": 2000, "nullable": True},
             "due_at": TIMESTAMP,
             "priority": {"type": "string", "enum": ["high", "normal", "low"]},
+            "recurrence": {
+                "type": "string",
+                "maxLength": 60,
+                "description": "POST only: how the task repeats, as in chat ('every weekday at 9'); "
+                "its first occurrence becomes due_at",
+            },
         },
         "required": ["title"],
     }

@@ -111,3 +111,21 @@ async def test_words_after_every_that_are_no_repeat_are_asked_about(slack):
     assert "Added *check every file*" in added.text
     [task] = await tasks_of(slack)
     assert (task["title"], task["recurrence"]) == ("check every file", None)
+
+
+async def test_rest_creates_a_repeating_task_from_words_and_refuses_others(slack):
+    rest, user = slack.rest, "slack:T0TEAM:U9"  # never spoke in chat: UTC, the default working day
+    created = await rest.json(
+        "POST", "/api/tasks", 201, json={"title": "team sync", "user_id": user, "recurrence": "every friday at 8"}
+    )
+    assert created["due_at"] == "2026-03-06T08:00:00+00:00"
+    assert created["recurrence"]["words"] == "every Friday at 08:00"
+    await rest.json("PATCH", f"/api/tasks/{created['id']}", 200, json={"action": "complete"})
+    [upcoming] = await rest.json("GET", f"/api/tasks?user_id={user}&status=open", 200)
+    assert upcoming["due_at"] == "2026-03-13T08:00:00+00:00" and upcoming["title"] == "team sync"
+
+    for bad in ("every now and then", 7, "x" * 500):
+        error = await rest.json("POST", "/api/tasks", 400, json={"title": "odd", "user_id": user, "recurrence": bad})
+        assert "error" in error
+    plain = await rest.json("POST", "/api/tasks", 201, json={"title": "once", "user_id": user})
+    assert plain["recurrence"] is None
