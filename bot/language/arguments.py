@@ -227,6 +227,7 @@ class NewTask:
 
 # "every" starts how a task repeats; the last one, so that "check every file every friday" keeps its title.
 REPEAT_SPLIT = re.compile(r" every ", re.IGNORECASE)
+REPEAT_LEAD = re.compile(r" (?:due|due on|repeating|repeats)$", re.IGNORECASE)
 
 
 def parse_new_task(args: str) -> NewTask:
@@ -250,6 +251,7 @@ def parse_new_task(args: str) -> NewTask:
     repeats = list(REPEAT_SPLIT.finditer(text))
     if repeats:
         repeat_text, text = text[repeats[-1].end() :].strip(), text[: repeats[-1].start()].strip()
+        text = REPEAT_LEAD.sub("", text)  # "report due every friday": the title is "report"
     due_text = None
     match = DUE_SPLIT.search(text) or TRAILING_DATE.search(text)
     if match:

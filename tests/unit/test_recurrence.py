@@ -31,6 +31,7 @@ from tests.unit.conftest import USER
         ("gym every mon, wed and fri at 7am", "gym", "FREQ=WEEKLY;BYDAY=MO,WE,FR;BYHOUR=7;BYMINUTE=0", None),
         ("backup every other week on friday", "backup", "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", "every 2 weeks on Friday"),
         ("bins every other thursday", "bins", "FREQ=WEEKLY;INTERVAL=2;BYDAY=TH", "every 2 weeks on Thursday"),
+        ("report due every friday", "report", "FREQ=WEEKLY;BYDAY=FR", "every Friday"),
         ("stretch every two days", "stretch", "FREQ=DAILY;INTERVAL=2", "every 2 days"),
         ("invoice every 15th", "invoice", "FREQ=MONTHLY;BYMONTHDAY=15", "monthly on the 15th"),
         (
