@@ -48,6 +48,12 @@ def build_spec(version: str) -> dict[str, Any]:
             "notes": {"type": "string", "maxLength": 2000, "nullable": True},
             "due_at": TIMESTAMP,
             "priority": {"type": "string", "enum": ["high", "normal", "low"]},
+            "recurrence": {
+                "type": "string",
+                "maxLength": 60,
+                "description": "POST only: how the task repeats, as in chat ('every weekday at 9'); "
+                "its first occurrence becomes due_at",
+            },
         },
         "required": ["title"],
     }
@@ -351,6 +357,19 @@ def build_spec(version: str) -> dict[str, Any]:
                 "completed_at": TIMESTAMP,
                 "created_at": TIMESTAMP,
                 "updated_at": TIMESTAMP,
+                "recurrence": {
+                    "type": "object",
+                    "nullable": True,
+                    "description": "how the task repeats; completing it creates the next occurrence",
+                    "properties": {
+                        "rule": {"type": "string", "description": "RFC 5545 RRULE, in the time zone below"},
+                        "start": {"type": "string", "description": "the first occurrence, wall time"},
+                        "timezone": string,
+                        "words": {"type": "string", "example": "every weekday at 09:00"},
+                        "series": string,
+                        "occurrence": integer,
+                    },
+                },
             },
         },
         "WorkSession": {

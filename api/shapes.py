@@ -12,6 +12,7 @@ from domain.clock import to_iso
 from domain.entities import FocusSession, Task, WorkSession
 from domain.insights import Factor, Insight
 from domain.progress import EarnedAchievement, Progress
+from domain.recurrence import Recurrence, describe
 from domain.services.tokens import TokenInfo
 
 Body = dict[str, Any]
@@ -29,6 +30,22 @@ def task_body(task: Task) -> Body:
         "completed_at": to_iso(task.completed_at),
         "created_at": to_iso(task.created_at),
         "updated_at": to_iso(task.updated_at),
+        "recurrence": recurrence_body(task.recurrence),
+    }
+
+
+def recurrence_body(recurrence: Recurrence | None) -> Body | None:
+    """How a task repeats (null when it doesn't): the RFC 5545 rule, read in ``timezone`` from
+    the series' first occurrence ``start`` (wall time), and the same in words."""
+    if recurrence is None:
+        return None
+    return {
+        "rule": "RRULE:" + recurrence.rule,
+        "start": recurrence.start.isoformat(),
+        "timezone": recurrence.timezone,
+        "words": describe(recurrence.rule),
+        "series": recurrence.series,
+        "occurrence": recurrence.number,
     }
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+from datetime import datetime, time
 from typing import Any
 
 from aiohttp import web
@@ -9,11 +12,15 @@ from aiohttp import web
 from api.auth import acting_user, owner_of_entity
 from api.body import json_object, path_id, query_int
 from api.shapes import task_body
-from domain.errors import ValidationError
+from bot.language.recurrence import read_repeat
+from domain.entities import User
+from domain.errors import NotFound, ValidationError
+from domain.recurrence import Recurrence, start_series
 from domain.services import Services
 from domain.validation import clean_timestamp
 
 ACTIONS = ("complete", "reopen", "update")
+EVERY = re.compile(r"^\s*every\s+", re.IGNORECASE)
 
 
 def register(app: web.Application, services: Services) -> None:
@@ -23,14 +30,32 @@ def register(app: web.Application, services: Services) -> None:
     async def create(request: web.Request) -> web.Response:
         data = await json_object(request)
         user_id = acting_user(request, data.get("user_id"), where="body")
+        due_at = clean_timestamp(data.get("due_at"), "due_at")
+        recurrence = None
+        if data.get("recurrence") is not None:
+            recurrence, due_at = await series_of(user_id, data["recurrence"])
         task = await tasks.create_task(
             user_id,
             data.get("title"),
             notes=data.get("notes"),
-            due_at=clean_timestamp(data.get("due_at"), "due_at"),
+            due_at=due_at,
             priority=data.get("priority"),
+            recurrence=recurrence,
         )
         return web.json_response(task_body(task), status=201)
+
+    async def series_of(user_id: str, words: Any) -> tuple[Recurrence, datetime]:
+        """``recurrence`` said as in chat ("every weekday at 9"), in the user's time zone; the
+        first occurrence becomes the due date."""
+        if not isinstance(words, str):
+            raise ValidationError("'recurrence' must be words like 'every monday' or 'every weekday at 9'.")
+        repeat = read_repeat(EVERY.sub("", words, count=1))
+        try:
+            user = await services.users.get_user(user_id)
+        except NotFound:
+            user = User(user_id, user_id, services.clock.now())  # the defaults: UTC, 09:00-17:30
+        hour, minute = (int(part) for part in (repeat.at or user.work_end).split(":"))
+        return start_series(repeat.rule, user.timezone, services.clock.now(), time(hour, minute), str(uuid.uuid4()))
 
     async def list_(request: web.Request) -> web.Response:
         user_id = acting_user(request, request.query.get("user_id"))

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.errors import Conflict, ValidationError
+from domain.recurrence import Recurrence
 
 PRIORITIES = ("high", "normal", "low")
 FOCUS_MIN_MINUTES, FOCUS_MAX_MINUTES, FOCUS_DEFAULT_MINUTES = 5, 90, 25
@@ -32,6 +33,7 @@ class Task:
     completed_at: datetime | None = None
     updated_at: datetime | None = None
     version: str | None = field(default=None, compare=False, repr=False)
+    recurrence: Recurrence | None = None  # a repeating task: completing it brings the next one
 
     def complete(self, now: datetime) -> bool:
         """Mark done; False when it already was (completing twice counts once)."""

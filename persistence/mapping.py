@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Generic, TypeVar
 
 from domain.clock import from_iso, to_iso
@@ -30,6 +30,7 @@ from domain.entities import (
     WorkSession,
 )
 from domain.progress.record import ProgressRecord
+from domain.recurrence import Recurrence
 from domain.reminders.budget import RateWindow
 from domain.reminders.items import OneOff
 from domain.reminders.policy import FAR_FUTURE, Sent
@@ -61,7 +62,26 @@ def task_doc(task: Task) -> Document:
         "completed_at": to_iso(task.completed_at),
         "created_at": to_iso(task.created_at),
         "updated_at": to_iso(task.updated_at),
+        **({"recurrence": recurrence_doc(task.recurrence)} if task.recurrence else {}),
     }
+
+
+def recurrence_doc(recurrence: Recurrence) -> Document:
+    return {
+        "rule": recurrence.rule,
+        "start": recurrence.start.isoformat(),  # wall time in the zone below, no offset
+        "timezone": recurrence.timezone,
+        "series": recurrence.series,
+        "number": recurrence.number,
+    }
+
+
+def recurrence_from_doc(data: Document | None) -> Recurrence | None:
+    if not isinstance(data, dict):
+        return None
+    return Recurrence(
+        data["rule"], datetime.fromisoformat(data["start"]), data["timezone"], data["series"], int(data["number"])
+    )
 
 
 def task_from_doc(data: Document, version: str | None = None) -> Task:
@@ -77,6 +97,7 @@ def task_from_doc(data: Document, version: str | None = None) -> Task:
         created_at=from_iso(data["created_at"]),
         updated_at=from_iso(data.get("updated_at")),
         version=version,
+        recurrence=recurrence_from_doc(data.get("recurrence")),
     )
 
 

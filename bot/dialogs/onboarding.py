@@ -21,7 +21,8 @@ HELP_TOPICS: dict[str, tuple[str, str]] = {
         "Tasks",
         "*add* <title> [due <when>] [!high|!low] · *tasks* [today|week|done|all] · *done* <n or words> · "
         "*edit* <n> <title> · *due* <n> <when> · *delete* <n> · *undo* · *what's due today* · "
-        "*what should I do next*",
+        "*what should I do next* · *add* <title> every monday|weekday at 9|2 weeks|month on the 1st · "
+        "*stop repeating* <n>",
     ),
     "work": (
         "Work & focus",

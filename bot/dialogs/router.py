@@ -38,7 +38,10 @@ Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
 YES, NO = "yes", "no"
 # The questions a yes or a no answers ("Delete *X*?", "Did you mean *tasks*?").
 YES_NO_QUESTIONS = frozenset(
-    {"confirm_delete_task", "confirm_delete_data", "task_guess", "confirm_past_due", "voice_confirm", "suggestion"}
+    {
+        *("confirm_delete_task", "confirm_delete_data", "task_guess", "confirm_past_due", "voice_confirm"),
+        *("suggestion", "confirm_plain_task"),
+    }
 ) | {PAST_REMINDER}
 
 
@@ -89,6 +92,7 @@ class Dialogs:
             "due": self.tasks.due,
             "delete": self.tasks.delete,
             "undo": self.tasks.undo,
+            "stop_repeating": self.tasks.stop_repeating,
             "start": self.work.start,
             "stop": self.work.stop,
             "status": self.work.status,
@@ -297,6 +301,8 @@ class Dialogs:
                 return await self.tasks.confirm_past_due(turn, name == YES)
             if kind == PAST_REMINDER:
                 return await self.asked.confirm_past(turn, name == YES)
+            if kind == "confirm_plain_task":
+                return await self.tasks.confirm_plain_task(turn, name == YES)
             if kind in ("voice_confirm", "suggestion"):
                 turn.forget_question()
                 if name == NO:

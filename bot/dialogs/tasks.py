@@ -1,15 +1,20 @@
-"""Task flows: add, list, done, edit, due, delete (with confirmation), undo."""
+"""Task flows: add (once or repeating), list, done, edit, due, delete (with confirmation), undo,
+stop repeating."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import uuid
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.dialogs.turn import OPEN_LIST_LIMIT, Turn, answering
 from bot.language.arguments import parse_new_task, quoted, read_when, task_number
 from bot.language.matching import meaningful_words
+from bot.language.recurrence import read_repeat
 from bot.messages import Button, ListItem, Reply
 from domain.entities import Task
+from domain.errors import NotFound, ValidationError
+from domain.recurrence import Recurrence, describe, start_series
 from domain.wording import plural
 
 LIST_FILTERS = ("today", "week", "done", "all", "")
@@ -19,6 +24,12 @@ def describe_due(task: Task, timezone: str) -> str | None:
     if task.due_at is None:
         return None
     return "due " + task.due_at.astimezone(ZoneInfo(timezone)).strftime("%a %d %b %H:%M")
+
+
+def describe_task(task: Task, timezone: str) -> str | None:
+    """What a list shows under a task: its due date, and how it repeats."""
+    said = [describe_due(task, timezone), describe(task.recurrence.rule) if task.recurrence else None]
+    return " · ".join(part for part in said if part) or None
 
 
 def past_due_question(what: str, due: datetime, timezone: str, question: str) -> Reply:
@@ -45,11 +56,15 @@ class TaskDialog:
     async def add(self, turn: Turn, args: str) -> list[Reply]:
         parsed = parse_new_task(args)
         if not parsed.title:
-            turn.ask("task_title", due_text=parsed.due_text, priority=parsed.priority)
+            turn.ask("task_title", due_text=parsed.due_text, priority=parsed.priority, repeat=parsed.repeat_text)
             return [Reply("What should the task be called?", kind="question")]
-        return await self.create(turn, parsed.title, parsed.due_text, parsed.priority)
+        return await self.create(turn, parsed.title, parsed.due_text, parsed.priority, parsed.repeat_text)
 
-    async def create(self, turn: Turn, title: str, due_text: str | None, priority: str) -> list[Reply]:
+    async def create(
+        self, turn: Turn, title: str, due_text: str | None, priority: str, repeat_text: str | None = None
+    ) -> list[Reply]:
+        if repeat_text:
+            return await self._create_repeating(turn, title, repeat_text, priority)
         due = (
             await read_when(due_text, turn.user.timezone, turn.now, turn.user.work_end, turn.locale)
             if due_text
@@ -60,7 +75,50 @@ class TaskDialog:
             return [past_due_question(f"*{title}*", due, turn.user.timezone, asked)]
         return await self.store_new(turn, title, due, priority)
 
-    async def store_new(self, turn: Turn, title: str, due: datetime | None, priority: str) -> list[Reply]:
+    async def _create_repeating(self, turn: Turn, title: str, repeat_text: str, priority: str) -> list[Reply]:
+        """A task that repeats: its first occurrence is due first. Words after "every" that are
+        no repeat are asked about, never kept in the title unsaid ("check every file")."""
+        try:
+            repeat = read_repeat(repeat_text)
+        except ValidationError as error:
+            whole = f"{title} every {repeat_text}"
+            asked = turn.ask("confirm_plain_task", title=whole, priority=priority)
+            return [
+                Reply(
+                    f"{error} Or add *{whole}* as a task that doesn't repeat?",
+                    buttons=[
+                        Button("Add it once", answering(asked, "yes"), "primary"),
+                        Button("No", answering(asked, "no")),
+                    ],
+                    kind="confirm",
+                )
+            ]
+        hour, minute = (int(part) for part in (repeat.at or turn.user.work_end).split(":"))
+        recurrence, due = start_series(repeat.rule, turn.user.timezone, turn.now, time(hour, minute), str(uuid.uuid4()))
+        return await self.store_new(turn, title, due, priority, recurrence)
+
+    async def confirm_plain_task(self, turn: Turn, yes: bool) -> list[Reply]:
+        """The answer to "that's no repeat: add it once?"."""
+        question = turn.question or {}
+        turn.forget_question()
+        if not yes:
+            return [Reply("OK, no task added. Say how it repeats like 'every monday' or 'every 2 weeks'.")]
+        return await self.create(turn, str(question["title"]), None, str(question.get("priority", "normal")))
+
+    async def store_new(
+        self, turn: Turn, title: str, due: datetime | None, priority: str, recurrence: Recurrence | None = None
+    ) -> list[Reply]:
+        if recurrence is not None:
+            task = await turn.services.tasks.create_task(
+                turn.user_id, title, due_at=due, priority=priority, recurrence=recurrence
+            )
+            local = (task.due_at or turn.now).astimezone(ZoneInfo(turn.user.timezone))
+            text = (
+                f"Added *{task.title}*, {describe(recurrence.rule)}, next on {local:%a %d %b}"
+                + (" (high priority)" if task.priority == "high" else "")
+                + "."
+            )
+            return [Reply(text, buttons=task_buttons(task) + [Button("Undo", {"command": "undo"})], kind="task")]
         task = await turn.services.tasks.create_task(turn.user_id, title, due_at=due, priority=priority)
         detail = describe_due(task, turn.user.timezone)
         text = (
@@ -80,6 +138,7 @@ class TaskDialog:
             parsed.title or text,
             parsed.due_text or question.get("due_text"),
             parsed.priority if parsed.priority != "normal" else question.get("priority", "normal"),
+            parsed.repeat_text or question.get("repeat"),
         )
 
     async def listing(self, turn: Turn, args: str) -> list[Reply]:
@@ -110,7 +169,7 @@ class TaskDialog:
         items = [
             ListItem(
                 text=f"{number}. {task.title}" + (" ❗" if task.priority == "high" else ""),
-                detail=describe_due(task, turn.user.timezone),
+                detail=describe_task(task, turn.user.timezone),
                 button=None if task.completed else Button("Done", {"command": "done", "task_id": task.id}),
                 done=task.completed,
             )
@@ -168,6 +227,8 @@ class TaskDialog:
             return await self._set_due(turn, task, rest)
         if command == "delete":
             return self._confirm_delete(turn, task)
+        if command == "stop_repeating":
+            return await self._stop_repeating(turn, task)
         return await self._complete(turn, task)
 
     async def done(self, turn: Turn, args: str, task_id: str | None = None) -> list[Reply]:
@@ -186,11 +247,34 @@ class TaskDialog:
         remaining = await turn.services.tasks.count_open(turn.user_id)
         return [
             Reply(
-                f"Done: *{task.title}*. {left_open(remaining)}",
+                f"Done: *{task.title}*. {await self._next_one(turn, task)}{left_open(remaining)}",
                 buttons=[Button("Undo", {"command": "undo"})],
                 kind="task",
             )
         ]
+
+    @staticmethod
+    async def _next_one(turn: Turn, task: Task) -> str:
+        """Where a repeating task went: the date of its next occurrence."""
+        if task.recurrence is None:
+            return ""
+        try:
+            upcoming = await turn.services.tasks.get_task(turn.user_id, task.recurrence.next_id())
+        except NotFound:
+            return ""
+        if upcoming.due_at is None:
+            return ""
+        return f"Next one on {upcoming.due_at.astimezone(ZoneInfo(turn.user.timezone)):%a %d %b}. "
+
+    async def stop_repeating(self, turn: Turn, args: str) -> list[Reply]:
+        if not meaningful_words(args) and task_number(args) is None:
+            return [Reply("Say 'stop repeating <number>', with a number from your task list.", kind="error")]
+        task = await self.pick(turn, args, "stop_repeating")
+        return task if isinstance(task, list) else await self._stop_repeating(turn, task)
+
+    async def _stop_repeating(self, turn: Turn, task: Task) -> list[Reply]:
+        task = await turn.services.tasks.stop_repeating(turn.user_id, task.id)
+        return [Reply(f"*{task.title}* won't repeat any more; the task itself stays.", kind="task")]
 
     async def edit(self, turn: Turn, args: str) -> list[Reply]:
         reference, _, title = args.strip().partition(" ")

@@ -274,11 +274,18 @@ class NewTask:
     title: str
     due_text: str | None
     priority: str
+    repeat_text: str | None = None  # the words after "every": how the task repeats
+
+
+# "every" starts how a task repeats; the last one, so that "check every file every friday" keeps its title.
+REPEAT_SPLIT = re.compile(r" every ", re.IGNORECASE)
+REPEAT_LEAD = re.compile(r" (?:due|due on|repeating|repeats)$", re.IGNORECASE)
 
 
 def parse_new_task(args: str) -> NewTask:
     """'Write the report due friday 5pm !high' -> title, 'friday 5pm', 'high'; a date phrase at
-    the end is a due date too: 'call mum tomorrow' -> 'call mum', 'tomorrow'."""
+    the end is a due date too: 'call mum tomorrow' -> 'call mum', 'tomorrow'; 'water the plants
+    every monday' -> 'water the plants', repeating 'monday'."""
     priority = "normal"
     words = []
     for word in args.split():
@@ -292,12 +299,17 @@ def parse_new_task(args: str) -> NewTask:
     if spoken:
         priority = spoken.group(1).lower()
         text = (text[: spoken.start()] + text[spoken.end() :]).strip()
+    repeat_text = None
+    repeats = list(REPEAT_SPLIT.finditer(text))
+    if repeats:
+        repeat_text, text = text[repeats[-1].end() :].strip(), text[: repeats[-1].start()].strip()
+        text = REPEAT_LEAD.sub("", text)  # "report due every friday": the title is "report"
     due_text = None
     match = DUE_SPLIT.search(text) or TRAILING_DATE.search(text)
     if match:
         due_text = match.group("when").strip()
         text = text[: match.start()].strip()
-    return NewTask(title=text, due_text=due_text, priority=priority)
+    return NewTask(title=text, due_text=due_text, priority=priority, repeat_text=repeat_text)
 
 
 @overload

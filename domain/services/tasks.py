@@ -19,6 +19,7 @@ from domain.entities import Task, UndoEntry
 from domain.errors import NotFound, StaleEntity, ValidationError
 from domain.ports import RepositorySet
 from domain.progress.rules import is_early, is_late, task_completion_counters
+from domain.recurrence import Recurrence, next_occurrence, occurrence_id
 from domain.rollups import TOTALS, RollupChanges, day_key
 from domain.services.contributions import task_contribution
 from domain.services.conversations import ConversationService
@@ -53,16 +54,19 @@ class TaskService:
         notes: Any = None,
         due_at: datetime | None = None,
         priority: Any = None,
+        recurrence: Recurrence | None = None,
     ) -> Task:
+        """A new task; with ``recurrence``, the first occurrence of that series (``due_at`` its date)."""
         now = self._clock.now()
         task = Task(
-            id=str(uuid.uuid4()),
+            id=occurrence_id(recurrence.series, recurrence.number) if recurrence else str(uuid.uuid4()),
             user_id=user_id,
             title=clean_title(title),
             notes=clean_notes(notes),
             due_at=due_at,
             priority=clean_priority(priority),
             created_at=now,
+            recurrence=recurrence,
         )
         day = day_key(now, await self._users.timezone(user_id))
         changes = RollupChanges().add_both(day, "tasks_total", 1).add(day, "tasks_created", 1)
@@ -146,6 +150,9 @@ class TaskService:
                 task.priority, early, is_late(completed_at, timezone)
             ).items():
                 changes.add(day, counter, amount)  # the day only: XP and achievements read days
+            # The next occurrence first: a completion retried after a crash, or raced by another
+            # instance, makes the same id again, which collides instead of making a second one.
+            await self._add_next_occurrence(task, completed_at, timezone)
             await self._noted(user_id, "completed", before, lambda: self._tasks.save(task, changes))
             return task
 
@@ -168,12 +175,67 @@ class TaskService:
             ).items():
                 changes.add(day, counter, -amount)
             await self._noted(user_id, "reopened", before, lambda: self._tasks.save(task, changes))
+            await self._drop_untouched_next(task, timezone)
             return task
 
         reopened = await retry_stale(attempt)
         if reopened.due_at is not None:  # open again: its nudge is armed again
             await self._due_changed(user_id)
         return reopened
+
+    async def stop_repeating(self, user_id: str, task_id: str) -> Task:
+        """End a task's series: the task stays as it is, and completing it brings no next one."""
+
+        async def attempt() -> Task:
+            task = await self._tasks.get(user_id, task_id)
+            if task.recurrence is None:
+                raise ValidationError(f"*{task.title}* doesn't repeat.")
+            task.recurrence, task.updated_at = None, self._clock.now()
+            await self._tasks.save(task)
+            return task
+
+        return await retry_stale(attempt)
+
+    async def _add_next_occurrence(self, task: Task, done_at: datetime, timezone: str) -> None:
+        """Create the occurrence after ``task`` as a new open task, counted as any created task."""
+        recurrence = task.recurrence
+        if recurrence is None:
+            return
+        due = next_occurrence(recurrence, task.due_at, done_at)
+        if due is None:
+            return
+        upcoming = Task(
+            id=recurrence.next_id(),
+            user_id=task.user_id,
+            title=task.title,
+            notes=task.notes,
+            due_at=due,
+            priority=task.priority,
+            created_at=done_at,
+            recurrence=recurrence.following(),
+        )
+        try:
+            await self._tasks.add(upcoming, task_contribution(upcoming, timezone, 1))
+        except StaleEntity:
+            return  # made already, by a retried or concurrent completion of the same occurrence
+        if self._touch is not None:
+            await self._touch(task.user_id)  # its due time arms a nudge, as for any new task
+
+    async def _drop_untouched_next(self, task: Task, timezone: str) -> None:
+        """Reopening an occurrence takes back the next one its completion made, unless it was
+        changed or completed since: completing again then makes it anew, never a duplicate."""
+        if task.recurrence is None:
+            return
+        try:
+            upcoming = await self._tasks.get(task.user_id, task.recurrence.next_id())
+        except NotFound:
+            return
+        if upcoming.completed or upcoming.updated_at is not None:
+            return
+        try:
+            await self._tasks.remove(upcoming, task_contribution(upcoming, timezone, -1))
+        except (StaleEntity, NotFound):
+            pass  # changed or removed meanwhile: it is no longer the untouched copy
 
     async def edit_task(self, user_id: str, task_id: str, **fields: Any) -> Task:
         """Change title, notes, priority and/or due_at (None clears a due date)."""

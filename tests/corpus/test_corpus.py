@@ -36,7 +36,7 @@ TITLES = (
 CREATED = datetime(2026, 3, 2, 9, tzinfo=UTC)
 OPEN_TASKS = [Task(f"t{n}", "corpus", title, CREATED) for n, title in enumerate(TITLES, start=1)]
 # Commands that act on one task named by the words after them; edit and due take one word.
-BY_REFERENCE = {"done": "all", "delete": "all", "edit": "first", "due": "first"}
+BY_REFERENCE = {"done": "all", "delete": "all", "edit": "first", "due": "first", "stop_repeating": "all"}
 # Commands that change nothing: reading one by mistake is a miss, not a wrong action.
 READ_ONLY = {
     *("help", "hello", "tasks", "status", "stats", "pet", "achievements", "insights", "settings", "reminders"),

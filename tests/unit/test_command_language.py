@@ -104,6 +104,7 @@ def test_new_task_title_due_and_priority():
         "title": "Write the report",
         "due_text": "friday 5pm",
         "priority": "high",
+        "repeat_text": None,
     }
     assert parse_new_task("call the bank by tomorrow !low").due_text == "tomorrow"
     assert parse_new_task("buy milk high priority").priority == "high"
