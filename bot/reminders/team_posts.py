@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.dialogs.team import pulse_reply
@@ -15,14 +15,22 @@ from domain.services import Services
 
 log = logging.getLogger("avanochi.reminders")
 
+# Pulses are weekly: looking for due teams every quarter of an hour is prompt enough, and keeps
+# the engine's frequent idle passes at their one query.
+LOOK_EVERY = timedelta(minutes=15)
+
 
 class TeamPosts:
     def __init__(self, services: Services, notifiers: Mapping[str, Any]) -> None:
         self._services = services
         self._notifiers = notifiers  # the engine's, by channel name
+        self._next_look: datetime | None = None
 
     async def run(self, now: datetime) -> int:
         """Post every pulse due at ``now`` on the channels this instance serves; how many went."""
+        if self._next_look is not None and now < self._next_look:
+            return 0
+        self._next_look = now + LOOK_EVERY
         teams = self._services.teams
         posted = 0
         for team in await teams.due(now):

@@ -159,3 +159,14 @@ async def test_kudos_are_posted_only_for_someone_who_said_yes(slack):
     assert "didn't post this one" in said(await in_channel(slack, "kudos @U3 for the demo", "U1"))
     too_long = said(await in_channel(slack, "kudos @U3 for " + "x" * 300, "U1"))
     assert "fit in 200 characters" in too_long
+
+
+async def test_the_mood_trend_shows_once_members_have_mood_check_ins_in_both_weeks(slack):
+    await set_up(slack, MEMBERS)
+    for n, user in enumerate(MEMBERS):
+        days = history(n, POST_WEEK)
+        days["day:" + POST_WEEK[0].isoformat()] = {"mood_sum": 4.0, "mood_count": 1}
+        days["day:" + (POST_WEEK[0] - timedelta(days=7)).isoformat()] = {"mood_sum": 3.0, "mood_count": 1}
+        await give(slack, user, days)
+    [post] = await weekly_posts(slack)
+    assert "up (+1.0 on a 1-5 scale)" in said([post])
