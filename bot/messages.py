@@ -40,6 +40,9 @@ class IncomingMessage:
     private: bool = True
     # An emoji reaction to one of the bot's messages (``text`` is the emoji), not typed words.
     reaction: bool = False
+    # How to post in this shared conversation later (a team channel's weekly pulse), in the
+    # form the channel's notifier reads; None in a private chat or where the bot cannot post.
+    room: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

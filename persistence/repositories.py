@@ -31,6 +31,7 @@ from domain.reminders.budget import RateWindow
 from domain.reminders.schedule import ReminderSchedule
 from domain.reminders.shards import ShardLease
 from domain.rollups import TOTALS, RollupChanges
+from domain.teams import Team, TeamConsent
 from persistence import mapping
 from persistence.mapping import Codec
 from persistence.port import (
@@ -45,6 +46,7 @@ from persistence.port import (
     where,
 )
 from persistence.rollup_ledger import ROLLUP_TYPE, RollupLedger
+from persistence.team_mapping import TEAM, TEAM_CONSENT
 
 if TYPE_CHECKING:  # the unit of work builds on this module
     from persistence.unit_of_work import TurnRepositories
@@ -268,6 +270,10 @@ class Repositories:
         )
         self.progress_records: EntityRepository[ProgressRecord] = repo(
             "progress", lambda p: p.id, mapping.PROGRESS_RECORD, "No progress yet"
+        )
+        self.teams: EntityRepository[Team] = repo("team", lambda t: t.id, TEAM, "This channel has no team pulse.")
+        self.team_consents: EntityRepository[TeamConsent] = repo(
+            "team_consent", lambda c: c.id, TEAM_CONSENT, "No answer about that team yet"
         )
 
     def _repository(self, doc_type: str, id_of: Callable, codec: Codec, not_found: str) -> EntityRepository:

@@ -20,6 +20,7 @@ from bot.dialogs.reminders import PAST_REMINDER, RemindersDialog
 from bot.dialogs.settings import SettingsDialog
 from bot.dialogs.stats import StatsDialog
 from bot.dialogs.tasks import TaskDialog
+from bot.dialogs.team import TeamDialog
 from bot.dialogs.timesheet import TimesheetDialog
 from bot.dialogs.turn import Turn, answering
 from bot.dialogs.voice import Fetch, VoiceDialog
@@ -131,6 +132,8 @@ class Dialogs:
             "timesheet": TimesheetDialog().export,
             "no": self._nothing_to_confirm,
         }
+        team = TeamDialog()
+        self._handlers.update(team_pulse=team.pulse, team_share=team.share, kudos=team.kudos)
 
     async def home_pet(self, user_id: str) -> Reply | None:
         """The pet's section of a home page; None if it can't be drawn up now (the page still shows)."""

@@ -348,6 +348,11 @@ PHRASES: dict[str, str] = {
     "pick up where i left off": "resume",
     "i'm back": "resume",
     "im back": "resume",
+    # The opt-in team pulse of a shared channel (bot/dialogs/team.py).
+    "team pulse": "team_pulse",
+    "share with team": "team_share",
+    "share with the team": "team_share",
+    "kudos": "kudos",
 }
 # "thanks a lot", "cheers mate": what may follow a word of thanks for it to be only that.
 THANKS_TAILS = frozenset(

@@ -23,6 +23,7 @@ from typing import Protocol
 
 from bot.messages import Reply
 from bot.reminders.nudges import compose
+from bot.reminders.team_posts import TeamPosts
 from domain.clock import Clock
 from domain.concurrency import retry_stale
 from domain.entities import ChannelAddress
@@ -74,6 +75,7 @@ class RunSummary:
     skipped: int = 0
     shards: int = 0  # delivery shards this instance drained in the pass
     by_kind: dict[str, int] = field(default_factory=dict)
+    team_posts: int = 0  # weekly team pulses posted in their channels
 
 
 class ReminderEngine:
@@ -107,13 +109,16 @@ class ReminderEngine:
         self._budget = PlatformBudget(repos.rate_windows, services.clock, per_second or {}, sleep)
         # Schedules saved before they carried a shard are looked for until a pass finds none.
         self._unsharded_left = True
+        self._team_posts = TeamPosts(services, notifiers)
 
     async def run(self, now: datetime | None = None) -> RunSummary:
         """One pass: every schedule due at ``now`` (default: the clock's now) in the shards this
         instance can lease, taken in a random order so that instances rarely meet. An idle pass
         costs one indexed query."""
         with self._measure() as counts:
+            now = now or self._services.clock.now()
             summary = await self._run(now)
+            summary.team_posts = await self._team_posts.run(now)
             counts.update(
                 due=summary.due_schedules,
                 sent=summary.sent,

@@ -25,6 +25,7 @@ from domain.services.moods import MoodService
 from domain.services.pet import PetService
 from domain.services.stats import StatsService
 from domain.services.tasks import TaskService
+from domain.services.teams import TeamService
 from domain.services.tokens import DEFAULT_LIFETIME, TokenService
 from domain.services.users import UserService
 from domain.services.work_sessions import WorkSessionService
@@ -50,6 +51,7 @@ class Services:
     progress: ProgressService
     pet: PetService
     insights: InsightService
+    teams: TeamService
     clock: Clock
     repos: RepositorySet = field(repr=False)
     token_lifetime: timedelta = DEFAULT_LIFETIME
@@ -82,6 +84,7 @@ class Services:
             progress=progress,
             pet=PetService(repos, users, progress, clock),
             insights=InsightService(repos, users, clock),
+            teams=TeamService(repos, users, clock),
             clock=clock,
             repos=repos,
             token_lifetime=token_lifetime,

@@ -94,6 +94,11 @@ def slack_files(token: str | None, api_url: str) -> FileSource:
     return FileSource(frozenset(origins), headers={"Authorization": f"Bearer {token}"} if token else {})
 
 
+def room_of(team: str, channel: str | None) -> dict[str, str] | None:
+    """A channel's address for the notifier; a DM (D...) is no shared room."""
+    return {"team_id": team, "channel": channel} if channel and not channel.startswith("D") else None
+
+
 class SlackAdapter:
     def __init__(
         self, pipeline: TurnPipeline, channel: SlackChannel, home: SlackHome, files: SlackFiles, settings
@@ -188,6 +193,7 @@ class SlackAdapter:
             delivery_id=command.get("trigger_id"),
             private=True,
             user_name=command.get("user_name"),
+            room=room_of(command["team_id"], command.get("channel_id")),
         )
 
     async def on_message(self, ack, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -232,6 +238,7 @@ class SlackAdapter:
             delivery_id=body.get("event_id"),
             private=False,
             attachments=attachments_of(event),
+            room=room_of(route.team, event["channel"]),
         )
 
     async def on_reaction(self, ack, body: dict[str, Any], event: dict[str, Any], context) -> None:
