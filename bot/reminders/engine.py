@@ -132,8 +132,13 @@ class ReminderEngine:
         now = now or self._services.clock.now()
         summary = RunSummary(now=now.isoformat())
         reminders = self._services.reminders
+        # One clock for the whole pass: a shard drained minutes into a paced wave must spend
+        # from the same budget windows as the first one, not from windows minutes in the past.
+        pass_clock = ShiftedClock(self._services.clock, now)
         if self._unsharded_left:
-            found, _ = await self._drain(now, summary, lambda: reminders.due(now, self._page, unsharded=True))
+            found, _ = await self._drain(
+                now, summary, lambda: reminders.due(now, self._page, unsharded=True), pass_clock
+            )
             self._unsharded_left = found > 0
         first = await reminders.due(now, self._page)
         if not first:
@@ -145,7 +150,7 @@ class ReminderEngine:
 
         async def one_shard(shard: int) -> None:
             async with gate:
-                await self._drain_shard(shard, now, summary)
+                await self._drain_shard(shard, now, summary, pass_clock)
 
         await asyncio.gather(*(one_shard(shard) for shard in random.sample(sorted(busy), len(busy))))
         return summary
@@ -153,7 +158,7 @@ class ReminderEngine:
     def _reaches(self, user_id: str) -> bool:
         return TERMINAL in self._notifiers or not user_id.startswith(f"{TERMINAL}:")
 
-    async def _drain_shard(self, shard: int, now: datetime, summary: RunSummary) -> None:
+    async def _drain_shard(self, shard: int, now: datetime, summary: RunSummary, pass_clock: Clock) -> None:
         lease = await self._leases.acquire(shard, now)
         if lease is None:
             return  # another instance drains it, or already has for this instant
@@ -170,7 +175,7 @@ class ReminderEngine:
         drained = False
         try:
             _, drained = await self._drain(
-                now, summary, lambda: self._services.reminders.due(now, self._page, shard), renew
+                now, summary, lambda: self._services.reminders.due(now, self._page, shard), pass_clock, renew
             )
         finally:
             await self._leases.release(held, now if drained else None)
@@ -180,13 +185,13 @@ class ReminderEngine:
         now: datetime,
         summary: RunSummary,
         fetch: Callable[[], Awaitable[list[ReminderSchedule]]],
+        pass_clock: Clock,
         keep_lease: Callable[[], Awaitable[bool]] | None = None,
     ) -> tuple[int, bool]:
         """Process pages of due schedules until none is left; returns how many were processed
         and whether the lookup ran dry. A schedule that stays due (its user's processing failed)
         is not processed twice in one pass."""
         seen: set[str] = set()
-        pass_clock = ShiftedClock(self._services.clock, now)
 
         async def one(schedule: ReminderSchedule) -> None:
             async with self._concurrency:
