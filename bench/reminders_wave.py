@@ -61,6 +61,9 @@ SYNCHRONOUS = "FULL"  # the store's default; --synchronous NORMAL trades a power
 # minutes, large enough that the busiest tenant spends many one-second windows.
 SIMULATIONS = [(500, 1, "slack"), (1_000, 10, "slack"), (1_000, 1, "msteams"), (2_000, 20, "msteams")]
 
+# Water and the morning plan off, so that at 09:50 each user has exactly one nudge due: a break.
+ONLY_BREAKS = {"water": {"on": False}, "plan": {"on": False}}
+
 
 def user_id(channel: str, tenant: int, n: int) -> str:
     return f"slack:T{tenant:04d}:U{n}" if channel == "slack" else f"msteams:tenant{tenant:04d}:user{n}"
@@ -82,7 +85,7 @@ def wave_docs(repos: Repositories, users: int, tenants: int = 1, channel: str = 
     for n in range(users):
         who = user_id(channel, n % tenants, n)
         session = WorkSession(str(uuid.UUID(int=n)), who, START)
-        user = User(who, f"User {n}", START, timezone="Europe/Madrid", reminder_settings={"water": {"on": False}})
+        user = User(who, f"User {n}", START, timezone="Europe/Madrid", reminder_settings=ONLY_BREAKS)
         user.updated_at = START
         docs += [
             _doc(repos.users, user),
@@ -102,7 +105,9 @@ async def reference_docs() -> dict[str, set[str]]:
     services = Services.build(Repositories(store), clock)
     who = "slack:T0000:Uref"
     await services.users.ensure(who, "Ref")
-    await services.users.update_user(who, timezone="Europe/Madrid", reminder=("water", {"on": False}))
+    await services.users.update_user(who, timezone="Europe/Madrid")
+    for kind, preference in ONLY_BREAKS.items():
+        await services.users.update_user(who, reminder=(kind, preference))
     await services.conversations.remember_address(who, "slack", address_data("slack", 0, 0))
     await services.work_sessions.start_session(who)
     db = store._require()  # noqa: SLF001 - read every document of the user, whatever its type
