@@ -40,7 +40,10 @@ HELP_TOPICS: dict[str, tuple[str, str]] = {
         "*timezone* <city or Area/City> · *hours* 9-17:30 · *days* mon-fri · *quiet* 18:00-08:00 · *settings* · "
         "*remind water every 90m* · *reminders off|on* · *snooze 15m* · *pause until monday*",
     ),
-    "account": ("Account & data", "*token* · *token revoke* · *export my data* · *delete my data*"),
+    "account": (
+        "Account & data",
+        "*dashboard* — your own web page · *token* · *token revoke* · *export my data* · *delete my data*",
+    ),
 }
 TOPIC_WORDS = {
     "task": "tasks",
@@ -70,6 +73,7 @@ TOPIC_WORDS = {
     "data": "account",
     "token": "account",
     "privacy": "account",
+    "dashboard": "account",
 }
 HELP = (
     "Here is what I understand:\n"
