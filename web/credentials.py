@@ -100,7 +100,12 @@ class WebPasses:
         return secret
 
     async def issue_link(self, user_id: str) -> str:
-        """The secret of a new one-time sign-in link for the user."""
+        """The secret of a new one-time sign-in link for the user. The user's links and sessions
+        that ran out go first: nothing else would ever delete a link that was never followed."""
+        now = self._clock.now()
+        for item in await self._passes.find(WebPass.PARTITION, [Condition("owner", "=", user_id)]):
+            if item.expires_at <= now:
+                await self._forget(item)
         return await self._issue(user_id, LINK, self.link_lifetime)
 
     async def redeem(self, link_secret: str) -> tuple[str, str]:

@@ -10,6 +10,7 @@ from http.cookies import SimpleCookie
 import pytest
 
 from app import SERVICES_KEY
+from persistence.port import DocumentMissing
 from tests.fake_slack import OUTGOING
 from web.credentials import digest
 
@@ -70,6 +71,15 @@ async def test_the_link_signs_in_once_with_a_strict_httponly_cookie(slack):
     again = await slack.rest.call("GET", path, token=False)
     assert again.status == 410 and "already used" in await again.text()
     assert "Set-Cookie" not in again.headers
+
+
+async def test_asking_again_clears_links_that_ran_out(slack, store):
+    first = (await link_for(slack)).split("=", 1)[1]
+    slack.app[SERVICES_KEY].clock.advance(minutes=11)
+    second = (await link_for(slack)).split("=", 1)[1]
+    assert await store.read("system:web", digest(second))
+    with pytest.raises(DocumentMissing):
+        await store.read("system:web", digest(first))
 
 
 async def test_an_expired_link_is_refused(slack):
