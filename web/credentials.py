@@ -108,6 +108,14 @@ class WebPasses:
                 await self._forget(item)
         return await self._issue(user_id, LINK, self.link_lifetime)
 
+    async def check_link(self, link_secret: str) -> None:
+        """LinkRefused unless the link would sign in now; spends nothing."""
+        found = await self._find(link_secret, LINK)
+        if found is None:
+            raise LinkRefused("This sign-in link was already used or is not valid.")
+        if found.expires_at <= self._clock.now():
+            raise LinkRefused("This sign-in link has expired: links work for 10 minutes.")
+
     async def redeem(self, link_secret: str) -> tuple[str, str]:
         """Spend a link: (its user, a new session secret); LinkRefused if used, unknown or expired."""
         found = await self._find(link_secret, LINK)

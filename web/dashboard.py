@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -99,16 +100,30 @@ class Dashboard:
         self._dialogs = container.dialogs
         self._passes: WebPasses = container.web_passes
         self._secure_default = container.settings.public_url.startswith("https://")
+        self._public_host = urlsplit(container.settings.public_url).netloc
 
     # --- signing in and out -------------------------------------------------------------
 
-    async def sign_in(self, request: web.Request) -> web.Response:
+    async def sign_in_page(self, request: web.Request) -> web.Response:
+        """The link's page: a button that signs in. Opening the link spends nothing, so a chat
+        app's link preview or a mail scanner that fetches it leaves it working for its person."""
+        token = request.query.get("token", "")
         try:
-            _, session = await self._passes.redeem(request.query.get("token", ""))
+            await self._passes.check_link(token)
         except LinkRefused as refused:
             return notice(410, "This link no longer works", str(refused))
-        # A page, not a 303: a redirect would carry on the chat app's cross-site navigation, and
-        # the SameSite=Strict cookie would not go with it; this same-site refresh sends it.
+        return render("sign_in.html", token=token)
+
+    async def sign_in(self, request: web.Request) -> web.Response:
+        if not same_origin(request, self._public_host):  # nobody signs a browser in from another site
+            return notice(403, "Sign-in refused", "That sign-in did not come from this site.")
+        form = await request.post()
+        try:
+            _, session = await self._passes.redeem(str(form.get("token", "")))
+        except LinkRefused as refused:
+            return notice(410, "This link no longer works", str(refused))
+        # A page that moves on to /me by itself rather than a 303, so that the next request is
+        # plainly same-site and carries the SameSite=Strict cookie.
         response = render("signed_in.html")
         response.set_cookie(
             COOKIE,
@@ -276,6 +291,15 @@ class Dashboard:
         return web.FileResponse(HERE / "static" / "dashboard.css", headers={"Cache-Control": "max-age=3600"})
 
 
+def same_origin(request: web.Request, public_host: str) -> bool:
+    """A browser's POST names the page it came from in Origin; a missing one (older browsers,
+    other clients) is let through: the form's secret is what signs in."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc in (request.host, public_host)
+
+
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
     if request.path != "/me" and not request.path.startswith("/me/"):
         return
@@ -283,7 +307,9 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     if request.path != "/me":  # the page Teams frames is guarded by frame-ancestors alone
         response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"  # a sign-in link never leaks onwards
+    # A sign-in link never leaks to another site; "no-referrer" would also blank the Origin of
+    # our own forms, which the sign-in checks.
+    response.headers["Referrer-Policy"] = "same-origin"
     if request.path != "/me/style.css":
         response.headers["Cache-Control"] = "no-store"
 
@@ -291,7 +317,8 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
 def register(app: web.Application, container: Container) -> None:
     dashboard = Dashboard(container)
     app.router.add_get("/me", dashboard.page)
-    app.router.add_get("/me/signin", dashboard.sign_in)
+    app.router.add_get("/me/signin", dashboard.sign_in_page)
+    app.router.add_post("/me/signin", dashboard.sign_in)
     app.router.add_post("/me/signout", dashboard.sign_out)
     app.router.add_post("/me/settings", dashboard.save_settings)
     app.router.add_get("/me/export.json", dashboard.export)

@@ -73,8 +73,9 @@ async def signin_path(slack: SlackHarness) -> str:
     return f"/me/signin?token={token.group(1)}"
 
 
-async def sign_in(slack: SlackHarness, visit: Visit) -> None:
-    await visit.page.goto(visit.base + await signin_path(slack))
+async def sign_in(slack: SlackHarness, visit: Visit, path: str | None = None) -> None:
+    await visit.page.goto(visit.base + (path or await signin_path(slack)))
+    await visit.page.get_by_role("button", name="Sign in to your dashboard").click()
     await visit.page.wait_for_url(visit.base + "/me")  # the token is gone from the address
 
 
@@ -167,8 +168,7 @@ async def test_no_request_leaves_the_apps_origin(slack, visit):
 
 async def test_a_reused_link_is_refused_with_a_clear_page(slack, visit):
     path = await signin_path(slack)
-    await visit.page.goto(visit.base + path)
-    await visit.page.wait_for_url(visit.base + "/me")
+    await sign_in(slack, visit, path)
     other = await visit.page.context.browser.new_context()
     try:
         stranger = await other.new_page()

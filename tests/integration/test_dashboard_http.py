@@ -33,9 +33,15 @@ async def link_for(slack, user: str = "U1") -> str:
     return f"/me/signin?token={found.group(2)}"
 
 
+async def spend(slack, path: str, **headers: str):
+    """What the link page's button does: POST the link's token back."""
+    token = path.split("token=", 1)[1]
+    return await slack.rest.call("POST", "/me/signin", token=False, data={"token": token}, headers=headers)
+
+
 async def sign_in(slack, user: str = "U1") -> tuple[str, str]:
     """(the session cookie's header value, the CSRF token of the page)."""
-    response = await slack.rest.call("GET", await link_for(slack, user), token=False)
+    response = await spend(slack, await link_for(slack, user))
     assert response.status == 200
     cookie = SimpleCookie(response.headers["Set-Cookie"])["avanochi_session"].value
     page = await slack.rest.call("GET", "/me", token=False, headers={"Cookie": f"avanochi_session={cookie}"})
@@ -61,16 +67,32 @@ async def test_dashboard_link_is_private_and_stored_only_as_a_digest(slack, stor
 
 async def test_the_link_signs_in_once_with_a_strict_httponly_cookie(slack):
     path = await link_for(slack)
-    first = await slack.rest.call("GET", path, token=False)
+    first = await spend(slack, path)
     assert first.status == 200
-    raw = first.headers["Set-Cookie"]
-    morsel = SimpleCookie(raw)["avanochi_session"]
+    morsel = SimpleCookie(first.headers["Set-Cookie"])["avanochi_session"]
     assert morsel["httponly"] and morsel["samesite"] == "Strict" and morsel["path"] == "/me"
     assert 0 < int(morsel["max-age"]) <= 4 * 3600
-    assert "url=/me" in await first.text() and "token" not in (await first.text()).split("url=/me")[1][:5]
-    again = await slack.rest.call("GET", path, token=False)
+    assert 'content="0; url=/me"' in await first.text()  # on to /me, without the token
+    again = await spend(slack, path)
     assert again.status == 410 and "already used" in await again.text()
     assert "Set-Cookie" not in again.headers
+    assert (await slack.rest.call("GET", path, token=False)).status == 410
+
+
+async def test_opening_the_link_spends_nothing_so_a_link_preview_cannot_use_it_up(slack):
+    path = await link_for(slack)
+    for _ in range(2):  # a chat app's preview, then the person
+        page = await slack.rest.call("GET", path, token=False)
+        assert page.status == 200 and "Set-Cookie" not in page.headers
+        assert "Sign in to your dashboard" in await page.text()
+    assert (await spend(slack, path)).status == 200
+
+
+async def test_another_site_cannot_sign_a_browser_in(slack):
+    path = await link_for(slack)
+    forged = await spend(slack, path, Origin="https://evil.example")
+    assert forged.status == 403 and "Set-Cookie" not in forged.headers
+    assert (await spend(slack, path, Origin=slack.rest.base)).status == 200
 
 
 async def test_asking_again_clears_links_that_ran_out(slack, store):
@@ -87,6 +109,8 @@ async def test_an_expired_link_is_refused(slack):
     slack.app[SERVICES_KEY].clock.advance(minutes=11)
     response = await slack.rest.call("GET", path, token=False)
     assert response.status == 410 and "expired" in await response.text()
+    spent = await spend(slack, path)
+    assert spent.status == 410 and "Set-Cookie" not in spent.headers
 
 
 async def test_cookie_is_secure_when_the_public_url_is_https(store):
@@ -95,7 +119,7 @@ async def test_cookie_is_secure_when_the_public_url_is_https(store):
     async with slack_world(store, AVANOCHI_PUBLIC_URL="https://avanochi.example.com") as slack:
         reply = await link_reply(slack)
         assert "https://avanochi.example.com/me/signin?token=" in reply.text
-        response = await slack.rest.call("GET", await link_for(slack), token=False)
+        response = await spend(slack, await link_for(slack))
         assert SimpleCookie(response.headers["Set-Cookie"])["avanochi_session"]["secure"]
 
 
@@ -105,7 +129,7 @@ async def test_pages_carry_a_strict_content_security_policy_and_frame_only_in_te
     csp = page.headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "frame-ancestors 'self' https://teams.microsoft.com" in csp
     assert page.headers["X-Content-Type-Options"] == "nosniff"
-    assert page.headers["Referrer-Policy"] == "no-referrer" and page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Referrer-Policy"] == "same-origin" and page.headers["Cache-Control"] == "no-store"
     signin = await slack.rest.call("GET", "/me/signin?token=nope", token=False)
     assert signin.headers["X-Frame-Options"] == "DENY"
     body = await page.text()
