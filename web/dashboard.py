@@ -122,9 +122,9 @@ class Dashboard:
             _, session = await self._passes.redeem(str(form.get("token", "")))
         except LinkRefused as refused:
             return notice(410, "This link no longer works", str(refused))
-        # A page that moves on to /me by itself rather than a 303, so that the next request is
-        # plainly same-site and carries the SameSite=Strict cookie.
-        response = render("signed_in.html")
+        # On to /me, the token left behind; the form was posted from this site, so the redirected
+        # request is same-site and carries the SameSite=Strict cookie.
+        response = web.Response(status=303, headers={"Location": "/me"})
         response.set_cookie(
             COOKIE,
             session,
