@@ -3,6 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 COSMOS := tools/cosmos-test-server
 BIN := $(VENV)/bin
+# The dashboard's browser tests drive Debian's Chromium through Playwright (no browser download).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint bench clean
 
@@ -13,7 +16,7 @@ HOST ?= 127.0.0.1
 run: $(VENV)/.runtime-installed
 	HOST=$(HOST) $(BIN)/python app.py
 
-test: $(VENV)/.test-installed $(COSMOS)/node_modules/.installed
+test: $(VENV)/.test-installed $(COSMOS)/node_modules/.installed $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 # Lint (pyflakes, pycodestyle, import order, bugbear...) and types (strict on domain/); pyproject.toml says which;
@@ -43,6 +46,11 @@ $(VENV)/.test-installed: requirements.txt requirements-test.txt | $(BIN)/python
 $(COSMOS)/node_modules/.installed: $(COSMOS)/package.json $(COSMOS)/package-lock.json
 	cd $(COSMOS) && npm ci --no-audit --no-fund
 	touch $@
+
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "tests/browser need Chromium at $(CHROMIUM) (Debian/Ubuntu: apt-get install chromium)"; exit 1; }
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
 clean:
 	rm -rf $(VENV) $(COSMOS)/node_modules .pytest_cache .mypy_cache .ruff_cache

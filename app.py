@@ -58,6 +58,8 @@ from domain.services import Services
 from persistence.port import DocumentStore, StoreError
 from persistence.repositories import Repositories
 from settings import CredentialManager, Settings
+from web import dashboard
+from web.credentials import WebPasses, sign_in_link, web_pass_repository
 
 VERSION = "0.1.0"
 STORE_KEY = web.AppKey("store", DocumentStore)
@@ -94,6 +96,7 @@ class Container:
     pipeline: TurnPipeline
     owns_store: bool  # built here from the settings, so opened and closed here too
     telemetry: Telemetry
+    web_passes: WebPasses  # the dashboard's sign-in links and browser sessions
 
     async def open(self) -> None:
         if self.owns_store:
@@ -126,11 +129,9 @@ def bootstrap(
     telemetry = telemetry or Telemetry.from_settings(
         settings.otlp_endpoint, settings.applicationinsights_connection_string
     )
-    services = Services.build(
-        Repositories(MeasuredStore(store, telemetry)),
-        clock or SystemClock(),
-        token_lifetime=timedelta(days=settings.token_days),
-    )
+    repos = Repositories(MeasuredStore(store, telemetry))
+    services = Services.build(repos, clock or SystemClock(), token_lifetime=timedelta(days=settings.token_days))
+    web_passes = WebPasses(web_pass_repository(repos), services.clock)
     speech = speech or build_speech_to_text(settings.azure_speech_key, settings.azure_speech_region)
     narrator = build_narrator(
         settings.azure_openai_endpoint, settings.azure_openai_key, settings.azure_openai_deployment
@@ -138,9 +139,11 @@ def bootstrap(
     speech_queue = SpeechQueue(
         MeasuredSpeech(speech, telemetry), settings.voice_queue
     )  # chat and REST notes share its room
-    dialogs = Dialogs(services, speech_queue, narrator)
+    dialogs = Dialogs(services, speech_queue, narrator, dashboard_link=sign_in_link(web_passes, settings.public_url))
     pipeline = TurnPipeline(dialogs, services, ChatPace(settings.rate_limit_chat), telemetry=telemetry)
-    return Container(settings, store, services, speech, speech_queue, dialogs, pipeline, owns_store, telemetry)
+    return Container(
+        settings, store, services, speech, speech_queue, dialogs, pipeline, owns_store, telemetry, web_passes
+    )
 
 
 # How a chat platform joins the app: it serves its routes on ``app`` and returns the notifier
@@ -213,6 +216,7 @@ def build_app(
     tokens.register(app, services)
     openapi.register(app, VERSION)
     metrics.register(app, container.telemetry, settings.admin_token)
+    dashboard.register(app, container)
 
     if warm_speech:
         app.on_startup.append(warm_up(container.speech))

@@ -108,6 +108,8 @@ class Settings:
     cors_allowed_origins: tuple[str, ...] = ()  # browser origins that may call the REST API
     otlp_endpoint: str | None = None  # an OTLP/HTTP collector's base URL: traces and metrics go there
     applicationinsights_connection_string: str | None = field(default=None, repr=False)  # Azure Monitor
+    # Where people reach this app (https://avanochi.example.com): the base of dashboard sign-in links.
+    public_url: str = ""
 
     @property
     def slack_enabled(self) -> bool:
@@ -190,7 +192,18 @@ class Settings:
             cors_allowed_origins=_origins(credentials.get("CORS_ALLOWED_ORIGINS", "")),
             otlp_endpoint=credentials.get("OTEL_EXPORTER_OTLP_ENDPOINT"),
             applicationinsights_connection_string=credentials.get("APPLICATIONINSIGHTS_CONNECTION_STRING"),
+            public_url=_public_url(credentials.get("AVANOCHI_PUBLIC_URL"), port_number),
         )
+
+
+def _public_url(text: str | None, port: int) -> str:
+    """AVANOCHI_PUBLIC_URL: scheme://host[:port][/path] people open; a laptop run's own port otherwise."""
+    if text is None:
+        return f"http://localhost:{port}"
+    parts = urlsplit(text.strip())
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname or parts.query or parts.fragment:
+        raise SystemExit(f"AVANOCHI_PUBLIC_URL must be an http(s) URL like https://avanochi.example.com, not {text!r}")
+    return text.strip().rstrip("/")
 
 
 def _slack_app_token(text: str | None) -> str | None:

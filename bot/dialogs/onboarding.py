@@ -51,7 +51,10 @@ HELP_TOPICS: dict[str, tuple[str, str]] = {
         "*remind me to* stretch *in 20 minutes* | *at 3pm* | *tomorrow 9am* · *reminders* · *cancel reminder* 2 · "
         "*remind due* 30m|off — the nudge before a due date",
     ),
-    "account": ("Account & data", "*token* · *token revoke* · *export my data* · *delete my data*"),
+    "account": (
+        "Account & data",
+        "*dashboard* — your own web page · *token* · *token revoke* · *export my data* · *delete my data*",
+    ),
 }
 TOPIC_WORDS = {
     "task": "tasks",
@@ -83,6 +86,7 @@ TOPIC_WORDS = {
     "data": "account",
     "token": "account",
     "privacy": "account",
+    "dashboard": "account",
 }
 HELP = (
     "Here is what I understand:\n"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from bot.dialogs.account import AccountDialog
 from bot.dialogs.companion import CompanionDialog
+from bot.dialogs.dashboard import DashboardDialog, LinkIssuer
 from bot.dialogs.everyday import EverydayDialog
 from bot.dialogs.focus import FocusDialog
 from bot.dialogs.habits import HabitDialog
@@ -60,7 +61,13 @@ def error_reply(error: DomainError) -> Reply:
 
 
 class Dialogs:
-    def __init__(self, services: Services, speech: SpeechQueue | None = None, narrator=None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        speech: SpeechQueue | None = None,
+        narrator=None,
+        dashboard_link: LinkIssuer | None = None,
+    ) -> None:
         self._services = services
         self.voice = VoiceDialog(speech) if speech is not None else None
         self.tasks = TaskDialog()
@@ -128,6 +135,7 @@ class Dialogs:
             "token_revoke": self.account.revoke_token,
             "export": self.account.export,
             "delete_data": self.account.delete_data,
+            "dashboard": DashboardDialog(dashboard_link).link,
             "yes": self.everyday.nod_or(self._nothing_to_confirm),
             "timesheet": TimesheetDialog().export,
             "no": self._nothing_to_confirm,

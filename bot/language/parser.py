@@ -181,6 +181,8 @@ PHRASES: dict[str, str] = {
     "revoke my token": "token_revoke",
     "revoke api token": "token_revoke",
     "export my data": "export",
+    "dashboard": "dashboard",
+    "my dashboard": "dashboard",
     "export timesheet": "timesheet",
     "export": "export",
     "download my data": "export",

@@ -71,6 +71,8 @@ NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)  # Sunday 10:00 in Madrid
         ("pause until monday", "pause", "until monday"),
         ("token", "token", ""),
         ("export my data", "export", ""),
+        ("dashboard", "dashboard", ""),
+        ("my dashboard", "dashboard", ""),
         ("delete my data", "delete_data", ""),
         ("Done 2.", "done", "2"),
         ("  STATUS!  ", "status", ""),

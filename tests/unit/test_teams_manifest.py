@@ -57,6 +57,14 @@ def test_manifest_names_the_bot_and_its_abilities():
     assert manifest["icons"] == {"color": "color.png", "outline": "outline.png"}
 
 
+def test_the_personal_tab_is_the_dashboard_on_the_site(validator):
+    manifest = build_manifest(settings(), site_url="https://bot.contoso.com/")
+    (tab,) = manifest["staticTabs"]
+    assert tab["contentUrl"] == tab["websiteUrl"] == "https://bot.contoso.com/me"
+    assert tab["scopes"] == ["personal"] and tab["name"] == "Dashboard"
+    assert errors(validator, manifest) == []
+
+
 def test_app_id_is_a_stable_guid_distinct_from_the_bot_id():
     first, second = build_manifest(settings())["id"], build_manifest(settings())["id"]
     assert first == second == teams_app_id(BOT_ID) != BOT_ID

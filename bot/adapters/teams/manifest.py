@@ -98,6 +98,16 @@ def build_manifest(settings, *, app_version: str = "1.0.0", site_url: str = DEFA
                 ],
             }
         ],
+        # The personal dashboard as the app's tab; its page lets only Teams frame it (CSP frame-ancestors).
+        "staticTabs": [
+            {
+                "entityId": "dashboard",
+                "name": "Dashboard",
+                "contentUrl": f"{site}/me",
+                "websiteUrl": f"{site}/me",
+                "scopes": ["personal"],
+            }
+        ],
         "validDomains": [host],
     }
 
