@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot.dialogs.turn import Turn, answering
-from bot.messages import Button, FileOut, Reply
+from bot.dialogs.turn import Turn, yes_no
+from bot.messages import FileOut, Reply
 from domain.wording import listed, plural
 
 PRIVATE_ONLY = Reply("That's personal: ask me in a direct message.", private=True)
@@ -72,17 +72,8 @@ class AccountDialog:
         if not turn.message.private:
             return [PRIVATE_ONLY]
         asked = turn.ask("confirm_delete_data")
-        return [
-            Reply(
-                "This deletes all your tasks, sessions, habits, settings and tokens, for good. Are you sure?",
-                buttons=[
-                    Button("Delete everything", answering(asked, "yes"), "danger"),
-                    Button("Cancel", answering(asked, "no")),
-                ],
-                kind="confirm",
-                private=True,
-            )
-        ]
+        text = "This deletes all your tasks, sessions, habits, settings and tokens, for good. Are you sure?"
+        return [yes_no(asked, text, "Delete everything", "Cancel", style="danger", private=True)]
 
     async def confirm_delete_data(self, turn: Turn, yes: bool) -> list[Reply]:
         turn.forget_question()

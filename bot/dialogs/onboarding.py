@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.dialogs.turn import Turn, answering
+from bot.dialogs.turn import Turn, yes_no
 from bot.language.arguments import parse_time_range
 from bot.messages import Button, Reply
 from domain.errors import ValidationError
@@ -129,9 +129,9 @@ class OnboardingDialog:
         asked = turn.ask("onboarding_timezone", proposed=proposed)
         if proposed:
             local = turn.now.astimezone(ZoneInfo(proposed))
-            return Reply(
+            return yes_no(
+                asked,
                 f"By the way, are you in {proposed} (it's {local:%H:%M} there)? I use it for due dates and reminders.",
-                buttons=[Button("Yes", answering(asked, "yes"), "primary"), Button("No", answering(asked, "no"))],
                 kind="question",
             )
         return Reply("By the way, which time zone are you in? Say e.g. 'Europe/Madrid' (or 'skip').", kind="question")

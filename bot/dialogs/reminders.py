@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.dialogs.settings import SettingsDialog
-from bot.dialogs.turn import Turn, answering
+from bot.dialogs.turn import Turn, yes_no
 from bot.language.arguments import parse_minutes, read_when, task_number
 from bot.messages import Button, ListItem, Reply
 from domain.errors import DomainError, ValidationError
@@ -74,16 +74,8 @@ class RemindersDialog:
         if at <= turn.now:
             local = at.astimezone(ZoneInfo(turn.user.timezone))
             asked = turn.ask(PAST_REMINDER, text=what, at=at.isoformat())
-            return [
-                Reply(
-                    f"{local:%a %d %b %H:%M} is already past. Remind you at {local:%H:%M} tomorrow instead?",
-                    buttons=[
-                        Button("Yes", answering(asked, "yes"), "primary"),
-                        Button("No", answering(asked, "no")),
-                    ],
-                    kind="confirm",
-                )
-            ]
+            text = f"{local:%a %d %b %H:%M} is already past. Remind you at {local:%H:%M} tomorrow instead?"
+            return [yes_no(asked, text)]
         return await self._keep(turn, what, at)
 
     async def _keep(self, turn: Turn, what: str, at: datetime, task_id: str | None = None) -> list[Reply]:

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.dialogs.turn import OPEN_LIST_LIMIT, Turn, answering
+from bot.dialogs.turn import OPEN_LIST_LIMIT, Turn, yes_no
 from bot.language.arguments import parse_new_task, quoted, read_when, task_number
 from bot.language.matching import meaningful_words
 from bot.language.recurrence import read_repeat
@@ -36,11 +36,7 @@ def past_due_question(what: str, due: datetime, timezone: str, question: str) ->
     """A due date already past is usually a slip ("friday" meant the next one, a wrong month):
     asked, never stored silently."""
     shown = due.astimezone(ZoneInfo(timezone)).strftime("%a %d %b %H:%M")
-    return Reply(
-        f"{shown} is already past. Set it as the due date of {what} anyway?",
-        buttons=[Button("Yes", answering(question, "yes"), "primary"), Button("No", answering(question, "no"))],
-        kind="confirm",
-    )
+    return yes_no(question, f"{shown} is already past. Set it as the due date of {what} anyway?")
 
 
 def left_open(remaining: int) -> str:
@@ -83,16 +79,7 @@ class TaskDialog:
         except ValidationError as error:
             whole = f"{title} every {repeat_text}"
             asked = turn.ask("confirm_plain_task", title=whole, priority=priority)
-            return [
-                Reply(
-                    f"{error} Or add *{whole}* as a task that doesn't repeat?",
-                    buttons=[
-                        Button("Add it once", answering(asked, "yes"), "primary"),
-                        Button("No", answering(asked, "no")),
-                    ],
-                    kind="confirm",
-                )
-            ]
+            return [yes_no(asked, f"{error} Or add *{whole}* as a task that doesn't repeat?", "Add it once")]
         hour, minute = (int(part) for part in (repeat.at or turn.user.work_end).split(":"))
         recurrence, due = start_series(repeat.rule, turn.user.timezone, turn.now, time(hour, minute), str(uuid.uuid4()))
         return await self.store_new(turn, title, due, priority, recurrence)
@@ -190,13 +177,7 @@ class TaskDialog:
             return match.task
         if match.task is not None:
             asked = turn.ask("task_guess", command=command, task_id=match.task.id, rest=rest)
-            return [
-                Reply(
-                    f"Did you mean *{match.task.title}*?",
-                    buttons=[Button("Yes", answering(asked, "yes"), "primary"), Button("No", answering(asked, "no"))],
-                    kind="confirm",
-                )
-            ]
+            return [yes_no(asked, f"Did you mean *{match.task.title}*?")]
         return [await self._no_such_task(turn, reference)]
 
     async def _no_such_task(self, turn: Turn, reference: str) -> Reply:
@@ -327,16 +308,7 @@ class TaskDialog:
 
     def _confirm_delete(self, turn: Turn, task: Task) -> list[Reply]:
         asked = turn.ask("confirm_delete_task", task_id=task.id)
-        return [
-            Reply(
-                f"Delete *{task.title}*?",
-                buttons=[
-                    Button("Delete", answering(asked, "yes"), "danger"),
-                    Button("Keep it", answering(asked, "no")),
-                ],
-                kind="confirm",
-            )
-        ]
+        return [yes_no(asked, f"Delete *{task.title}*?", "Delete", "Keep it", style="danger")]
 
     async def confirm_delete(self, turn: Turn, yes: bool) -> list[Reply]:
         question = turn.question or {}

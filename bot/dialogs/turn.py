@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.language.arguments import DEFAULT_LOCALE, quoted, task_number
 from bot.language.matching import TaskMatch, match_task, meaningful_words
-from bot.messages import IncomingMessage
+from bot.messages import Button, IncomingMessage, Reply
 from domain.entities import ConversationState, Task, User
 from domain.errors import NotFound
 from domain.services import Services
@@ -33,6 +33,21 @@ def answering(question_id: str, word: str) -> dict[str, Any]:
     """The payload of a button that answers a question ("yes" or "no"): it names the question,
     so pressing it on an older card answers that one, or says it no longer waits."""
     return {"command": word, "question": question_id}
+
+
+def yes_no(
+    question_id: str,
+    text: str,
+    yes: str = "Yes",
+    no: str = "No",
+    *,
+    style: str = "primary",
+    kind: str = "confirm",
+    private: bool = False,
+) -> Reply:
+    """A question with two buttons that answer it (typed yes/no answer it as well)."""
+    buttons = [Button(yes, answering(question_id, "yes"), style), Button(no, answering(question_id, "no"))]
+    return Reply(text, buttons=buttons, kind=kind, private=private)
 
 
 @dataclass

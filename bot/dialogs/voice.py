@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.dialogs.turn import answering
+from bot.dialogs.turn import yes_no
 from bot.downloads import FileRefused, FileTooLarge
-from bot.messages import Attachment, Button, IncomingMessage, Reply
+from bot.messages import Attachment, IncomingMessage, Reply
 from bot.voice.decode import MAX_BYTES, TooLarge
 from bot.voice.queue import SpeechQueue
 from bot.voice.transcribe import Heard, is_audio_attachment, read_transcript, transcribe_attachment
@@ -70,8 +70,4 @@ class VoiceDialog:
             text, yes = f"I heard '{heard.text}'. Add it?", "Yes"
         else:
             text, yes = f'Heard: "{heard.text}". Did you mean *{proposal}*?', "Yes, do it"
-        return Reply(
-            text,
-            buttons=[Button(yes, answering(question, "yes"), "primary"), Button("No", answering(question, "no"))],
-            kind="confirm",
-        )
+        return yes_no(question, text, yes)
