@@ -150,7 +150,10 @@ class ReminderEngine:
 
         async def one_shard(shard: int) -> None:
             async with gate:
-                await self._drain_shard(shard, now, summary, pass_clock)
+                try:
+                    await self._drain_shard(shard, now, summary, pass_clock)
+                except DomainError as error:  # a store failing one shard's lookup: the others go on
+                    log.warning("a delivery shard failed", extra={"shard": shard, "error": str(error)})
 
         await asyncio.gather(*(one_shard(shard) for shard in random.sample(sorted(busy), len(busy))))
         return summary

@@ -13,6 +13,7 @@ from domain.clock import FakeClock
 from domain.reminders.policy import SPREAD
 from domain.reminders.shards import SYSTEM_USER, ShardLease, ShardLeases, lease_id, shard_of
 from domain.services import Services
+from persistence.port import StoreUnavailable
 from persistence.repositories import Repositories
 from tests.reminder_doubles import RecordingNotifier
 
@@ -166,3 +167,34 @@ async def test_a_whole_time_zones_wrap_up_is_spread_over_a_few_minutes(store):
         per_minute[minute] = len(notifier.sent) - before
     assert sum(per_minute.values()) == 120  # each once
     assert max(per_minute.values()) <= 60  # not all in the same minute
+
+
+class OneShardDown:
+    """The store, except that the due lookup of one delivery shard keeps failing (a throttled
+    partition range, a locked database): the other shards must still be delivered."""
+
+    def __init__(self, inner, shard: int) -> None:
+        self._inner = inner
+        self._shard = shard
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    async def query(self, query):
+        if any(c.field == "shard" and c.value == self._shard for c in query.where):
+            raise StoreUnavailable("that shard's lookup keeps failing")
+        return await self._inner.query(query)
+
+
+async def test_a_shard_whose_lookup_fails_does_not_stop_the_others(store):
+    clock, services = world(store)
+    users = await clocked_in(services, clock, 40)
+    broken = shard_of(users[0])
+    clock.set(START + timedelta(minutes=50))
+    notifier = RecordingNotifier()
+    failing = Services.build(Repositories(OneShardDown(store, broken)), clock)
+    summary = await ReminderEngine(failing, {"slack": notifier}).run()
+    reached = {user for user, _ in notifier.sent}
+    assert reached == {u for u in users if shard_of(u) != broken} and summary.sent == len(reached)
+    await ReminderEngine(services, {"slack": notifier}).run()  # the shard's lookup works again
+    assert sorted(user for user, _ in notifier.sent) == sorted(users)
