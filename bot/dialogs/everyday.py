@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.dialogs.focus import FocusDialog
+from bot.dialogs.focus import FocusDialog, already_focusing, focus_buttons
 from bot.dialogs.turn import Turn
 from bot.dialogs.work import hours_and_minutes
 from bot.messages import Button, Fact, ListItem, Reply
@@ -257,18 +257,17 @@ class EverydayDialog:
             try:
                 await services.focus.start(turn.user_id, minutes, task_id=last.task_id)
             except Conflict:
-                return [Reply("You're already focusing. One session at a time.", kind="focus")]
+                running = await services.focus.active(turn.user_id)
+                if running is None:
+                    raise
+                return [already_focusing(turn, running)]
             turn.outcome = "focus"
             on = await self._task_title(turn, last.task_id)
             ends = (turn.now + timedelta(minutes=minutes)).astimezone(ZoneInfo(turn.user.timezone))
             return [
                 Reply(
                     f"Resumed your focus{on}: {minutes} min left of {last.duration_minutes}, until {ends:%H:%M}.",
-                    buttons=[
-                        Button("Done", {"command": "focus_stop"}, "primary"),
-                        Button("Interrupted", {"command": "interrupted"}),
-                        Button("Cancel", {"command": "focus_cancel"}, "danger"),
-                    ],
+                    buttons=focus_buttons(),
                     kind="focus",
                 )
             ]

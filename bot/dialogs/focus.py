@@ -27,6 +27,15 @@ def split_on_task(args: str) -> tuple[str, str | None]:
     return (args[: match.start()], task) if match and task else (args, None)
 
 
+def focus_buttons() -> list[Button]:
+    """What a running focus session's card offers: end it, note an interruption, or cancel it."""
+    return [
+        Button("Done", {"command": "focus_stop"}, "primary"),
+        Button("Interrupted", {"command": "interrupted"}),
+        Button("Cancel", {"command": "focus_cancel"}, "danger"),
+    ]
+
+
 def already_focusing(turn: Turn, running: FocusSession) -> Reply:
     turn.outcome = "focus_refused"  # nothing started: the pet has nothing to say about it
     left = running.duration_minutes - (turn.now - running.started_at).total_seconds() / 60
@@ -61,11 +70,7 @@ class FocusDialog:
         return [
             Reply(
                 f"Focus{on} for {minutes} min, until {ends_local:%H:%M}. I'll keep quiet.",
-                buttons=[
-                    Button("Done", {"command": "focus_stop"}, "primary"),
-                    Button("Interrupted", {"command": "interrupted"}),
-                    Button("Cancel", {"command": "focus_cancel"}, "danger"),
-                ],
+                buttons=focus_buttons(),
                 kind="focus",
             )
         ]

@@ -63,9 +63,11 @@ def make_settings(**overrides: str) -> Settings:
 
 
 @asynccontextmanager
-async def serving(store, *, clock=None, speech=None, **settings: str) -> AsyncIterator[Api]:
-    """The whole app on loopback with these settings (and clock, speech engine); an admin-token client."""
-    server = TestServer(build_app(make_settings(**settings), store=store, clock=clock, speech=speech), host="127.0.0.1")
+async def serving(store, *, clock=None, speech=None, telemetry=None, **settings: str) -> AsyncIterator[Api]:
+    """The whole app on loopback with these settings (and clock, speech engine, telemetry); an
+    admin-token client."""
+    app = build_app(make_settings(**settings), store=store, clock=clock, speech=speech, telemetry=telemetry)
+    server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:
         async with ClientSession() as session:

@@ -7,14 +7,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from aiohttp import ClientSession, web
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -22,14 +21,13 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from app import build_app
 from bot.reminders.engine import ReminderEngine
 from bot.runtime.telemetry import MeasuredStore, Telemetry
 from domain.clock import FakeClock
 from domain.services import Services
 from persistence.repositories import Repositories
 from tests.fake_slack import slack_world
-from tests.integration.conftest import ADMIN_TOKEN, Api, make_settings
+from tests.integration.conftest import ADMIN_TOKEN, serving
 from tests.reminder_doubles import RecordingNotifier
 
 VOICE = Path(__file__).resolve().parent.parent / "fixtures" / "voice"
@@ -93,17 +91,6 @@ def recorded() -> Recorded:
     return Recorded(Telemetry(span_exporters=[spans], metric_readers=[reader], batch=False), spans, reader)
 
 
-@asynccontextmanager
-async def app_with(store, telemetry: Telemetry | None = None, **settings: str) -> AsyncIterator[Api]:
-    server = TestServer(build_app(make_settings(**settings), store=store, telemetry=telemetry), host="127.0.0.1")
-    await server.start_server()
-    try:
-        async with ClientSession() as session:
-            yield Api(session, str(server.make_url("")).rstrip("/"))
-    finally:
-        await server.close()
-
-
 async def test_a_slack_turn_is_traced_and_counted_by_channel_command_and_outcome(store):
     seen = recorded()
     async with slack_world(store, telemetry=seen.telemetry) as slack:
@@ -126,7 +113,7 @@ async def test_a_slack_turn_is_traced_and_counted_by_channel_command_and_outcome
 
 async def test_a_rest_call_is_traced_by_its_route_template_never_its_path_or_query(store):
     seen = recorded()
-    async with app_with(store, seen.telemetry) as api:
+    async with serving(store, telemetry=seen.telemetry) as api:
         task = await api.json("POST", "/api/tasks", 201, json={"user_id": "rest-user", "title": "x"})
         await api.json("GET", f"/api/tasks/{task['id']}?user_id=rest-user", 200)
         await api.json("GET", "/api/tasks/no-such-task?user_id=rest-user", 404)
@@ -151,7 +138,7 @@ async def test_a_rest_call_is_traced_by_its_route_template_never_its_path_or_que
 
 async def test_store_operations_are_counted_and_timed_with_the_cosmos_request_charge(store):
     seen = recorded()
-    async with app_with(store, seen.telemetry) as api:
+    async with serving(store, telemetry=seen.telemetry) as api:
         await api.json("POST", "/api/tasks", 201, json={"user_id": "store-user", "title": "x"})
         await api.json("GET", "/api/tasks?user_id=store-user", 200)
     system = {"db.system": store.name}
@@ -300,7 +287,7 @@ async def test_traces_and_metrics_reach_an_otlp_collector_when_its_endpoint_is_s
     await receiver.server.start_server()
     try:
         endpoint = str(receiver.server.make_url("")).rstrip("/")
-        async with app_with(store, OTEL_EXPORTER_OTLP_ENDPOINT=endpoint) as api:
+        async with serving(store, OTEL_EXPORTER_OTLP_ENDPOINT=endpoint) as api:
             await api.json("POST", "/api/tasks", 201, json={"user_id": "otlp-user", "title": "x"})
         # Closing the app flushed both exporters.
     finally:
