@@ -4,10 +4,11 @@ stop repeating."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.dialogs.turn import OPEN_LIST_LIMIT, Turn, yes_no
+from bot.dialogs.turn import OPEN_LIST_LIMIT, Turn, answering, yes_no
 from bot.language.arguments import parse_new_task, quoted, read_when, task_number
 from bot.language.matching import meaningful_words
 from bot.language.recurrence import read_repeat
@@ -15,7 +16,7 @@ from bot.messages import Button, ListItem, Reply
 from domain.entities import Task
 from domain.errors import NotFound, ValidationError
 from domain.recurrence import Recurrence, describe, start_series
-from domain.wording import plural
+from domain.wording import listed, plural
 
 LIST_FILTERS = ("today", "week", "done", "all", "")
 
@@ -175,10 +176,24 @@ class TaskDialog:
         match = await turn.match_task(reference, include_done=include_done)
         if match.task is not None and match.sure:
             return match.task
+        if match.tied:
+            tied = [task.id for task in match.tied]
+            asked = turn.ask("task_guess", command=command, task_id=tied[0], task_ids=tied, rest=rest)
+            return [self._which_one(asked, match.tied)]
         if match.task is not None:
             asked = turn.ask("task_guess", command=command, task_id=match.task.id, rest=rest)
             return [yes_no(asked, f"Did you mean *{match.task.title}*?")]
         return [await self._no_such_task(turn, reference)]
+
+    @staticmethod
+    def _which_one(question_id: str, tasks: tuple[Task, ...]) -> Reply:
+        """The words fit several tasks equally: "Did you mean" the first (a typed yes takes it),
+        with a button for each of the others, so the one meant is a press away and none is hidden."""
+        first, others = tasks[0], tasks[1:]
+        fits = listed([f"*{task.title}*" for task in others], "or")
+        question = yes_no(question_id, f"Did you mean *{first.title}*? Or {fits}: press its name.")
+        picks = [Button(task.title, {**answering(question_id, "yes"), "task_id": task.id}) for task in others]
+        return replace(question, buttons=[*question.buttons, *picks])
 
     async def _no_such_task(self, turn: Turn, reference: str) -> Reply:
         open_tasks = await turn.services.tasks.list_tasks(turn.user_id, "open", limit=OPEN_LIST_LIMIT)
@@ -197,10 +212,15 @@ class TaskDialog:
     async def answer_guess(self, turn: Turn, yes: bool) -> list[Reply]:
         """The answer to "Did you mean *X*?": yes runs the command on X, no changes nothing."""
         question = turn.question or {}
+        task_id = str(question.get("task_id", ""))
+        choices = [str(choice) for choice in question.get("task_ids", ())]
+        pressed = str((turn.message.action or {}).get("task_id", ""))
+        if pressed in choices:  # one of the other tasks the words fit, by its own button
+            task_id = pressed
         turn.forget_question()
         if not yes:
             return [Reply("OK, I left your tasks as they are.")]
-        task = await turn.services.tasks.get_task(turn.user_id, str(question.get("task_id", "")))
+        task = await turn.services.tasks.get_task(turn.user_id, task_id)
         command, rest = str(question.get("command", "")), str(question.get("rest", ""))
         if command == "edit":
             return await self._rename(turn, task, rest)

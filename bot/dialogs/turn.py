@@ -147,5 +147,5 @@ class Turn:
             if best is None or (match.sure and not best.sure):
                 best = match
             elif match.sure and best.sure:  # two clear matches in different batches: ambiguous
-                best = TaskMatch(best.task, False, best.words)
+                best = TaskMatch(best.task, False, best.words, (*(best.tied or (best.task,)), match.task))
         return best or TaskMatch(None, False, meaningful_words(reference))

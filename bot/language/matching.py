@@ -34,16 +34,20 @@ WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 
 STRONG = 0.9  # share of the meaningful words found in one title, weighted by rarity: acts
 WEAK = 0.5  # at least this much, or a tie: asks "Did you mean ...?" first
+TIE = 0.05  # scores this close to the best are as likely: the question names them all
+CHOICES_MAX = 4  # a question with more buttons than this is a list, not a choice
 WORD_SIMILARITY = 80  # a typo still counts as the word ("quartely" for "quarterly")
 
 
 @dataclass(frozen=True)
 class TaskMatch:
-    """``task`` is None when nothing matched; ``sure`` says whether acting on it is safe."""
+    """``task`` is None when nothing matched; ``sure`` says whether acting on it is safe;
+    ``tied`` holds every task as likely as ``task`` (itself first) when the words fit several."""
 
     task: Task | None
     sure: bool
     words: tuple[str, ...]  # the meaningful words that were looked for
+    tied: tuple[Task, ...] = ()
 
 
 def meaningful_words(text: str) -> tuple[str, ...]:
@@ -94,10 +98,12 @@ def match_task(reference: str, tasks: Sequence[Task]) -> TaskMatch:
     if top <= 0:
         return TaskMatch(None, False, words)
     runner_up = scores[ranked[1]] if len(ranked) > 1 else 0.0
-    unique = runner_up < top - 0.05
+    unique = runner_up < top - TIE
     if top >= STRONG and unique:
         return TaskMatch(tasks[best], True, words)
     if top >= WEAK:
-        return TaskMatch(tasks[best], False, words)
+        # "done report" with two report tasks: asking about one of them hides the other.
+        tied = tuple(tasks[index] for index in ranked if scores[index] >= top - TIE)
+        return TaskMatch(tasks[best], False, words, tied if 1 < len(tied) <= CHOICES_MAX else ())
     # A minor word in common (one of three) is no reason to name a task.
     return TaskMatch(None, False, words)

@@ -132,9 +132,10 @@ async def test_a_past_date_is_questioned_before_it_is_set(channel):
 async def test_a_weak_match_asks_which_task_and_waits_for_a_typed_answer(channel):
     await first_contact(channel, f"add {REPORT}")
     await channel.say("add write the annual report")
-    [question] = await channel.say("done report")  # both are reports: it asks about one
+    [question] = await channel.say("done report")  # both are reports: it names one, the other has a button
     [meant] = re.findall(r"Did you mean (write the \w+ report)\?", question.text)[:1]
-    assert question.buttons == ["Yes", "No"]
+    [other] = {REPORT, "write the annual report"} - {meant}
+    assert question.buttons == ["Yes", "No", other]
     [kept] = await channel.say("no")
     assert "Done" not in kept.text and await titles(channel, "done") == []
     [question] = await channel.say("done report")
@@ -143,6 +144,15 @@ async def test_a_weak_match_asks_which_task_and_waits_for_a_typed_answer(channel
     [done, *_] = await channel.say("yes")
     assert f"Done: {meant}" in done.text
     assert await titles(channel, "done") == [meant]
+
+    await channel.say(f"add {meant}")  # two reports again: the other one is a press away
+    [question] = await channel.say("done report")
+    [named] = re.findall(r"Did you mean (write the \w+ report)\?", question.text)[:1]
+    [button] = question.buttons[2:]
+    assert {named, button} == {meant, other}
+    [pressed, *_] = await channel.press(question, button)
+    assert f"Done: {button}" in pressed.text
+    assert named in await titles(channel, "open")
 
 
 async def test_a_typed_yes_answers_did_you_mean(channel):

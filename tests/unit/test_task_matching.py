@@ -160,3 +160,61 @@ async def test_done_for_the_day_with_no_session_says_so_and_changes_nothing(
     replies = await say(dialogs, "done for the day")
     assert replies[0].text == "You are not clocked in."
     assert await open_titles(services) == list(TITLES)
+
+
+def test_words_that_fit_two_titles_equally_name_both() -> None:
+    tasks = OPEN_TASKS + [Task("t4", USER, "write the annual report", CREATED)]
+    match = match_task("report", tasks)
+    assert not match.sure
+    assert {task.title for task in match.tied} == {"write the quarterly report", "write the annual report"}
+
+
+def test_a_guess_with_one_likely_task_names_only_it() -> None:
+    assert match_task("bank statement", OPEN_TASKS).tied == ()
+
+
+async def two_reports(dialogs: Dialogs, services: Services) -> Reply:
+    await services.tasks.create_task(USER, "write the annual report")
+    [question] = await say(dialogs, "done report")
+    return question
+
+
+async def test_done_with_words_fitting_two_tasks_names_both(dialogs: Dialogs, services: Services) -> None:
+    question = await two_reports(dialogs, services)
+    assert question.text == ("Did you mean *write the quarterly report*? Or *write the annual report*: press its name.")
+    assert [button.label for button in question.buttons] == ["Yes", "No", "write the annual report"]
+    assert len(await open_titles(services)) == 4
+
+
+async def test_pressing_the_other_task_completes_that_task_once(dialogs: Dialogs, services: Services) -> None:
+    question = await two_reports(dialogs, services)
+    [reply] = await say(dialogs, action=question.buttons[2].payload)
+    assert reply.text.startswith("Done: *write the annual report*")
+    assert "write the quarterly report" in await open_titles(services)
+    [again] = await say(dialogs, action=question.buttons[0].payload)  # the same card, pressed again
+    assert "expired or was already answered" in again.text
+    assert "write the quarterly report" in await open_titles(services)
+
+
+async def test_a_typed_yes_takes_the_task_named_first(dialogs: Dialogs, services: Services) -> None:
+    await two_reports(dialogs, services)
+    [reply] = await say(dialogs, "yes")
+    assert reply.text.startswith("Done: *write the quarterly report*")
+    assert "write the annual report" in await open_titles(services)
+
+
+async def test_no_leaves_both_tasks_open(dialogs: Dialogs, services: Services) -> None:
+    question = await two_reports(dialogs, services)
+    [reply] = await say(dialogs, action=question.buttons[1].payload)
+    assert reply.text == "OK, I left your tasks as they are."
+    assert len(await open_titles(services)) == 4
+
+
+async def test_a_forged_task_id_on_the_question_completes_only_the_one_named(
+    dialogs: Dialogs, services: Services
+) -> None:
+    question = await two_reports(dialogs, services)
+    bank = next(task for task in await services.tasks.list_tasks(USER, "open") if task.title == "call the bank")
+    await say(dialogs, action={**question.buttons[2].payload, "task_id": bank.id})
+    assert "call the bank" in await open_titles(services)
+    assert "write the quarterly report" not in await open_titles(services)
