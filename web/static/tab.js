@@ -10,17 +10,26 @@
   var NOT_IN_TEAMS_AFTER_MS = 5000;
   var RETURNED = "teams-signed-in";
 
-  function show(text) {
-    status.textContent = text;
-    status.hidden = false;
+  // data-state says how far it got (for people reading the page's source, and for its tests).
+  function settle(state, text) {
+    status.dataset.state = state;
+    if (text) {
+      status.textContent = text;
+      status.hidden = false;
+    }
   }
 
-  if (!status || !teams) {
-    return; // the library is not there (not built): the link is the way in
+  if (!status) {
+    return;
+  }
+  if (!teams) {
+    settle("no-library"); // the library was not built: the link is the way in
+    return;
   }
   if (new URLSearchParams(window.location.search).has(RETURNED)) {
     // Signed in a moment ago, yet no session came back: the browser keeps cookies from the tab.
-    show("Teams signed you in, but this browser did not keep the sign-in. Allow cookies for this site, or use the link.");
+    settle("cookie-refused", "Teams signed you in, but this browser did not keep the sign-in. " +
+      "Allow cookies for this site, or use a link from the chat.");
     return;
   }
   var outsideTeams = new Promise(function (resolve, reject) {
@@ -28,7 +37,7 @@
   });
   Promise.race([teams.app.initialize(), outsideTeams])
     .then(function () {
-      show("Signing you in with Microsoft Teams…");
+      settle("signing-in", "Signing you in with Microsoft Teams…");
       return teams.authentication.getAuthToken().then(function (token) {
         return window.fetch("/me/teams-sso", {
           method: "POST",
@@ -37,21 +46,27 @@
           credentials: "same-origin",
         });
       }, function () {
-        throw new Error("Teams gave no token");
+        settle("no-token", "Teams could not sign you in here.");
+        return null;
       });
+    }, function () {
+      settle("outside-teams");
+      return null;
     })
     .then(function (response) {
+      if (!response) {
+        return null;
+      }
       if (response.ok) {
+        settle("signed-in");
         window.location.replace("/me?" + RETURNED);
         return null;
       }
       return response.json().then(function (answer) {
-        show(answer.error || "Teams could not sign you in.");
+        settle("refused", answer.error || "Teams could not sign you in.");
       });
     })
     .catch(function () {
-      if (!status.hidden) {
-        show("Teams could not sign you in here.");
-      }
+      settle("failed", "Teams could not sign you in here.");
     });
 })();
