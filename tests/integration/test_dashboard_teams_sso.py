@@ -270,3 +270,11 @@ async def test_without_teams_credentials_there_is_no_tab_sign_in(store):
         assert response.status == 404 and body["reason"] == "not_configured"
         status, page = await dashboard(world, None)
         assert status == 401 and "<script" not in page
+
+
+@pytest.mark.parametrize("url", ["http://login.example.com/metadata", "ftp://127.0.0.1/x", "not a url"])
+def test_entra_metadata_must_come_over_https_except_from_this_machine(url):
+    # Whoever serves the metadata decides whose tokens sign people in.
+    with pytest.raises(SystemExit, match="AVANOCHI_TEAMS_SSO_METADATA_URL"):
+        make_settings(AVANOCHI_TEAMS_SSO_METADATA_URL=url)
+    assert make_settings().teams_sso_metadata_url.startswith("https://login.microsoftonline.com/")
