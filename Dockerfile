@@ -14,6 +14,12 @@ COPY requirements.txt /tmp/requirements.txt
 RUN /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt \
     && /opt/venv/bin/pip uninstall --yes pip
 
+# -- teams-js: the Teams tab's client library, from npm, pinned by its lockfile -----------------
+FROM node:20-bookworm-slim AS teams-js
+WORKDIR /build
+COPY web/teams-js/package.json web/teams-js/package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+
 # -- final: the virtual environment and the code, run by an unprivileged user ------------------
 FROM python:3.11-slim-bookworm
 
@@ -37,6 +43,9 @@ WORKDIR /app
 # Owned by root and only readable by the app: a compromised process cannot rewrite its own code.
 # .dockerignore lets only the application's own folders in (no tests, tools, data or .env).
 COPY . .
+# The app serves it itself: the dashboard's pages load nothing from other sites.
+COPY --from=teams-js /build/node_modules/@microsoft/teams-js/dist/umd/MicrosoftTeams.min.js \
+    /build/node_modules/@microsoft/teams-js/LICENSE /app/web/static/teams-js/
 RUN python -m compileall -q /app
 
 # Numeric, so an orchestrator can check it is not root (runAsNonRoot) without the passwd file.

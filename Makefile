@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 # The dashboard's browser tests drive Debian's Chromium through Playwright (no browser download).
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# The Teams tab's client library, served by the app itself (its pages load nothing from elsewhere):
+# the UMD build of @microsoft/teams-js, pinned by web/teams-js/package-lock.json.
+TEAMS_JS := web/static/teams-js/MicrosoftTeams.min.js
 
 .PHONY: run test lint bench clean
 
@@ -13,10 +16,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # HOST=0.0.0.0 make run opens it to the network.
 HOST ?= 127.0.0.1
 
-run: $(VENV)/.runtime-installed
+run: $(VENV)/.runtime-installed $(TEAMS_JS)
 	HOST=$(HOST) $(BIN)/python app.py
 
-test: $(VENV)/.test-installed $(COSMOS)/node_modules/.installed $(CHROMIUM)
+test: $(VENV)/.test-installed $(COSMOS)/node_modules/.installed $(CHROMIUM) $(TEAMS_JS)
 	$(BIN)/python -m pytest
 
 # Lint (pyflakes, pycodestyle, import order, bugbear...) and types (strict on domain/); pyproject.toml says which;
@@ -47,10 +50,16 @@ $(COSMOS)/node_modules/.installed: $(COSMOS)/package.json $(COSMOS)/package-lock
 	cd $(COSMOS) && npm ci --no-audit --no-fund
 	touch $@
 
+$(TEAMS_JS): web/teams-js/package.json web/teams-js/package-lock.json
+	cd web/teams-js && npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p $(@D)
+	cp web/teams-js/node_modules/@microsoft/teams-js/dist/umd/MicrosoftTeams.min.js $@
+	cp web/teams-js/node_modules/@microsoft/teams-js/LICENSE $(@D)/LICENSE
+
 $(CHROMIUM):
 	@command -v apt-get >/dev/null || { echo "tests/browser need Chromium at $(CHROMIUM) (Debian/Ubuntu: apt-get install chromium)"; exit 1; }
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
 clean:
-	rm -rf $(VENV) $(COSMOS)/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(COSMOS)/node_modules web/teams-js/node_modules web/static/teams-js .pytest_cache .mypy_cache .ruff_cache

@@ -216,7 +216,9 @@ def build_app(
     tokens.register(app, services)
     openapi.register(app, VERSION)
     metrics.register(app, container.telemetry, settings.admin_token)
-    dashboard.register(app, container)
+    from bot.adapters.teams.sso import teams_token_validator  # here: `chat` never loads the platforms' SDKs
+
+    dashboard.register(app, container, teams_tab=teams_token_validator(settings))
 
     if warm_speech:
         app.on_startup.append(warm_up(container.speech))

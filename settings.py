@@ -12,6 +12,9 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 from limits import parse as parse_rate_limit
 
+# Entra ID's OpenID metadata for tokens of any organisation ("common"); its issuer names the tenant.
+ENTRA_OPENID_METADATA_URL = "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
+
 # The admin token may act for anyone: it must be too long to guess (32 characters of
 # token_urlsafe hold 192 bits).
 MIN_ADMIN_TOKEN_LENGTH = 32
@@ -110,6 +113,8 @@ class Settings:
     applicationinsights_connection_string: str | None = field(default=None, repr=False)  # Azure Monitor
     # Where people reach this app (https://avanochi.example.com): the base of dashboard sign-in links.
     public_url: str = ""
+    # Where the Teams tab's single sign-on finds Entra ID's signing keys (OpenID metadata).
+    teams_sso_metadata_url: str = ENTRA_OPENID_METADATA_URL
 
     @property
     def slack_enabled(self) -> bool:
@@ -193,6 +198,9 @@ class Settings:
             otlp_endpoint=credentials.get("OTEL_EXPORTER_OTLP_ENDPOINT"),
             applicationinsights_connection_string=credentials.get("APPLICATIONINSIGHTS_CONNECTION_STRING"),
             public_url=_public_url(credentials.get("AVANOCHI_PUBLIC_URL"), port_number),
+            teams_sso_metadata_url=_metadata_url(
+                credentials.get("AVANOCHI_TEAMS_SSO_METADATA_URL", ENTRA_OPENID_METADATA_URL)
+            ),
         )
 
 
@@ -204,6 +212,16 @@ def _public_url(text: str | None, port: int) -> str:
     if parts.scheme not in DEFAULT_PORTS or not parts.hostname or parts.query or parts.fragment:
         raise SystemExit(f"AVANOCHI_PUBLIC_URL must be an http(s) URL like https://avanochi.example.com, not {text!r}")
     return text.strip().rstrip("/")
+
+
+def _metadata_url(text: str) -> str:
+    """AVANOCHI_TEAMS_SSO_METADATA_URL: whoever serves it decides which tokens sign people in, so
+    https (plain http only on this machine, for a local test issuer)."""
+    parts = urlsplit(text.strip())
+    local = parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if not parts.hostname or not (parts.scheme == "https" or local):
+        raise SystemExit(f"AVANOCHI_TEAMS_SSO_METADATA_URL must be an https URL of OpenID metadata, not {text!r}")
+    return text.strip()
 
 
 def _slack_app_token(text: str | None) -> str | None:

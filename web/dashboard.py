@@ -5,6 +5,10 @@ own parsing and validation.
 Why a package of its own (not api/): the REST API is JSON for programs with bearer tokens;
 this is HTML for a person's browser, signed in with a cookie, with its own security headers
 (CSP, framing only by Teams for the personal tab) and CSRF tokens on every form.
+
+In Teams the same page is the app's personal tab, signed in by Teams itself: the sign-in page
+there runs two scripts, both served from here (the Microsoft Teams JavaScript client library and
+tab.js), which ask Teams for the user's token and post it to /me/teams-sso.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -39,7 +43,16 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; object-src 'none'; "
     f"base-uri 'none'; form-action 'self'; frame-ancestors 'self' {TEAMS_FRAMERS}"
 )
+# The tab's sign-in page runs our own scripts, and only those (no inline script, no other site).
+TAB_CSP = CSP.replace("script-src 'none'", "script-src 'self'")
 SETTING_FIELDS = ("timezone", "hours", "quiet", "reminders")
+# The files the pages load, by path; the Teams library is put in static/ by the build (Makefile,
+# Dockerfile) from its npm package, and the tab falls back to the link sign-in without it.
+STATIC = {
+    "/me/style.css": "dashboard.css",
+    "/me/tab.js": "tab.js",
+    "/me/teams.js": "teams-js/MicrosoftTeams.min.js",
+}
 
 _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -70,6 +83,18 @@ def notice(status: int, title: str, message: str, *, sign_in_hint: bool = True) 
     return render("notice.html", status, title=title, message=message, sign_in_hint=sign_in_hint)
 
 
+class TabSignIn(Protocol):
+    """Who a Teams tab's single sign-on token names."""
+
+    async def user_id(self, token: str) -> str:
+        """The user id; a DomainError (with a short ``reason`` code) for a token it refuses."""
+        ...
+
+
+def json_refusal(status: int, reason: str, message: str) -> web.Response:
+    return web.json_response({"error": message, "reason": reason}, status=status)
+
+
 @dataclass(frozen=True)
 class Visitor:
     user_id: str
@@ -95,7 +120,8 @@ def signed_in(
 
 
 class Dashboard:
-    def __init__(self, container: Container) -> None:
+    def __init__(self, container: Container, teams_tab: TabSignIn | None = None) -> None:
+        self._teams_tab = teams_tab  # None when Teams is not set up: the tab then uses the link too
         self._services = container.services
         self._dialogs = container.dialogs
         self._passes: WebPasses = container.web_passes
@@ -125,16 +151,64 @@ class Dashboard:
         # On to /me, the token left behind; the form was posted from this site, so the redirected
         # request is same-site and carries the SameSite=Strict cookie.
         response = web.Response(status=303, headers={"Location": "/me"})
+        self._set_session_cookie(response, request, session, in_teams=False)
+        return response
+
+    async def teams_sign_in(self, request: web.Request) -> web.Response:
+        """The tab's single sign-on: Teams' token for the user in, a session cookie out. JSON from
+        our own page only: a browser names the page in Origin, and another site's page can neither
+        send JSON here without asking first (CORS) nor fake its Origin."""
+        if self._teams_tab is None:
+            return json_refusal(404, "not_configured", "Teams sign-in is not set up on this server.")
+        if request.headers.get("Origin") is None or not same_origin(request, self._public_host):
+            return json_refusal(403, "cross_site", "That sign-in did not come from this site.")
+        if request.content_type != "application/json":
+            return json_refusal(415, "not_json", 'Send {"token": "..."} as application/json.')
+        try:  # the app's body limit caps what is read
+            body = await request.json()
+        except ValueError:
+            return json_refusal(400, "not_json", 'Send {"token": "..."} as application/json.')
+        token = body.get("token") if isinstance(body, dict) else None
+        if not isinstance(token, str):
+            return json_refusal(400, "no_token", 'Send {"token": "..."} with the token Teams gave the tab.')
+        try:
+            user_id = await self._teams_tab.user_id(token)
+        except DomainError as refused:
+            return json_refusal(401, getattr(refused, "reason", "refused"), str(refused))
+        try:  # a dashboard shows what the chat knows: nobody is made up here
+            await self._services.users.get_user(user_id)
+        except NotFound:
+            return json_refusal(
+                403,
+                "unknown_user",
+                "Avanochi does not know you yet: say hello to it in a chat in Teams, then open this tab again.",
+            )
+        session = await self._passes.open_session(user_id)
+        response = web.json_response({"signed_in": True, "next": "/me"})
+        self._set_session_cookie(response, request, session, in_teams=True)
+        return response
+
+    def _set_session_cookie(
+        self, response: web.Response, request: web.Request, session: str, *, in_teams: bool
+    ) -> None:
+        secure = self._secure_default or request.secure
+        # In Teams the page is a frame of Teams' site, where a browser sends only a SameSite=None
+        # cookie, which it takes only when Secure; Partitioned (CHIPS) keeps it working where
+        # third-party cookies are blocked, kept for Teams' site alone. Every form still needs the
+        # session's CSRF token, and only Teams may frame the page.
+        framed = in_teams and secure
         response.set_cookie(
             COOKIE,
             session,
             max_age=int(self._passes.session_lifetime.total_seconds()),
             path="/me",
             httponly=True,
-            secure=self._secure_default or request.secure,
-            samesite="Strict",
+            secure=secure,
+            samesite="None" if framed else "Strict",
         )
-        return response
+        if framed:  # written out by hand: this Python's cookie module knows no Partitioned attribute
+            morsel = response.cookies.pop(COOKIE)
+            response.headers.add("Set-Cookie", morsel.OutputString() + "; Partitioned")
 
     async def sign_out(self, request: web.Request) -> web.Response:
         visitor = await self.visitor(request)
@@ -170,9 +244,20 @@ class Dashboard:
             message = IncomingMessage(user_id, "web", f"web:{user_id}")
             yield Turn(message, user, state, services)
 
-    @signed_in
-    async def page(self, request: web.Request, visitor: Visitor) -> web.Response:
+    async def page(self, request: web.Request) -> web.Response:
+        visitor = await self.visitor(request)
+        if visitor is None:
+            return self._welcome()
         return await self._page(request, visitor)
+
+    def _welcome(self) -> web.Response:
+        """The page for someone not signed in: the link from the chat signs in; as the Teams tab,
+        its scripts sign the Teams user in."""
+        teams = self._teams_tab is not None
+        response = render("welcome.html", 401, teams_sign_in=teams)
+        if teams:
+            response.headers["Content-Security-Policy"] = TAB_CSP
+        return response
 
     async def _page(
         self, request: web.Request, visitor: Visitor, errors: list[str] | None = None, saved: list[str] | None = None
@@ -287,8 +372,11 @@ class Dashboard:
         response.del_cookie(COOKIE, path="/me")
         return response
 
-    async def stylesheet(self, request: web.Request) -> web.FileResponse:
-        return web.FileResponse(HERE / "static" / "dashboard.css", headers={"Cache-Control": "max-age=3600"})
+    async def static(self, request: web.Request) -> web.StreamResponse:
+        path = HERE / "static" / STATIC[request.path]
+        if not path.is_file():  # the Teams library was not built: the tab signs in with the link
+            return web.Response(status=404, text="Not here.")
+        return web.FileResponse(path, headers={"Cache-Control": "max-age=3600"})
 
 
 def same_origin(request: web.Request, public_host: str) -> bool:
@@ -303,26 +391,28 @@ def same_origin(request: web.Request, public_host: str) -> bool:
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
     if request.path != "/me" and not request.path.startswith("/me/"):
         return
-    response.headers["Content-Security-Policy"] = CSP
+    response.headers.setdefault("Content-Security-Policy", CSP)  # a page that runs scripts set its own
     if request.path != "/me":  # the page Teams frames is guarded by frame-ancestors alone
         response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
     # A sign-in link never leaks to another site; "no-referrer" would also blank the Origin of
     # our own forms, which the sign-in checks.
     response.headers["Referrer-Policy"] = "same-origin"
-    if request.path != "/me/style.css":
+    if request.path not in STATIC:
         response.headers["Cache-Control"] = "no-store"
 
 
-def register(app: web.Application, container: Container) -> None:
-    dashboard = Dashboard(container)
+def register(app: web.Application, container: Container, teams_tab: TabSignIn | None = None) -> None:
+    dashboard = Dashboard(container, teams_tab)
     app.router.add_get("/me", dashboard.page)
     app.router.add_get("/me/signin", dashboard.sign_in_page)
     app.router.add_post("/me/signin", dashboard.sign_in)
+    app.router.add_post("/me/teams-sso", dashboard.teams_sign_in)
     app.router.add_post("/me/signout", dashboard.sign_out)
     app.router.add_post("/me/settings", dashboard.save_settings)
     app.router.add_get("/me/export.json", dashboard.export)
     app.router.add_get("/me/erase", dashboard.confirm_erase)
     app.router.add_post("/me/erase", dashboard.erase)
-    app.router.add_get("/me/style.css", dashboard.stylesheet)
+    for path in STATIC:
+        app.router.add_get(path, dashboard.static)
     app.on_response_prepare.append(security_headers)

@@ -189,3 +189,38 @@ async def test_an_expired_link_is_refused_with_a_clear_page(slack, visit):
     assert response and response.status == 410
     assert "expired" in await visit.page.get_by_role("main").inner_text()
     assert await visit.page.context.cookies() == []
+
+
+async def test_outside_teams_the_tab_page_loads_teams_js_from_the_app_and_falls_back_to_the_link(
+    browser: Browser, tmp_path: Path
+):
+    teams = {"MicrosoftAppId": "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b", "MicrosoftAppPassword": "app-password"}
+    if not (Path(__file__).resolve().parents[2] / "web" / "static" / "teams-js" / "MicrosoftTeams.min.js").exists():
+        pytest.fail("the Teams JavaScript library is not built: `make test` builds it (npm)")
+    async with opened_store("sqlite", tmp_path) as store, slack_world(store, **teams) as slack:
+        context = await browser.new_context()
+        try:
+            visit = Visit(await context.new_page(), slack.rest.base)
+            loaded: list[str] = []
+            visit.page.on("response", lambda response: loaded.append(f"{response.status} {response.url}"))
+            console: list[str] = []
+            visit.page.on("console", lambda message: console.append(message.text))
+            response = await visit.page.goto(visit.base + "/me")
+            assert response and response.status == 401
+            status = visit.page.locator("#teams-sign-in")
+            # Not framed by Teams: the library finds no host, so no token, and the page stays as it was.
+            await visit.page.wait_for_selector("#teams-sign-in[data-state=outside-teams]", state="attached")
+            assert await status.is_hidden()
+            assert await visit.page.evaluate("() => typeof window.microsoftTeams.authentication.getAuthToken")
+            assert f"200 {visit.base}/me/teams.js" in loaded and f"200 {visit.base}/me/tab.js" in loaded
+            assert "dashboard" in await visit.page.get_by_role("main").inner_text()
+            # The library asks a Microsoft CDN for Teams' origins when it loads; the page's CSP
+            # refuses that (it then uses the list it carries), so nothing leaves the app's origin.
+            assert all("Content Security Policy" in line for line in console if "https://" in line)
+            await sign_in(slack, visit)  # the link from the chat still signs in
+            assert await visit.page.title() == "Your dashboard · Avanochi"
+            assert not any("/me/teams-sso" in url for url in visit.requests)
+            origin = urlsplit(visit.base).netloc
+            assert [url for url in visit.requests if urlsplit(url).netloc != origin] == []
+        finally:
+            await context.close()

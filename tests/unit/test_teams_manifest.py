@@ -65,6 +65,12 @@ def test_the_personal_tab_is_the_dashboard_on_the_site(validator):
     assert errors(validator, manifest) == []
 
 
+def test_the_tab_asks_teams_for_a_single_sign_on_token_for_the_bots_app(validator):
+    manifest = build_manifest(settings(), site_url="https://bot.contoso.com/")
+    assert manifest["webApplicationInfo"] == {"id": BOT_ID, "resource": f"api://bot.contoso.com/{BOT_ID}"}
+    assert errors(validator, manifest) == []
+
+
 def test_app_id_is_a_stable_guid_distinct_from_the_bot_id():
     first, second = build_manifest(settings())["id"], build_manifest(settings())["id"]
     assert first == second == teams_app_id(BOT_ID) != BOT_ID

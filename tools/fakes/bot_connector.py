@@ -2,7 +2,8 @@
 
 ``FakeConnector`` plays the Bot Connector REST API the bot replies to (and the OneDrive upload URL of
 file consent), records every activity, and can be told to fail. ``FakeIssuer`` is a local OpenID
-issuer whose RS256 keys sign channel tokens the way the Bot Framework does. ``TeamsChat`` posts
+issuer whose RS256 keys sign channel tokens the way the Bot Framework does (or, given Entra ID's
+issuer template, the Teams tab's single sign-on tokens). ``TeamsChat`` posts
 message activities shaped like the ones Teams sends."""
 from __future__ import annotations
 
@@ -88,21 +89,25 @@ class FakeConnector:
         return web.json_response({"id": "drive-item-1", "name": request.match_info["name"]}, status=201)
 
 
+ENTRA_ISSUER = "https://login.microsoftonline.com/{tenantid}/v2.0"  # Entra ID's multi-tenant metadata says so
+
+
 class FakeIssuer:
     """A Bot Framework-like token issuer: OpenID metadata and JWKS over HTTP, RS256 tokens."""
 
-    def __init__(self, endorsements: tuple[str, ...] = ("msteams",)) -> None:
+    def __init__(self, endorsements: tuple[str, ...] = ("msteams",), issuer_name: str = CHANNEL_ISSUER) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = "test-key-1"
         jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
         jwk.update(kid=self.kid, use="sig", alg="RS256", endorsements=list(endorsements))
         self.key_fetches = 0  # how often the signing keys were asked for
+        self.issuer = issuer_name  # what the metadata says; Entra ID's holds a {tenantid} placeholder
         issuer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 if self.path == "/.well-known/openid-configuration":
-                    body = {"issuer": CHANNEL_ISSUER, "jwks_uri": issuer.base + "/keys",
+                    body = {"issuer": issuer.issuer, "jwks_uri": issuer.base + "/keys",
                             "id_token_signing_alg_values_supported": ["RS256"]}
                 elif self.path == "/keys":
                     issuer.key_fetches += 1
@@ -141,6 +146,9 @@ class FakeIssuer:
         now = int(time.time())
         payload = {"iss": issuer, "aud": app_id, "serviceurl": service_url,
                    "nbf": now - 10, "iat": now - 10, "exp": now + lifetime, **claims}
+        return self.sign(payload, key=key, kid=kid)
+
+    def sign(self, payload: dict[str, Any], *, key: Any = None, kid: str | None = None) -> str:
         return jwt.encode(payload, key or self.key, algorithm="RS256", headers={"kid": kid or self.kid})
 
 

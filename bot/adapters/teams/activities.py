@@ -46,6 +46,12 @@ def teams_user_id(activity: Activity) -> str:
     tenant = tenant or (activity.conversation.tenant_id if activity.conversation else None) or "local"
     sender = activity.from_property
     person = (sender.aad_object_id or sender.id) if sender else "unknown"
+    return teams_user_key(tenant, person)
+
+
+def teams_user_key(tenant: str, person: str) -> str:
+    """One Teams person's user id; the tab's single sign-on names them with the same two ids
+    (the token's tid and oid are the activity's tenant and from.aadObjectId)."""
     return f"msteams:{tenant}:{person}"
 
 

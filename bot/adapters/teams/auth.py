@@ -48,6 +48,75 @@ class _Key:
     endorsements: tuple[str, ...] | None
 
 
+class SigningKeys:
+    """An OpenID issuer's RS256 signing keys, from its metadata's jwks_uri: fetched again daily, and
+    at most hourly when an unknown key id shows up. Shared by the channel token check and the
+    Teams tab's single sign-on, which trust different issuers the same way."""
+
+    def __init__(self, metadata_url: str, label: str = "Bot Framework") -> None:
+        self._metadata_url = metadata_url
+        self._label = label  # whose keys, for the log
+        self._keys: dict[str, _Key] = {}
+        self.issuer: str | None = None  # the metadata's issuer (Entra's holds a {tenantid} placeholder)
+        self._fetched_at = float("-inf")
+        self._tried_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def key(self, kid: str) -> _Key:
+        if kid not in self._keys or time.monotonic() - self._fetched_at > KEYS_MAX_AGE:
+            async with self._lock:  # one fetch at a time; the requests waiting for it then use it
+                now = time.monotonic()
+                stale = now - self._fetched_at > KEYS_MAX_AGE
+                wanted = stale or (kid not in self._keys and now - self._fetched_at > UNKNOWN_KEY_REFETCH)
+                if wanted and now - self._tried_at > FAILED_FETCH_RETRY:
+                    self._tried_at = now
+                    await self._refresh()
+        key = self._keys.get(kid)
+        if key is None:
+            raise Unauthorized("unknown signing key")
+        return key
+
+    async def _refresh(self) -> None:
+        try:
+            async with aiohttp.ClientSession(timeout=FETCH_TIMEOUT) as session:
+                async with session.get(self._metadata_url) as answer:
+                    answer.raise_for_status()
+                    metadata = await answer.json(content_type=None)
+                    jwks_uri = metadata["jwks_uri"]
+                async with session.get(jwks_uri) as answer:
+                    answer.raise_for_status()
+                    keys = (await answer.json(content_type=None))["keys"]
+        except (TimeoutError, aiohttp.ClientError, ValueError, KeyError, TypeError) as error:
+            log.warning(f"{self._label} signing keys not fetched", extra={"reason": type(error).__name__})
+            return  # the keys we had stay; an unknown key is refused
+        fresh: dict[str, _Key] = {}
+        for data in keys if isinstance(keys, list) else []:
+            try:
+                endorsements = data.get("endorsements")
+                fresh[data["kid"]] = _Key(
+                    jwt.PyJWK(data, "RS256").key, tuple(endorsements) if isinstance(endorsements, list) else None
+                )
+            except (jwt.PyJWTError, KeyError, TypeError, AttributeError):
+                continue  # a key of another kind (or broken) signs nothing we accept
+        self._keys = fresh
+        issuer = metadata.get("issuer") if isinstance(metadata, dict) else None
+        self.issuer = issuer if isinstance(issuer, str) else None
+        self._fetched_at = time.monotonic()
+
+
+def rs256_header(token: str) -> tuple[str, dict[str, Any]]:
+    """The key id and the unverified claims of what claims to be an RS256 JWT; Unauthorized for
+    anything else. Checked before any key is fetched, so that junk costs no request to the issuer."""
+    try:
+        header = jwt.get_unverified_header(token)
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        raise Unauthorized("not a JWT") from None
+    if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
+        raise Unauthorized("unexpected token header")
+    return header["kid"], unverified
+
+
 class ChannelTokenValidator:
     """Checks the Authorization header of a channel -> bot request."""
 
@@ -55,12 +124,8 @@ class ChannelTokenValidator:
         self, app_id: str, metadata_url: str = CHANNEL_OPENID_METADATA_URL, issuer: str = CHANNEL_TOKEN_ISSUER
     ) -> None:
         self._app_id = app_id
-        self._metadata_url = metadata_url
         self._issuer = issuer
-        self._keys: dict[str, _Key] = {}
-        self._fetched_at = float("-inf")
-        self._tried_at = float("-inf")
-        self._lock = asyncio.Lock()
+        self._keys = SigningKeys(metadata_url)
 
     async def validate(self, authorization: str | None, channel_id: Any, service_url: str | None) -> ClaimsIdentity:
         """The identity for the turn; raises Unauthorized for anything but a valid channel token."""
@@ -68,17 +133,10 @@ class ChannelTokenValidator:
         token = token.strip()
         if scheme.lower() != "bearer" or not token or any(char.isspace() for char in token):
             raise Unauthorized("no bearer token")
-        try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError:
-            raise Unauthorized("not a JWT") from None
-        # Checked before any key is fetched, so that junk costs no request to the issuer.
-        if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
-            raise Unauthorized("unexpected token header")
+        kid, unverified = rs256_header(token)
         if unverified.get("iss") != self._issuer:
             raise Unauthorized("unknown issuer")
-        key = await self._key(header["kid"])
+        key = await self._keys.key(kid)
         try:
             claims = jwt.decode(
                 token,
@@ -101,44 +159,6 @@ class ChannelTokenValidator:
         return ClaimsIdentity(
             {"aud": self._app_id, "iss": self._issuer, "serviceurl": service_url}, authentication_type="Bearer"
         )
-
-    async def _key(self, kid: str) -> _Key:
-        if kid not in self._keys or time.monotonic() - self._fetched_at > KEYS_MAX_AGE:
-            async with self._lock:  # one fetch at a time; the requests waiting for it then use it
-                now = time.monotonic()
-                stale = now - self._fetched_at > KEYS_MAX_AGE
-                wanted = stale or (kid not in self._keys and now - self._fetched_at > UNKNOWN_KEY_REFETCH)
-                if wanted and now - self._tried_at > FAILED_FETCH_RETRY:
-                    self._tried_at = now
-                    await self._refresh()
-        key = self._keys.get(kid)
-        if key is None:
-            raise Unauthorized("unknown signing key")
-        return key
-
-    async def _refresh(self) -> None:
-        try:
-            async with aiohttp.ClientSession(timeout=FETCH_TIMEOUT) as session:
-                async with session.get(self._metadata_url) as answer:
-                    answer.raise_for_status()
-                    jwks_uri = (await answer.json(content_type=None))["jwks_uri"]
-                async with session.get(jwks_uri) as answer:
-                    answer.raise_for_status()
-                    keys = (await answer.json(content_type=None))["keys"]
-        except (TimeoutError, aiohttp.ClientError, ValueError, KeyError, TypeError) as error:
-            log.warning("Bot Framework signing keys not fetched", extra={"reason": type(error).__name__})
-            return  # the keys we had stay; an unknown key is refused
-        fresh: dict[str, _Key] = {}
-        for data in keys if isinstance(keys, list) else []:
-            try:
-                endorsements = data.get("endorsements")
-                fresh[data["kid"]] = _Key(
-                    jwt.PyJWK(data, "RS256").key, tuple(endorsements) if isinstance(endorsements, list) else None
-                )
-            except (jwt.PyJWTError, KeyError, TypeError, AttributeError):
-                continue  # a key of another kind (or broken) signs nothing we accept
-        self._keys = fresh
-        self._fetched_at = time.monotonic()
 
 
 @dataclass(frozen=True)

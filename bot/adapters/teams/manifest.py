@@ -46,6 +46,12 @@ class ManifestNotBuilt(ValueError):
     """A setting or an icon keeps the Teams app package from being built; the text says which."""
 
 
+def application_id_uri(site: str, app_id: str) -> str:
+    """api://{host}/{app id}: the resource Teams asks Entra ID for a tab token for (webApplicationInfo),
+    which the app registration exposes; the tab's sign-in accepts tokens for it."""
+    return f"api://{urlsplit(site).netloc}/{app_id}"
+
+
 def teams_app_id(bot_id: str) -> str:
     return str(uuid.uuid5(APP_ID_NAMESPACE, bot_id.lower()))
 
@@ -109,6 +115,8 @@ def build_manifest(settings, *, app_version: str = "1.0.0", site_url: str = DEFA
             }
         ],
         "validDomains": [host],
+        # Single sign-on in the tab: Teams asks Entra ID for a token for this app on the user's behalf.
+        "webApplicationInfo": {"id": bot_id, "resource": application_id_uri(site, bot_id)},
     }
 
 
