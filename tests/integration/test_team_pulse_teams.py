@@ -13,7 +13,16 @@ from datetime import timedelta
 import pytest
 
 from app import ENGINE_KEY, SERVICES_KEY
-from tests.fake_connector import BOT_ID, START, assert_cards_valid, teams_world, visible_text
+from tests.fake_connector import (
+    BOT_ID,
+    START,
+    FakeConnector,
+    TeamsChat,
+    assert_cards_valid,
+    fake_connector,
+    teams_world,
+    visible_text,
+)
 from tests.integration.conftest import make_settings
 from tests.integration.test_team_pulse import expected, history
 
@@ -63,7 +72,9 @@ def person_mention(aad: str) -> dict:
     return {"type": "mention", "text": f"<at>{name}</at>", "mentioned": {"id": teams_id(aad), "name": name}}
 
 
-async def in_channel(world, aad: str, text: str, *mentioned: str, where: str = "channel") -> list[dict]:
+async def in_channel(
+    world, aad: str, text: str, *mentioned: str, where: str = "channel", connector: FakeConnector | None = None
+) -> list[dict]:
     """``aad`` @mentions the bot in a new thread of the channel (or in the group chat) with
     ``text``, naming ``mentioned`` people the Teams way (<at>Name</at> plus an entity); what the
     bot sent anywhere while answering."""
@@ -75,7 +86,15 @@ async def in_channel(world, aad: str, text: str, *mentioned: str, where: str = "
     else:
         conversation, kind = GROUP_CHAT, "groupChat"
         channel_data = {"tenant": {"id": TENANT}}
-    chat = world.chat_as(aad=aad, name=PEOPLE[aad], conversation_id=conversation, conversation_type=kind)
+    chat = TeamsChat(
+        world.session,
+        world.base,
+        connector or world.connector,
+        aad=aad,
+        name=PEOPLE[aad],
+        conversation_id=conversation,
+        conversation_type=kind,
+    )
     entities = [bot_mention(), *(person_mention(person) for person in mentioned)]
     return await chat.say(f"<at>Avanochi</at> {text}", entities=entities, channelData=channel_data)
 
@@ -145,6 +164,16 @@ async def test_with_four_sharing_the_channel_gets_a_count_and_no_numbers(world):
     assert "focus" not in shown.lower() and "overtime" not in shown.lower()
     asked = said(where(await in_channel(world, "fay", "team pulse")))
     assert "(4 of 5)" in asked and "Overtime" not in asked
+
+
+async def test_the_weekly_post_goes_where_the_pulse_was_last_asked_for(world):
+    await set_up(world, ["bob", "cy", "dee", "eve", "fay"])
+    async with fake_connector() as moved:  # Teams moved the channel to another service URL
+        assert "Team pulse" in said(await in_channel(world, "bob", "team pulse", connector=moved))
+        before = len(moved.activities)
+        assert (await world.app[ENGINE_KEY].run(POST_PASS)).team_posts == 1
+        [post] = moved.messages(before)
+    assert post["_meta"]["conversation"] == CHANNEL and "Team pulse" in said([post])
 
 
 async def test_the_bots_own_mention_is_stripped_and_any_thread_of_the_channel_is_the_same_team(world):
