@@ -22,6 +22,23 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Mention:
+    """Someone named the platform's own way (a Teams @mention): who it is, the name shown, and
+    the platform's handle to name them back with. In an ``IncomingMessage``, ``text`` is the
+    mention as it stands in the message's text; in a ``Reply``, the reply's text names them as
+    "@" + ``name`` and the renderer turns that into the platform's mention."""
+
+    user_id: str  # our id for them (slack:..., msteams:{tenant}:{aad object id})
+    name: str
+    handle: str  # the platform's id to mention them with (Teams' mentioned.id)
+    text: str = ""
+
+    @property
+    def label(self) -> str:
+        return "@" + self.name
+
+
+@dataclass(frozen=True)
 class IncomingMessage:
     user_id: str  # slack:{team}:{user} or msteams:{tenant}:{aad object id}
     channel: str  # "slack", "msteams", "console"
@@ -43,6 +60,8 @@ class IncomingMessage:
     # How to post in this shared conversation later (a team channel's weekly pulse), in the
     # form the channel's notifier reads; None in a private chat or where the bot cannot post.
     room: dict[str, Any] | None = None
+    # People the text mentions the platform's way (not the bot), when the platform marks them.
+    mentions: tuple[Mention, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,6 +120,12 @@ class Reply:
     # secret): Slack shows it ephemeral even in the DM. Platforms without such messages
     # (Teams) send it as usual, so it goes with ``private`` (personal chats only).
     ephemeral: bool = False
+    # People the text names as "@" + name, rendered as the platform's mention where it has one.
+    mentions: list[Mention] = field(default_factory=list)
+    # Words that may stand for this private reply in a shared conversation, where the channel
+    # can reach the user neither alone nor in their 1:1 chat (they name no one else and say
+    # nothing the user did not say there themselves); None: a pointer to the 1:1 chat instead.
+    in_group: str | None = None
 
     def plain(self) -> str:
         """The reply as plain text: the console, notifications, logs of tests."""

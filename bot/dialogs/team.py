@@ -3,6 +3,10 @@ team on|off' is each member's own consent, 'kudos @someone for ...' thanks a con
 
 In a private chat, 'share with team on|off' applies to the one team the user answered about
 before; with several, they say it in the team's channel (a DM names no channel).
+
+Someone's own answers are private replies: shown to them alone, or in their 1:1 chat with the
+bot; where neither is possible (Teams, before that chat exists) only words that name no one
+else and repeat what they said in the channel themselves (``Reply.in_group``) stay there.
 """
 
 from __future__ import annotations
@@ -10,12 +14,13 @@ from __future__ import annotations
 import re
 
 from bot.dialogs.turn import Turn
-from bot.messages import Fact, Reply
+from bot.messages import Fact, IncomingMessage, Mention, Reply
 from domain.errors import ValidationError
 from domain.services.teams import valid_kudos
 from domain.teams import KUDOS_MAX, MIN_CONTRIBUTORS, Pulse, team_key
 
 KUDOS = re.compile(r"^(@\S+)\s+(?:for\s+)?(.*)$", re.IGNORECASE | re.DOTALL)
+FOR = re.compile(r"^for\b\s*", re.IGNORECASE)
 
 
 def pulse_reply(pulse: Pulse | int) -> Reply:
@@ -36,6 +41,22 @@ def pulse_reply(pulse: Pulse | int) -> Reply:
         facts=facts,
         kind="team_pulse",
     )
+
+
+def own(text: str) -> Reply:
+    """A reply about the user's own choice: private, and fine to say in the group they said it in."""
+    return Reply(text, private=True, in_group=text)
+
+
+def recipient(message: IncomingMessage, args: str) -> tuple[str, Mention | None, str] | None:
+    """Who the kudos are for and what for: a mention the platform marked (Teams), or "@name" as
+    the platform writes it in the text (Slack: the member id), with the reason after it."""
+    text = args.strip()
+    for mention in message.mentions:
+        if text.startswith(mention.text):
+            return mention.label, mention, FOR.sub("", text[len(mention.text) :].strip(), count=1)
+    found = KUDOS.match(text)
+    return (found.group(1), None, found.group(2)) if found else None
 
 
 def on_off(args: str) -> bool | None:
@@ -67,7 +88,7 @@ class TeamDialog:
     async def share(self, turn: Turn, args: str) -> list[Reply]:
         choice = on_off(args)
         if choice is None:
-            return [Reply("Say 'share with team on' or 'share with team off'.", private=True)]
+            return [own("Say 'share with team on' or 'share with team off'.")]
         team_id = await self._team_of(turn)
         if team_id is None:
             return [Reply("Say 'share with team on' or 'off' in the team's channel, so I know which team.")]
@@ -79,7 +100,7 @@ class TeamDialog:
             )
         else:
             text = "You're out: from now on your numbers are not read for this team's pulse."
-        return [Reply(text, private=True)]
+        return [own(text)]
 
     async def kudos(self, turn: Turn, args: str) -> list[Reply]:
         message = turn.message
@@ -95,29 +116,35 @@ class TeamDialog:
                 if choice
                 else "OK, I won't post kudos for you here."
             )
-            return [Reply(text, private=True)]
-        found = KUDOS.match(args.strip())
+            return [own(text)]
+        found = recipient(message, args)
         if found is None:
-            return [Reply("Say who and what for: 'kudos @someone for the release notes'.", private=True)]
-        mention, reason = found.group(1), found.group(2)
+            return [own("Say who and what for: 'kudos @someone for the release notes'.")]
+        label, mention, reason = found
+        for other in message.mentions:  # anyone else named in the reason, by name only: no one is notified
+            reason = reason.replace(other.text, other.name)
         try:
             reason = valid_kudos(reason, KUDOS_MAX)
         except ValidationError as error:
-            return [Reply(str(error), private=True)]
+            return [own(str(error))]
         await teams.team(team_id)
-        person = turn.user_id.rsplit(":", 1)[0] + ":" + mention.lstrip("@")
+        person = mention.user_id if mention else turn.user_id.rsplit(":", 1)[0] + ":" + label.lstrip("@")
         consent = await teams.consent(person, team_id) if person != turn.user_id else None
         if consent is None or not consent.kudos:
-            # One answer whether they said no or were never asked: their choice stays theirs.
+            # One answer whether they said no or were never asked: their choice stays theirs. It
+            # names them, so it never stands in the channel (no in_group): the pointer to the 1:1
+            # chat does instead.
             return [
                 Reply(
                     f"I only post kudos for people who said yes to them in this channel ('kudos on'), so I "
-                    f"didn't post this one. Why not tell {mention} directly?",
+                    f"didn't post this one. Why not tell {label} directly?",
                     private=True,
                 )
             ]
         sender = turn.user.name or "a teammate"
-        return [Reply(f"🎉 Kudos to {mention} from {sender}: {reason}", kind="kudos")]
+        return [
+            Reply(f"🎉 Kudos to {label} from {sender}: {reason}", kind="kudos", mentions=[mention] if mention else [])
+        ]
 
     @staticmethod
     async def _team_of(turn: Turn) -> str | None:

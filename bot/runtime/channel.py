@@ -26,6 +26,9 @@ class ChannelCapabilities:
     typing: bool = False  # it can show "Avanochi is typing" while a slow turn runs
     buttons: bool = False  # it shows Reply.buttons and sends a pressed one's payload back
     dm: bool = False  # it can reach the user's private chat with the bot from anywhere (opens a DM)
+    # It can reach the user's private chat with the bot once it knows one (kept from an earlier
+    # turn there), though it cannot open one itself (Teams, without the user's 1:1 chat yet).
+    known_dm: bool = False
     profiles: bool = False  # it can tell the user's name and time zone (``Channel.profile``)
 
 

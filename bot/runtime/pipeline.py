@@ -213,7 +213,14 @@ class TurnPipeline:
     async def _deliver(self, channel: Channel, arrival: Arrival, replies: list[Reply]) -> None:
         if not replies:
             return
-        placed = place(replies, arrival.message, channel.capabilities, lasting=arrival.lasting)
+        dm_known = False
+        message = arrival.message
+        if channel.capabilities.known_dm and not message.private and any(reply.private for reply in replies):
+            try:  # a channel that cannot open a DM reaches the user's 1:1 chat only if it knows it
+                dm_known = await self._direct_address(channel, arrival) is not None
+            except Exception:  # then the replies take the words allowed in the group instead
+                log.warning("private chat not looked up", extra={"channel": channel.name}, exc_info=True)
+        placed = place(replies, message, channel.capabilities, lasting=arrival.lasting, dm_known=dm_known)
         try:
             await channel.send(arrival.route, placed, lambda: self._direct_address(channel, arrival))
         except Exception:

@@ -39,12 +39,22 @@ class TeamService:
     async def set_up(
         self, user_id: str, conversation_id: str, platform: str, address: dict[str, Any], timezone: str
     ) -> tuple[Team, bool]:
-        """The team of this shared conversation, created on the first ask; and whether it is new."""
+        """The team of this shared conversation, created on the first ask; and whether it is new.
+        Each ask keeps the address it came from: a platform may move a conversation's endpoint
+        (Teams' serviceUrl), and the weekly post goes where the last ask came from."""
         team_id = team_key(user_id, conversation_id)
         try:
-            return await self._teams.get(team_id, team_id), False
+            team = await self._teams.get(team_id, team_id)
         except NotFound:
             pass
+        else:
+            if address and team.address != address:
+                team.address = dict(address)
+                try:
+                    team = await self._teams.save(team)
+                except StaleEntity:  # moved on by a weekly post or another ask: theirs will do
+                    pass
+            return team, False
         now = self._clock.now()
         team = Team(team_id, platform, dict(address), user_id, now, first_post(now, timezone, team_id))
         try:

@@ -259,7 +259,8 @@ class TeamsDriver(Driver):
         return Seen(
             readable(self._visible(activity)),
             buttons,
-            chat is self._chat,
+            # In the user's 1:1 chat, whichever conversation it was asked for in.
+            activity["_meta"]["conversation"] == self._chat.conversation_id,
             files[0] if files else None,
             (chat, activity),
         )

@@ -293,7 +293,10 @@ def test_translation_of_a_channel_message_with_a_file():
     }
     message = incoming_message(Activity.model_validate(body))
     assert message.user_id == "msteams:t-data:aad-grace"  # channelData.tenant wins over conversation
-    assert message.channel == "msteams" and message.conversation_id == CHANNEL_ID
+    # The channel, whichever thread the message is in: a room stays one room.
+    assert message.channel == "msteams" and message.conversation_id == "19:general@thread.tacv2"
+    assert message.room is not None and message.room["conversation"]["id"] == "19:general@thread.tacv2"
+    assert [(m.user_id, m.name, m.handle) for m in message.mentions] == [("msteams:t-data:29:bob", "Bob", "29:bob")]
     assert message.text == "add Review <at>Bob</at>'s notes"  # only the bot's own mention goes
     assert message.private is False and message.delivery_id == "1700000000123"
     assert message.action is None

@@ -50,7 +50,10 @@ def test_manifest_names_the_bot_and_its_abilities():
     assert {"help", "add", "tasks", "done", "start", "focus", "water", "stats"} <= set(titles)
     assert len(titles) <= 10  # older Teams clients show at most ten
     shared = next(entry for entry in bot["commandLists"] if "team" in entry["scopes"])
-    assert "token" not in [command["title"] for command in shared["commands"]]
+    shared_titles = [command["title"] for command in shared["commands"]]
+    assert "token" not in shared_titles and len(shared_titles) <= 10
+    assert shared["scopes"] == ["team", "groupChat"]
+    assert {"team pulse", "share with team", "kudos"} <= set(shared_titles)
     assert manifest["version"] == "2.3.4"
     assert manifest["developer"]["privacyUrl"] == "https://bot.contoso.com/privacy"
     assert manifest["validDomains"] == ["bot.contoso.com"]

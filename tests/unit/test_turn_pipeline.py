@@ -37,9 +37,15 @@ def message(private: bool) -> IncomingMessage:
 
 
 def placed(
-    replies: list[Reply], capabilities: ChannelCapabilities, *, private: bool, lasting: bool = True
+    replies: list[Reply],
+    capabilities: ChannelCapabilities,
+    *,
+    private: bool,
+    lasting: bool = True,
+    dm_known: bool = False,
 ) -> list[tuple[str, Where]]:
-    return [(p.reply.text, p.where) for p in place(replies, message(private), capabilities, lasting=lasting)]
+    found = place(replies, message(private), capabilities, lasting=lasting, dm_known=dm_known)
+    return [(p.reply.text, p.where) for p in found]
 
 
 def test_personal_replies_in_a_group_show_to_the_user_alone_where_the_platform_can():
@@ -54,6 +60,26 @@ def test_personal_replies_in_a_group_become_one_pointer_to_the_private_chat_else
         ("hello", Where.HERE),
         (ASK_IN_PRIVATE.text, Where.HERE),
     ]
+
+
+def test_personal_replies_in_a_group_go_to_a_private_chat_the_channel_knows_else_take_their_group_words():
+    teams_like = ChannelCapabilities(files=True, typing=True, buttons=True, known_dm=True)
+    choice = Reply("You're in", private=True, in_group="You're in")
+    private_chart = Reply("your mood", image=Image(b"png", "chart"), private=True)
+    assert placed([PERSONAL, choice], teams_like, private=False, dm_known=True) == [
+        ("personal", Where.DM),
+        ("You're in", Where.DM),
+        (SENT_TO_DM.text, Where.HERE),
+    ]
+    assert placed([PERSONAL, choice], teams_like, private=False) == [
+        ("You're in", Where.HERE),
+        (ASK_IN_PRIVATE.text, Where.HERE),
+    ]
+    # A known private chat is reached by a proactive message: no file or chart goes that way.
+    assert placed([EXPORT, private_chart], teams_like, private=False, dm_known=True) == [
+        (ASK_IN_PRIVATE.text, Where.HERE)
+    ]
+    assert placed([choice], SLACK_LIKE, private=False) == [("You're in", Where.USER_ONLY)]
 
 
 def test_a_file_asked_for_in_a_group_goes_to_the_dm_with_a_note_only_the_user_sees():

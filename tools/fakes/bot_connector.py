@@ -37,6 +37,9 @@ class FakeConnector:
         # conversation id -> status to answer (403: bot blocked), or (status, headers) (429, Retry-After)
         self.refuse: dict[str, int | tuple[int, dict[str, str]]] = {}
         self.peers: set[tuple[str, int]] = set()  # the bot's connections (address, port) that posted
+        # Teams id (29:...) -> the member as the roster answers for them (id, name, aadObjectId...)
+        self.members: dict[str, dict[str, Any]] = {}
+        self.member_lookups: list[tuple[str, str]] = []  # (conversation, member) asked for
         self._ids = itertools.count(1)
         app = web.Application()
         app.router.add_post("/v3/conversations", self._create)
@@ -44,6 +47,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._post)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._post)
         app.router.add_delete("/v3/conversations/{conversation}/activities/{activity}", self._delete)
+        app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
         app.router.add_put("/upload/{name}", self._upload)
         self._server = TestServer(app, host="127.0.0.1")
 
@@ -75,6 +79,13 @@ class FakeConnector:
                          "authorization": request.headers.get("Authorization")}
         self.activities.append(body)
         return web.json_response({"id": f"sent-{next(self._ids)}"})
+
+    async def _member(self, request: web.Request) -> web.Response:
+        conversation, member = request.match_info["conversation"], request.match_info["member"]
+        self.member_lookups.append((conversation, member))
+        if member not in self.members:
+            return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, status=404)
+        return web.json_response(self.members[member])
 
     async def _delete(self, request: web.Request) -> web.Response:
         return web.Response(status=200)

@@ -1,5 +1,6 @@
-"""Teams activities to and from the neutral messages: who sent an activity and what it says, the
-Teams activities for the replies, and the conversation reference kept for reminders.
+"""Teams activities to and from the neutral messages: who sent an activity, what it says, the room
+it was said in and who it mentions; the Teams activities for the replies (people they name as
+Teams mentions), and the conversation references kept for reminders and for a room's posts.
 Nothing here talks to the network."""
 
 from __future__ import annotations
@@ -8,7 +9,15 @@ import json
 import re
 from typing import Any
 
-from microsoft_agents.activity import Activity, ActivityTypes, Attachment, ChannelId, ConversationReference, Mention
+from microsoft_agents.activity import (
+    Activity,
+    ActivityTypes,
+    Attachment,
+    ChannelAccount,
+    ChannelId,
+    ConversationReference,
+)
+from microsoft_agents.activity import Mention as TeamsMention
 from pydantic import ValidationError
 
 from bot.adapters.teams.access import TEAMS_CHANNEL as CHANNEL
@@ -16,7 +25,7 @@ from bot.adapters.teams.files import FILE_DOWNLOAD_INFO, file_attachment
 from bot.adapters.teams.render import CARD_CONTENT_TYPE, render
 from bot.downloads import FileSource
 from bot.messages import Attachment as FileIn
-from bot.messages import IncomingMessage, Reply
+from bot.messages import IncomingMessage, Mention, Reply
 
 # Leading "<at ...>Name</at>" tags are read one at a time (see strip_leading_mentions), each
 # pattern matched from one place: a lazy ".*?" inside a repeated group backtracks on crafted text.
@@ -25,6 +34,8 @@ MENTION_CLOSE = re.compile(r"</at>", re.IGNORECASE)
 SPACES = re.compile(r"\s*")
 # Teams sends one mention entity per person mentioned; more than this many of the bot is not a message.
 MENTIONS_MAX = 10
+NOT_IN_A_NAME = re.compile(r"[<>*_`\[\]]")  # markup a name would bring into a reply's text
+PEOPLE_MAX = 5  # other people a message mentions that the bot reads (a kudos names one)
 # Teams copies every message as a text/html attachment; only real files matter here.
 SKIPPED_ATTACHMENTS = ("text/html", CARD_CONTENT_TYPE, "application/vnd.microsoft.card.")
 SHAREPOINT_HOSTS = (".sharepoint.com", ".sharepoint.us", ".sharepoint-mil.us", ".sharepoint.de", ".sharepoint.cn")
@@ -38,21 +49,73 @@ def channel_of(activity: Activity) -> str | None:
     return ChannelId.get_channel(activity.channel_id)
 
 
+def tenant_of(activity: Activity) -> str:
+    """The tenant from channelData, else the conversation's."""
+    tenant = _channel_data(activity, "tenant").get("id")
+    return tenant or (activity.conversation.tenant_id if activity.conversation else None) or "local"
+
+
 def teams_user_id(activity: Activity) -> str:
     """The user id: msteams:{tenant}:{aad object id} (the tenant from channelData, else the conversation;
     the sender's id when there is no AAD object id)."""
-    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    tenant = (channel_data.get("tenant") or {}).get("id") if isinstance(channel_data.get("tenant"), dict) else None
-    tenant = tenant or (activity.conversation.tenant_id if activity.conversation else None) or "local"
     sender = activity.from_property
-    person = (sender.aad_object_id or sender.id) if sender else "unknown"
-    return teams_user_key(tenant, person)
+    if sender is None:
+        return member_user_id(tenant_of(activity), None, "unknown")
+    return member_user_id(tenant_of(activity), sender.aad_object_id, sender.id)
+
+
+def member_user_id(tenant: str, aad_object_id: str | None, teams_id: str) -> str:
+    """A member's user id: by the AAD object id, else (no AAD id given) the Teams id."""
+    return teams_user_key(tenant, aad_object_id or teams_id)
 
 
 def teams_user_key(tenant: str, person: str) -> str:
     """One Teams person's user id; the tab's single sign-on names them with the same two ids
     (the token's tid and oid are the activity's tenant and from.aadObjectId)."""
     return f"msteams:{tenant}:{person}"
+
+
+def room_id(activity: Activity) -> str:
+    """The conversation, the same for every message in it. In a channel, conversation.id also
+    names the reply chain a message is in (";messageid=..."): each thread would be a room of
+    its own, and a room's weekly post would go into one old thread. channelData.channel.id is
+    the channel itself; elsewhere (personal and group chats) conversation.id is the chat."""
+    conversation = activity.conversation
+    conversation_id = conversation.id if conversation else ""
+    if conversation is not None and conversation.conversation_type == "channel":
+        channel = _channel_data(activity, "channel").get("id")
+        if isinstance(channel, str) and channel and not NOT_IN_A_PATH.search(channel):
+            return channel
+    return conversation_id.split(";messageid=", 1)[0]
+
+
+def _channel_data(activity: Activity, key: str) -> dict[str, Any]:
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    value = channel_data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def mentions_of(activity: Activity) -> tuple[Mention, ...]:
+    """The people the text @mentions, the bot left out, each once, a few at most. Teams marks
+    a mention with the person's Teams id; its AAD object id, when given, makes their user id
+    (else the Teams id does, as for a sender: members.py asks the roster for the AAD id)."""
+    bot_id = activity.recipient.id if activity.recipient else None
+    tenant = tenant_of(activity)
+    found: dict[str, Mention] = {}
+    for entity in activity.entities or []:
+        if not (isinstance(entity, TeamsMention) and entity.mentioned and isinstance(entity.text, str)):
+            continue
+        person = entity.mentioned
+        if not person.id or person.id == bot_id or not entity.text or entity.text in found:
+            continue
+        shown = MENTION_OPEN.sub("", MENTION_CLOSE.sub("", entity.text))
+        name = " ".join(NOT_IN_A_NAME.sub("", shown or person.name or "").split()) or "someone"
+        found[entity.text] = Mention(
+            member_user_id(tenant, person.aad_object_id, person.id), name, person.id, entity.text
+        )
+        if len(found) == PEOPLE_MAX:
+            break
+    return tuple(found.values())
 
 
 def message_text(activity: Activity) -> str:
@@ -62,7 +125,7 @@ def message_text(activity: Activity) -> str:
     names: dict[str, None] = {}  # in the order Teams listed them, once each
     for entity in activity.entities or []:
         if (
-            isinstance(entity, Mention)
+            isinstance(entity, TeamsMention)
             and entity.mentioned
             and entity.mentioned.id == bot_id
             and isinstance(entity.text, str)
@@ -91,16 +154,20 @@ def incoming_message(activity: Activity) -> IncomingMessage:
     kind = conversation.conversation_type if conversation else None
     # The Emulator sends no conversationType: a conversation that isn't a group is personal.
     private = kind == "personal" if kind else not (conversation and conversation.is_group)
+    user_id = teams_user_id(activity)
+    room = room_id(activity)
     return IncomingMessage(
-        user_id=teams_user_id(activity),
+        user_id=user_id,
         channel=CHANNEL,
-        conversation_id=conversation.id if conversation else "",
+        conversation_id=room,
         text=message_text(activity),
         action=activity.value if isinstance(activity.value, dict) and activity.value else None,
         delivery_id=activity.id,
         locale_hint=activity.locale,  # on every activity: Teams follows the client's language
         attachments=tuple(_attachments(activity)),
         private=bool(private),
+        room=None if private else room_reference(activity, user_id, room),
+        mentions=() if private else mentions_of(activity),
     )
 
 
@@ -139,6 +206,16 @@ def conversation_reference(activity: Activity, user_id: str) -> dict[str, Any]:
     return data
 
 
+def room_reference(activity: Activity, user_id: str, room: str) -> dict[str, Any]:
+    """Where to post in a shared conversation later (the weekly team pulse): its conversation
+    reference, to the room itself (a new post, not a reply in a thread), addressed to no one."""
+    data = conversation_reference(activity, user_id)
+    data.pop("user", None)
+    if isinstance(data.get("conversation"), dict):
+        data["conversation"]["id"] = room
+    return data
+
+
 def reply_activities(replies: list[Reply], message: IncomingMessage, channel_id: str | None) -> list[Activity]:
     """The Teams activities for replies already placed (the pipeline keeps personal ones out of groups)."""
     return [_activity(reply, message, channel_id) for reply in replies]
@@ -159,6 +236,11 @@ def _activity(reply: Reply, message: IncomingMessage, channel_id: str | None) ->
     fields: dict[str, Any] = {"type": ActivityTypes.message}
     if text:  # the SDK's models take no None for the fields they declare non-empty strings
         fields.update(text=text, text_format="markdown")
+        if rendered.mentions:
+            fields["entities"] = [
+                TeamsMention(mentioned=ChannelAccount(id=handle, name=name), text=tag)
+                for handle, name, tag in rendered.mentions
+            ]
     if attachments:
         fields["attachments"] = attachments
     return Activity(**fields)

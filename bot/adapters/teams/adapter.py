@@ -62,6 +62,7 @@ from bot.adapters.teams.files import (
     read_consent,
     upload,
 )
+from bot.adapters.teams.members import with_members
 from bot.adapters.teams.notifier import TeamsNotifier
 from bot.messages import IncomingMessage, Reply
 from bot.runtime import Arrival, Channel, TurnPipeline
@@ -115,7 +116,7 @@ class AvanochiTeamsBot(ActivityHandler):
     ) -> None:
         """Run the turn in the user's order and wait for its replies to be sent in this request."""
         activity = turn_context.activity
-        message = message or incoming_message(activity)
+        message = message or await with_members(turn_context, incoming_message(activity))
         route = TeamsRoute(turn_context, message)
         # The personal chat is the one to reach the user in later (the pipeline keeps it from
         # private conversations only).
@@ -177,7 +178,7 @@ class TeamsEndpoint:
 
     def __init__(self, pipeline: TurnPipeline, settings) -> None:
         self.mode = teams_mode(settings)
-        channel = TeamsChannel(teams_files(emulator=self.mode is TeamsMode.EMULATOR))
+        channel = TeamsChannel(teams_files(emulator=self.mode is TeamsMode.EMULATOR), self.send_proactive)
         self._bot = AvanochiTeamsBot(pipeline, channel)
         self._connectors: list[PooledConnectorFactory] = []
         self.use_authentication(bot_framework_authentication(settings))

@@ -39,7 +39,15 @@ PERSONAL_COMMANDS = [
     ("stats", "How it went: stats today|week|month|all"),
     ("token", "A personal token for the REST API (personal chat only)"),
 ]
-SHARED_COMMANDS = [command for command in PERSONAL_COMMANDS if command[0] != "token"]
+# What a team or group chat is for comes first; older clients show at most ten commands, so the
+# personal-chat habits (water, stop, token) are left to the personal list.
+TEAM_COMMANDS = [
+    ("team pulse", "Start this channel's opt-in weekly pulse, or see it: averages only, never below five people"),
+    ("share with team", "share with team on|off: count in this team's pulse, or stop at once"),
+    ("kudos", "kudos @someone for ...: thank a teammate who said 'kudos on' (kudos on|off for yourself)"),
+]
+EVERYDAY_IN_A_GROUP = ("help", "add", "tasks", "done", "start", "focus", "stats")
+SHARED_COMMANDS = TEAM_COMMANDS + [command for command in PERSONAL_COMMANDS if command[0] in EVERYDAY_IN_A_GROUP]
 
 
 class ManifestNotBuilt(ValueError):

@@ -31,13 +31,23 @@ class TeamsMessage:
 
     text: str | None = None
     card: dict[str, Any] | None = None
+    # The people the text mentions: (Teams id, name, "<at>name</at>" as it stands in the text).
+    mentions: tuple[tuple[str, str, str], ...] = ()
 
 
 def render(reply: Reply) -> TeamsMessage:
-    """A card when the reply has structure (title, facts, list, buttons, image); plain markdown otherwise."""
+    """A card when the reply has structure (title, facts, list, buttons, image); plain markdown otherwise.
+    The people a plain reply names ("@" + name) become Teams mentions (a card names them in words)."""
     if needs_card(reply):
         return TeamsMessage(card=to_card(reply))
-    return TeamsMessage(text=to_markdown(reply.text))
+    text = to_markdown(reply.text)
+    mentions = []
+    for mention in reply.mentions:
+        tag = f"<at>{mention.name}</at>"
+        if mention.label in text and tag not in text:
+            text = text.replace(mention.label, tag, 1)  # Teams wants the tag and its entity to match
+            mentions.append((mention.handle, mention.name, tag))
+    return TeamsMessage(text=text, mentions=tuple(mentions))
 
 
 def needs_card(reply: Reply) -> bool:
