@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from aiohttp import ClientSession, CookieJar
 from aiohttp.test_utils import TestServer
 from cryptography.fernet import Fernet
@@ -286,6 +287,17 @@ async def graph_world(store):
 
 def said(activities: list[dict]) -> str:
     return "\n".join(visible_text(activity) for activity in activities)
+
+
+def test_graph_settings_go_together_and_its_urls_must_be_http():
+    graph = FakeGraph()
+    graph.root = "http://127.0.0.1:1"  # not started: only its settings are read
+    assert make_settings(**graph.settings()).graph_enabled
+    with pytest.raises(SystemExit, match="go together"):
+        make_settings(GRAPH_TENANT_ID=TENANT, GRAPH_CLIENT_ID=graph.client_id)
+    with pytest.raises(SystemExit, match="GRAPH_AUTHORITY_URL"):
+        make_settings(GRAPH_AUTHORITY_URL="login.microsoftonline.com")
+    assert not make_settings().graph_enabled
 
 
 async def test_teams_presence_shows_focusing_through_graph_and_is_cleared_when_the_focus_ends(store):
