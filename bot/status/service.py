@@ -141,15 +141,15 @@ class FocusStatusService:
         shown = record.shown
         if provider is None or shown is None or (session_id is not None and shown.session_id != session_id):
             return
-        record.shown = None
         try:
             await provider.restore(record, shown, self._clock.now())
         except ConsentLost:
             await self._lost(record)
             return
-        finally:
-            if record.grant or not provider.needs_grant:
-                await self._records.save(record)  # up or not, it is not ours to take down twice
+        # Only once it is down: after a failure (an outage), the planned end or the next
+        # focus tries again, and a status left up clears itself at its end meanwhile.
+        record.shown = None
+        await self._records.save(record)
 
     async def _lost(self, record: FocusStatus) -> None:
         log.info("focus status consent withdrawn: forgotten", extra={"channel": record.user_id.split(":")[0]})
