@@ -52,13 +52,15 @@ from bot.reminders.engine import Notifier, ReminderEngine
 from bot.runtime.pace import ChatPace
 from bot.runtime.pipeline import TurnPipeline
 from bot.runtime.telemetry import MeasuredSpeech, MeasuredStore, Telemetry
-from bot.status import FocusStatusService, build_focus_status
+from bot.status import FocusStatusService, StatusProvider
 from bot.voice.engines import SpeechToText, build_speech_to_text
 from bot.voice.queue import SpeechQueue
 from domain.clock import Clock, SystemClock
 from domain.services import Services
+from persistence.focus_status import FocusStatusRecords
 from persistence.port import DocumentStore, StoreError
 from persistence.repositories import Repositories
+from persistence.slack_installations import TokenCipher
 from settings import CredentialManager, Settings
 from web import dashboard
 from web.credentials import WebPasses, sign_in_link, web_pass_repository
@@ -83,6 +85,31 @@ def build_store(settings: Settings) -> DocumentStore:
     from persistence.sqlite_store import SqliteDocumentStore
 
     return SqliteDocumentStore(settings.db_path, synchronous=settings.sqlite_synchronous)
+
+
+def build_focus_status(settings: Settings, store: DocumentStore, clock: Clock) -> FocusStatusService:
+    """The platforms the settings allow a focus status on: Slack when it installs through OAuth
+    (user tokens come from that flow), Teams when Microsoft Graph credentials are given. Each is
+    imported only when used: the terminal chat loads neither without them."""
+    providers: list[StatusProvider] = []
+    if settings.slack_enabled and settings.slack_oauth and settings.secret_key:
+        from bot.adapters.slack.status import CONSENT_PATH, SlackStatus
+
+        providers.append(SlackStatus(settings.slack_api_url, settings.public_url + CONSENT_PATH))
+    if settings.graph_enabled:
+        from bot.adapters.teams.presence import GraphPresence
+
+        providers.append(
+            GraphPresence(
+                settings.graph_tenant_id or "",
+                settings.graph_client_id or "",
+                settings.graph_client_secret or "",
+                settings.graph_authority_url,
+                settings.graph_api_url,
+            )
+        )
+    cipher = TokenCipher(settings.secret_key) if settings.secret_key else None
+    return FocusStatusService(FocusStatusRecords(store, cipher), providers, clock)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.oauth import FOCUS_STATUS
 from bot.status.providers import ConsentLost
 from domain.entities import FocusSession
 from domain.focus_status import (
@@ -23,6 +24,7 @@ from domain.focus_status import (
     snooze_minutes,
 )
 
+CONSENT_PATH = f"/slack/install?for={FOCUS_STATUS}"  # where a user grants the user scopes
 # Errors meaning the grant is gone for good: forget the token rather than retry.
 CONSENT_ERRORS = frozenset(
     {"token_revoked", "invalid_auth", "missing_scope", "not_authed", "account_inactive", "token_expired"}
