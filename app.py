@@ -46,17 +46,21 @@ from api.rate_limit import address_rate_limit_middleware, user_rate_limit_middle
 from api.request_log import request_log_middleware
 from api.shutdown import SHUTDOWN_KEY, Shutdown, serve
 from bot.dialogs.router import Dialogs
+from bot.messages import Reply
 from bot.narrator import build_narrator
 from bot.reminders.engine import Notifier, ReminderEngine
 from bot.runtime.pace import ChatPace
 from bot.runtime.pipeline import TurnPipeline
 from bot.runtime.telemetry import MeasuredSpeech, MeasuredStore, Telemetry
+from bot.status import FocusStatusService, StatusProvider
 from bot.voice.engines import SpeechToText, build_speech_to_text
 from bot.voice.queue import SpeechQueue
 from domain.clock import Clock, SystemClock
 from domain.services import Services
+from persistence.focus_status import FocusStatusRecords
 from persistence.port import DocumentStore, StoreError
 from persistence.repositories import Repositories
+from persistence.slack_installations import TokenCipher
 from settings import CredentialManager, Settings
 from web import dashboard
 from web.credentials import WebPasses, sign_in_link, web_pass_repository
@@ -83,6 +87,31 @@ def build_store(settings: Settings) -> DocumentStore:
     return SqliteDocumentStore(settings.db_path, synchronous=settings.sqlite_synchronous)
 
 
+def build_focus_status(settings: Settings, store: DocumentStore, clock: Clock) -> FocusStatusService:
+    """The platforms the settings allow a focus status on: Slack when it installs through OAuth
+    (user tokens come from that flow), Teams when Microsoft Graph credentials are given. Each is
+    imported only when used: the terminal chat loads neither without them."""
+    providers: list[StatusProvider] = []
+    if settings.slack_enabled and settings.slack_oauth and settings.secret_key:
+        from bot.adapters.slack.status import CONSENT_PATH, SlackStatus
+
+        providers.append(SlackStatus(settings.slack_api_url, settings.public_url + CONSENT_PATH))
+    if settings.graph_enabled:
+        from bot.adapters.teams.presence import GraphPresence
+
+        providers.append(
+            GraphPresence(
+                settings.graph_tenant_id or "",
+                settings.graph_client_id or "",
+                settings.graph_client_secret or "",
+                settings.graph_authority_url,
+                settings.graph_api_url,
+            )
+        )
+    cipher = TokenCipher(settings.secret_key) if settings.secret_key else None
+    return FocusStatusService(FocusStatusRecords(store, cipher), providers, clock)
+
+
 @dataclass
 class Container:
     """The application's parts, built once by ``bootstrap`` for serve, chat and the tests."""
@@ -97,6 +126,7 @@ class Container:
     owns_store: bool  # built here from the settings, so opened and closed here too
     telemetry: Telemetry
     web_passes: WebPasses  # the dashboard's sign-in links and browser sessions
+    focus_status: FocusStatusService  # Slack status / Teams presence while a user focuses
 
     async def open(self) -> None:
         if self.owns_store:
@@ -105,6 +135,7 @@ class Container:
     async def close(self, drain_timeout: float = 15.0) -> None:
         # The turns already taken finish before the store closes.
         await self.pipeline.drain(timeout=drain_timeout)
+        await self.focus_status.close()  # the status changes the last turns asked for
         await self.speech.close()
         if self.owns_store:
             await self.store.close()
@@ -130,7 +161,11 @@ def bootstrap(
         settings.otlp_endpoint, settings.applicationinsights_connection_string
     )
     repos = Repositories(MeasuredStore(store, telemetry))
-    services = Services.build(repos, clock or SystemClock(), token_lifetime=timedelta(days=settings.token_days))
+    clock = clock or SystemClock()
+    focus_status = build_focus_status(settings, store, clock)
+    services = Services.build(
+        repos, clock, token_lifetime=timedelta(days=settings.token_days), focus_watcher=focus_status
+    )
     web_passes = WebPasses(web_pass_repository(repos), services.clock)
     speech = speech or build_speech_to_text(settings.azure_speech_key, settings.azure_speech_region)
     narrator = build_narrator(
@@ -139,10 +174,26 @@ def bootstrap(
     speech_queue = SpeechQueue(
         MeasuredSpeech(speech, telemetry), settings.voice_queue
     )  # chat and REST notes share its room
-    dialogs = Dialogs(services, speech_queue, narrator, dashboard_link=sign_in_link(web_passes, settings.public_url))
+    dialogs = Dialogs(
+        services,
+        speech_queue,
+        narrator,
+        dashboard_link=sign_in_link(web_passes, settings.public_url),
+        focus_status=focus_status,
+    )
     pipeline = TurnPipeline(dialogs, services, ChatPace(settings.rate_limit_chat), telemetry=telemetry)
     return Container(
-        settings, store, services, speech, speech_queue, dialogs, pipeline, owns_store, telemetry, web_passes
+        settings,
+        store,
+        services,
+        speech,
+        speech_queue,
+        dialogs,
+        pipeline,
+        owns_store,
+        telemetry,
+        web_passes,
+        focus_status,
     )
 
 
@@ -232,11 +283,13 @@ def build_app(
     shutdown.wait_for(lambda: container.pipeline.drain(timeout=settings.shutdown_grace))
     app.on_shutdown.append(shutdown.drain)
 
+    container.focus_status.tell = tell_through(services, notifiers)
     engine = ReminderEngine(
         services,
         notifiers,
         per_second={"slack": settings.slack_workspace_rate, "msteams": settings.teams_tenant_rate},
         measure=container.telemetry.reminder_pass,
+        on_focus_end=container.focus_status.planned_end_reached,
     )
     app[ENGINE_KEY] = engine
     reminders.register(app, engine)
@@ -245,6 +298,19 @@ def build_app(
         shutdown.wait_for(loop.finish)
         app.cleanup_ctx.append(loop.context)
     return app
+
+
+def tell_through(services: Services, notifiers: dict[str, Notifier]):
+    """One message to a user on the channel they used last, through the reminders' notifiers."""
+
+    async def tell(user_id: str, reply: Reply) -> None:
+        channel = user_id.split(":", 1)[0]
+        notifier = notifiers.get(channel)
+        address = await services.conversations.address(user_id, channel) if notifier else None
+        if notifier is not None and address is not None:
+            await notifier.deliver(address, [reply])
+
+    return tell
 
 
 async def hide_server_software(_: web.Request, response: web.StreamResponse) -> None:

@@ -82,6 +82,13 @@ class Settings:
     microsoft_app_password: str | None = field(default=None, repr=False)
     microsoft_app_type: str = "MultiTenant"
     microsoft_app_tenant_id: str | None = None
+    # Microsoft Graph with the app's own credentials (client credentials): Teams presence
+    # "Focusing" during focus sessions of the users who allow it, in this one tenant.
+    graph_tenant_id: str | None = None
+    graph_client_id: str | None = None
+    graph_client_secret: str | None = field(default=None, repr=False)
+    graph_authority_url: str = "https://login.microsoftonline.com"
+    graph_api_url: str = "https://graph.microsoft.com/v1.0/"
     # Serve the unauthenticated Bot Framework Emulator mode even when HOST is not a loopback
     # address (without an app id Teams is otherwise off there).
     teams_emulator: bool = False
@@ -131,6 +138,10 @@ class Settings:
         return self.slack_enabled and bool(self.slack_app_token)
 
     @property
+    def graph_enabled(self) -> bool:
+        return bool(self.graph_tenant_id and self.graph_client_id and self.graph_client_secret)
+
+    @property
     def uses_cosmos(self) -> bool:
         return bool(self.cosmos_uri and self.cosmos_key)
 
@@ -174,6 +185,11 @@ class Settings:
             microsoft_app_password=credentials.get("MicrosoftAppPassword"),
             microsoft_app_type=credentials.get("MicrosoftAppType", "MultiTenant"),
             microsoft_app_tenant_id=credentials.get("MicrosoftAppTenantId"),
+            graph_tenant_id=_graph_credentials(credentials),
+            graph_client_id=credentials.get("GRAPH_CLIENT_ID"),
+            graph_client_secret=credentials.get("GRAPH_CLIENT_SECRET"),
+            graph_authority_url=_http_url(credentials, "GRAPH_AUTHORITY_URL", "https://login.microsoftonline.com"),
+            graph_api_url=_http_url(credentials, "GRAPH_API_URL", "https://graph.microsoft.com/v1.0/"),
             teams_emulator=credentials.get_bool("AVANOCHI_TEAMS_EMULATOR", False),
             reminder_interval=_seconds(credentials.get("AVANOCHI_REMINDER_INTERVAL", "30")),
             slack_workspace_rate=_count(credentials, "AVANOCHI_SLACK_WORKSPACE_RATE", "10", low=1, high=10_000),
@@ -222,6 +238,23 @@ def _metadata_url(text: str) -> str:
     if not parts.hostname or not (parts.scheme == "https" or local):
         raise SystemExit(f"AVANOCHI_TEAMS_SSO_METADATA_URL must be an https URL of OpenID metadata, not {text!r}")
     return text.strip()
+
+
+def _graph_credentials(credentials: CredentialManager) -> str | None:
+    """GRAPH_TENANT_ID, once GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are known to come with it."""
+    names = ("GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET")
+    given = [name for name in names if credentials.get(name)]
+    if given and len(given) < len(names):
+        raise SystemExit(f"{', '.join(names[:-1])} and {names[-1]} go together (Teams presence through Graph)")
+    return credentials.get("GRAPH_TENANT_ID")
+
+
+def _http_url(credentials: CredentialManager, name: str, default: str) -> str:
+    text = credentials.get(name, default).strip()
+    parts = urlsplit(text)
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        raise SystemExit(f"{name} must be an http(s) URL, not {text!r}")
+    return text
 
 
 def _slack_app_token(text: str | None) -> str | None:

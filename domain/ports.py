@@ -31,6 +31,15 @@ async def ignore_activity(user_id: str) -> None:
     return None
 
 
+class FocusWatcher(Protocol):
+    """Hears focus sessions start and end (a platform status follows them). It must return at
+    once: whatever it does runs after, off the caller's path."""
+
+    def started(self, session: FocusSession, timezone: str) -> None: ...
+
+    def ended(self, session: FocusSession) -> None: ...
+
+
 class UserLookup(Protocol):
     """Reads a user; UserService provides it. Rules below the services (progress, insights)
     take this port so that they need not import the services that use them."""

@@ -28,6 +28,7 @@ HELP_TOPICS: dict[str, tuple[str, str]] = {
         "Work & focus",
         "*start* / *stop* / *status* — clock in and out · *focus* [minutes] [on <n>] · *focus stop* · "
         "*interrupted* · *focus cancel* · *resume* — the last stopped session or focus · "
+        "*focus status on|off* — your Slack status or Teams presence says you're focusing (not in the terminal) · "
         "*export timesheet* [week|month] — your sessions as a CSV file",
     ),
     "habits": (

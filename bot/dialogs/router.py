@@ -14,6 +14,7 @@ from bot.dialogs.companion import CompanionDialog
 from bot.dialogs.dashboard import DashboardDialog, LinkIssuer
 from bot.dialogs.everyday import EverydayDialog
 from bot.dialogs.focus import FocusDialog
+from bot.dialogs.focus_status import FocusStatusDialog, StatusConsent
 from bot.dialogs.habits import HabitDialog
 from bot.dialogs.mood import MoodDialog
 from bot.dialogs.onboarding import OnboardingDialog
@@ -67,6 +68,7 @@ class Dialogs:
         speech: SpeechQueue | None = None,
         narrator=None,
         dashboard_link: LinkIssuer | None = None,
+        focus_status: StatusConsent | None = None,
     ) -> None:
         self._services = services
         self.voice = VoiceDialog(speech) if speech is not None else None
@@ -108,6 +110,7 @@ class Dialogs:
             "focus_stop": self.focus.stop,
             "interrupted": self.focus.interrupted,
             "focus_cancel": self.focus.cancel,
+            "focus_status": FocusStatusDialog(focus_status).status,
             "water": self.habits.water,
             "break": self.habits.take_break,
             "lunch": self.habits.lunch,

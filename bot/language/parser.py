@@ -109,6 +109,7 @@ PHRASES: dict[str, str] = {
     "focus end": "focus_stop",
     "stop focusing": "focus_stop",
     "focus cancel": "focus_cancel",
+    "focus status": "focus_status",
     "cancel focus": "focus_cancel",
     "abort focus": "focus_cancel",
     "interrupted": "interrupted",

@@ -95,8 +95,11 @@ class ReminderEngine:
         shards_at_once: int = 4,
         sleep: Sleep = asyncio.sleep,
         measure: Callable[[], AbstractContextManager[dict[str, int]]] | None = None,
+        on_focus_end: Callable[[str], None] | None = None,
     ) -> None:
         self._services = services
+        # Told the user id when a focus session's planned end comes (its platform status goes).
+        self._on_focus_end = on_focus_end
         # Around each pass (telemetry): the pass fills in its counts before it ends.
         self._measure = measure or (lambda: nullcontext({}))
         self._notifiers = notifiers
@@ -260,6 +263,8 @@ class ReminderEngine:
         leased = await retry_stale(claim)
         if not leased:
             return
+        if self._on_focus_end is not None and any(entry.kind == "focus_end" for entry in leased):
+            self._on_focus_end(user_id)
         outcomes = {entry.key: await self._deliver(user_id, entry, pass_clock) for entry in leased}
 
         async def settle() -> None:

@@ -12,7 +12,7 @@ from domain.clock import Clock
 from domain.entities import ActiveSlot, ConversationState
 from domain.history import days_between
 from domain.insights import InsightService
-from domain.ports import RepositorySet, TurnRepositorySet
+from domain.ports import FocusWatcher, RepositorySet, TurnRepositorySet
 from domain.progress import ProgressRecord, ProgressService
 from domain.progress.service import WINDOW_DAYS
 from domain.reminders.service import ReminderService
@@ -55,6 +55,7 @@ class Services:
     clock: Clock
     repos: RepositorySet = field(repr=False)
     token_lifetime: timedelta = DEFAULT_LIFETIME
+    focus_watcher: FocusWatcher | None = field(default=None, repr=False)  # a platform status follows focus
 
     @classmethod
     def build(
@@ -63,6 +64,7 @@ class Services:
         clock: Clock,
         token_lifetime: timedelta = DEFAULT_LIFETIME,
         conversations: ConversationService | None = None,
+        focus_watcher: FocusWatcher | None = None,
     ) -> Services:
         reminders = ReminderService(repos, clock)
         users = UserService(repos, clock, reminders.touch)
@@ -73,7 +75,7 @@ class Services:
             users=users,
             tasks=TaskService(repos, users, clock, conversations, reminders.touch),
             work_sessions=WorkSessionService(repos, users, clock, reminders.touch),
-            focus=FocusService(repos, users, clock, reminders.touch),
+            focus=FocusService(repos, users, clock, reminders.touch, focus_watcher),
             reminders=reminders,
             stats=StatsService(repos, users, clock),
             tokens=tokens,
@@ -88,6 +90,7 @@ class Services:
             clock=clock,
             repos=repos,
             token_lifetime=token_lifetime,
+            focus_watcher=focus_watcher,
         )
 
     @asynccontextmanager
@@ -109,5 +112,5 @@ class Services:
             [TOTALS, *("day:" + day.isoformat() for day in days)],
         )
         conversation = TurnConversation(repos, self.clock, user_id)
-        yield Services.build(repos, self.clock, self.token_lifetime, conversation)
+        yield Services.build(repos, self.clock, self.token_lifetime, conversation, self.focus_watcher)
         await conversation.finish()

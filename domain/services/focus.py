@@ -10,7 +10,7 @@ from domain.clock import Clock
 from domain.concurrency import claim_slot, retry_stale
 from domain.entities import FOCUS_DEFAULT_MINUTES, FocusSession, FocusSlot
 from domain.errors import NotFound, StaleEntity
-from domain.ports import ActivityHook, RepositorySet, ignore_activity
+from domain.ports import ActivityHook, FocusWatcher, RepositorySet, ignore_activity
 from domain.progress.rules import focus_completion_counters, is_late
 from domain.rollups import TOTALS, RollupChanges, day_key
 from domain.services.contributions import counted
@@ -33,7 +33,12 @@ def cut_short(session: FocusSession, now: datetime) -> bool:
 
 class FocusService:
     def __init__(
-        self, repos: RepositorySet, users: UserService, clock: Clock, on_activity: ActivityHook | None = None
+        self,
+        repos: RepositorySet,
+        users: UserService,
+        clock: Clock,
+        on_activity: ActivityHook | None = None,
+        watcher: FocusWatcher | None = None,
     ) -> None:
         self._sessions = repos.focus_sessions
         self._slots = repos.focus_slots
@@ -41,6 +46,7 @@ class FocusService:
         self._users = users
         self._clock = clock
         self._on_activity = on_activity or ignore_activity
+        self._watcher = watcher
 
     async def start(
         self,
@@ -59,11 +65,14 @@ class FocusService:
             step_id=clean_text(step_id, "step_id", 200, required=False),
             task_id=clean_text(task_id, "task_id", 200, required=False),
         )
-        day = day_key(now, await self._users.timezone(user_id))
+        timezone = await self._users.timezone(user_id)
+        day = day_key(now, timezone)
         changes = RollupChanges().add_both(day, "focus_total", 1).add_both(day, "focus_minutes", duration_minutes)
         await self._claim_slot(user_id, session)
         await self._sessions.add(session, changes)
         await self._on_activity(user_id)  # its end is a nudge; breaks pause meanwhile
+        if self._watcher is not None:
+            self._watcher.started(session, timezone)
         return session
 
     async def _claim_slot(self, user_id: str, session: FocusSession) -> None:
@@ -132,6 +141,8 @@ class FocusService:
         updated = await retry_stale(attempt)
         if not updated.active:
             await self._release_slot(user_id, session_id)
+            if self._watcher is not None:
+                self._watcher.ended(updated)
         await self._on_activity(user_id)
         return updated
 

@@ -1,6 +1,7 @@
 """A fake Slack Web API on loopback, for the tests and the benchmarks: it plays the methods the
-app uses (and response_url, the upload URLs of files_upload_v2 and a private file host), records
-every call, and can be told to fail or be slow. ``signature`` and ``typed`` shape requests the way
+app uses (and response_url, the upload URLs of files_upload_v2 and a private file host; with a
+user token, a person's status and Do Not Disturb), records every call, and can be told to fail,
+be slow, or answer token_revoked. ``signature`` and ``typed`` shape requests the way
 Slack sends them."""
 from __future__ import annotations
 
@@ -83,6 +84,12 @@ class FakeSlackApi:
         self._runner: web.AppRunner | None = None
         self.root = ""
         self.socket = FakeSocketMode()  # Socket Mode: apps.connections.open and its websockets
+        # User tokens (xoxp-) and whose they are; a user's status and Do Not Disturb snooze.
+        self.user_tokens: dict[str, str] = {}
+        self.withdrawn: set[str] = set()  # user tokens the person revoked: token_revoked
+        self.profiles: dict[str, dict[str, Any]] = {}
+        self.snoozes: dict[str, float] = {}  # user -> when the snooze ends (epoch seconds)
+        self.now: Callable[[], float] = time.time  # the tests' clock, for snooze ends
 
     @property
     def base_url(self) -> str:
@@ -181,6 +188,8 @@ class FakeSlackApi:
             return web.json_response(self.socket.open_connection(request.headers.get("Authorization")))
         if method == "oauth.v2.access":  # the app's id and secret (HTTP Basic), no token
             return web.json_response(self._oauth_v2_access(call, authorization))
+        if call.token in self.withdrawn:
+            return web.json_response({"ok": False, "error": "token_revoked"})
         if call.token not in self.tokens:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         fault = await self._fault(method)
@@ -197,10 +206,15 @@ class FakeSlackApi:
     def _ts(self) -> str:
         return f"{int(time.time())}.{next(self._ids):06d}"
 
-    def grant(self, team: str, team_name: str, token: str, installer: str = "U1") -> str:
-        """Someone approved the install of the app into ``team`` on Slack's consent page: the
-        code Slack puts in the redirect back to the app."""
+    def grant(self, team: str, team_name: str, token: str, installer: str = "U1",
+              user_token: str | None = None, user_scope: str = "") -> str:
+        """Someone approved the install of the app into ``team`` on Slack's consent page (and,
+        with ``user_token``, the user scopes for themselves): the code Slack puts in the
+        redirect back to the app."""
         code = f"code-{next(self._ids)}-{team}"
+        authed_user: dict[str, Any] = {"id": installer}
+        if user_token:
+            authed_user.update(access_token=user_token, token_type="user", scope=user_scope)
         self._codes[code] = {
             "access_token": token,
             "token_type": "bot",
@@ -210,9 +224,13 @@ class FakeSlackApi:
             "team": {"id": team, "name": team_name},
             "enterprise": None,
             "is_enterprise_install": False,
-            "authed_user": {"id": installer},
+            "authed_user": authed_user,
         }
         return code
+
+    def withdraw(self, user_token: str) -> None:
+        """The person removed the app's access to their account: token_revoked from now on."""
+        self.withdrawn.add(user_token)
 
     def revoke(self, token: str) -> None:
         self.tokens.pop(token, None)
@@ -227,7 +245,62 @@ class FakeSlackApi:
         if granted is None:
             return {"ok": False, "error": "invalid_code"}
         self.tokens[granted["access_token"]] = granted["team"]["id"]
+        user = granted["authed_user"]
+        if user.get("access_token"):
+            self.tokens[user["access_token"]] = granted["team"]["id"]
+            self.user_tokens[user["access_token"]] = user["id"]
         return {"ok": True, **granted}
+
+    # -- a person's own account, through their user token --------------------------------------
+
+    def _person(self, call: Call) -> str | None:
+        return self.user_tokens.get(call.token or "")
+
+    def status_of(self, user: str) -> dict[str, Any]:
+        return self.profiles.setdefault(user, {"status_text": "", "status_emoji": "", "status_expiration": 0})
+
+    def _users_profile_get(self, call: Call) -> dict[str, Any]:
+        user = self._person(call)
+        if user is None:
+            return {"ok": False, "error": "not_allowed_token_type"}
+        return {"profile": dict(self.status_of(user))}
+
+    def _users_profile_set(self, call: Call) -> dict[str, Any]:
+        user = self._person(call)
+        if user is None:
+            return {"ok": False, "error": "not_allowed_token_type"}
+        profile = call.body.get("profile") or {}
+        if isinstance(profile, str):
+            profile = json.loads(profile)
+        status = self.status_of(user)
+        status.update({key: profile[key] for key in ("status_text", "status_emoji", "status_expiration")
+                       if key in profile})
+        return {"profile": dict(status)}
+
+    def _dnd_setSnooze(self, call: Call) -> dict[str, Any]:
+        user = self._person(call)
+        if user is None:
+            return {"ok": False, "error": "not_allowed_token_type"}
+        self.snoozes[user] = self.now() + 60 * int(call.body.get("num_minutes") or 0)
+        return {"snooze_enabled": True, "snooze_endtime": int(self.snoozes[user]), "snooze_remaining": 0}
+
+    def _dnd_endSnooze(self, call: Call) -> dict[str, Any]:
+        user = self._person(call)
+        if user is None or self.snoozes.get(user, 0) <= self.now():
+            return {"ok": False, "error": "snooze_not_active"}
+        del self.snoozes[user]
+        return {"dnd_enabled": False, "snooze_enabled": False}
+
+    def _dnd_info(self, call: Call) -> dict[str, Any]:
+        user = self._person(call) or str(call.body.get("user", ""))
+        end = self.snoozes.get(user, 0)
+        return {"dnd_enabled": False, "snooze_enabled": end > self.now(),
+                **({"snooze_endtime": int(end)} if end > self.now() else {})}
+
+    def _auth_revoke(self, call: Call) -> dict[str, Any]:
+        self.tokens.pop(call.token or "", None)
+        self.user_tokens.pop(call.token or "", None)
+        return {"revoked": True}
 
     def _auth_test(self, call: Call) -> dict[str, Any]:
         return {"url": "https://avanochi-test.slack.com/", "team": "Avanochi Test", "user": "avanochi",

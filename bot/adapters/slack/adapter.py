@@ -39,6 +39,7 @@ from bot.adapters.slack.workspaces import SlackClients, SlackFiles, by_workspace
 from bot.downloads import FileSource, Origin
 from bot.messages import Attachment, IncomingMessage
 from bot.runtime import Arrival, TurnPipeline
+from bot.status import FocusStatusService
 from persistence.slack_installations import SlackInstallations, TokenCipher
 
 log = logging.getLogger("avanochi.slack")
@@ -101,9 +102,16 @@ def room_of(team: str, channel: str | None) -> dict[str, str] | None:
 
 class SlackAdapter:
     def __init__(
-        self, pipeline: TurnPipeline, channel: SlackChannel, home: SlackHome, files: SlackFiles, settings
+        self,
+        pipeline: TurnPipeline,
+        channel: SlackChannel,
+        home: SlackHome,
+        files: SlackFiles,
+        settings,
+        focus_status: FocusStatusService | None = None,
     ) -> None:
         self._pipeline = pipeline
+        self._focus_status = focus_status
         self._channel = channel
         self._home = home
         self._files = files
@@ -323,8 +331,13 @@ class SlackAdapter:
 
     async def on_tokens_revoked(self, ack, body: dict[str, Any], event: dict[str, Any]) -> None:
         await ack()
-        if (event.get("tokens") or {}).get("bot"):  # user tokens: the app keeps none
-            await self._forget(body.get("team_id", ""), "tokens_revoked")
+        tokens = event.get("tokens") or {}
+        team = body.get("team_id", "")
+        for user in (tokens.get("oauth") or [])[:100]:  # user tokens: a person's focus-status consent
+            if isinstance(user, str) and self._focus_status is not None:
+                self._focus_status.forget(f"slack:{team}:{user}")
+        if tokens.get("bot"):
+            await self._forget(team, "tokens_revoked")
 
     async def _forget(self, team: str, reason: str) -> None:
         # The token goes; the workspace's users keep their data (each may still export or erase
@@ -363,7 +376,7 @@ def register(app: web.Application, container) -> SlackNotifier | None:
 
     files = SlackFiles(slack_files(None, settings.slack_api_url), clients)
     channel = SlackChannel(clients, files, retry, after_home_press=refresh_home)
-    adapter = SlackAdapter(container.pipeline, channel, home, files, settings)
+    adapter = SlackAdapter(container.pipeline, channel, home, files, settings, container.focus_status)
     app[SLACK_ADAPTER] = adapter
     if settings.slack_signing_secret:
         app.router.add_post("/slack/events", adapter.handle)
@@ -374,9 +387,20 @@ def register(app: web.Application, container) -> SlackNotifier | None:
         if SHUTDOWN_KEY in app:
             app[SHUTDOWN_KEY].when_draining(socket.stop_receiving)
     if installations is not None:
-        scopes = json.loads(MANIFEST.read_text(encoding="utf-8"))["oauth_config"]["scopes"]["bot"]
+        scopes = json.loads(MANIFEST.read_text(encoding="utf-8"))["oauth_config"]["scopes"]
+        status = container.focus_status
+
+        async def user_granted(team: str, user: str, token: str, scope: str) -> None:
+            await status.granted(f"slack:{team}:{user}", token, scope)
+
         oauth = SlackOAuth(
-            installations, clients.anonymous, settings.slack_client_id, settings.slack_client_secret, scopes
+            installations,
+            clients.anonymous,
+            settings.slack_client_id,
+            settings.slack_client_secret,
+            scopes["bot"],
+            user_scopes=scopes.get("user"),
+            user_granted=user_granted if status.offers("slack") else None,
         )
         oauth.register(app)
     return SlackNotifier(settings.slack_bot_token, settings.slack_api_url, installations)

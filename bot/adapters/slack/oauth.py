@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -25,6 +26,10 @@ log = logging.getLogger("avanochi.slack")
 AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
 STATE_COOKIE = "avanochi-slack-state"
 REDIRECT_PATH = "/slack/oauth_redirect"
+FOCUS_STATUS = "focus-status"  # /slack/install?for=focus-status: also ask for the user scopes
+
+# Keeps a user token a person granted: (team, user, token, scopes).
+UserGrant = Callable[[str, str, str, str], Awaitable[None]]
 
 
 def page(status: int, title: str, text: str) -> web.Response:
@@ -55,6 +60,9 @@ class SlackOAuth:
         client_secret: str,
         scopes: list[str],
         authorize_url: str = AUTHORIZE_URL,
+        *,
+        user_scopes: list[str] | None = None,
+        user_granted: UserGrant | None = None,
     ) -> None:
         self._installations = installations
         self._client = client
@@ -62,6 +70,8 @@ class SlackOAuth:
         self._client_secret = client_secret
         self._scopes = scopes
         self._authorize_url = authorize_url
+        self._user_scopes = user_scopes or []
+        self._user_granted = user_granted
 
     def register(self, app: web.Application) -> None:
         app.router.add_get("/slack/install", self.install)
@@ -73,7 +83,11 @@ class SlackOAuth:
         except StoreError:
             log.warning("slack install: the store is unavailable")
             return page(503, "Try again in a minute", "Avanochi cannot start the installation right now.")
-        query = urlencode({"client_id": self._client_id, "scope": ",".join(self._scopes), "state": state})
+        fields = {"client_id": self._client_id, "scope": ",".join(self._scopes), "state": state}
+        if request.query.get("for") == FOCUS_STATUS and self._user_scopes and self._user_granted:
+            # The person's own consent to their status and Do Not Disturb, beside the bot's scopes.
+            fields["user_scope"] = ",".join(self._user_scopes)
+        query = urlencode(fields)
         response = web.Response(status=302, headers={"Location": f"{self._authorize_url}?{query}"})
         response.set_cookie(
             STATE_COOKIE,
@@ -137,6 +151,24 @@ class SlackOAuth:
         except StoreError:
             return page(503, "Try again in a minute", "Avanochi could not save the installation.")
         log.info("slack workspace installed", extra={"team": installation.team_id})
+        user = granted.get("authed_user") or {}
+        if self._user_granted is not None and user.get("access_token") and user.get("id"):
+            user_token = str(user["access_token"])
+            if user.get("token_type") != "user" or not user_token.startswith("xoxp-"):
+                log.warning("slack install: the user token is no user token; not kept")
+            else:
+                try:
+                    await self._user_granted(installation.team_id, str(user["id"]), user_token, user.get("scope") or "")
+                except StoreError:
+                    return page(503, "Try again in a minute", "Avanochi could not save your permission.")
+                return self._done(
+                    page(
+                        200,
+                        "Focus status is on",
+                        "While you focus, Avanochi now sets your Slack status and pauses notifications, "
+                        "and puts back what was there afterwards. Say 'focus status off' to stop.",
+                    )
+                )
         return self._done(
             page(
                 200,
