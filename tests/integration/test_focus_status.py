@@ -313,7 +313,7 @@ async def test_teams_presence_shows_focusing_through_graph_and_is_cleared_when_t
         assert shown.body == {
             "sessionId": graph.client_id,
             "availability": "DoNotDisturb",
-            "activity": "Focusing",
+            "activity": "Presenting",
             "expirationDuration": "PT25M",
         }
 

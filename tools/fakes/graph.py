@@ -2,10 +2,12 @@
 loopback: it hands app-only tokens to the one client it knows, plays setPresence and
 clearPresence (recording each call and the presence each session set), and can be told to
 refuse (403: the admin withdrew the app's permission)."""
+
 from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +17,18 @@ from aiohttp import web
 TENANT = "11111111-2222-3333-4444-555555555555"
 CLIENT_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 CLIENT_SECRET = "test-graph-secret-0123456789"
+
+
+# What Graph's setPresence accepts for an application's presence session, as its reference lists
+# them; anything else is a 400 there, so it is one here. Durations run from PT5M to PT4H.
+SESSION_STATES = {
+    ("Available", "Available"),
+    ("Busy", "InACall"),
+    ("Busy", "InAConferenceCall"),
+    ("Away", "Away"),
+    ("DoNotDisturb", "Presenting"),
+}
+EXPIRATION = re.compile(r"PT(?:[5-9]|[1-9]\d|1\d\d|2[0-3]\d|240)M|PT[1-4]H")
 
 
 @dataclass
@@ -84,7 +98,10 @@ class FakeGraph:
         form = dict(await request.post())
         self.calls.append(GraphCall("token", None, {k: v for k, v in form.items() if k != "client_secret"}))
         known = (request.match_info["tenant"], form.get("client_id"), form.get("client_secret")) == (
-            self.tenant, self.client_id, self.secret)
+            self.tenant,
+            self.client_id,
+            self.secret,
+        )
         if not known or form.get("grant_type") != "client_credentials":
             return web.json_response({"error": "invalid_client"}, status=401)
         token = f"graph-app-token-{next(self._ids)}"
@@ -102,6 +119,11 @@ class FakeGraph:
             return web.json_response({"error": {"code": "Forbidden"}}, status=self.refusing)
         sessions = self.presence.setdefault(user, {})
         if action == "setPresence":
+            pair = (body.get("availability"), body.get("activity"))
+            if pair not in SESSION_STATES or not EXPIRATION.fullmatch(str(body.get("expirationDuration", "PT5M"))):
+                return web.json_response(
+                    {"error": {"code": "BadRequest", "message": "unsupported presence"}}, status=400
+                )
             sessions[body["sessionId"]] = body
         elif action == "clearPresence":
             sessions.pop(body.get("sessionId", ""), None)

@@ -1,6 +1,10 @@
-"""Teams presence "Focusing" during a focus session, through Microsoft Graph with the app's own
+"""Teams presence "Do not disturb" during a focus session, through Microsoft Graph with the app's own
 credentials (client credentials grant; application permission Presence.ReadWrite.All, which a
 tenant admin consents to): setPresence under the app's session, clearPresence afterwards.
+
+Teams' own "Focusing" activity cannot be set by an app: an application's presence session takes
+only five availability/activity pairs, and DoNotDisturb/Presenting is the one that holds back
+notifications (Teams shows it as Do not disturb, presenting). Expirations run from 5 minutes to 4 hours.
 
 Only the users of the one tenant whose credentials are given, and only those Teams named by
 their Entra object id (a GUID) are reached. The token endpoint's base is a setting, so tests
@@ -22,7 +26,7 @@ from domain.focus_status import FocusStatus, Shown, focus_profile, planned_end
 
 log = logging.getLogger("avanochi.status")
 
-AVAILABILITY, ACTIVITY = "DoNotDisturb", "Focusing"
+AVAILABILITY, ACTIVITY = "DoNotDisturb", "Presenting"
 OBJECT_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 MAX_PRESENCE_MINUTES = 240  # Graph's longest expirationDuration
