@@ -204,6 +204,29 @@ async def test_a_whole_time_zones_wrap_up_is_spread_over_a_few_minutes(store):
     assert max(per_minute.values()) <= 60  # not all in the same minute
 
 
+async def test_a_whole_time_zones_morning_nudges_for_tasks_due_that_day_are_spread_over_a_few_minutes(store):
+    clock, services = world(store)
+    tuesday_evening = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)  # 17:30 in Madrid: "due tuesday", no time
+    users = []
+    for n in range(120):
+        user = f"slack:T1:U{n}"
+        await services.users.ensure(user, f"User {n}")
+        await services.users.update_user(user, timezone="Europe/Madrid")
+        await services.conversations.remember_address(user, "slack", {"team_id": "T1", "user": f"U{n}"})
+        await services.tasks.create_task(user, "Pay the rent", due_at=tuesday_evening)
+        users.append(user)
+    notifier = RecordingNotifier()
+    engine = ReminderEngine(services, {"slack": notifier})
+    morning = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # Tuesday 09:00 in Madrid, the start of working hours
+    assert (await engine.run(morning - timedelta(minutes=1))).by_kind.get("due", 0) == 0
+    per_minute: Counter[int] = Counter()
+    for minute in range(0, int(SPREAD.total_seconds() // 60) + 1):
+        clock.set(morning + timedelta(minutes=minute))
+        per_minute[minute] = (await engine.run()).by_kind.get("due", 0)
+    assert sum(per_minute.values()) == 120  # each once, all within the spread
+    assert max(per_minute.values()) <= 60  # not the whole time zone in the same minute
+
+
 class OneShardDown:
     """The store, except that the due lookup of one delivery shard keeps failing (a throttled
     partition range, a locked database): the other shards must still be delivered."""
