@@ -4,6 +4,12 @@ each process with its own Cosmos client, the real ``ReminderEngine`` and its sha
 
     .venv/bin/python -m bench.reminders_instances                      # 10,000 users, 1 then 2 engines
     .venv/bin/python -m bench.reminders_instances --users 2000 --json out.json
+    .venv/bin/python -m bench.reminders_instances --users 1000 --instances 1 --server as-tests
+
+The server: ``as-tests`` is the command line the tests start (a new connection per request, every
+query evaluated over every document of the container: hours of server time for this wave);
+``keep-alive`` keeps connections open; ``partitioned`` (the default) also answers a partition's
+queries from that partition, as Cosmos DB does (``bench/cosmos_server.js`` says how).
 
 The wave is the one of ``bench.reminders_wave`` (same documents, same shape and sample checks);
 this module only loads it fast and runs the engines as separate OS processes. Loading: one
@@ -53,9 +59,8 @@ from persistence.repositories import Repositories
 from tools.cosmos_server import EMULATOR_KEY, HOST, ROOT, CosmosServer, _accepts, _free_port
 
 CONTAINER = "documents"
-# The test server as the tests run it answers ``Connection: close`` and evaluates every query over
-# every document of the container; this script starts the same package keeping connections open
-# and, with --partitioned, evaluating a single-partition query over its partition (see the script).
+# Starts the same npm package as the tests, keeping connections open and, with --partitioned,
+# answering a partition's queries from that partition only (see the script).
 SERVER_SCRIPT = Path(__file__).with_name("cosmos_server.js")
 LOAD_CONCURRENCY = 64  # batches in flight while loading: enough to keep the server busy, not its socket queue
 SERVERS = ("as-tests", "keep-alive", "partitioned")
