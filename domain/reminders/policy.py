@@ -59,9 +59,14 @@ PLAN_LATE = timedelta(hours=2)
 LUNCH_LATE = timedelta(minutes=90)  # an own lunch time's nudge, as late as the default window allows
 
 
+# The name a date-only task's morning nudge is spread under: a "due" nudge otherwise comes at
+# the time its user asked for, but a morning one at the start of working hours, like the plan.
+MORNING_DUE = "due_morning"
+
+
 def spread(user_id: str, kind: str) -> timedelta:
     """How much later than its time of day a user's nudge of ``kind`` comes (stable per user)."""
-    if kind not in SPREAD_KINDS:
+    if kind not in SPREAD_KINDS and kind != MORNING_DUE:
         return timedelta(0)
     return timedelta(seconds=zlib.crc32(f"{user_id}:{kind}".encode()) % int(SPREAD.total_seconds()))
 
@@ -187,7 +192,9 @@ def candidates(user: User, activity: Activity, sent: Sent, now: datetime) -> lis
         found.append(Nudge("focus_end", activity.focus_planned_end, f"focus_end:{activity.focus_id}"))
     if on("due"):
         lead = timedelta(minutes=setting(user, "due", "before"))
-        found += due_nudges(activity.due_tasks, lead, user.timezone, user.work_start, user.work_end, now)
+        found += due_nudges(
+            activity.due_tasks, lead, user.timezone, user.work_start, user.work_end, now, spread(user.id, MORNING_DUE)
+        )
     found += one_off_nudges(activity.one_offs)
     found = [replace(nudge, due_at=nudge.due_at + spread(user.id, nudge.kind)) for nudge in found]
     return [nudge for nudge in found if sent.keys.get(nudge.memory) != nudge.key]

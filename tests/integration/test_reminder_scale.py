@@ -8,6 +8,8 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.reminders.engine import Delivery, Outcome, ReminderEngine
 from domain.clock import FakeClock
 from domain.reminders.policy import SPREAD
@@ -15,6 +17,7 @@ from domain.reminders.shards import SYSTEM_USER, ShardLease, ShardLeases, lease_
 from domain.services import Services
 from persistence.port import StoreUnavailable
 from persistence.repositories import Repositories
+from tests.conftest import opened_store, unique_database
 from tests.reminder_doubles import RecordingNotifier
 
 START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Madrid, a Monday
@@ -69,6 +72,38 @@ async def test_two_instances_split_a_wave_and_send_each_nudge_once(store):
     assert summaries[0].shards + summaries[1].shards <= 32  # no shard drained twice for one instant
     again = await asyncio.gather(*(engine.run() for engine in engines))
     assert sum(summary.sent for summary in again) == 0
+
+
+@pytest.mark.cosmos
+async def test_two_instances_with_their_own_cosmos_clients_deliver_a_wave_exactly_once(cosmos_server, tmp_path):
+    # As two deployed instances are: each its own Cosmos DB client on the one database, so the
+    # claims and shard leases are settled by the store's ETags alone, not by a shared client.
+    database = unique_database()
+    async with (
+        opened_store("cosmos", tmp_path, cosmos_server, database=database) as mine,
+        opened_store("cosmos", tmp_path, cosmos_server, database=database) as theirs,
+    ):
+        clock, services = world(mine)
+        gate = asyncio.Semaphore(16)
+
+        async def clock_in(first: int) -> list[str]:
+            async with gate:
+                return await clocked_in(services, clock, 10, first=first)
+
+        users = [user for ten in await asyncio.gather(*(clock_in(n) for n in range(0, 300, 10))) for user in ten]
+        notifiers = [RecordingNotifier(), RecordingNotifier()]
+        engines = [
+            ReminderEngine(Services.build(Repositories(store), clock), {"slack": notifier}, instance=name)
+            for store, notifier, name in zip((mine, theirs), notifiers, ("a", "b"), strict=True)
+        ]
+        clock.set(START + timedelta(minutes=50))
+        summaries = await asyncio.gather(*(engine.run() for engine in engines))
+
+        delivered = Counter(user for notifier in notifiers for user, _ in notifier.sent)
+        assert sorted(delivered) == sorted(users) and set(delivered.values()) == {1}  # everyone, once
+        assert all(notifier.sent for notifier in notifiers)  # both instances delivered a share
+        assert sum(summary.shards for summary in summaries) <= 32  # no shard drained twice
+        assert await services.reminders.due(clock.now(), 10) == []  # none left due
 
 
 async def test_a_shard_held_by_a_dead_instance_is_drained_once_its_lease_runs_out(store):
@@ -167,6 +202,29 @@ async def test_a_whole_time_zones_wrap_up_is_spread_over_a_few_minutes(store):
         per_minute[minute] = len(notifier.sent) - before
     assert sum(per_minute.values()) == 120  # each once
     assert max(per_minute.values()) <= 60  # not all in the same minute
+
+
+async def test_a_whole_time_zones_morning_nudges_for_tasks_due_that_day_are_spread_over_a_few_minutes(store):
+    clock, services = world(store)
+    tuesday_evening = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)  # 17:30 in Madrid: "due tuesday", no time
+    users = []
+    for n in range(120):
+        user = f"slack:T1:U{n}"
+        await services.users.ensure(user, f"User {n}")
+        await services.users.update_user(user, timezone="Europe/Madrid")
+        await services.conversations.remember_address(user, "slack", {"team_id": "T1", "user": f"U{n}"})
+        await services.tasks.create_task(user, "Pay the rent", due_at=tuesday_evening)
+        users.append(user)
+    notifier = RecordingNotifier()
+    engine = ReminderEngine(services, {"slack": notifier})
+    morning = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # Tuesday 09:00 in Madrid, the start of working hours
+    assert (await engine.run(morning - timedelta(minutes=1))).by_kind.get("due", 0) == 0
+    per_minute: Counter[int] = Counter()
+    for minute in range(0, int(SPREAD.total_seconds() // 60) + 1):
+        clock.set(morning + timedelta(minutes=minute))
+        per_minute[minute] = (await engine.run()).by_kind.get("due", 0)
+    assert sum(per_minute.values()) == 120  # each once, all within the spread
+    assert max(per_minute.values()) <= 60  # not the whole time zone in the same minute
 
 
 class OneShardDown:
