@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from domain.entities import (
     ActiveSlot,
@@ -26,6 +26,7 @@ from domain.entities import (
     WorkSession,
 )
 from domain.errors import NotFound, StaleEntity, Unavailable
+from domain.ports import Find
 from domain.progress.record import ProgressRecord
 from domain.reminders.budget import RateWindow
 from domain.reminders.schedule import ReminderSchedule
@@ -127,6 +128,25 @@ class EntityRepository(Generic[E]):
                 raise StaleEntity(self._id_of(entity)) from None
             return await self._finish(entity, stored)
 
+    async def save_many(self, entities: Sequence[E]) -> list[bool]:
+        """Write back entities loaded with ``get`` (no roll-up changes), as few commits as the
+        store allows; for each, whether it was written (False: it changed meanwhile or is gone)."""
+        items = [(self._document(entity, None), entity.version) for entity in entities]  # type: ignore[attr-defined]
+        async with store_errors_as_domain_errors():
+            stored = await self._store.replace_many(items)
+        for entity, written in zip(entities, stored, strict=True):
+            if written is not None:
+                entity.version = written["_etag"]  # type: ignore[attr-defined]
+        return [written is not None for written in stored]
+
+    def query_of(self, user_id: str, find: Find) -> Query:
+        return Query(self.doc_type, user_id, _conditions(find.conditions), find.order_by, find.descending, find.limit)
+
+    def entities(self, docs: list[Document]) -> list[E]:
+        """Query results as entities; a document caught half-way through its deletion is
+        already gone for the user."""
+        return [self._entity(doc) for doc in docs if not (doc.get("rollup_pending") or {}).get("then_delete")]
+
     async def remove(self, entity: E, changes: RollupChanges | None = None) -> None:
         """Delete an entity loaded with ``get``; StaleEntity if it changed meanwhile."""
         if not changes or not changes.increments:
@@ -187,8 +207,7 @@ class EntityRepository(Generic[E]):
         query = Query(self.doc_type, user_id, _conditions(conditions), order_by, descending, limit)
         async with store_errors_as_domain_errors():
             docs = await self._store.query(query)
-        # A document caught half-way through its deletion is already gone for the user.
-        return [self._entity(doc) for doc in docs if not (doc.get("rollup_pending") or {}).get("then_delete")]
+        return self.entities(docs)
 
     async def find_across_users(
         self, conditions: Iterable[Condition | tuple], order_by: str | None = None, limit: int | None = None
@@ -289,6 +308,14 @@ class Repositories:
                 repository = by_type.get(doc["type"])
                 if repository is not None:
                     await repository.settle(doc)
+
+    async def find_together(self, user_id: str, finds: Sequence[Find]) -> list[list[Any]]:
+        # Finds name the repositories built here (the domain sees them through its Repository port).
+        repositories = [cast("EntityRepository[Any]", find.repository) for find in finds]
+        queries = [repo.query_of(user_id, find) for repo, find in zip(repositories, finds, strict=True)]
+        async with store_errors_as_domain_errors():
+            answers = await self.store.query_many(queries)
+        return [repo.entities(docs) for repo, docs in zip(repositories, answers, strict=True)]
 
     async def rollups_between(self, user_id: str, first: str, last: str) -> dict[str, dict[str, float]]:
         """Roll-ups whose keys sort between ``first`` and ``last`` (day keys: a date range), in
