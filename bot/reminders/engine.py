@@ -106,7 +106,10 @@ class ReminderEngine:
         self._page = batch
         self._concurrency = asyncio.Semaphore(concurrency)
         self._shards_at_once = shards_at_once
-        self._claims_at_once = claims_at_once
+        # A paced wave sends a chunk's claimed nudges one budget window after another, and a
+        # lease must outlast the wait (else another instance sends the nudge again): paced, no
+        # more are claimed at once per shard than are processed at once, as before batching.
+        self._claims_at_once = min(claims_at_once, concurrency) if per_second else claims_at_once
         self._last_send: dict[str, float] = {}
         repos = services.repos
         self._leases = ShardLeases(repos.reminder_shards, services.clock, instance or uuid.uuid4().hex[:12])
