@@ -133,6 +133,10 @@ class RepositorySet(Protocol):
         """The answers of several finds in one user's partition, in order, in one store query
         where the store can (SQLite); as ``find`` each, concurrently, elsewhere."""
 
+    async def find_for_users(self, finds: Sequence[tuple[str, Sequence[Find]]]) -> list[list[list[Any]]]:
+        """``find_together`` for several users at once, in as few store round trips as the store
+        allows (a few statements on SQLite for dozens of users)."""
+
     async def rollup(self, user_id: str, key: str) -> dict[str, float]: ...
 
     async def all_rollups(self, user_id: str) -> dict[str, dict[str, float]]: ...

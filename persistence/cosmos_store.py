@@ -47,6 +47,7 @@ TRANSIENT_STATUS = frozenset({408, 429, 449, 503})
 # Real Cosmos DB answers 404/1003 when the database or container, not the item, is missing.
 OWNER_MISSING_SUBSTATUS = 1003
 DELETE_CONCURRENCY = 8
+QUERIES_IN_FLIGHT = 32  # of one query_many: a chunk of users asks hundreds at once
 # Seconds callers fail fast after a failed connection attempt, rather than each waiting through
 # a new one (an attempt against an unreachable host takes several seconds of retries).
 RECONNECT_PAUSE = 2.0
@@ -245,7 +246,13 @@ class CosmosDocumentStore:
     async def query_many(self, queries: Sequence[Query]) -> list[list[Document]]:
         # Cosmos SQL has no UNION, and one query cannot take the top of several groups: each
         # query is its own round trip (counted as such), all in flight at once.
-        return list(await asyncio.gather(*(self.query(query) for query in queries)))
+        gate = asyncio.Semaphore(QUERIES_IN_FLIGHT)
+
+        async def one(query: Query) -> list[Document]:
+            async with gate:
+                return await self.query(query)
+
+        return list(await asyncio.gather(*(one(query) for query in queries)))
 
     async def count(self, query: Query) -> int:
         self.operations.count("count", describe(query))

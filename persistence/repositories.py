@@ -131,6 +131,8 @@ class EntityRepository(Generic[E]):
     async def save_many(self, entities: Sequence[E]) -> list[bool]:
         """Write back entities loaded with ``get`` (no roll-up changes), as few commits as the
         store allows; for each, whether it was written (False: it changed meanwhile or is gone)."""
+        if not entities:
+            return []  # no round trip for nothing
         items = [(self._document(entity, None), entity.version) for entity in entities]  # type: ignore[attr-defined]
         async with store_errors_as_domain_errors():
             stored = await self._store.replace_many(items)
@@ -232,6 +234,10 @@ class EntityRepository(Generic[E]):
         return docs[0]["user_id"]
 
 
+def _repository(find: Find) -> EntityRepository[Any]:
+    return cast("EntityRepository[Any]", find.repository)
+
+
 def _conditions(conditions: Iterable[Condition | tuple]) -> tuple[Condition, ...]:
     """Services speak in ("field", "op", value) triples; the port wants Conditions."""
     return tuple(c if isinstance(c, Condition) else Condition(*c) for c in conditions)
@@ -310,12 +316,14 @@ class Repositories:
                     await repository.settle(doc)
 
     async def find_together(self, user_id: str, finds: Sequence[Find]) -> list[list[Any]]:
+        return (await self.find_for_users([(user_id, finds)]))[0]
+
+    async def find_for_users(self, finds: Sequence[tuple[str, Sequence[Find]]]) -> list[list[list[Any]]]:
         # Finds name the repositories built here (the domain sees them through its Repository port).
-        repositories = [cast("EntityRepository[Any]", find.repository) for find in finds]
-        queries = [repo.query_of(user_id, find) for repo, find in zip(repositories, finds, strict=True)]
+        queries = [_repository(find).query_of(user_id, find) for user_id, each in finds for find in each]
         async with store_errors_as_domain_errors():
-            answers = await self.store.query_many(queries)
-        return [repo.entities(docs) for repo, docs in zip(repositories, answers, strict=True)]
+            answers = iter(await self.store.query_many(queries))
+        return [[_repository(find).entities(next(answers)) for find in each] for _, each in finds]
 
     async def rollups_between(self, user_id: str, first: str, last: str) -> dict[str, dict[str, float]]:
         """Roll-ups whose keys sort between ``first`` and ``last`` (day keys: a date range), in

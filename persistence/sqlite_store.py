@@ -113,6 +113,8 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+# Queries per statement of query_many: SQLite allows 500 terms in one compound select.
+COMPOUND_TERMS = 450
 # Rows per statement of a batched write: 6 parameters each, well under SQLite's limit of 32,766.
 WRITE_CHUNK = 1000
 # FULL: a commit survives a power cut, not only a crash of the process (NORMAL, in WAL mode,
@@ -296,8 +298,14 @@ class SqliteDocumentStore:
         return [self._with_etag(json.loads(body), etag) for body, etag in rows]
 
     async def query_many(self, queries: Sequence[Query]) -> list[list[Document]]:
-        """Several queries in one statement (UNION ALL of each, with its own order and limit):
-        one round trip to the database thread instead of one per query."""
+        """Several queries in one statement each few hundred (UNION ALL of each, with its own
+        order and limit): one round trip to the database thread instead of one per query."""
+        found: list[list[Document]] = []
+        for start in range(0, len(queries), COMPOUND_TERMS):
+            found += await self._query_union(queries[start : start + COMPOUND_TERMS])
+        return found
+
+    async def _query_union(self, queries: Sequence[Query]) -> list[list[Document]]:
         self.operations.count("query", "; ".join(describe(query) for query in queries))
         if not queries:
             return []

@@ -31,6 +31,7 @@ from domain.errors import DomainError, NotFound, StaleEntity
 from domain.reminders.budget import PlatformBudget, ShiftedClock, Sleep
 from domain.reminders.policy import FAR_FUTURE, RISK_ALERT_DELIVERED, plan
 from domain.reminders.schedule import OutboxEntry, ReminderSchedule
+from domain.reminders.service import Snapshot
 from domain.reminders.shards import SHARDS, ShardLeases, shard_of
 from domain.services import Services
 
@@ -242,8 +243,14 @@ class ReminderEngine:
         user whose schedule changed since (another instance claimed it, the user added a
         reminder) is not claimed here but looked at again alone. Only what a committed claim
         leased is sent; then the settles are written together too."""
-        decided = await asyncio.gather(*(self._bounded(self._decide(schedule, now)) for schedule in schedules))
-        claims = [claim for claim in decided if claim is not None]
+        channels = list(self._notifiers)
+        try:
+            # Every user of the chunk: a few statements on SQLite (one query per user elsewhere).
+            snapshots = await self._services.reminders.snapshots(schedules, channels, now)
+        except DomainError as error:  # nothing read, nothing claimed: they stay due
+            log.warning("reading reminder users failed", extra={"error": str(error), "users": len(schedules)})
+            return
+        claims = [self._decide(s, snapshot, now) for s, snapshot in zip(schedules, snapshots, strict=True)]
         try:
             written = await self._services.reminders.save_schedules([claim.schedule for claim in claims])
         except DomainError as error:  # nothing claimed: they stay due for the next pass
@@ -280,10 +287,10 @@ class ReminderEngine:
                 log.warning("reminders for a user failed", extra={"error": str(error)})
                 return None
 
-    async def _decide(self, schedule: ReminderSchedule, now: datetime) -> Claim:
+    @staticmethod
+    def _decide(schedule: ReminderSchedule, snapshot: Snapshot, now: datetime) -> Claim:
         """Plan the user's nudges and claim and lease them in ``schedule``, in memory: the
         caller writes it (with the ETag it was read with) before anything is sent."""
-        snapshot = await self._services.reminders.snapshot(schedule.user_id, list(self._notifiers), now, schedule)
         if snapshot.user is None or snapshot.activity is None:
             schedule.outbox, schedule.next_due = [], FAR_FUTURE
             return Claim(schedule, [], None, 0)
@@ -303,7 +310,8 @@ class ReminderEngine:
             schedule = await reminders.schedule(user_id)
             if schedule.next_due > now:
                 return None  # another instance got here first
-            decided = await self._decide(schedule, now)
+            snapshot = await reminders.snapshot(user_id, list(self._notifiers), now, schedule)
+            decided = self._decide(schedule, snapshot, now)
             await reminders.save_schedule(decided.schedule)
             return decided
 

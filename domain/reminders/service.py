@@ -92,18 +92,36 @@ class ReminderService:
     ) -> Snapshot:
         """What the engine needs of one user at once: the user, their addresses on ``channels``
         and their activity, in one store query (one round trip on SQLite)."""
+        return (await self.snapshots([schedule], channels, now))[0]
+
+    async def snapshots(
+        self, schedules: Sequence[ReminderSchedule], channels: Sequence[str], now: datetime
+    ) -> list[Snapshot]:
+        """``snapshot`` of several users (those of ``schedules``) in as few store round trips as
+        the store allows: on SQLite a few statements for dozens of users."""
+        repos = self._repos
+        activity = self._activity_finds(now)  # the same for every user: each find names no user
         finds = [
-            Find(self._repos.users, (("id", "=", user_id),), limit=1),
-            *(Find(self._repos.channel_addresses, (("id", "=", f"address:{c}"),), limit=1) for c in channels),
-            *self._activity_finds(now),
+            (
+                schedule.user_id,
+                [
+                    Find(repos.users, (("id", "=", schedule.user_id),), limit=1),
+                    *(Find(repos.channel_addresses, (("id", "=", f"address:{c}"),), limit=1) for c in channels),
+                    *activity,
+                ],
+            )
+            for schedule in schedules
         ]
-        answers = await self._repos.find_together(user_id, finds)
-        users, addresses, rest = answers[0], answers[1 : 1 + len(channels)], answers[1 + len(channels) :]
-        if not users:
-            return Snapshot(None, [], None)
-        user: User = users[0]
-        found: list[ChannelAddress] = [address for each in addresses for address in each]
-        return Snapshot(user, found, self._activity(user, now, schedule, rest))
+        found = []
+        for schedule, answers in zip(schedules, await repos.find_for_users(finds), strict=True):
+            users, addresses, rest = answers[0], answers[1 : 1 + len(channels)], answers[1 + len(channels) :]
+            if not users:
+                found.append(Snapshot(None, [], None))
+                continue
+            user: User = users[0]
+            reachable: list[ChannelAddress] = [address for each in addresses for address in each]
+            found.append(Snapshot(user, reachable, self._activity(user, now, schedule, rest)))
+        return found
 
     def _activity_finds(self, now: datetime) -> list[Find]:
         """The queries behind an ``Activity``, answered together; ``_activity`` reads them in
