@@ -14,7 +14,8 @@ is checked through the real services (the policy must yield exactly one break nu
 anything is timed.
 
 Measured:
-  throughput  one pass of one engine over the whole wave: seconds, nudges/s, store ops per nudge;
+  throughput  one pass of one engine over the whole wave: seconds, nudges/s, the process's CPU time
+              (steadier than wall time on a shared machine), store ops per nudge and by kind;
               to a no-op notifier (the bot's own cost) and to the fake Slack Web API on loopback
               (adds an HTTP round trip per nudge); ``per_second`` empty, so no platform pacing.
   instances   two engines (own instance ids, own Services) against one, in one process (sharing
@@ -32,6 +33,7 @@ import cProfile
 import io
 import json
 import math
+import os
 import pstats
 import sys
 import tempfile
@@ -210,13 +212,17 @@ async def timed_pass(
     for store in unique:
         store.operations.reset()
     profiler = cProfile.Profile() if profile else None
-    started = time.perf_counter()
+    load_before = os.getloadavg()
+    started, cpu_started = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
     outcomes = await asyncio.gather(*(engine.run() for engine in engines), return_exceptions=True)
     if profiler:
         profiler.disable()
     elapsed = time.perf_counter() - started
+    # The process's CPU time (every thread: the event loop and SQLite's): on a shared machine
+    # the wall time also holds the time other work had the CPU, this does not.
+    cpu = time.process_time() - cpu_started
     summaries = [o for o in outcomes if not isinstance(o, BaseException)]
     errors = [f"{type(o).__name__}: {o}" for o in outcomes if isinstance(o, BaseException)]
     operations = sum(store.operations.total for store in unique)
@@ -233,12 +239,23 @@ async def timed_pass(
         "concurrency": concurrency,
         "seconds": round(elapsed, 2),
         "nudges_per_second": round(sent / elapsed, 1),
+        "cpu_seconds": round(cpu, 2),
+        "nudges_per_cpu_second": round(sent / cpu, 1) if cpu else None,
         "store_ops_per_nudge": round(operations / max(sent, 1), 2),
+        "ops_by_kind": _ops_by_kind(unique),
+        "load_average": {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in os.getloadavg()]},
         "sent": sent,
         "shards_drained": [summary.shards for summary in summaries],
         "passes_failed": errors,
         "notifiers": notifiers,
     }
+
+
+def _ops_by_kind(stores: list[Any]) -> dict[str, int]:
+    kinds: Counter[str] = Counter()
+    for store in stores:
+        kinds.update(store.operations.by_kind)
+    return dict(sorted(kinds.items()))
 
 
 SAMPLE_IDS: list[str] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from domain.entities import (
@@ -58,6 +59,10 @@ class Repository(Protocol, Generic[E]):
 
     async def remove(self, entity: E, changes: RollupChanges | None = None) -> None: ...
 
+    async def save_many(self, entities: Sequence[E]) -> list[bool]:
+        """``save`` of each (no roll-up changes), in as few commits as the store allows; for
+        each, whether it was written (False: it changed since it was loaded, or is gone)."""
+
     async def find(
         self,
         user_id: str,
@@ -76,6 +81,17 @@ class Repository(Protocol, Generic[E]):
 
     async def find_owner(self, entity_id: str) -> str:
         """The user an entity id belongs to (cross-partition; admin use only)."""
+
+
+@dataclass(frozen=True)
+class Find:
+    """One ``find`` of a user's entities, to be answered with others at once (``find_together``)."""
+
+    repository: Repository[Any]
+    conditions: tuple[Any, ...] = ()
+    order_by: str | None = None
+    descending: bool = False
+    limit: int | None = None
 
 
 class RepositorySet(Protocol):
@@ -121,6 +137,14 @@ class RepositorySet(Protocol):
     def team_consents(self) -> Repository[Any]: ...
 
     async def settle_pending(self, user_id: str) -> None: ...
+
+    async def find_together(self, user_id: str, finds: Sequence[Find]) -> list[list[Any]]:
+        """The answers of several finds in one user's partition, in order, in one store query
+        where the store can (SQLite); as ``find`` each, concurrently, elsewhere."""
+
+    async def find_for_users(self, finds: Sequence[tuple[str, Sequence[Find]]]) -> list[list[list[Any]]]:
+        """``find_together`` for several users at once, in as few store round trips as the store
+        allows (a few statements on SQLite for dozens of users)."""
 
     async def rollup(self, user_id: str, key: str) -> dict[str, float]: ...
 

@@ -7,6 +7,7 @@ store adds ``_etag`` on every write so callers can do optimistic concurrency.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -145,7 +146,17 @@ class DocumentStore(Protocol):
     async def delete(self, user_id: str, doc_id: str, etag: str | None = None) -> None:
         """Remove; DocumentMissing if absent, EtagMismatch if the etag is stale."""
 
+    async def replace_many(self, items: Sequence[tuple[Document, str | None]]) -> list[Document | None]:
+        """``replace`` of each (document, etag); for each, the stored document or None when its
+        etag no longer matched or it is gone. Each write stands alone (no all-or-nothing): the
+        SQLite store commits them together, Cosmos DB (no transactions across partitions)
+        writes them one by one, concurrently."""
+
     async def query(self, query: Query) -> list[Document]: ...
+
+    async def query_many(self, queries: Sequence[Query]) -> list[list[Document]]:
+        """The answers of several queries, in order: one round trip on SQLite; on Cosmos DB,
+        which has no union of queries, concurrent ones."""
 
     async def count(self, query: Query) -> int: ...
 

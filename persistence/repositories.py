@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from domain.entities import (
     ActiveSlot,
@@ -26,6 +26,7 @@ from domain.entities import (
     WorkSession,
 )
 from domain.errors import NotFound, StaleEntity, Unavailable
+from domain.ports import Find
 from domain.progress.record import ProgressRecord
 from domain.reminders.budget import RateWindow
 from domain.reminders.schedule import ReminderSchedule
@@ -127,6 +128,27 @@ class EntityRepository(Generic[E]):
                 raise StaleEntity(self._id_of(entity)) from None
             return await self._finish(entity, stored)
 
+    async def save_many(self, entities: Sequence[E]) -> list[bool]:
+        """Write back entities loaded with ``get`` (no roll-up changes), as few commits as the
+        store allows; for each, whether it was written (False: it changed meanwhile or is gone)."""
+        if not entities:
+            return []  # no round trip for nothing
+        items = [(self._document(entity, None), entity.version) for entity in entities]  # type: ignore[attr-defined]
+        async with store_errors_as_domain_errors():
+            stored = await self._store.replace_many(items)
+        for entity, written in zip(entities, stored, strict=True):
+            if written is not None:
+                entity.version = written["_etag"]  # type: ignore[attr-defined]
+        return [written is not None for written in stored]
+
+    def query_of(self, user_id: str, find: Find) -> Query:
+        return Query(self.doc_type, user_id, _conditions(find.conditions), find.order_by, find.descending, find.limit)
+
+    def entities(self, docs: list[Document]) -> list[E]:
+        """Query results as entities; a document caught half-way through its deletion is
+        already gone for the user."""
+        return [self._entity(doc) for doc in docs if not (doc.get("rollup_pending") or {}).get("then_delete")]
+
     async def remove(self, entity: E, changes: RollupChanges | None = None) -> None:
         """Delete an entity loaded with ``get``; StaleEntity if it changed meanwhile."""
         if not changes or not changes.increments:
@@ -187,8 +209,7 @@ class EntityRepository(Generic[E]):
         query = Query(self.doc_type, user_id, _conditions(conditions), order_by, descending, limit)
         async with store_errors_as_domain_errors():
             docs = await self._store.query(query)
-        # A document caught half-way through its deletion is already gone for the user.
-        return [self._entity(doc) for doc in docs if not (doc.get("rollup_pending") or {}).get("then_delete")]
+        return self.entities(docs)
 
     async def find_across_users(
         self, conditions: Iterable[Condition | tuple], order_by: str | None = None, limit: int | None = None
@@ -211,6 +232,10 @@ class EntityRepository(Generic[E]):
         if not docs:
             raise NotFound(self._not_found)
         return docs[0]["user_id"]
+
+
+def _repository(find: Find) -> EntityRepository[Any]:
+    return cast("EntityRepository[Any]", find.repository)
 
 
 def _conditions(conditions: Iterable[Condition | tuple]) -> tuple[Condition, ...]:
@@ -289,6 +314,16 @@ class Repositories:
                 repository = by_type.get(doc["type"])
                 if repository is not None:
                     await repository.settle(doc)
+
+    async def find_together(self, user_id: str, finds: Sequence[Find]) -> list[list[Any]]:
+        return (await self.find_for_users([(user_id, finds)]))[0]
+
+    async def find_for_users(self, finds: Sequence[tuple[str, Sequence[Find]]]) -> list[list[list[Any]]]:
+        # Finds name the repositories built here (the domain sees them through its Repository port).
+        queries = [_repository(find).query_of(user_id, find) for user_id, each in finds for find in each]
+        async with store_errors_as_domain_errors():
+            answers = iter(await self.store.query_many(queries))
+        return [[_repository(find).entities(next(answers)) for find in each] for _, each in finds]
 
     async def rollups_between(self, user_id: str, first: str, last: str) -> dict[str, dict[str, float]]:
         """Roll-ups whose keys sort between ``first`` and ``last`` (day keys: a date range), in

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
 
+from persistence.etags import new_etag
 from persistence.port import (
     Condition,
     Document,
@@ -112,6 +113,10 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+# Queries per statement of query_many: SQLite allows 500 terms in one compound select.
+COMPOUND_TERMS = 450
+# Rows per statement of a batched write: 6 parameters each, well under SQLite's limit of 32,766.
+WRITE_CHUNK = 1000
 # FULL: a commit survives a power cut, not only a crash of the process (NORMAL, in WAL mode,
 # may lose the last commits then, and is faster on slow disks).
 SYNCHRONOUS_MODES = ("FULL", "NORMAL")
@@ -199,7 +204,7 @@ class SqliteDocumentStore:
 
     async def create(self, doc: Document) -> Document:
         self.operations.count("create", doc["id"])
-        etag = uuid.uuid4().hex
+        etag = new_etag()
         try:
             await self._require().execute(
                 "INSERT INTO documents (user_id, id, type, etag, body) VALUES (?, ?, ?, ?, ?)",
@@ -211,20 +216,49 @@ class SqliteDocumentStore:
 
     async def replace(self, doc: Document, etag: str | None) -> Document:
         self.operations.count("replace", doc["id"])
-        new_etag = uuid.uuid4().hex
+        etag_now = new_etag()
         sql = "UPDATE documents SET type = ?, etag = ?, body = ? WHERE user_id = ? AND id = ?"
-        params: list[Any] = [doc["type"], new_etag, self._body(doc), doc["user_id"], doc["id"]]
+        params: list[Any] = [doc["type"], etag_now, self._body(doc), doc["user_id"], doc["id"]]
         if etag is not None:
             sql += " AND etag = ?"
             params.append(etag)
         cursor = await self._require().execute(sql, params)
         if cursor.rowcount == 0:
             await self._raise_missing_or_stale(doc["user_id"], doc["id"])
-        return self._with_etag(doc, new_etag)
+        return self._with_etag(doc, etag_now)
+
+    async def replace_many(self, items: Sequence[tuple[Document, str | None]]) -> list[Document | None]:
+        """One statement, so one transaction and one commit (one fsync) for the lot: each row
+        is written only if its etag still matches, and RETURNING says which were."""
+        self.operations.count("replace_many", f"{len(items)} docs")
+        results: list[Document | None] = []
+        for start in range(0, len(items), WRITE_CHUNK):
+            results += await self._replace_chunk(items[start : start + WRITE_CHUNK])
+        return results
+
+    async def _replace_chunk(self, items: Sequence[tuple[Document, str | None]]) -> list[Document | None]:
+        if not items:
+            return []
+        rows: list[Any] = []
+        etags = []
+        for doc, etag in items:
+            etags.append(new_etag())
+            rows += [doc["user_id"], doc["id"], etag, doc["type"], etags[-1], self._body(doc)]
+        values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(items))
+        sql = (
+            "UPDATE documents SET type = b.column4, etag = b.column5, body = b.column6 "
+            f"FROM (VALUES {values}) AS b WHERE documents.user_id = b.column1 AND documents.id = b.column2 "
+            "AND (b.column3 IS NULL OR documents.etag = b.column3) RETURNING documents.user_id, documents.id"
+        )
+        written = {(user_id, doc_id) for user_id, doc_id in await self._require().execute_fetchall(sql, rows)}
+        return [
+            self._with_etag(doc, etag) if (doc["user_id"], doc["id"]) in written else None
+            for (doc, _), etag in zip(items, etags, strict=True)
+        ]
 
     async def upsert(self, doc: Document) -> Document:
         self.operations.count("upsert", doc["id"])
-        etag = uuid.uuid4().hex
+        etag = new_etag()
         await self._require().execute(
             "INSERT INTO documents (user_id, id, type, etag, body) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (user_id, id) DO UPDATE SET type = excluded.type, "
@@ -260,9 +294,41 @@ class SqliteDocumentStore:
         if query.limit is not None:
             sql += " LIMIT ?"
             params.append(query.limit)
-        async with self._require().execute(sql, params) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._require().execute_fetchall(sql, params)
         return [self._with_etag(json.loads(body), etag) for body, etag in rows]
+
+    async def query_many(self, queries: Sequence[Query]) -> list[list[Document]]:
+        """Several queries in one statement each few hundred (UNION ALL of each, with its own
+        order and limit): one round trip to the database thread instead of one per query."""
+        found: list[list[Document]] = []
+        for start in range(0, len(queries), COMPOUND_TERMS):
+            found += await self._query_union(queries[start : start + COMPOUND_TERMS])
+        return found
+
+    async def _query_union(self, queries: Sequence[Query]) -> list[list[Document]]:
+        self.operations.count("query", "; ".join(describe(query) for query in queries))
+        if not queries:
+            return []
+        parts, params = [], []
+        for number, query in enumerate(queries):
+            sql, own = self._select("body, etag", query)
+            key = f"json_extract(body, '$.{query.order_by}')" if query.order_by else "NULL"
+            if query.order_by:
+                sql += f" ORDER BY {key} {'DESC' if query.descending else 'ASC'}"
+            if query.limit is not None:
+                sql += " LIMIT ?"
+                own.append(query.limit)
+            # Keyed again outside: a compound select keeps no order of its members' own.
+            parts.append(f"SELECT {number}, body, etag, {key} FROM ({sql})")
+            params += own
+        found: list[list[tuple[Any, Document]]] = [[] for _ in queries]
+        # execute_fetchall: one hand-over to the database thread, not one each for run, fetch and close.
+        for number, body, etag, key in await self._require().execute_fetchall(" UNION ALL ".join(parts), params):
+            found[number].append((key, self._with_etag(json.loads(body), etag)))
+        for number, query in enumerate(queries):
+            if query.order_by:
+                found[number].sort(key=lambda pair: _json_rank(pair[0]), reverse=query.descending)
+        return [[doc for _, doc in part] for part in found]
 
     async def count(self, query: Query) -> int:
         self.operations.count("count", describe(query))
@@ -321,6 +387,13 @@ def _make_private(path: str, mode: int) -> None:
         pass
     except PermissionError:  # a file someone else owns: say so rather than refuse to start
         log.warning("cannot make the store's files owner-only", extra={"path": path})
+
+
+def _json_rank(value: Any) -> tuple[int, Any]:
+    """How SQLite orders json_extract values: null, then numbers, then text."""
+    if value is None:
+        return (0, 0)
+    return (1, value) if isinstance(value, (int, float)) else (2, str(value))
 
 
 def _condition_sql(condition: Condition, params: list[Any]) -> str:

@@ -84,6 +84,16 @@ class TurnStore:
     async def replace(self, doc: Document, etag: str | None) -> Document:
         return await self._write(doc["user_id"], doc["id"], lambda: self._store.replace(doc, etag))
 
+    async def replace_many(self, items: Sequence[tuple[Document, str | None]]) -> list[Document | None]:
+        await self._run_hooks()
+        stored = await self._store.replace_many(items)
+        for (doc, _), written in zip(items, stored, strict=True):
+            if written is None:
+                self._forget(doc["user_id"], doc["id"])
+            else:
+                self._note(doc["user_id"], doc["id"], written)
+        return stored
+
     async def upsert(self, doc: Document) -> Document:
         return await self._write(doc["user_id"], doc["id"], lambda: self._store.upsert(doc))
 
@@ -99,6 +109,13 @@ class TurnStore:
         for doc in docs:  # as current as a read: later reads of them need no round trip
             self._note(doc.get("user_id", ""), doc.get("id", ""), doc)
         return docs
+
+    async def query_many(self, queries: Sequence[Query]) -> list[list[Document]]:
+        found = await self._store.query_many(queries)
+        for docs in found:
+            for doc in docs:
+                self._note(doc.get("user_id", ""), doc.get("id", ""), doc)
+        return found
 
     async def count(self, query: Query) -> int:
         return await self._store.count(query)

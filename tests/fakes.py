@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import operator
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from persistence.port import (
@@ -113,6 +114,18 @@ class InMemoryDocumentStore:
         self._check_etag(doc["user_id"], doc["id"], etag)
         return self._put(doc)
 
+    async def replace_many(self, items: Sequence[tuple[Document, str | None]]) -> list[Document | None]:
+        self.operations.count("replace_many")
+        results: list[Document | None] = []
+        for doc, etag in items:
+            try:
+                self._check_etag(doc["user_id"], doc["id"], etag)
+            except (DocumentMissing, EtagMismatch):
+                results.append(None)
+                continue
+            results.append(self._put(doc))
+        return results
+
     async def upsert(self, doc: Document) -> Document:
         self.operations.count("upsert")
         return self._put(doc)
@@ -135,12 +148,19 @@ class InMemoryDocumentStore:
 
     async def query(self, query: Query) -> list[Document]:
         self.operations.count("query")
+        return self._query(query)
+
+    def _query(self, query: Query) -> list[Document]:
         found = self._select(query)
         order_by = query.order_by
         if order_by:
             # Nulls sort first ascending and last descending, as in SQLite; ties keep key order.
             found.sort(key=lambda doc: _rank(doc.get(order_by)), reverse=query.descending)
         return found if query.limit is None else found[: query.limit]
+
+    async def query_many(self, queries: Sequence[Query]) -> list[list[Document]]:
+        self.operations.count("query")
+        return [self._query(query) for query in queries]  # one round trip for them all, as on SQLite
 
     async def count(self, query: Query) -> int:
         self.operations.count("count")

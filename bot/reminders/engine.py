@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.messages import Reply
 from bot.reminders.nudges import compose
@@ -27,14 +27,16 @@ from bot.reminders.team_posts import TeamPosts
 from domain.clock import Clock
 from domain.concurrency import retry_stale
 from domain.entities import ChannelAddress
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, NotFound, StaleEntity
 from domain.reminders.budget import PlatformBudget, ShiftedClock, Sleep
 from domain.reminders.policy import FAR_FUTURE, RISK_ALERT_DELIVERED, plan
 from domain.reminders.schedule import OutboxEntry, ReminderSchedule
+from domain.reminders.service import Snapshot
 from domain.reminders.shards import SHARDS, ShardLeases, shard_of
 from domain.services import Services
 
 log = logging.getLogger("avanochi.reminders")
+T = TypeVar("T")
 
 MAX_BACKOFF = timedelta(minutes=15)
 TERMINAL = "console"  # the terminal chat: its users' ids are console:{login}
@@ -81,7 +83,8 @@ class RunSummary:
 class ReminderEngine:
     """``batch`` is the page size of one due lookup (a pass reads pages until its shards are
     drained); ``concurrency`` the users processed at once; ``shards_at_once`` the shards
-    drained at once; ``per_second`` each channel's shared budget per tenant or workspace."""
+    drained at once; ``claims_at_once`` the users whose claims (and then settles) are written
+    together; ``per_second`` each channel's shared budget per tenant or workspace."""
 
     def __init__(
         self,
@@ -93,6 +96,7 @@ class ReminderEngine:
         per_second: dict[str, int] | None = None,
         instance: str | None = None,
         shards_at_once: int = 4,
+        claims_at_once: int = 64,
         sleep: Sleep = asyncio.sleep,
         measure: Callable[[], AbstractContextManager[dict[str, int]]] | None = None,
         on_focus_end: Callable[[str], None] | None = None,
@@ -106,6 +110,10 @@ class ReminderEngine:
         self._page = batch
         self._concurrency = asyncio.Semaphore(concurrency)
         self._shards_at_once = shards_at_once
+        # A paced wave sends a chunk's claimed nudges one budget window after another, and a
+        # lease must outlast the wait (else another instance sends the nudge again): paced, no
+        # more are claimed at once per shard than are processed at once, as before batching.
+        self._claims_at_once = min(claims_at_once, concurrency) if per_second else claims_at_once
         self._last_send: dict[str, float] = {}
         repos = services.repos
         self._leases = ShardLeases(repos.reminder_shards, services.clock, instance or uuid.uuid4().hex[:12])
@@ -198,14 +206,7 @@ class ReminderEngine:
         and whether the lookup ran dry. A schedule that stays due (its user's processing failed)
         is not processed twice in one pass."""
         seen: set[str] = set()
-
-        async def one(schedule: ReminderSchedule) -> None:
-            async with self._concurrency:
-                try:
-                    await self._process(schedule.user_id, now, summary, pass_clock)
-                except DomainError as error:  # one user's trouble must not stop the others
-                    log.warning("reminders for a user failed", extra={"error": str(error)})
-
+        step = self._claims_at_once
         while True:
             due = await fetch()
             fresh = [schedule for schedule in due if schedule.user_id not in seen]
@@ -216,7 +217,8 @@ class ReminderEngine:
             # server sharing its store must leave their nudges (a focus session's end) to it.
             mine = [schedule for schedule in fresh if self._reaches(schedule.user_id)]
             summary.due_schedules += len(mine)
-            await asyncio.gather(*(one(schedule) for schedule in mine))
+            for start in range(0, len(mine), step):
+                await self._claim_together(mine[start : start + step], now, summary, pass_clock)
             if len(due) < self._page:
                 return len(seen), True
             if keep_lease is not None and not await keep_lease():
@@ -236,57 +238,119 @@ class ReminderEngine:
             await self._process(user_id, now, summary, ShiftedClock(self._services.clock, now))
         return summary
 
-    async def _process(self, user_id: str, now: datetime, summary: RunSummary, pass_clock: Clock) -> None:
-        services = self._services
-        reminders = services.reminders
+    async def _claim_together(
+        self, schedules: list[ReminderSchedule], now: datetime, summary: RunSummary, pass_clock: Clock
+    ) -> None:
+        """Claim the nudges of these users with one write of their schedules (one commit on
+        SQLite), as the due lookup returned them: each schedule's ETag guards its claim, so a
+        user whose schedule changed since (another instance claimed it, the user added a
+        reminder) is not claimed here but looked at again alone. Only what a committed claim
+        leased is sent; then the settles are written together too."""
+        channels = list(self._notifiers)
         try:
-            user = await services.users.get_user(user_id)
-        except NotFound:
-            user = None
+            # Every user of the chunk: a few statements on SQLite (one query per user elsewhere).
+            snapshots = await self._services.reminders.snapshots(schedules, channels, now)
+        except DomainError as error:  # nothing read, nothing claimed: they stay due
+            log.warning("reading reminder users failed", extra={"error": str(error), "users": len(schedules)})
+            return
+        claims = [self._decide(s, snapshot, now) for s, snapshot in zip(schedules, snapshots, strict=True)]
+        try:
+            written = await self._services.reminders.save_schedules([claim.schedule for claim in claims])
+        except DomainError as error:  # nothing claimed: they stay due for the next pass
+            log.warning("claiming reminders failed", extra={"error": str(error), "users": len(claims)})
+            return
+        won = [claim for claim, ok in zip(claims, written, strict=True) if ok]
+        lost = [claim.schedule.user_id for claim, ok in zip(claims, written, strict=True) if not ok]
+        for claim in won:
+            summary.claimed += claim.claimed
+        sending = [claim for claim in won if claim.leased]
+        outcomes = await asyncio.gather(*(self._bounded(self._send(claim, pass_clock)) for claim in sending))
+        sent = [(claim, result) for claim, result in zip(sending, outcomes, strict=True) if result is not None]
+        for claim, result in sent:
+            settle(claim.schedule, result, now)
+        try:
+            settled = await self._services.reminders.save_schedules([claim.schedule for claim, _ in sent])
+        except DomainError as error:
+            log.warning("settling reminders failed", extra={"error": str(error), "users": len(sent)})
+            settled = [False] * len(sent)
+        for (claim, result), ok in zip(sent, settled, strict=True):
+            if not ok:  # written meanwhile (a reminder added, a touch): settle on what is there now
+                await self._bounded(self._settle_again(claim.schedule.user_id, result, now))
+            await self._bounded(self._tally(claim, result, summary))
+        # Someone else wrote these schedules since the lookup: the old way, one user at a time,
+        # reading the schedule afresh (already claimed by another instance: nothing to do).
+        await asyncio.gather(*(self._bounded(self._process(user_id, now, summary, pass_clock)) for user_id in lost))
 
-        async def claim() -> list[OutboxEntry]:
+    async def _bounded(self, work: Awaitable[T]) -> T | None:
+        """``work`` within the engine's concurrency; a user's store trouble must not stop the others."""
+        async with self._concurrency:
+            try:
+                return await work
+            except DomainError as error:
+                log.warning("reminders for a user failed", extra={"error": str(error)})
+                return None
+
+    @staticmethod
+    def _decide(schedule: ReminderSchedule, snapshot: Snapshot, now: datetime) -> Claim:
+        """Plan the user's nudges and claim and lease them in ``schedule``, in memory: the
+        caller writes it (with the ETag it was read with) before anything is sent."""
+        if snapshot.user is None or snapshot.activity is None:
+            schedule.outbox, schedule.next_due = [], FAR_FUTURE
+            return Claim(schedule, [], None, 0)
+        decided = plan(snapshot.user, snapshot.activity, schedule.sent, now)
+        schedule.claim(decided.due, now)
+        leased = schedule.lease(now)
+        schedule.reschedule(decided.next_check)
+        # The most recently used channel this instance can send through.
+        address = max(snapshot.addresses, key=lambda a: a.updated_at) if snapshot.addresses else None
+        return Claim(schedule, leased, address, len(decided.due))
+
+    async def _process(self, user_id: str, now: datetime, summary: RunSummary, pass_clock: Clock) -> None:
+        """One user alone: read the schedule, claim, send, settle, each write with its ETag."""
+        reminders = self._services.reminders
+
+        async def claim() -> Claim | None:
             schedule = await reminders.schedule(user_id)
             if schedule.next_due > now:
-                return []  # another instance got here first
-            if user is None:
-                schedule.outbox, schedule.next_due = [], FAR_FUTURE
-                await reminders.save_schedule(schedule)
-                return []
-            decided = plan(user, await services.reminders.activity(user, now, schedule), schedule.sent, now)
-            schedule.claim(decided.due, now)
-            summary.claimed += len(decided.due)
-            leased = schedule.lease(now)
-            schedule.reschedule(decided.next_check)
-            await reminders.save_schedule(schedule)
-            return leased
+                return None  # another instance got here first
+            snapshot = await reminders.snapshot(user_id, list(self._notifiers), now, schedule)
+            decided = self._decide(schedule, snapshot, now)
+            await reminders.save_schedule(decided.schedule)
+            return decided
 
-        leased = await retry_stale(claim)
-        if not leased:
+        claimed = await retry_stale(claim)
+        if claimed is None:
             return
-        if self._on_focus_end is not None and any(entry.kind == "focus_end" for entry in leased):
-            self._on_focus_end(user_id)
-        outcomes = {entry.key: await self._deliver(user_id, entry, pass_clock) for entry in leased}
+        summary.claimed += claimed.claimed
+        if not claimed.leased:
+            return
+        outcomes = await self._send(claimed, pass_clock)
+        schedule = claimed.schedule
+        settle(schedule, outcomes, now)
+        try:
+            await reminders.save_schedule(schedule)  # with the ETag the claim wrote
+        except StaleEntity:
+            await self._settle_again(user_id, outcomes, now)
+        await self._tally(claimed, outcomes, summary)
 
-        async def settle() -> None:
+    async def _settle_again(self, user_id: str, outcomes: dict[str, Outcome], now: datetime) -> None:
+        reminders = self._services.reminders
+
+        async def attempt() -> None:
             schedule = await reminders.schedule(user_id)
-            for key, outcome in outcomes.items():
-                entry = schedule.entry(key)
-                if entry is None:
-                    continue
-                if outcome.status is Delivery.RETRY:
-                    entry.leased_until = None
-                    entry.not_before = now + _backoff(entry.attempts, outcome.retry_after)
-                    continue
-                schedule.outbox.remove(entry)
-                if entry.kind == "risk_alert" and outcome.status is Delivery.SENT:
-                    schedule.sent.at[RISK_ALERT_DELIVERED] = now  # the weekly limit counts real alerts
-            if any(o.status is Delivery.UNREACHABLE for o in outcomes.values()):
-                schedule.outbox = []
-            schedule.reschedule(schedule.next_due)
+            settle(schedule, outcomes, now)
             await reminders.save_schedule(schedule)
 
-        await retry_stale(settle)
-        for entry in leased:
+        await retry_stale(attempt)
+
+    async def _send(self, claim: Claim, pass_clock: Clock) -> dict[str, Outcome]:
+        user_id = claim.schedule.user_id
+        if self._on_focus_end is not None and any(entry.kind == "focus_end" for entry in claim.leased):
+            self._on_focus_end(user_id)  # a focus reached its planned end: put the user's status back
+        return {entry.key: await self._deliver(claim.address, user_id, entry, pass_clock) for entry in claim.leased}
+
+    async def _tally(self, claim: Claim, outcomes: dict[str, Outcome], summary: RunSummary) -> None:
+        for entry in claim.leased:
             status = outcomes[entry.key].status
             if status is Delivery.SENT:
                 summary.sent += 1
@@ -299,11 +363,12 @@ class ReminderEngine:
                 summary.dropped += 1
         if any(o.status is Delivery.UNREACHABLE for o in outcomes.values()):
             # Blocked or uninstalled: pause instead of retrying forever; "reminders on" resumes.
-            await services.users.update_user(user_id, reminders_on=False)
+            await self._services.users.update_user(claim.schedule.user_id, reminders_on=False)
             summary.paused_users += 1
 
-    async def _deliver(self, user_id: str, entry: OutboxEntry, pass_clock: Clock) -> Outcome:
-        address = await self._address(user_id)
+    async def _deliver(
+        self, address: ChannelAddress | None, user_id: str, entry: OutboxEntry, pass_clock: Clock
+    ) -> Outcome:
         if address is None:
             return Outcome(Delivery.NOWHERE)
         notifier = self._notifiers[address.channel]
@@ -322,18 +387,42 @@ class ReminderEngine:
             await self._budget.hold(address.channel, user_id, outcome.retry_after, pass_clock)
         return outcome
 
-    async def _address(self, user_id: str) -> ChannelAddress | None:
-        """The most recently used channel this instance can send through."""
-        found = [await self._services.conversations.address(user_id, channel) for channel in self._notifiers]
-        usable = [address for address in found if address is not None]
-        return max(usable, key=lambda a: a.updated_at) if usable else None
-
     async def _pace(self, conversation: str, interval: float) -> None:
         loop = asyncio.get_running_loop()
         wait = self._last_send.get(conversation, 0.0) + interval - loop.time()
         if wait > 0:
             await asyncio.sleep(wait)
         self._last_send[conversation] = loop.time()
+
+
+@dataclass
+class Claim:
+    """One user's claim: the schedule as it is (to be) written, what it leased to send now,
+    where to send it, and how many nudges it claimed."""
+
+    schedule: ReminderSchedule
+    leased: list[OutboxEntry]
+    address: ChannelAddress | None
+    claimed: int
+
+
+def settle(schedule: ReminderSchedule, outcomes: dict[str, Outcome], now: datetime) -> None:
+    """What the sends did, in the schedule: sent and dropped entries leave the outbox, those
+    the platform asked to retry wait their backoff; an unreachable user's outbox empties."""
+    for key, outcome in outcomes.items():
+        entry = schedule.entry(key)
+        if entry is None:
+            continue
+        if outcome.status is Delivery.RETRY:
+            entry.leased_until = None
+            entry.not_before = now + _backoff(entry.attempts, outcome.retry_after)
+            continue
+        schedule.outbox.remove(entry)
+        if entry.kind == "risk_alert" and outcome.status is Delivery.SENT:
+            schedule.sent.at[RISK_ALERT_DELIVERED] = now  # the weekly limit counts real alerts
+    if any(o.status is Delivery.UNREACHABLE for o in outcomes.values()):
+        schedule.outbox = []
+    schedule.reschedule(schedule.next_due)
 
 
 def _backoff(attempts: int, retry_after: float | None) -> timedelta:

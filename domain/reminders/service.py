@@ -3,14 +3,17 @@ changes, read what they are doing, and find the schedules that are due."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.clock import Clock, to_iso
 from domain.concurrency import retry_stale
-from domain.entities import User
+from domain.entities import ChannelAddress, User
 from domain.errors import NotFound, StaleEntity
-from domain.ports import Repository, RepositorySet
+from domain.ports import Find, Repository, RepositorySet
 from domain.reminders import one_offs
 from domain.reminders.items import DueTask, OneOff
 from domain.reminders.policy import Activity, setting
@@ -18,6 +21,16 @@ from domain.reminders.schedule import ReminderSchedule
 
 # The open tasks due soonest that the policy looks at: enough for the next nudges to be known.
 DUE_TASKS_READ = 10
+HABITS_READ = ("water", "break", "lunch")  # the last log of each, in this order
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One user as a reminder pass sees them; no user (and no activity) when they are gone."""
+
+    user: User | None
+    addresses: list[ChannelAddress]
+    activity: Activity | None
 
 
 class ReminderService:
@@ -68,21 +81,82 @@ class ReminderService:
     async def activity(
         self, user: User, now: datetime | None = None, schedule: ReminderSchedule | None = None
     ) -> Activity:
-        """What the user is doing and did last, from the store (a handful of point queries),
-        with the tasks due soonest and the one-offs pending in ``schedule``."""
-        repos, zone = self._repos, ZoneInfo(user.timezone)
-        user_id = user.id
-        running = await repos.work_sessions.find(user_id, [("end_time", "=", None)], "start_time", True, 1)
-        last_session = running or await repos.work_sessions.find(user_id, (), "start_time", True, 1)
-        focus = await repos.focus_sessions.find(user_id, (), "started_at", True, 1)
+        """What the user is doing and did last, from the store (one query), with the tasks due
+        soonest and the one-offs pending in ``schedule``."""
+        now = now or self._clock.now()
+        answers = await self._repos.find_together(user.id, self._activity_finds(now))
+        return self._activity(user, now, schedule, answers)
+
+    async def snapshot(
+        self, user_id: str, channels: Sequence[str], now: datetime, schedule: ReminderSchedule
+    ) -> Snapshot:
+        """What the engine needs of one user at once: the user, their addresses on ``channels``
+        and their activity, in one store query (one round trip on SQLite)."""
+        return (await self.snapshots([schedule], channels, now))[0]
+
+    async def snapshots(
+        self, schedules: Sequence[ReminderSchedule], channels: Sequence[str], now: datetime
+    ) -> list[Snapshot]:
+        """``snapshot`` of several users (those of ``schedules``) in as few store round trips as
+        the store allows: on SQLite a few statements for dozens of users."""
+        repos = self._repos
+        activity = self._activity_finds(now)  # the same for every user: each find names no user
+        finds = [
+            (
+                schedule.user_id,
+                [
+                    Find(repos.users, (("id", "=", schedule.user_id),), limit=1),
+                    *(Find(repos.channel_addresses, (("id", "=", f"address:{c}"),), limit=1) for c in channels),
+                    *activity,
+                ],
+            )
+            for schedule in schedules
+        ]
+        found = []
+        for schedule, answers in zip(schedules, await repos.find_for_users(finds), strict=True):
+            users, addresses, rest = answers[0], answers[1 : 1 + len(channels)], answers[1 + len(channels) :]
+            if not users:
+                found.append(Snapshot(None, [], None))
+                continue
+            user: User = users[0]
+            reachable: list[ChannelAddress] = [address for each in addresses for address in each]
+            found.append(Snapshot(user, reachable, self._activity(user, now, schedule, rest)))
+        return found
+
+    def _activity_finds(self, now: datetime) -> list[Find]:
+        """The queries behind an ``Activity``, answered together; ``_activity`` reads them in
+        this order. Each is the narrow indexed read it was when each was its own query."""
+        repos = self._repos
+        latest_log = [Find(repos.habit_logs, (("kind", "=", kind),), "at", True, 1) for kind in HABITS_READ]
+        return [
+            Find(repos.work_sessions, (("end_time", "=", None),), "start_time", True, 1),  # running
+            Find(repos.work_sessions, (), "start_time", True, 1),  # the last one, running or not
+            Find(repos.focus_sessions, (), "started_at", True, 1),
+            *latest_log,
+            # Open tasks still ahead of their due time, soonest first (used when due nudges are on).
+            Find(
+                repos.tasks, (("completed", "=", False), ("due_at", ">", to_iso(now))), "due_at", False, DUE_TASKS_READ
+            ),
+        ]
+
+    @staticmethod
+    def _activity(
+        user: User, now: datetime, schedule: ReminderSchedule | None, answers: Sequence[list[Any]]
+    ) -> Activity:
+        zone = ZoneInfo(user.timezone)
+        running, latest_session, focus, water, took_break, lunch_logs, tasks = answers
+        last_session = running or latest_session  # the running one, else the latest
         focusing = focus[0] if focus and focus[0].ended_at is None else None
-        last_focus_end = focus[0].ended_at if focus and focus[0].ended_at else None
-
-        async def last(kind: str) -> datetime | None:
-            logs = await repos.habit_logs.find(user_id, [("kind", "=", kind)], "at", True, 1)
-            return logs[0].at if logs else None
-
-        lunch = await last("lunch")
+        lunch = lunch_logs[0].at if lunch_logs else None
+        due_tasks = (
+            tuple(
+                DueTask(task.id, task.due_at, task.updated_at or task.created_at)
+                for task in tasks
+                if task.due_at is not None
+            )
+            if setting(user, "due", "on")
+            else ()
+        )
         return Activity(
             clocked_in_since=running[0].start_time if running else None,
             session_id=running[0].id if running else None,
@@ -91,26 +165,19 @@ class ReminderService:
                 focusing.started_at + timedelta(minutes=focusing.duration_minutes) if focusing else None
             ),
             focus_id=focusing.session_id if focusing else None,
-            last_focus_end=last_focus_end,
-            last_water=await last("water"),
-            last_break=await last("break"),
+            last_focus_end=focus[0].ended_at if focus and focus[0].ended_at else None,
+            last_water=water[0].at if water else None,
+            last_break=took_break[0].at if took_break else None,
             lunch_logged_on=lunch.astimezone(zone).date() if lunch else None,
             worked_on=last_session[0].start_time.astimezone(zone).date() if last_session else None,
-            due_tasks=await self._due_tasks(user, now or self._clock.now()),
+            due_tasks=due_tasks,
             one_offs=tuple(schedule.one_offs) if schedule else (),
         )
 
-    async def _due_tasks(self, user: User, now: datetime) -> tuple[DueTask, ...]:
-        """Open tasks still ahead of their due time, soonest first: one range read on the due index."""
-        if not setting(user, "due", "on"):
-            return ()
-        conditions = [("completed", "=", False), ("due_at", ">", to_iso(now))]
-        tasks = await self._repos.tasks.find(user.id, conditions, "due_at", False, DUE_TASKS_READ)
-        return tuple(
-            DueTask(task.id, task.due_at, task.updated_at or task.created_at)
-            for task in tasks
-            if task.due_at is not None
-        )
+    async def save_schedules(self, schedules: Sequence[ReminderSchedule]) -> list[bool]:
+        """Write back schedules loaded (or found due) earlier, in as few commits as the store
+        allows; for each, whether it was written (False: another writer got there first)."""
+        return await self._schedules.save_many(schedules)
 
     async def add_one_off(
         self, user_id: str, text: str, at: datetime, task_id: str | None = None, *, again: bool = False

@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.reminders.engine import Delivery, Outcome, ReminderEngine
-from domain.clock import FakeClock
+from domain.clock import FakeClock, to_iso
 from domain.reminders.policy import SPREAD
 from domain.reminders.shards import SYSTEM_USER, ShardLease, ShardLeases, lease_id, shard_of
 from domain.services import Services
@@ -26,16 +27,19 @@ START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Madrid, a Monday
 async def clocked_in(services: Services, clock: FakeClock, users: int, team: str = "T1", first: int = 0) -> list[str]:
     """``users`` people of one workspace who clocked in at START: each has one break nudge due
     50 minutes later (water is off, so exactly one)."""
+    return await clocked_in_as(services, clock, [f"slack:{team}:U{n}" for n in range(first, first + users)])
+
+
+async def clocked_in_as(services: Services, clock: FakeClock, ids: list[str]) -> list[str]:
+    """These Slack users (``slack:{team}:{user}``) clocked in at START, as ``clocked_in``."""
     clock.set(START)
-    ids = []
-    for n in range(first, first + users):
-        user = f"slack:{team}:U{n}"
-        await services.users.ensure(user, f"User {n}")
+    for user in ids:
+        _, team, member = user.split(":")
+        await services.users.ensure(user, f"User {member}")
         await services.users.update_user(user, timezone="Europe/Madrid", reminder=("water", {"on": False}))
-        dm = {"team_id": team, "user": f"U{n}", "channel": f"D{team}{n}"}
+        dm = {"team_id": team, "user": member, "channel": f"D{team}{member}"}
         await services.conversations.remember_address(user, "slack", dm)
         await services.work_sessions.start_session(user)
-        ids.append(user)
     return ids
 
 
@@ -256,3 +260,112 @@ async def test_a_shard_whose_lookup_fails_does_not_stop_the_others(store):
     assert reached == {u for u in users if shard_of(u) != broken} and summary.sent == len(reached)
     await ReminderEngine(services, {"slack": notifier}).run()  # the shard's lookup works again
     assert sorted(user for user, _ in notifier.sent) == sorted(users)
+
+
+class RaceOnClaim:
+    """The store, except that just before the engine's first batched claim is written, ``rival``
+    writes the schedule of one user of the batch: that user's claim then loses its ETag race."""
+
+    def __init__(self, inner, rival) -> None:
+        self._inner = inner
+        self._rival = rival
+        self.raced: str | None = None
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    async def replace_many(self, items):
+        schedules = [doc for doc, _ in items if doc["type"] == "reminder_schedule"]
+        if self.raced is None and len(schedules) > 1:
+            self.raced = schedules[1]["user_id"]
+            await self._rival(self.raced)
+        return await self._inner.replace_many(items)
+
+
+async def test_a_claim_that_loses_its_race_in_a_batch_is_sent_once_by_the_instance_that_won(store):
+    clock, services = world(store)
+    users = await clocked_in(services, clock, 60)
+    clock.set(START + timedelta(minutes=50))
+    ours, theirs = RecordingNotifier(), RecordingNotifier()
+    other = ReminderEngine(Services.build(Repositories(store), clock), {"slack": theirs}, instance="b")
+    racing = RaceOnClaim(store, other.run_for)  # the other instance claims, sends and settles first
+    engine = ReminderEngine(Services.build(Repositories(racing), clock), {"slack": ours}, instance="a")
+    summary = await engine.run()
+    assert racing.raced is not None
+    assert [user for user, _ in theirs.sent] == [racing.raced]
+    assert sorted(user for user, _ in ours.sent + theirs.sent) == sorted(users)  # everyone, once
+    assert summary.sent == len(users) - 1
+    assert (await engine.run()).sent == 0 and (await other.run()).sent == 0
+
+
+async def test_a_claim_that_loses_its_race_to_the_users_own_write_is_still_sent_in_the_pass(store):
+    clock, services = world(store)
+    users = await clocked_in(services, clock, 60)
+    clock.set(START + timedelta(minutes=50))
+    notifier = RecordingNotifier()
+
+    async def asks_for_a_reminder(user: str) -> None:  # the user writes their schedule meanwhile
+        await services.reminders.add_one_off(user, "call mum", START + timedelta(hours=5))
+
+    racing = RaceOnClaim(store, asks_for_a_reminder)
+    summary = await ReminderEngine(Services.build(Repositories(racing), clock), {"slack": notifier}).run()
+    assert racing.raced is not None
+    assert sorted(user for user, _ in notifier.sent) == sorted(users) and summary.sent == len(users)
+    assert [o.text for o in await services.reminders.pending_one_offs(racing.raced)] == ["call mum"]
+
+
+async def reference_activity(services: Services, user, now):
+    """The activity as the engine read it before, one query per thing it looks at."""
+    from domain.reminders.items import DueTask
+    from domain.reminders.policy import Activity
+
+    repos, zone, who = services.repos, ZoneInfo(user.timezone), user.id
+    running = await repos.work_sessions.find(who, [("end_time", "=", None)], "start_time", True, 1)
+    last_session = running or await repos.work_sessions.find(who, (), "start_time", True, 1)
+    focus = await repos.focus_sessions.find(who, (), "started_at", True, 1)
+    focusing = focus[0] if focus and focus[0].ended_at is None else None
+
+    async def last(kind: str):
+        logs = await repos.habit_logs.find(who, [("kind", "=", kind)], "at", True, 1)
+        return logs[0].at if logs else None
+
+    lunch = await last("lunch")
+    tasks = await repos.tasks.find(who, [("completed", "=", False), ("due_at", ">", to_iso(now))], "due_at", False, 10)
+    return Activity(
+        clocked_in_since=running[0].start_time if running else None,
+        session_id=running[0].id if running else None,
+        focus_started=focusing.started_at if focusing else None,
+        focus_planned_end=focusing.started_at + timedelta(minutes=focusing.duration_minutes) if focusing else None,
+        focus_id=focusing.session_id if focusing else None,
+        last_focus_end=focus[0].ended_at if focus and focus[0].ended_at else None,
+        last_water=await last("water"),
+        last_break=await last("break"),
+        lunch_logged_on=lunch.astimezone(zone).date() if lunch else None,
+        worked_on=last_session[0].start_time.astimezone(zone).date() if last_session else None,
+        due_tasks=tuple(DueTask(t.id, t.due_at, t.updated_at or t.created_at) for t in tasks if t.due_at),
+    )
+
+
+async def test_the_policy_reads_the_same_activity_in_one_query_as_in_one_query_each(store):
+    clock, services = world(store)
+    [fresh, busy, yesterday] = await clocked_in(services, clock, 3)
+    for minutes in (10, 40, 70):  # several of each: the latest must win
+        clock.set(START + timedelta(minutes=minutes))
+        await services.habits.log_water(busy, 250)
+        await services.habits.log_break(busy)
+        await services.habits.log_lunch(busy)
+        for hours in (3, 1, 2, 30):
+            await services.tasks.create_task(busy, f"due in {hours} h", due_at=clock.now() + timedelta(hours=hours))
+    await services.focus.start(busy, 25)
+    running = await services.work_sessions.get_active_session(yesterday)
+    assert running is not None
+    await services.work_sessions.end_session(yesterday, running.id)  # the last session, not running
+    clock.set(START + timedelta(minutes=80))
+    store.operations.reset()
+    for user in (fresh, busy, yesterday):
+        profile = await services.users.get_user(user)
+        before = store.operations.total
+        together = await services.reminders.activity(profile, clock.now())
+        assert store.operations.total - before == (1 if store.name == "sqlite" else 7)
+        assert together == await reference_activity(services, profile, clock.now())
+    assert (await services.reminders.activity(await services.users.get_user(busy), clock.now())).focus_id

@@ -113,3 +113,35 @@ async def test_the_budgets_hold_for_a_slack_dm_through_the_whole_turn_pipeline(s
         await pipeline.drain()
         assert store.operations.total > 0  # the turn was counted, not skipped
         within(command, store.operations.total, "\n".join(store.operations.trail))
+
+
+# A reminder wave: store operations per delivered nudge in one engine pass. A chunk of users
+# (their profiles, addresses and activity) is read in one statement on SQLite, one query per
+# thing per user on Cosmos DB (no union of queries there; concurrent), and the claims and the
+# settles of a chunk are written together (one statement each on SQLite). The engine once made
+# 12 sequential round trips a nudge, on both stores.
+NUDGE_BUDGETS = {"sqlite": 0.3, "cosmos": 11.5}
+
+
+async def test_a_reminder_waves_nudges_stay_within_their_store_budget(store: DocumentStore) -> None:
+    from bot.reminders.engine import ReminderEngine
+    from domain.reminders.shards import shard_of
+    from tests.integration.test_reminder_scale import START, clocked_in_as
+    from tests.reminder_doubles import RecordingNotifier
+
+    clock = FakeClock(START)
+    services = Services.build(Repositories(store), clock)
+    # All in one delivery shard, so that the pass's fixed cost (lookups, the shard's lease) is
+    # paid once: what is left is the cost of each nudge.
+    ids = [f"slack:T1:U{n}" for n in range(2_000) if shard_of(f"slack:T1:U{n}") == 0][:40]
+    await clocked_in_as(services, clock, ids)
+    for user in ids:  # the break nudge alone (the morning plan's words read the user's days)
+        await services.users.update_user(user, reminder=("plan", {"on": False}))
+    clock.set(START.replace(minute=50))
+    notifier = RecordingNotifier()
+    engine = ReminderEngine(services, {"slack": notifier})
+    store.operations.reset()
+    summary = await engine.run()
+    per_nudge = store.operations.total / summary.sent
+    assert summary.by_kind == {"break": 40}
+    assert per_nudge <= NUDGE_BUDGETS[store.name], "\n".join(store.operations.trail)

@@ -281,3 +281,39 @@ async def test_operation_counter_counts(store: DocumentStore) -> None:
         "delete": 2,
     }
     assert (ops.reads, ops.writes, ops.queries, ops.total) == (2, 5, 2, 9)
+
+
+async def test_replace_many_writes_those_whose_etag_still_matches_and_says_which(store: DocumentStore) -> None:
+    await seed(store)
+    fresh, stale, gone = (await store.read("alice", "t1")), (await store.read("alice", "t2")), task("alice", "tX")
+    await store.replace({**stale, "title": "someone else's"}, stale["_etag"])  # stale's etag is now old
+    other = await store.read("bob", "t1")
+    batch = [({**fresh, "points": 30}, fresh["_etag"]), ({**stale, "points": 10}, stale["_etag"])]
+    batch += [(gone, None), ({**other, "points": 20}, other["_etag"])]
+
+    written = await store.replace_many(batch)
+
+    first, _, _, last = written
+    assert [doc is not None for doc in written] == [True, False, False, True]
+    assert first is not None and last is not None
+    assert (await store.read("alice", "t1")) == first and first["points"] == 30
+    assert first["_etag"] != fresh["_etag"] and first["_etag"] != last["_etag"]
+    assert (await store.read("alice", "t2"))["title"] == "someone else's"
+    assert (await store.read("bob", "t1"))["points"] == 20
+    assert await store.replace_many([]) == []
+
+
+async def test_query_many_answers_each_query_with_its_own_order_and_limit(store: DocumentStore) -> None:
+    await seed(store)
+    queries = [
+        Query("task", "alice", order_by="due", descending=True, limit=1),
+        Query("task", "alice", (where("done", "=", False),), order_by="points"),
+        Query("session", "alice"),
+        Query("task", "alice", (where("id", "=", "nope"),)),
+        Query("task", "alice", order_by="due", limit=2),
+    ]
+
+    answers = await store.query_many(queries)
+
+    assert [ids(answer) for answer in answers] == [["t1"], ["t1", "t3"], ["s1"], [], ["t2", "t3"]]
+    assert answers == [await store.query(query) for query in queries]  # as each query alone
