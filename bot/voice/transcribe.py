@@ -8,6 +8,7 @@ platform said about them; dialogs get a ``Heard`` and either run its command or 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Literal
@@ -16,7 +17,7 @@ from bot.language.arguments import parse_new_task
 from bot.language.matching import meaningful_words
 from bot.language.parser import Command, NotUnderstood, parse
 from bot.voice.decode import AudioError, NotAudio, decode_audio_async
-from bot.voice.engines import SpeechToText, Transcript
+from bot.voice.engines import SpeechToText, Transcript, transcribe_with
 
 # Below this the dialog asks "Did you mean ...?" with buttons. The engines' confidence is the
 # geometric mean of word posteriors (pocketsphinx) or Azure's NBest confidence. 0.6 was chosen on
@@ -141,15 +142,16 @@ def is_audio_attachment(content_type: str | None, name: str | None) -> bool:
 
 
 async def transcribe_attachment(
-    data: bytes, content_type: str | None, name: str | None, engine: SpeechToText
+    data: bytes, content_type: str | None, name: str | None, engine: SpeechToText, hints: Sequence[str] = ()
 ) -> Transcript:
     """The words of a voice note. Raises an ``AudioError`` (a ``ValidationError`` with a message for
-    the user) when it is not audio, is damaged, empty, too long or too large, or holds no words."""
+    the user) when it is not audio, is damaged, empty, too long or too large, or holds no words.
+    ``hints``: the user's open task titles (see ``SpeechToText.transcribe``)."""
     if _media_type(content_type).startswith(NOT_AUDIO_TYPES) and not _has_audio_suffix(name):
         # A PDF or a photo: say so without feeding it to FFmpeg.
         raise NotAudio(f"'{name}'" if name else "that file")
     audio = await decode_audio_async(data)
-    transcript = await engine.transcribe(audio.pcm, audio.sample_rate)
+    transcript = await transcribe_with(engine, audio.pcm, audio.sample_rate, hints)
     if not transcript.text.strip():
         raise NothingHeard()
     return transcript
