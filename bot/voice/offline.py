@@ -49,8 +49,8 @@ class Recognizer:
     tests and the benchmark call directly.
 
     ``language_model="commands"`` listens only for the bot's vocabulary (``language_model.build``);
-    ``"general"`` uses the wheel's general English model (24% of held-out commands right against
-    77%, three times slower: bench/VOICE.md) and exists for that comparison.
+    ``"general"`` uses the wheel's general English model (22% of held-out commands right against
+    78%, several times slower: bench/VOICE.md) and exists for that comparison.
     """
 
     # Dither: synthetic and trimmed clips hold stretches of digital zero, whose log energy wrecks

@@ -61,7 +61,8 @@ DESTRUCTIVE = frozenset(
 SWITCHES = {"reminders": ("on", "off")}  # read-only alone, an overwrite with one of these
 # A destructive command from voice runs without asking only at or above this confidence; below
 # it the bot asks "I heard 'stop focus'. Do that?". Measured on the 96 held-out clips with the
-# offline engine (``python -m bench.voice_confirm``, bench/VOICE.md): 24 transcripts read as a
+# offline engine (``python -m bench.voice_confirm``, bench/VOICE.md; the model of that time, today's
+# numbers are there too: still none of the wrong ones runs): 24 transcripts read as a
 # destructive command, 3 of them wrong. At 0.6, 1 of the 3 wrong ones would run and 3 of the
 # 21 right ones need a tap; at 0.85, 1 and 10; at 0.9, none and 11 (52%); at 0.95, none and 13.
 # Of all 10 wrong commands of any kind, 0.9 is the lowest threshold that lets none through
