@@ -42,8 +42,7 @@ def dev_phrases() -> list[tuple[str, str]]:
 
 def make(directory: Path) -> None:
     from bot.voice.decode import decode_audio
-    from tests.fixtures.voice.generate import CONTAINERS, ESPEAK_VOICES, FLITE_VOICES, speak
-    from tools.voice_clips import encode
+    from tools.voice_clips import CONTAINERS, ESPEAK_VOICES, FLITE_VOICES, encode, speak
 
     directory.mkdir(parents=True, exist_ok=True)
     rows = []
