@@ -1,12 +1,17 @@
 """Encoding PCM into the containers users send (ogg/opus, webm, m4a/aac, mp3, wav) with PyAV,
-for the voice fixtures and for clips the tests make on the fly (the over-long one)."""
+for the voice fixtures and for clips the tests make on the fly (the over-long one); and speaking
+text with flite or espeak-ng (installed only where fixtures or dev clips are made)."""
 from __future__ import annotations
 
 import io
 import json
 import math
 import struct
+import subprocess
+import tempfile
+import wave
 from fractions import Fraction
+from io import BytesIO
 from pathlib import Path
 
 import av
@@ -55,6 +60,29 @@ def encode(pcm: bytes, rate: int, kind: str, *, stereo: bool = False) -> bytes:
             container.mux(stream.encode(out))
         container.mux(stream.encode(None))
     return buffer.getvalue()
+
+
+# Voices rotate so that no single synthetic speaker is all the test hears: flite's four English
+# voices (US female slt, US male rms and kal, Scottish male awb) and four espeak-ng ones.
+FLITE_VOICES = ["flite:slt", "flite:rms", "flite:awb", "flite:kal16"]
+ESPEAK_VOICES = ["espeak:en-us+f2", "espeak:en-us+m3", "espeak:en-us", "espeak:en-gb"]
+CONTAINERS = ["ogg", "m4a", "webm", "ogg", "mp3", "m4a", "wav", "webm", "m4a"]
+
+
+def speak(text: str, voice: str) -> tuple[bytes, int]:
+    """Mono s16le PCM and its sample rate from a 'synthesizer:voice'."""
+    synthesizer, name = voice.split(":")
+    with tempfile.TemporaryDirectory() as directory:
+        # flite writes a WAV header it cannot fix up on a pipe, so both write to a real file.
+        path = Path(directory) / "speech.wav"
+        if synthesizer == "flite":
+            command = ["flite", "-voice", name, "-t", text, "-o", str(path)]
+        else:
+            command = ["espeak-ng", "-v", name, "-s", "165", "-w", str(path), text]
+        subprocess.run(command, check=True, capture_output=True)
+        wav = path.read_bytes()
+    with wave.open(BytesIO(wav)) as reader:
+        return reader.readframes(reader.getnframes()), reader.getframerate()
 
 
 def tone(seconds: float, rate: int = 16000, hz: float = 440.0) -> bytes:

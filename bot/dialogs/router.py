@@ -24,7 +24,7 @@ from bot.dialogs.stats import StatsDialog
 from bot.dialogs.tasks import TaskDialog
 from bot.dialogs.team import TeamDialog
 from bot.dialogs.timesheet import TimesheetDialog
-from bot.dialogs.turn import Turn, answering
+from bot.dialogs.turn import OPEN_LIST_LIMIT, Turn, answering
 from bot.dialogs.voice import Fetch, VoiceDialog
 from bot.dialogs.work import WorkDialog
 from bot.language.arguments import looks_like_time_range
@@ -203,8 +203,12 @@ class Dialogs:
 
     async def _listen(self, turn: Turn, audio, fetch: Fetch) -> list[Reply]:
         """A voice note: say what was heard, then run it as if typed, or ask when unsure."""
+        # The user's open task titles: the offline engine hears a title's words even when they
+        # are not in its vocabulary ("done call the notary").
+        open_tasks = await turn.services.tasks.list_tasks(turn.user_id, "open", limit=OPEN_LIST_LIMIT)
+        titles = [task.title for task in open_tasks]
         try:
-            heard = await self.voice.hear(audio, fetch, turn.message.user_id)  # type: ignore[union-attr]
+            heard = await self.voice.hear(audio, fetch, turn.message.user_id, titles)  # type: ignore[union-attr]
         except DomainError as error:  # not audio, too long, nothing heard, engine down or busy
             return [Reply(str(error), kind="error")]
         if not heard.clean:

@@ -3,7 +3,7 @@ parser as typed text, or ask first when the transcript is not clean enough to ac
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot.dialogs.turn import yes_no
 from bot.downloads import FileRefused, FileTooLarge
@@ -30,9 +30,10 @@ class VoiceDialog:
     def audio_of(message: IncomingMessage) -> Attachment | None:
         return next((a for a in message.attachments if is_audio_attachment(a.content_type, a.name)), None)
 
-    async def hear(self, attachment: Attachment, fetch: Fetch, user_id: str) -> Heard:
+    async def hear(self, attachment: Attachment, fetch: Fetch, user_id: str, titles: Sequence[str] = ()) -> Heard:
         """The transcript and its reading; AudioError (friendly) when the clip can't be used,
-        Busy when the speech queue has no room for it."""
+        Busy when the speech queue has no room for it. ``titles``: the user's open tasks, which
+        the engine listens for."""
         if attachment.size is not None and attachment.size > MAX_BYTES:
             raise TooLarge()  # don't download what we would refuse anyway
         # Admitted before the download: a note that would be refused costs no bandwidth.
@@ -45,7 +46,8 @@ class VoiceDialog:
                 raise
             except Exception as error:  # the platform's file server failed us: say so, don't crash
                 raise DownloadFailed() from error
-            return read_transcript(await transcribe_attachment(data, attachment.content_type, attachment.name, engine))
+            transcript = await transcribe_attachment(data, attachment.content_type, attachment.name, engine, titles)
+            return read_transcript(transcript)
 
     @staticmethod
     def heard(heard: Heard) -> Reply:

@@ -33,6 +33,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from bot.language.parser import PHRASES, Command, TooLong, parse
 from bot.messages import IncomingMessage
+from bot.voice.engines import transcribe_with
 
 log = logging.getLogger("avanochi.telemetry")
 
@@ -362,10 +363,10 @@ class MeasuredSpeech:
         self._telemetry = telemetry
         self.name = str(engine.name)
 
-    async def transcribe(self, pcm: bytes, sample_rate: int = 16000) -> Any:
+    async def transcribe(self, pcm: bytes, sample_rate: int = 16000, hints: Sequence[str] = ()) -> Any:
         seconds = len(pcm) / 2 / sample_rate  # 16-bit mono samples
         with self._telemetry.voice(self.name, seconds) as outcome:
-            transcript = await self._engine.transcribe(pcm, sample_rate)
+            transcript = await transcribe_with(self._engine, pcm, sample_rate, hints)
             if not transcript.text:
                 outcome.value = "nothing_heard"
             return transcript

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.language.parser import PHRASES
@@ -65,7 +65,8 @@ class AzureSpeechEngine:
     def __repr__(self) -> str:  # never show the key, even in a log line
         return f"AzureSpeechEngine(region={self.region!r})"
 
-    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> Transcript:
+    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE, hints: Sequence[str] = ()) -> Transcript:
+        # ``hints`` (the user's task titles) are not needed: the service hears open vocabulary.
         # The SDK releases the GIL while it waits on the service, so a thread is enough here.
         return await asyncio.to_thread(self.transcribe_sync, pcm, sample_rate)
 

@@ -9,6 +9,7 @@ which needs no network and listens with a language model built from the command 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -51,13 +52,24 @@ class SpeechUnavailable(Unavailable):
 class SpeechToText(Protocol):
     name: str
 
-    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> Transcript: ...
+    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE, hints: Sequence[str] = ()) -> Transcript:
+        """The words of the note. ``hints``: the user's open task titles, which an engine with a
+        closed vocabulary uses to hear title words it would not know otherwise."""
+        ...
 
     async def warm_up(self) -> None:
         """Load what the first note would otherwise wait for (call at start-up, in the background)."""
 
     async def close(self) -> None:
         """Release workers and connections (call when the app stops)."""
+
+
+async def transcribe_with(engine: SpeechToText, pcm: bytes, sample_rate: int, hints: Sequence[str]) -> Transcript:
+    """``engine.transcribe``, handing over ``hints`` only when there are some: an engine written
+    before hints existed (a test double, a wrapper) keeps working for users with no open tasks."""
+    if hints:
+        return await engine.transcribe(pcm, sample_rate, hints=hints)
+    return await engine.transcribe(pcm, sample_rate)
 
 
 def build_speech_to_text(azure_key: str | None = None, azure_region: str | None = None) -> SpeechToText:

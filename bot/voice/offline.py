@@ -22,6 +22,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -47,31 +49,41 @@ class Recognizer:
     tests and the benchmark call directly.
 
     ``language_model="commands"`` listens only for the bot's vocabulary (``language_model.build``);
-    ``"general"`` uses the wheel's general English model (24% of held-out commands right against
-    77%, three times slower: bench/VOICE.md) and exists for that comparison.
+    ``"general"`` uses the wheel's general English model (22% of held-out commands right against
+    78%, several times slower: bench/VOICE.md) and exists for that comparison.
     """
 
     # Dither: synthetic and trimmed clips hold stretches of digital zero, whose log energy wrecks
     # the features (44% -> 54% of commands right on espeak-ng dev clips). A fixed seed, re-applied
     # before every note (``reinit_feat``), makes the result depend on the note alone. Beams and
     # language weight stay at pocketsphinx's defaults: wider ones were slower and no better.
-    DECODER_CONFIG: ClassVar[dict[str, Any]] = {"dither": True, "seed": 1}
+    # Frequency warping by 0.8 (vocal tract length normalisation, pocketsphinx's default warp
+    # type) stretches the spectrum toward the acoustic model's speakers: on dev clips espeak-ng
+    # voices went from 68 to 73 of 120 and flite voices stayed at 104 of 120 (0.75: 74 and 102,
+    # 0.85: 71 and 103, 1.1 and 1.2 worse). See bench/VOICE.md.
+    DECODER_CONFIG: ClassVar[dict[str, Any]] = {"dither": True, "seed": 1, "warp_params": "0.8"}
+    # Decoders built with users' task titles, kept for their next notes (each holds its own
+    # acoustic model and language model: about 15 MiB).
+    HINTED_DECODERS = 2
 
     def __init__(self, language_model: ModelName = "commands", **decoder_options: Any) -> None:
         self.name = "pocketsphinx" if language_model == "commands" else "pocketsphinx-general"
         self.language_model = language_model
         self._options = decoder_options
         self._decoder: Any = None
+        self._hinted: OrderedDict[tuple[str, ...], Any] = OrderedDict()
 
     def load(self) -> Recognizer:
         if self._decoder is None:
             self._decoder = self._build()
         return self
 
-    def recognize(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> Transcript:
+    def recognize(self, pcm: bytes, sample_rate: int = SAMPLE_RATE, hints: Sequence[str] = ()) -> Transcript:
+        """The words of a note. ``hints`` are the user's open task titles: with them the note is
+        heard with a model that knows those titles (``language_model.build``)."""
         if sample_rate != SAMPLE_RATE:
             raise ValueError(f"pocketsphinx's en-us model takes {SAMPLE_RATE} Hz audio, not {sample_rate}")
-        decoder = self.load()._decoder
+        decoder = self._decoder_for(hints)
         decoder.reinit_feat()  # fresh dither seed and cepstral mean: no memory of earlier notes
         decoder.start_utt()
         # full_utt: the whole note is here, so cepstral normalisation can use all of it.
@@ -83,7 +95,31 @@ class Recognizer:
             return Transcript("", 0.0, self.name)
         return Transcript(" ".join(word.text for word in words), _confidence(segments), self.name, words)
 
-    def _build(self) -> Any:
+    def _decoder_for(self, hints: Sequence[str]) -> Any:
+        """The base decoder, or one that also knows the titles among ``hints`` with a word the base
+        model lacks. Titles made of known words change nothing: a decoder is built (about half a
+        second, in the worker) only for words that could not be heard otherwise."""
+        base = self.load()._decoder
+        if self.language_model != "commands":
+            return base
+        titles = tuple(
+            sorted(
+                title
+                for title in language_model.clean_hints(hints)
+                if any(base.lookup_word(word) is None for word in title.split())
+            )
+        )
+        if not titles:
+            return base
+        decoder = self._hinted.pop(titles, None)
+        if decoder is None:
+            decoder = self._build(titles)
+        self._hinted[titles] = decoder  # the most recently used last
+        while len(self._hinted) > self.HINTED_DECODERS:
+            del self._hinted[next(iter(self._hinted))]
+        return decoder
+
+    def _build(self, hints: Sequence[str] = ()) -> Any:
         from pocketsphinx import Decoder  # imported here: the Azure-only deployment doesn't load it
 
         models = language_model.model_dir()
@@ -98,8 +134,9 @@ class Recognizer:
             return Decoder(**{**options, **self._options})
         with tempfile.TemporaryDirectory(prefix="avanochi-lm-") as directory:
             # The decoder reads both files while it is built; they are not needed afterwards.
-            files = language_model.build(Path(directory))
-            log.info("voice language model: %d words, %d sentences", files.words, files.sentences)
+            files = language_model.build(Path(directory), hints=hints)
+            if not hints:
+                log.info("voice language model: %d words, %d sentences", files.words, files.sentences)
             options.update(lm=str(files.language_model), dict=str(files.dictionary))
             return Decoder(**{**options, **self._options})
 
@@ -118,10 +155,10 @@ class PocketsphinxEngine:
         """Start the worker and load its models now (about a second), not on the first note."""
         await asyncio.wrap_future(self._executor().submit(_worker_ready))
 
-    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> Transcript:
+    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE, hints: Sequence[str] = ()) -> Transcript:
         pool = self._executor()
         try:
-            return await asyncio.wrap_future(pool.submit(_worker_recognize, pcm, sample_rate))
+            return await asyncio.wrap_future(pool.submit(_worker_recognize, pcm, sample_rate, tuple(hints)))
         except BrokenProcessPool:
             # The native decoder died (or was killed for memory): start afresh on the next note.
             log.exception("offline speech worker died")
@@ -195,9 +232,9 @@ def _worker_ready() -> bool:
     return _worker_recognizer is not None
 
 
-def _worker_recognize(pcm: bytes, sample_rate: int) -> Transcript:
+def _worker_recognize(pcm: bytes, sample_rate: int, hints: tuple[str, ...] = ()) -> Transcript:
     assert _worker_recognizer is not None, "the pool initializer loads the recognizer"
-    return _worker_recognizer.recognize(pcm, sample_rate)
+    return _worker_recognizer.recognize(pcm, sample_rate, hints)
 
 
 def _word(word: str) -> str:

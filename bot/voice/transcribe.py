@@ -8,6 +8,7 @@ platform said about them; dialogs get a ``Heard`` and either run its command or 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Literal
@@ -16,7 +17,7 @@ from bot.language.arguments import parse_new_task
 from bot.language.matching import meaningful_words
 from bot.language.parser import Command, NotUnderstood, parse
 from bot.voice.decode import AudioError, NotAudio, decode_audio_async
-from bot.voice.engines import SpeechToText, Transcript
+from bot.voice.engines import SpeechToText, Transcript, transcribe_with
 
 # Below this the dialog asks "Did you mean ...?" with buttons. The engines' confidence is the
 # geometric mean of word posteriors (pocketsphinx) or Azure's NBest confidence. 0.6 was chosen on
@@ -60,7 +61,8 @@ DESTRUCTIVE = frozenset(
 SWITCHES = {"reminders": ("on", "off")}  # read-only alone, an overwrite with one of these
 # A destructive command from voice runs without asking only at or above this confidence; below
 # it the bot asks "I heard 'stop focus'. Do that?". Measured on the 96 held-out clips with the
-# offline engine (``python -m bench.voice_confirm``, bench/VOICE.md): 24 transcripts read as a
+# offline engine (``python -m bench.voice_confirm``, bench/VOICE.md; the model of that time, today's
+# numbers are there too: still none of the wrong ones runs): 24 transcripts read as a
 # destructive command, 3 of them wrong. At 0.6, 1 of the 3 wrong ones would run and 3 of the
 # 21 right ones need a tap; at 0.85, 1 and 10; at 0.9, none and 11 (52%); at 0.95, none and 13.
 # Of all 10 wrong commands of any kind, 0.9 is the lowest threshold that lets none through
@@ -141,15 +143,16 @@ def is_audio_attachment(content_type: str | None, name: str | None) -> bool:
 
 
 async def transcribe_attachment(
-    data: bytes, content_type: str | None, name: str | None, engine: SpeechToText
+    data: bytes, content_type: str | None, name: str | None, engine: SpeechToText, hints: Sequence[str] = ()
 ) -> Transcript:
     """The words of a voice note. Raises an ``AudioError`` (a ``ValidationError`` with a message for
-    the user) when it is not audio, is damaged, empty, too long or too large, or holds no words."""
+    the user) when it is not audio, is damaged, empty, too long or too large, or holds no words.
+    ``hints``: the user's open task titles (see ``SpeechToText.transcribe``)."""
     if _media_type(content_type).startswith(NOT_AUDIO_TYPES) and not _has_audio_suffix(name):
         # A PDF or a photo: say so without feeding it to FFmpeg.
         raise NotAudio(f"'{name}'" if name else "that file")
     audio = await decode_audio_async(data)
-    transcript = await engine.transcribe(audio.pcm, audio.sample_rate)
+    transcript = await transcribe_with(engine, audio.pcm, audio.sample_rate, hints)
     if not transcript.text.strip():
         raise NothingHeard()
     return transcript

@@ -399,6 +399,17 @@ def sentences(seed: int = 20240601, per_weight: int = SENTENCES_PER_WEIGHT) -> l
     return out
 
 
+# How a user names one of their own tasks by voice: the commands whose argument is a task's title.
+TITLE_COMMANDS = ("done", "delete", "start")
+
+
+def title_sentences(titles: list[str]) -> list[str]:
+    """Sentences that name each of ``titles`` (a user's open tasks): "done call the notary",
+    "add call the notary" and the like, one per phrase of the commands that take a title."""
+    phrases = [phrase for command in ("add",) + TITLE_COMMANDS for phrase in spoken_phrases(command)]
+    return [f"{phrase} {title}" for title in titles for phrase in phrases]
+
+
 def words(corpus: list[str] | None = None) -> set[str]:
     """Every word the recognizer may output: the corpus plus the title vocabulary on its own."""
     vocabulary = {word for sentence in (sentences() if corpus is None else corpus) for word in sentence.split()}

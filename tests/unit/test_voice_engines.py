@@ -4,6 +4,7 @@ process (the Azure engine has its own tests: test_voice_azure.py)."""
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import signal
 import sys
@@ -16,6 +17,7 @@ from bot.voice import language_model, vocabulary
 from bot.voice.decode import decode_audio
 from bot.voice.engines import SpeechUnavailable, build_speech_to_text
 from bot.voice.offline import PocketsphinxEngine, Recognizer
+from bot.voice.transcribe import transcribe_attachment
 from tools.voice_clips import FIXTURES, clips
 
 
@@ -102,3 +104,30 @@ async def test_a_dead_worker_costs_one_note_not_the_engine() -> None:
         await engine.close()
 
     assert transcript.text == "add task call the bank"
+
+
+async def test_the_worker_hears_a_users_own_task_title_handed_over_with_the_note() -> None:
+    engine = PocketsphinxEngine()
+    data = (FIXTURES / "hint-done-notary.ogg").read_bytes()
+    try:
+        with_task = await transcribe_attachment(data, "audio/ogg", "note.ogg", engine, ["Call the notary"])
+        without = await transcribe_attachment(data, "audio/ogg", "note.ogg", engine)
+    finally:
+        await engine.close()
+
+    assert with_task.text == "done call the notary"
+    assert "notary" not in without.text
+
+
+def test_a_note_is_expected_to_start_with_a_phrase_of_the_command_language(tmp_path: Path) -> None:
+    from pocketsphinx import NGramModel
+
+    files = language_model.build(tmp_path)
+    model = NGramModel.readfile(str(files.language_model))
+    hundredfold = math.log(100) / math.log(1.0001)  # the model's log base
+
+    # Log probabilities, newest word first: "on" starts no command, "add" starts many.
+    starts_with_on = model.prob(["on", "<s>"])
+    on_anywhere = model.prob(["on"])
+    assert starts_with_on < on_anywhere - hundredfold
+    assert model.prob(["add", "<s>"]) > on_anywhere

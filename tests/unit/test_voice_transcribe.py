@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from bot.language.parser import PHRASES, Command, NotUnderstood, parse
@@ -31,9 +33,11 @@ class FakeSpeechToText:
     def __init__(self, text: str, confidence: float | None = 0.9) -> None:
         self.text, self.confidence = text, confidence
         self.heard: list[tuple[int, int]] = []
+        self.hints: list[Sequence[str]] = []
 
-    async def transcribe(self, pcm: bytes, sample_rate: int = 16000) -> Transcript:
+    async def transcribe(self, pcm: bytes, sample_rate: int = 16000, hints: Sequence[str] = ()) -> Transcript:
         self.heard.append((len(pcm), sample_rate))
+        self.hints.append(hints)
         return Transcript(self.text, self.confidence, self.name)
 
     async def warm_up(self) -> None:
