@@ -5,39 +5,14 @@ happens unless the engine is very sure."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from bot.voice.decode import decode_audio
 from bot.voice.engines import Transcript, Word
-from tests.conformance.drivers import Driver, FlakyStore, SlackDriver, slack_driver, teams_driver
+from tests.conformance.drivers import Driver, SlackDriver
 from tests.fake_slack import slack_world
+from tests.integration.voice_chat import settled, sqlite_only, voice_channel  # noqa: F401 (fixtures)
 from tools.voice_clips import FIXTURES, encode
 
 CLIP_TYPES = {"m4a": "audio/mp4", "wav": "audio/wav", "ogg": "audio/ogg", "webm": "audio/webm", "mp3": "audio/mpeg"}
-
-
-@pytest.fixture
-def store_kind() -> str:
-    """SQLite: what is checked is what the bot asks before acting, which no store changes."""
-    return "sqlite"
-
-
-@pytest.fixture(params=["slack", "teams"])
-async def channel(request: pytest.FixtureRequest, store) -> AsyncIterator[Driver]:
-    """A chat channel through its wire fake, with the real offline engine."""
-    drivers = {"slack": slack_driver, "teams": teams_driver}
-    async with drivers[request.param](FlakyStore(store)) as driver:
-        yield driver
-
-
-async def settled(channel: Driver, first: str) -> None:
-    """A user past onboarding: their first message, then both questions skipped."""
-    replies = await channel.say(first)
-    if "time zone" in replies[-1].text or "are you in" in replies[-1].text:
-        await channel.say("skip")
-        await channel.say("skip")
 
 
 async def send_clip(channel: Driver, name: str) -> list:

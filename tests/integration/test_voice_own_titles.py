@@ -3,32 +3,9 @@ engine's vocabulary: sent as files in a Slack DM and a Teams chat, heard by the 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from tests.conformance.drivers import Driver, FlakyStore, slack_driver, teams_driver
+from tests.conformance.drivers import Driver
+from tests.integration.voice_chat import settled, sqlite_only, voice_channel  # noqa: F401 (fixtures)
 from tools.voice_clips import FIXTURES
-
-
-@pytest.fixture
-def store_kind() -> str:
-    """SQLite: what is checked is what the engine hears, which no store changes."""
-    return "sqlite"
-
-
-@pytest.fixture(params=["slack", "teams"])
-async def channel(request: pytest.FixtureRequest, store) -> AsyncIterator[Driver]:
-    drivers = {"slack": slack_driver, "teams": teams_driver}
-    async with drivers[request.param](FlakyStore(store)) as driver:
-        yield driver
-
-
-async def settled(channel: Driver, first: str) -> None:
-    replies = await channel.say(first)
-    if "time zone" in replies[-1].text or "are you in" in replies[-1].text:
-        await channel.say("skip")
-        await channel.say("skip")
 
 
 async def open_titles(channel: Driver) -> list[str]:
