@@ -289,7 +289,7 @@ def build_app(
         notifiers,
         per_second={"slack": settings.slack_workspace_rate, "msteams": settings.teams_tenant_rate},
         measure=container.telemetry.reminder_pass,
-        on_focus_end=container.focus_status.planned_end_reached,
+        sweeps=[container.focus_status.sweep],
     )
     app[ENGINE_KEY] = engine
     reminders.register(app, engine)

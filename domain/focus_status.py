@@ -20,6 +20,12 @@ FOCUS_TEXT = "Focusing until {end:%H:%M}"
 STATUS_TEXT_MAX = 100
 # A snooze Slack reports may end this much later than the one we asked for (it rounds to minutes).
 SNOOZE_SLACK = timedelta(minutes=2)
+# A status whose planned end passed is put back by the reminder pass; one instance claims it for
+# this long (the platform call may fail: the pass after the claim runs out tries again)...
+RESTORE_LEASE = timedelta(minutes=5)
+# ...until this long after the end: by then ours has long cleared itself, and what the user had
+# before is more likely stale than missed, so the record is let go without a call.
+RESTORE_GIVE_UP = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,13 @@ class Shown:
     profile: Profile
     previous: Profile = CLEAR
     snoozed: bool = False  # we asked for a DND snooze (so only then do we end it early)
+    # When the sweep may next try to put the previous status back (None: at ``ends_at``); an
+    # instance moves it on when it claims the restore, so that another leaves it alone.
+    retry_at: datetime | None = None
+
+    @property
+    def restore_due(self) -> datetime:
+        return self.retry_at or self.ends_at
 
 
 @dataclass
@@ -58,6 +71,8 @@ class FocusStatus:
     shown: Shown | None = None
     # Platform credentials the user granted (a Slack user token, sealed by persistence).
     grant: dict[str, Any] = field(default_factory=dict, repr=False)
+    # The stored version it was read at (None: never stored), for writes that must not cross another's.
+    etag: str | None = field(default=None, repr=False, compare=False)
 
     id = "focus_status"
 

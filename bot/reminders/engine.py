@@ -99,11 +99,12 @@ class ReminderEngine:
         claims_at_once: int = 64,
         sleep: Sleep = asyncio.sleep,
         measure: Callable[[], AbstractContextManager[dict[str, int]]] | None = None,
-        on_focus_end: Callable[[str], None] | None = None,
+        sweeps: list[Callable[[datetime], Awaitable[None]]] | None = None,
     ) -> None:
         self._services = services
-        # Told the user id when a focus session's planned end comes (its platform status goes).
-        self._on_focus_end = on_focus_end
+        # Run at the end of each pass with its instant: work due by time rather than by a nudge
+        # (a focus status whose planned end passed goes back, nudges on or off).
+        self._sweeps = sweeps or []
         # Around each pass (telemetry): the pass fills in its counts before it ends.
         self._measure = measure or (lambda: nullcontext({}))
         self._notifiers = notifiers
@@ -130,6 +131,11 @@ class ReminderEngine:
             now = now or self._services.clock.now()
             summary = await self._run(now)
             summary.team_posts = await self._team_posts.run(now)
+            for sweep in self._sweeps:
+                try:
+                    await sweep(now)
+                except Exception as error:  # its own business: the nudges went all the same
+                    log.warning("a reminder pass sweep failed", extra={"error": type(error).__name__})
             counts.update(
                 due=summary.due_schedules,
                 sent=summary.sent,
@@ -345,8 +351,6 @@ class ReminderEngine:
 
     async def _send(self, claim: Claim, pass_clock: Clock) -> dict[str, Outcome]:
         user_id = claim.schedule.user_id
-        if self._on_focus_end is not None and any(entry.kind == "focus_end" for entry in claim.leased):
-            self._on_focus_end(user_id)  # a focus reached its planned end: put the user's status back
         return {entry.key: await self._deliver(claim.address, user_id, entry, pass_clock) for entry in claim.leased}
 
     async def _tally(self, claim: Claim, outcomes: dict[str, Outcome], summary: RunSummary) -> None:

@@ -15,6 +15,7 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -22,12 +23,14 @@ from bot.messages import Reply
 from bot.status.providers import ConsentLost, StatusProvider
 from domain.clock import Clock
 from domain.entities import FocusSession
-from domain.focus_status import FocusStatus
+from domain.errors import StaleEntity
+from domain.focus_status import RESTORE_GIVE_UP, RESTORE_LEASE, FocusStatus
 from persistence.focus_status import FocusStatusRecords
 
 log = logging.getLogger("avanochi.status")
 
 MAX_PENDING = 1000  # status jobs waiting at once; past it new ones are dropped (best effort)
+SWEEP_PAGE = 500  # statuses put back per reminder pass at most; the next pass finds the rest
 LOST = (
     "I can no longer change your status: the permission you gave me was withdrawn. Your focus "
     "sessions work as before. Say 'focus status on' to allow it again."
@@ -68,10 +71,39 @@ class FocusStatusService:
         if self.provider(session.user_id) is not None:
             self._later(session.user_id, self._restore(session.user_id, session.session_id))
 
-    def planned_end_reached(self, user_id: str) -> None:
-        """The reminder pass found a session's planned end: the status goes even if the session stays open."""
-        if self.provider(user_id) is not None:
-            self._later(user_id, self._restore(user_id, None))
+    # -- the reminder pass: statuses whose planned end passed ------------------------------
+
+    async def sweep(self, now: datetime) -> None:
+        """Every status still shown whose planned end passed goes back, whether or not the focus
+        still runs and whether or not its user gets a focus-end nudge: one indexed query, then
+        each restore in the background (one claim per record: of two instances, one does it)."""
+        for user_id in await self._records.due(now, SWEEP_PAGE):
+            if self.provider(user_id) is not None:
+                self._later(user_id, self._expire(user_id, now))
+
+    async def _expire(self, user_id: str, now: datetime) -> None:
+        provider = self.provider(user_id)
+        record = await self._records.get(user_id)
+        shown = record.shown
+        if provider is None or shown is None or shown.restore_due > now:
+            return  # put back meanwhile, or claimed by another instance
+        if now - shown.ends_at < RESTORE_GIVE_UP:
+            record.shown = replace(shown, retry_at=now + RESTORE_LEASE)
+            try:
+                await self._records.save(record, unchanged=True)  # the claim
+            except StaleEntity:
+                return  # another instance claimed it, or a new focus replaced it
+            try:
+                await provider.restore(record, shown, now)
+            except ConsentLost:
+                await self._lost(record)
+                return
+            # Any other failure (an outage) leaves the claim: the pass after it runs out tries again.
+        record.shown = None
+        try:
+            await self._records.save(record, unchanged=True)
+        except StaleEntity:
+            pass  # a new focus put its own status up meanwhile: that one stays
 
     def forget(self, user_id: str) -> None:
         """The platform says the user withdrew their grant (Slack's tokens_revoked)."""

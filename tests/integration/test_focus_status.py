@@ -5,6 +5,7 @@ dnd, auth.revoke) and a fake of Microsoft Graph's token and presence endpoints."
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from aiohttp import ClientSession, CookieJar
 from aiohttp.test_utils import TestServer
 from cryptography.fernet import Fernet
 
-from app import CONTAINER_KEY, build_app
+from app import CONTAINER_KEY, build_app, build_focus_status
 from bot.adapters.slack.adapter import MANIFEST
 from domain.clock import FakeClock
 from persistence.slack_installations import TokenCipher
@@ -172,6 +173,55 @@ async def test_the_previous_status_comes_back_at_the_planned_end_through_the_rem
         assert world.fake.status_of("U1")["status_emoji"] == ":palm_tree:"
         # The snooze ran out by itself: nothing of the user's is ended.
         assert world.fake.calls_to("dnd.endSnooze") == []
+
+
+async def test_with_reminders_off_the_previous_status_still_comes_back_when_the_focus_runs_out(store):
+    async with slack_oauth_world(store) as world:
+        await world.consent()
+        [off] = await world.say("reminders off")  # no focus-end nudge comes now
+        assert "off" in off.text.lower()
+        world.fake.status_of("U1").update(status_text="In Lisbon", status_emoji=":palm_tree:")
+        await world.say("focus 25")
+        await world.settle()
+        assert world.fake.status_of("U1")["status_text"] == "Focusing until 10:25"
+
+        said = len(world.fake.replies())
+        at = world.clock.advance(minutes=26)  # nobody says 'focus stop'
+        await world.rest.json("POST", "/api/reminders/run", 200, json={"now": at.isoformat()})
+        await world.settle()
+
+        assert len(world.fake.replies()) == said  # no focus-end nudge came
+        assert world.fake.status_of("U1")["status_text"] == "In Lisbon"
+        assert world.fake.status_of("U1")["status_emoji"] == ":palm_tree:"
+        sets = len(world.fake.calls_to("users.profile.set"))
+        assert sets == 2  # ours, then theirs back
+        # Done once: later passes (and the focus stopped late) change nothing more.
+        later = world.clock.advance(minutes=5)
+        await world.rest.json("POST", "/api/reminders/run", 200, json={"now": later.isoformat()})
+        await world.say("focus stop")
+        await world.settle()
+        assert len(world.fake.calls_to("users.profile.set")) == sets
+        assert (await store.read(ADA, "focus_status"))["shown"] is None
+
+
+async def test_two_instances_at_the_planned_end_put_the_status_back_once(store):
+    async with slack_oauth_world(store) as world:
+        await world.consent()
+        world.fake.status_of("U1").update(status_text="Commuting", status_emoji=":train:")
+        await world.say("focus 25")
+        await world.settle()
+        container = world.app[CONTAINER_KEY]  # type: ignore[index]
+        other = build_focus_status(container.settings, store, world.clock)  # a second instance, same store
+        since = len(world.fake.calls)
+
+        at = world.clock.advance(minutes=26)
+        await asyncio.gather(container.focus_status.sweep(at), other.sweep(at))
+        await asyncio.gather(container.focus_status.drain(), other.drain())
+        await other.close()
+
+        assert len(world.fake.calls_to("users.profile.set")[1:]) == 1
+        assert len([call for call in world.fake.calls[since:] if call.method == "users.profile.get"]) == 1
+        assert world.fake.status_of("U1")["status_text"] == "Commuting"
 
 
 async def test_the_focus_reply_does_not_wait_for_slack_and_a_failing_slack_breaks_nothing(store):

@@ -3,8 +3,11 @@ side of an expression index would silently fall back to scanning a user's whole 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from persistence.focus_status import due_query as focus_statuses_due
 from persistence.port import Query, where
 from persistence.sqlite_store import SqliteDocumentStore
 
@@ -38,6 +41,7 @@ async def plan_of(store: SqliteDocumentStore, query: Query) -> str:
             Query("reminder_schedule", None, (where("next_due", "<=", "2026"),), "next_due", False, 500),
             "documents_next_due",
         ),
+        (focus_statuses_due(datetime(2026, 3, 1, tzinfo=UTC), 500), "documents_next_due"),
         (Query("task", None, (where("id", "=", "x"),), limit=1), "documents_by_id"),
         (Query("task", "u", (), "created_at", False, 50), "documents_by_created"),
         (Query("work_session", "u", (), "start_time", True, 50), "documents_by_start"),
