@@ -40,6 +40,10 @@ class FocusWatcher(Protocol):
 
     def ended(self, session: FocusSession) -> None: ...
 
+    async def erasing(self, user_id: str) -> None:
+        """The user's data is about to be erased: give back what they let the platform's status
+        be changed with. Awaited (before the erase) and best effort: it never raises."""
+
 
 class UserLookup(Protocol):
     """Reads a user; UserService provides it. Rules below the services (progress, insights)

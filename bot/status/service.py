@@ -229,14 +229,32 @@ class FocusStatusService:
             return
         async with self._lock(user_id):
             record = await self._records.get(user_id)
-            if record.shown is not None:
-                try:
-                    await provider.restore(record, record.shown, self._clock.now())
-                except Exception as error:
-                    log.warning("focus status not restored before revoking", extra={"error": type(error).__name__})
-            try:
-                await provider.revoke(record)
-            except Exception as error:  # the token is forgotten here either way
-                log.warning("focus status token not revoked", extra={"error": type(error).__name__})
+            await self._give_back(provider, record)
             record.on, record.grant, record.shown = False, {}, None
             await self._records.save(record)
+
+    async def erasing(self, user_id: str) -> None:
+        """The user erases their data: put back a status still shown and give the platform its
+        token back first, for the record with the token is about to go. Best effort: nothing
+        here stops the erase."""
+        provider = self.provider(user_id)
+        if provider is None:
+            return
+        try:
+            async with self._lock(user_id):
+                record = await self._records.get(user_id)
+                if record.grant or record.shown is not None:
+                    await self._give_back(provider, record)
+        except Exception as error:
+            log.warning("focus status not given back before erasing", extra={"error": type(error).__name__})
+
+    async def _give_back(self, provider: StatusProvider, record: FocusStatus) -> None:
+        if record.shown is not None:
+            try:
+                await provider.restore(record, record.shown, self._clock.now())
+            except Exception as error:
+                log.warning("focus status not restored before revoking", extra={"error": type(error).__name__})
+        try:
+            await provider.revoke(record)
+        except Exception as error:  # the token is forgotten here either way
+            log.warning("focus status token not revoked", extra={"error": type(error).__name__})

@@ -82,7 +82,7 @@ class Services:
             habits=HabitService(repos, users, clock),
             moods=MoodService(repos, users, clock),
             conversations=conversations,
-            account=AccountService(repos, tokens, clock),
+            account=AccountService(repos, tokens, clock, focus_watcher),
             progress=progress,
             pet=PetService(repos, users, progress, clock),
             insights=InsightService(repos, users, clock),

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from domain.clock import Clock, to_iso
 from domain.entities import FocusSession, HabitLog, MoodLog, Task, User, WorkSession
 from domain.errors import NotFound
-from domain.ports import Repository, RepositorySet
+from domain.ports import FocusWatcher, Repository, RepositorySet
 from domain.progress.record import ProgressRecord
 from domain.reminders.items import OneOff
 from domain.reminders.schedule import ReminderSchedule
@@ -17,8 +17,11 @@ E = TypeVar("E")
 
 
 class AccountService:
-    def __init__(self, repos: RepositorySet, tokens: TokenService, clock: Clock) -> None:
+    def __init__(
+        self, repos: RepositorySet, tokens: TokenService, clock: Clock, focus_watcher: FocusWatcher | None = None
+    ) -> None:
         self._repos = repos
+        self._focus_watcher = focus_watcher
         self._tokens = tokens
         self._clock = clock
 
@@ -55,6 +58,9 @@ class AccountService:
     async def erase(self, user_id: str) -> int:
         """Delete every document of the user, and their API tokens. Returns how many went."""
         await self._tokens.revoke_all(user_id)
+        if self._focus_watcher is not None:
+            # Before the erase: the platform token it gives back lives in the data erased.
+            await self._focus_watcher.erasing(user_id)
         return await self._repos.erase(user_id)
 
 

@@ -20,6 +20,7 @@ from cryptography.fernet import Fernet
 from app import CONTAINER_KEY, build_app, build_focus_status
 from bot.adapters.slack.adapter import MANIFEST
 from domain.clock import FakeClock
+from persistence.port import DocumentMissing
 from persistence.slack_installations import TokenCipher
 from tests.conformance.drivers import FlakyStore, console_driver
 from tests.fake_connector import teams_world, visible_text
@@ -222,6 +223,42 @@ async def test_two_instances_at_the_planned_end_put_the_status_back_once(store):
         assert len(world.fake.calls_to("users.profile.set")[1:]) == 1
         assert len([call for call in world.fake.calls[since:] if call.method == "users.profile.get"]) == 1
         assert world.fake.status_of("U1")["status_text"] == "Commuting"
+
+
+async def test_deleting_my_data_during_a_focus_gives_slack_the_token_back_and_puts_the_status_back(store):
+    async with slack_oauth_world(store) as world:
+        await world.consent()
+        world.fake.status_of("U1").update(status_text="Commuting", status_emoji=":train:")
+        await world.say("focus 25")
+        await world.settle()
+        assert world.fake.status_of("U1")["status_text"] == "Focusing until 10:25"
+
+        [question] = await world.say("delete my data")
+        [gone] = await world.workspace.click(question, "Delete everything")
+
+        assert "deleted" in gone.text
+        [revoke] = world.fake.calls_to("auth.revoke")
+        assert revoke.token == PERSONAL and PERSONAL not in world.fake.tokens
+        assert world.fake.status_of("U1")["status_text"] == "Commuting"
+        with pytest.raises(DocumentMissing):
+            await store.read(ADA, "focus_status")
+
+
+async def test_deleting_my_data_goes_through_when_slack_fails_to_revoke_the_token(store):
+    async with slack_oauth_world(store) as world:
+        await world.consent()
+        await world.say("focus 25")
+        await world.settle()
+        world.fake.fail("auth.revoke", status=500, times=5)
+        world.fake.fail("users.profile.get", status=500, times=5)
+
+        [question] = await world.say("delete my data")
+        [gone] = await world.workspace.click(question, "Delete everything")
+
+        assert "deleted" in gone.text
+        assert {call.token for call in world.fake.calls_to("auth.revoke")} == {PERSONAL}  # tried, at least
+        with pytest.raises(DocumentMissing):
+            await store.read(ADA, "focus_status")
 
 
 async def test_the_focus_reply_does_not_wait_for_slack_and_a_failing_slack_breaks_nothing(store):
