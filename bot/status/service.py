@@ -77,6 +77,8 @@ class FocusStatusService:
         """Every status still shown whose planned end passed goes back, whether or not the focus
         still runs and whether or not its user gets a focus-end nudge: one indexed query, then
         each restore in the background (one claim per record: of two instances, one does it)."""
+        if not self._providers:
+            return  # no platform set up: not even the query
         for user_id in await self._records.due(now, SWEEP_PAGE):
             if self.provider(user_id) is not None:
                 self._later(user_id, self._expire(user_id, now))
