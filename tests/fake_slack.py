@@ -50,6 +50,10 @@ class Workspace:
     secret: str = SIGNING_SECRET
     team: str = TEAM
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    # Waits for the turns already received to finish. A reply is matched to a message by coming
+    # after it, so a late reply of the previous message (a second one, e.g. an onboarding
+    # question) must be out before the next message is sent, or it is taken for that one's reply.
+    settle: Callable[[], Awaitable[None]] | None = None
 
     def user_id(self, user: str) -> str:
         return f"slack:{self.team}:{user}"
@@ -218,6 +222,8 @@ class Workspace:
     async def say(self, text: str, user: str = "U1", *, count: int = 1, via: str = "dm") -> list[Call]:
         """Send ``text`` (a DM, a slash command or a mention) and return the first
         ``count`` replies it causes."""
+        if self.settle is not None:
+            await self.settle()
         since = len(self.api.calls)
         senders: dict[str, Callable[..., Awaitable[ClientResponse]]] = {
             "dm": self.dm,
@@ -230,6 +236,8 @@ class Workspace:
         return (await self.api.wait_for(*OUTGOING, count=count, since=since))[:count]
 
     async def click(self, message: Call, label: str, user: str = "U1", *, count: int = 1) -> list[Call]:
+        if self.settle is not None:
+            await self.settle()
         since = len(self.api.calls)
         response = await self.press(message, label, user)
         assert response.status == 200, response.status
@@ -257,7 +265,7 @@ async def slack(store) -> AsyncIterator[SlackHarness]:
 @asynccontextmanager
 async def slack_world(store, *, speech=None, telemetry=None, **settings_overrides: str) -> AsyncIterator[SlackHarness]:
     """The ``slack`` fixture's world, with a speech engine or settings of the test's choosing."""
-    from app import build_app
+    from app import CONTAINER_KEY, build_app
     from tests.integration.conftest import Api, make_settings
 
     fake = FakeSlackApi()
@@ -276,7 +284,8 @@ async def slack_world(store, *, speech=None, telemetry=None, **settings_override
     base = str(server.make_url("")).rstrip("/")
     try:
         async with ClientSession() as session:
-            yield SlackHarness(Workspace(session, base + "/slack/events", fake), fake, Api(session, base), app)
+            workspace = Workspace(session, base + "/slack/events", fake, settle=app[CONTAINER_KEY].pipeline.drain)
+            yield SlackHarness(workspace, fake, Api(session, base), app)
     finally:
         await server.close()
         await fake.close()
