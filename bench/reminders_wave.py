@@ -213,7 +213,8 @@ async def timed_pass(
         store.operations.reset()
     profiler = cProfile.Profile() if profile else None
     load_before = os.getloadavg()
-    started, cpu_started = time.perf_counter(), time.process_time()
+    started, cpu_started, loop_started = time.perf_counter(), time.process_time(), time.thread_time()
+    times_started = os.times()
     if profiler:
         profiler.enable()
     outcomes = await asyncio.gather(*(engine.run() for engine in engines), return_exceptions=True)
@@ -223,6 +224,9 @@ async def timed_pass(
     # The process's CPU time (every thread: the event loop and SQLite's): on a shared machine
     # the wall time also holds the time other work had the CPU, this does not.
     cpu = time.process_time() - cpu_started
+    # The event loop's thread alone: the Python side of the pass, without SQLite's thread.
+    loop_cpu = time.thread_time() - loop_started
+    times = os.times()
     summaries = [o for o in outcomes if not isinstance(o, BaseException)]
     errors = [f"{type(o).__name__}: {o}" for o in outcomes if isinstance(o, BaseException)]
     operations = sum(store.operations.total for store in unique)
@@ -241,6 +245,10 @@ async def timed_pass(
         "nudges_per_second": round(sent / elapsed, 1),
         "cpu_seconds": round(cpu, 2),
         "nudges_per_cpu_second": round(sent / cpu, 1) if cpu else None,
+        "loop_cpu_seconds": round(loop_cpu, 2),
+        # User and kernel time of the whole process (the kernel's: writes, fsyncs, waking threads).
+        "cpu_user_seconds": round(times.user - times_started.user, 2),
+        "cpu_system_seconds": round(times.system - times_started.system, 2),
         "store_ops_per_nudge": round(operations / max(sent, 1), 2),
         "ops_by_kind": _ops_by_kind(unique),
         "load_average": {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in os.getloadavg()]},

@@ -141,8 +141,9 @@ class EntityRepository(Generic[E]):
                 entity.version = written["_etag"]  # type: ignore[attr-defined]
         return [written is not None for written in stored]
 
-    def query_of(self, user_id: str, find: Find) -> Query:
-        return Query(self.doc_type, user_id, _conditions(find.conditions), find.order_by, find.descending, find.limit)
+    def query_of(self, user_id: str, find: Find, where: tuple[Condition, ...]) -> Query:
+        """The store query for ``find`` of one user; ``where``: its conditions, converted."""
+        return Query(self.doc_type, user_id, where, find.order_by, find.descending, find.limit)
 
     def entities(self, docs: list[Document]) -> list[E]:
         """Query results as entities; a document caught half-way through its deletion is
@@ -320,7 +321,16 @@ class Repositories:
 
     async def find_for_users(self, finds: Sequence[tuple[str, Sequence[Find]]]) -> list[list[list[Any]]]:
         # Finds name the repositories built here (the domain sees them through its Repository port).
-        queries = [_repository(find).query_of(user_id, find) for user_id, each in finds for find in each]
+        # The same Find often serves every user (a wave's activity reads): its conditions are
+        # converted once, not once a user.
+        converted: dict[int, tuple[Find, tuple[Condition, ...]]] = {}  # the Find is kept: its id stays its own
+        queries = []
+        for user_id, each in finds:
+            for find in each:
+                seen = converted.get(id(find))
+                if seen is None or seen[0] is not find:
+                    seen = converted[id(find)] = (find, _conditions(find.conditions))
+                queries.append(_repository(find).query_of(user_id, find, seen[1]))
         async with store_errors_as_domain_errors():
             answers = iter(await self.store.query_many(queries))
         return [[_repository(find).entities(next(answers)) for find in each] for _, each in finds]
