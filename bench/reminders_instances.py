@@ -44,14 +44,13 @@ from azure.cosmos.aio import CosmosClient
 from bench.reminders_wave import (
     DUE,
     SAMPLE,
-    CountingNotifier,
     check_sample,
     check_shape,
+    counting_engine,
     exactly_once,
     user_id,
     wave_docs,
 )
-from bot.reminders.engine import ReminderEngine
 from domain.clock import FakeClock
 from domain.services import Services
 from persistence.cosmos_store import CosmosDocumentStore
@@ -152,13 +151,7 @@ async def worker(uri: str, key: str, database: str, instance: str, start_at: flo
     """One engine process: its own client, one pass at the agreed instant, what it sent to ``out``."""
     store = cosmos_store(uri, key, database)
     await store.open()
-    notifier = CountingNotifier()
-    engine = ReminderEngine(
-        Services.build(Repositories(store), FakeClock(DUE)),
-        {"slack": notifier},
-        concurrency=concurrency,
-        instance=instance,
-    )
+    engine, notifier = counting_engine(store, instance, concurrency)
     await asyncio.sleep(max(0.0, start_at - time.time()))
     cpu_before, started = time.process_time(), time.time()
     summary = await engine.run()

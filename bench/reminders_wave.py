@@ -365,17 +365,18 @@ async def instances_in_process(users: int, concurrency: int, instances: int, own
     return {"part": "instances", "store": "sqlite", "synchronous": SYNCHRONOUS, "mode": mode, **result, **once}
 
 
+def counting_engine(store, instance: str, concurrency: int) -> tuple[ReminderEngine, CountingNotifier]:
+    """An engine process's engine: the wave's clock, a notifier that counts, its own instance name."""
+    notifier = CountingNotifier()
+    services = Services.build(Repositories(store), FakeClock(DUE))
+    return ReminderEngine(services, {"slack": notifier}, concurrency=concurrency, instance=instance), notifier
+
+
 async def worker(path: str, instance: str, start_at: float, concurrency: int, out: str) -> None:
     """One OS process: opens the file, waits for the agreed start, runs one pass, writes what it sent."""
     store = SqliteDocumentStore(path, SYNCHRONOUS)
     await store.open()
-    notifier = CountingNotifier()
-    engine = ReminderEngine(
-        Services.build(Repositories(store), FakeClock(DUE)),
-        {"slack": notifier},
-        concurrency=concurrency,
-        instance=instance,
-    )
+    engine, notifier = counting_engine(store, instance, concurrency)
     await asyncio.sleep(max(0.0, start_at - time.time()))
     started = time.time()
     error = None
