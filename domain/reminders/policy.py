@@ -142,11 +142,16 @@ def candidates(user: User, activity: Activity, sent: Sent, now: datetime) -> lis
 
     working = at_work(user, activity, local)
     if on("water") and working:
-        base = max(
-            t
-            for t in (activity.clocked_in_since, activity.last_water, sent.at.get("water"), _work_start(user, local))
-            if t is not None
+        # A focus alone counts as work (on a day off, before hours): its start is an anchor too,
+        # or a Saturday focus with no clock-in would leave nothing to count the interval from.
+        anchors = (
+            activity.clocked_in_since,
+            activity.focus_started,
+            activity.last_water,
+            sent.at.get("water"),
+            _work_start(user, local),
         )
+        base = max(t for t in anchors if t is not None)
         due = base + timedelta(minutes=setting(user, "water", "every"))
         found.append(Nudge("water", due, f"water:{due.isoformat()}"))
     if on("break") and activity.clocked_in_since and activity.focus_started is None:
