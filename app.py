@@ -54,6 +54,7 @@ from bot.runtime.pipeline import TurnPipeline
 from bot.runtime.telemetry import MeasuredSpeech, MeasuredStore, Telemetry
 from bot.status import FocusStatusService, StatusProvider
 from bot.voice.engines import SpeechToText, build_speech_to_text
+from bot.voice.learning import VoiceLearning
 from bot.voice.queue import SpeechQueue
 from domain.clock import Clock, SystemClock
 from domain.services import Services
@@ -61,6 +62,7 @@ from persistence.focus_status import FocusStatusRecords
 from persistence.port import DocumentStore, StoreError
 from persistence.repositories import Repositories
 from persistence.slack_installations import TokenCipher
+from persistence.voice_profiles import VoiceProfiles
 from settings import CredentialManager, Settings
 from web import dashboard
 from web.credentials import WebPasses, sign_in_link, web_pass_repository
@@ -127,6 +129,7 @@ class Container:
     telemetry: Telemetry
     web_passes: WebPasses  # the dashboard's sign-in links and browser sessions
     focus_status: FocusStatusService  # Slack status / Teams presence while a user focuses
+    voice_learning: VoiceLearning  # learns each user's voice from their notes
 
     async def open(self) -> None:
         if self.owns_store:
@@ -136,6 +139,7 @@ class Container:
         # The turns already taken finish before the store closes.
         await self.pipeline.drain(timeout=drain_timeout)
         await self.focus_status.close()  # the status changes the last turns asked for
+        await self.voice_learning.drain()  # before the engine it learns with stops
         await self.speech.close()
         if self.owns_store:
             await self.store.close()
@@ -174,12 +178,14 @@ def bootstrap(
     speech_queue = SpeechQueue(
         MeasuredSpeech(speech, telemetry), settings.voice_queue
     )  # chat and REST notes share its room
+    voice_learning = VoiceLearning(speech, VoiceProfiles(store))  # each user's notes teach it their voice
     dialogs = Dialogs(
         services,
         speech_queue,
         narrator,
         dashboard_link=sign_in_link(web_passes, settings.public_url),
         focus_status=focus_status,
+        voice_learning=voice_learning,
     )
     pipeline = TurnPipeline(dialogs, services, ChatPace(settings.rate_limit_chat), telemetry=telemetry)
     return Container(
@@ -194,6 +200,7 @@ def bootstrap(
         telemetry,
         web_passes,
         focus_status,
+        voice_learning,
     )
 
 

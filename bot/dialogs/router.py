@@ -30,6 +30,7 @@ from bot.dialogs.work import WorkDialog
 from bot.language.arguments import looks_like_time_range
 from bot.language.parser import Command, MessageTooLong, NotUnderstood, TooLong, parse
 from bot.messages import Button, IncomingMessage, Reply
+from bot.voice.learning import VoiceLearning
 from bot.voice.queue import SpeechQueue
 from domain.errors import DomainError, DuplicateDelivery, Unavailable
 from domain.services import Services
@@ -69,9 +70,10 @@ class Dialogs:
         narrator=None,
         dashboard_link: LinkIssuer | None = None,
         focus_status: StatusConsent | None = None,
+        voice_learning: VoiceLearning | None = None,
     ) -> None:
         self._services = services
-        self.voice = VoiceDialog(speech) if speech is not None else None
+        self.voice = VoiceDialog(speech, voice_learning) if speech is not None else None
         self.tasks = TaskDialog()
         self.work = WorkDialog()
         self.focus = FocusDialog()
@@ -214,7 +216,9 @@ class Dialogs:
         if not heard.clean:
             proposal = self.voice.proposal(heard)  # type: ignore[union-attr]
             asked = turn.ask("voice_confirm", text=proposal)
+            self.voice.asking(turn.user_id, heard, proposal)  # type: ignore[union-attr]
             return [self.voice.confirm(heard, proposal, asked)]  # type: ignore[union-attr]
+        self.voice.ran(turn.user_id, heard)  # type: ignore[union-attr]
         turn.message = replace(turn.message, text=heard.text, attachments=())
         return [self.voice.heard(heard)] + await self._run(turn)  # type: ignore[union-attr]
 
@@ -323,6 +327,8 @@ class Dialogs:
                 return await self.tasks.confirm_plain_task(turn, name == YES)
             if kind in ("voice_confirm", "suggestion"):
                 turn.forget_question()
+                if kind == "voice_confirm" and self.voice is not None:
+                    self.voice.answered(turn.user_id, name == YES)
                 if name == NO:
                     return [
                         Reply("OK, I'll let that one go. You can always type it." if kind == "voice_confirm" else "OK.")

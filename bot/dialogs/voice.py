@@ -4,13 +4,15 @@ parser as typed text, or ask first when the transcript is not clean enough to ac
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 
 from bot.dialogs.turn import yes_no
 from bot.downloads import FileRefused, FileTooLarge
 from bot.messages import Attachment, IncomingMessage, Reply
 from bot.voice.decode import MAX_BYTES, TooLarge
+from bot.voice.learning import VoiceLearning
 from bot.voice.queue import SpeechQueue
-from bot.voice.transcribe import Heard, is_audio_attachment, read_transcript, transcribe_attachment
+from bot.voice.transcribe import Heard, hear_attachment, is_audio_attachment, read_transcript
 from domain.errors import Unavailable
 
 # How an adapter fetches an attachment's bytes (it knows the platform's auth).
@@ -23,8 +25,9 @@ class DownloadFailed(Unavailable):
 
 
 class VoiceDialog:
-    def __init__(self, speech: SpeechQueue) -> None:
+    def __init__(self, speech: SpeechQueue, learning: VoiceLearning | None = None) -> None:
         self._speech = speech
+        self._learning = learning
 
     @staticmethod
     def audio_of(message: IncomingMessage) -> Attachment | None:
@@ -36,6 +39,7 @@ class VoiceDialog:
         the engine listens for."""
         if attachment.size is not None and attachment.size > MAX_BYTES:
             raise TooLarge()  # don't download what we would refuse anyway
+        voice = await self._learning.voice_of(user_id) if self._learning else None
         # Admitted before the download: a note that would be refused costs no bandwidth.
         async with self._speech.admit(user_id) as engine:
             try:
@@ -46,8 +50,25 @@ class VoiceDialog:
                 raise
             except Exception as error:  # the platform's file server failed us: say so, don't crash
                 raise DownloadFailed() from error
-            transcript = await transcribe_attachment(data, attachment.content_type, attachment.name, engine, titles)
-            return read_transcript(transcript)
+            transcript, audio = await hear_attachment(
+                data, attachment.content_type, attachment.name, engine, titles, voice
+            )
+            return replace(read_transcript(transcript), pcm=audio.pcm, sample_rate=audio.sample_rate)
+
+    def ran(self, user_id: str, heard: Heard) -> None:
+        """The note's command runs as heard: its words are what it said (voice learning)."""
+        if self._learning is not None:
+            self._learning.ran(user_id, heard.pcm, heard.sample_rate, heard.transcript.text)
+
+    def asking(self, user_id: str, heard: Heard, proposal: str) -> None:
+        """The note is asked about. Only a question that says back the words heard can confirm
+        them: "did you mean <another command>?" says nothing of what was said."""
+        if self._learning is not None and proposal == heard.text:
+            self._learning.asked(user_id, heard.pcm, heard.sample_rate, heard.transcript.text)
+
+    def answered(self, user_id: str, yes: bool) -> None:
+        if self._learning is not None:
+            self._learning.confirmed(user_id, yes)
 
     @staticmethod
     def heard(heard: Heard) -> Reply:

@@ -33,7 +33,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from bot.language.parser import PHRASES, Command, TooLong, parse
 from bot.messages import IncomingMessage
-from bot.voice.engines import transcribe_with
+from bot.voice.engines import learns_voices, transcribe_with
 
 log = logging.getLogger("avanochi.telemetry")
 
@@ -363,10 +363,19 @@ class MeasuredSpeech:
         self._telemetry = telemetry
         self.name = str(engine.name)
 
-    async def transcribe(self, pcm: bytes, sample_rate: int = 16000, hints: Sequence[str] = ()) -> Any:
+    @property
+    def learns_voices(self) -> bool:
+        return learns_voices(self._engine)
+
+    async def learn(self, pcm: bytes, sample_rate: int, text: str) -> Any:
+        return await self._engine.learn(pcm, sample_rate, text)
+
+    async def transcribe(
+        self, pcm: bytes, sample_rate: int = 16000, hints: Sequence[str] = (), voice: str | None = None
+    ) -> Any:
         seconds = len(pcm) / 2 / sample_rate  # 16-bit mono samples
         with self._telemetry.voice(self.name, seconds) as outcome:
-            transcript = await transcribe_with(self._engine, pcm, sample_rate, hints)
+            transcript = await transcribe_with(self._engine, pcm, sample_rate, hints, voice)
             if not transcript.text:
                 outcome.value = "nothing_heard"
             return transcript

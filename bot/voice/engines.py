@@ -64,12 +64,23 @@ class SpeechToText(Protocol):
         """Release workers and connections (call when the app stops)."""
 
 
-async def transcribe_with(engine: SpeechToText, pcm: bytes, sample_rate: int, hints: Sequence[str]) -> Transcript:
-    """``engine.transcribe``, handing over ``hints`` only when there are some: an engine written
-    before hints existed (a test double, a wrapper) keeps working for users with no open tasks."""
+async def transcribe_with(
+    engine: SpeechToText, pcm: bytes, sample_rate: int, hints: Sequence[str], voice: str | None = None
+) -> Transcript:
+    """``engine.transcribe``, handing over ``hints`` only when there are some, and the user's
+    learned ``voice`` only to an engine that ``learns_voices``: an engine written before either
+    existed (a test double, a wrapper, Azure) keeps working."""
+    extra: dict[str, object] = {}
     if hints:
-        return await engine.transcribe(pcm, sample_rate, hints=hints)
-    return await engine.transcribe(pcm, sample_rate)
+        extra["hints"] = hints
+    if voice and learns_voices(engine):
+        extra["voice"] = voice
+    return await engine.transcribe(pcm, sample_rate, **extra)  # type: ignore[arg-type]
+
+
+def learns_voices(engine: object) -> bool:
+    """Whether the engine can learn a user's voice (``learn``) and listen with it (``voice``)."""
+    return bool(getattr(engine, "learns_voices", False))
 
 
 def build_speech_to_text(azure_key: str | None = None, azure_region: str | None = None) -> SpeechToText:

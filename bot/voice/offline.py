@@ -29,7 +29,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from bot.voice import language_model
+from bot.voice import frontend, language_model
+from bot.voice.adaptation import AcousticModel, features, note_stats
 from bot.voice.audio_format import SAMPLE_RATE
 from bot.voice.engines import SpeechUnavailable, Transcript, Word
 
@@ -62,28 +63,33 @@ class Recognizer:
     # voices went from 68 to 73 of 120 and flite voices stayed at 104 of 120 (0.75: 74 and 102,
     # 0.85: 71 and 103, 1.1 and 1.2 worse). See bench/VOICE.md.
     DECODER_CONFIG: ClassVar[dict[str, Any]] = {"dither": True, "seed": 1, "warp_params": "0.8"}
-    # Decoders built with users' task titles, kept for their next notes (each holds its own
-    # acoustic model and language model: about 15 MiB).
-    HINTED_DECODERS = 2
+    # Decoders built with users' task titles or their learned voice (``adaptation``), kept for
+    # their next notes (each holds its own acoustic model and language model: about 15 MiB;
+    # building one takes about 0.3 s).
+    HINTED_DECODERS = 3
 
     def __init__(self, language_model: ModelName = "commands", **decoder_options: Any) -> None:
         self.name = "pocketsphinx" if language_model == "commands" else "pocketsphinx-general"
         self.language_model = language_model
         self._options = decoder_options
         self._decoder: Any = None
-        self._hinted: OrderedDict[tuple[str, ...], Any] = OrderedDict()
+        self._hinted: OrderedDict[tuple[tuple[str, ...], str | None], Any] = OrderedDict()
+        self._aligner: Any = None
 
     def load(self) -> Recognizer:
         if self._decoder is None:
             self._decoder = self._build()
         return self
 
-    def recognize(self, pcm: bytes, sample_rate: int = SAMPLE_RATE, hints: Sequence[str] = ()) -> Transcript:
+    def recognize(
+        self, pcm: bytes, sample_rate: int = SAMPLE_RATE, hints: Sequence[str] = (), voice: str | None = None
+    ) -> Transcript:
         """The words of a note. ``hints`` are the user's open task titles: with them the note is
-        heard with a model that knows those titles (``language_model.build``)."""
+        heard with a model that knows those titles (``language_model.build``). ``voice``: the
+        user's learned voice (``VoiceStats.mllr``), which adapts the acoustic model to them."""
         if sample_rate != SAMPLE_RATE:
             raise ValueError(f"pocketsphinx's en-us model takes {SAMPLE_RATE} Hz audio, not {sample_rate}")
-        decoder = self._decoder_for(hints)
+        decoder = self._decoder_for(hints, voice if self.language_model == "commands" else None)
         decoder.reinit_feat()  # fresh dither seed and cepstral mean: no memory of earlier notes
         decoder.start_utt()
         # full_utt: the whole note is here, so cepstral normalisation can use all of it.
@@ -95,10 +101,64 @@ class Recognizer:
             return Transcript("", 0.0, self.name)
         return Transcript(" ".join(word.text for word in words), _confidence(segments), self.name, words)
 
-    def _decoder_for(self, hints: Sequence[str]) -> Any:
+    def learn(self, pcm: bytes, text: str) -> str | None:
+        """What one note adds to its speaker's learned voice (``VoiceStats.to_text``), given the
+        words it turned out to say; None when they can't be lined up with the audio (a word the
+        model has no pronunciation for, or audio that does not fit them at all)."""
+        model_directory = language_model.model_dir() / "en-us"
+        cepstra = frontend.cepstra(
+            pcm, frontend.model_settings((model_directory / "feat.params").read_text()), self.DECODER_CONFIG
+        )
+        if len(cepstra) < 10:  # under 0.1 s: no words to line up
+            return None
+        alignment = self._align(cepstra, text)
+        if alignment is None:
+            return None
+        senones, phones = alignment
+        stats = note_stats(AcousticModel.load(model_directory), features(cepstra), senones, phones)
+        return stats.to_text()
+
+    def _align(self, cepstra: Any, text: str) -> tuple[Any, list[str]] | None:
+        """The senone and CI phone of each frame, from a forced alignment of ``text``."""
+        import numpy as np
+
+        if self._aligner is None:
+            self._aligner = self._build()  # its own decoder: an aligning one can't recognize
+        aligner = self._aligner
+        data = cepstra.astype(np.float32).tobytes()
+        try:
+            aligner.set_align_text(" ".join(text.lower().split()))
+            # The words' places first; then, from those, their phones' and states'. (Asking the
+            # second pass for its hypothesis crashes pocketsphinx 5.1.1: the alignment is read.)
+            aligner.start_utt()
+            aligner.process_cep(data, no_search=False, full_utt=True)
+            aligner.end_utt()
+            if aligner.hyp() is None:
+                return None
+            aligner.set_alignment()
+            aligner.start_utt()
+            aligner.process_cep(data, no_search=False, full_utt=True)
+            aligner.end_utt()
+        except RuntimeError:  # a word without a pronunciation, or no path through the audio
+            return None
+        alignment = aligner.get_alignment()
+        if alignment is None:
+            return None
+        senones = np.full(len(cepstra), -1)
+        phones = [""] * len(cepstra)
+        for word in alignment:
+            for phone in word:
+                for state in phone:
+                    end = min(state.start + state.duration, len(cepstra))
+                    senones[state.start : end] = int(state.name)
+                    phones[state.start : end] = [phone.name] * max(0, end - state.start)
+        return senones, phones
+
+    def _decoder_for(self, hints: Sequence[str], voice: str | None = None) -> Any:
         """The base decoder, or one that also knows the titles among ``hints`` with a word the base
-        model lacks. Titles made of known words change nothing: a decoder is built (about half a
-        second, in the worker) only for words that could not be heard otherwise."""
+        model lacks, or listens with the user's learned ``voice``. Titles made of known words
+        change nothing: a decoder is built (about 0.3 s, in the worker) only for words that could
+        not be heard otherwise."""
         base = self.load()._decoder
         if self.language_model != "commands":
             return base
@@ -109,17 +169,22 @@ class Recognizer:
                 if any(base.lookup_word(word) is None for word in title.split())
             )
         )
-        if not titles:
+        if not titles and not voice:
             return base
-        decoder = self._hinted.pop(titles, None)
+        key = (titles, voice)
+        decoder = self._hinted.pop(key, None)
         if decoder is None:
-            decoder = self._build(titles)
-        self._hinted[titles] = decoder  # the most recently used last
+            try:
+                decoder = self._build(titles, voice)
+            except RuntimeError:  # a learned voice pocketsphinx refuses: hear the note without it
+                log.warning("voice transform refused; listening without it")
+                key, decoder = (titles, None), self._build(titles) if titles else base
+        self._hinted[key] = decoder  # the most recently used last
         while len(self._hinted) > self.HINTED_DECODERS:
             del self._hinted[next(iter(self._hinted))]
         return decoder
 
-    def _build(self, hints: Sequence[str] = ()) -> Any:
+    def _build(self, hints: Sequence[str] = (), voice: str | None = None) -> Any:
         from pocketsphinx import Decoder  # imported here: the Azure-only deployment doesn't load it
 
         models = language_model.model_dir()
@@ -133,11 +198,15 @@ class Recognizer:
             options.update(lm=str(models / "en-us.lm.bin"), dict=str(models / "cmudict-en-us.dict"))
             return Decoder(**{**options, **self._options})
         with tempfile.TemporaryDirectory(prefix="avanochi-lm-") as directory:
-            # The decoder reads both files while it is built; they are not needed afterwards.
+            # The decoder reads the files while it is built; they are not needed afterwards.
             files = language_model.build(Path(directory), hints=hints)
-            if not hints:
+            if not hints and not voice:
                 log.info("voice language model: %d words, %d sentences", files.words, files.sentences)
             options.update(lm=str(files.language_model), dict=str(files.dictionary))
+            if voice:
+                transform = Path(directory) / "voice.mllr"
+                transform.write_text(voice)
+                options["mllr"] = str(transform)
             return Decoder(**{**options, **self._options})
 
 
@@ -155,10 +224,23 @@ class PocketsphinxEngine:
         """Start the worker and load its models now (about a second), not on the first note."""
         await asyncio.wrap_future(self._executor().submit(_worker_ready))
 
-    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE, hints: Sequence[str] = ()) -> Transcript:
+    learns_voices = True  # ``voice`` and ``learn``: see bot/voice/adaptation.py
+
+    async def transcribe(
+        self, pcm: bytes, sample_rate: int = SAMPLE_RATE, hints: Sequence[str] = (), voice: str | None = None
+    ) -> Transcript:
+        return await self._in_worker(_worker_recognize, pcm, sample_rate, tuple(hints), voice)
+
+    async def learn(self, pcm: bytes, sample_rate: int, text: str) -> str | None:
+        """What this note, which said ``text``, adds to its speaker's voice (``Recognizer.learn``)."""
+        if sample_rate != SAMPLE_RATE:
+            return None
+        return await self._in_worker(_worker_learn, pcm, text)
+
+    async def _in_worker(self, work: Any, *args: Any) -> Any:
         pool = self._executor()
         try:
-            return await asyncio.wrap_future(pool.submit(_worker_recognize, pcm, sample_rate, tuple(hints)))
+            return await asyncio.wrap_future(pool.submit(work, *args))
         except BrokenProcessPool:
             # The native decoder died (or was killed for memory): start afresh on the next note.
             log.exception("offline speech worker died")
@@ -232,9 +314,16 @@ def _worker_ready() -> bool:
     return _worker_recognizer is not None
 
 
-def _worker_recognize(pcm: bytes, sample_rate: int, hints: tuple[str, ...] = ()) -> Transcript:
+def _worker_recognize(
+    pcm: bytes, sample_rate: int, hints: tuple[str, ...] = (), voice: str | None = None
+) -> Transcript:
     assert _worker_recognizer is not None, "the pool initializer loads the recognizer"
-    return _worker_recognizer.recognize(pcm, sample_rate, hints)
+    return _worker_recognizer.recognize(pcm, sample_rate, hints, voice)
+
+
+def _worker_learn(pcm: bytes, text: str) -> str | None:
+    assert _worker_recognizer is not None, "the pool initializer loads the recognizer"
+    return _worker_recognizer.learn(pcm, text)
 
 
 def _word(word: str) -> str:

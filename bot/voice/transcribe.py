@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Literal
 
 from bot.language.arguments import parse_new_task
 from bot.language.matching import meaningful_words
 from bot.language.parser import Command, NotUnderstood, parse
-from bot.voice.decode import AudioError, NotAudio, decode_audio_async
+from bot.voice.decode import AudioError, DecodedAudio, NotAudio, decode_audio_async
 from bot.voice.engines import SpeechToText, Transcript, transcribe_with
 
 # Below this the dialog asks "Did you mean ...?" with buttons. The engines' confidence is the
@@ -130,6 +130,8 @@ class Heard:
     # "destructive" (it would end, delete or overwrite something and the engine is not very
     # sure) or "title" (an add whose title has no well-heard word). None when clean.
     doubt: Literal["unsure", "destructive", "title"] | None = None
+    pcm: bytes = field(default=b"", repr=False)  # the note's audio, for voice learning (learning.py)
+    sample_rate: int = 16000
 
     @property
     def needs_confirmation(self) -> bool:
@@ -148,14 +150,27 @@ async def transcribe_attachment(
     """The words of a voice note. Raises an ``AudioError`` (a ``ValidationError`` with a message for
     the user) when it is not audio, is damaged, empty, too long or too large, or holds no words.
     ``hints``: the user's open task titles (see ``SpeechToText.transcribe``)."""
+    return (await hear_attachment(data, content_type, name, engine, hints))[0]
+
+
+async def hear_attachment(
+    data: bytes,
+    content_type: str | None,
+    name: str | None,
+    engine: SpeechToText,
+    hints: Sequence[str] = (),
+    voice: str | None = None,
+) -> tuple[Transcript, DecodedAudio]:
+    """``transcribe_attachment``, with the decoded audio (which voice learning learns from) and
+    the user's learned ``voice`` handed to the engine."""
     if _media_type(content_type).startswith(NOT_AUDIO_TYPES) and not _has_audio_suffix(name):
         # A PDF or a photo: say so without feeding it to FFmpeg.
         raise NotAudio(f"'{name}'" if name else "that file")
     audio = await decode_audio_async(data)
-    transcript = await transcribe_with(engine, audio.pcm, audio.sample_rate, hints)
+    transcript = await transcribe_with(engine, audio.pcm, audio.sample_rate, hints, voice)
     if not transcript.text.strip():
         raise NothingHeard()
-    return transcript
+    return transcript, audio
 
 
 def read_transcript(transcript: Transcript, threshold: float = CONFIDENCE_THRESHOLD) -> Heard:

@@ -108,6 +108,7 @@ class Driver:
     zone: str | None = ZONE
     cannot: dict[str, str] = field(default_factory=dict)  # a move this channel lacks -> why
     reminders: bool = True  # reminders can reach the user here (the store keeps an address)
+    container: Any = None  # the app's parts, where the channel runs the whole app
 
     @property
     def channel_name(self) -> str:
@@ -152,6 +153,7 @@ class Driver:
 class SlackDriver(Driver):
     def __init__(self, harness, store: FlakyStore) -> None:
         super().__init__("slack", "slack:T0TEAM:U1", harness.app[SERVICES_KEY], store)
+        self.container = harness.app[CONTAINER_KEY]
         self._workspace, self._api = harness.workspace, harness.api
         self._pipeline = harness.app[CONTAINER_KEY].pipeline
 
@@ -240,6 +242,7 @@ async def slack_driver(store: FlakyStore) -> AsyncIterator[Driver]:
 class TeamsDriver(Driver):
     def __init__(self, world, store: FlakyStore, files: FileHost) -> None:
         super().__init__("teams", world.chat.user_id, world.app[SERVICES_KEY], store)
+        self.container = world.app[CONTAINER_KEY]
         from tests.fake_connector import cards, submit_actions, visible_text
 
         self._cards, self._actions, self._visible = cards, submit_actions, visible_text

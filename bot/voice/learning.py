@@ -1,0 +1,120 @@
+"""Voice learning: each user's notes teach the offline engine their voice (bot/voice/adaptation.py).
+
+A note teaches only once we know what it said: its command ran without a question, or the user
+pressed Yes on "I heard '...'. Do that?". A note that was asked about and not confirmed (No, or
+no answer) teaches nothing: a mishearing must never be learned as the truth.
+
+Best effort and off the turn's path, like the focus status: the reply goes out first, then the
+note is aligned in the engine's worker (about 0.25 s a note) and added to the user's record. A
+failure is logged and forgotten. The audio of a note asked about waits in memory for the answer
+(at most ``PENDING_NOTES`` notes, ``PENDING_FOR``); an answer on another instance, or after a
+restart, teaches nothing, which is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Coroutine
+from typing import Any
+
+from bot.voice.adaptation import VoiceStats
+from bot.voice.engines import SpeechToText, learns_voices
+from persistence.voice_profiles import VoiceProfiles
+
+log = logging.getLogger("avanochi.voice")
+
+MAX_PENDING_WORK = 32  # notes waiting to be learned; past it new ones are skipped
+PENDING_NOTES = 256  # notes waiting for a Yes, across users
+PENDING_FOR = 15 * 60.0  # seconds a note waits for its Yes
+
+
+class VoiceLearning:
+    def __init__(self, engine: SpeechToText, profiles: VoiceProfiles) -> None:
+        self._engine = engine
+        self._profiles = profiles
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._asked: OrderedDict[str, tuple[float, bytes, int, str]] = OrderedDict()
+        self._one_at_a_time = asyncio.Lock()  # the worker is shared with everyone's notes
+
+    @property
+    def on(self) -> bool:
+        return learns_voices(self._engine)
+
+    async def voice_of(self, user_id: str) -> str | None:
+        """The user's learned voice as the engine takes it (``VoiceStats.mllr``); None until a few
+        notes were learned, for engines that don't learn, and whenever the record can't be read."""
+        if not self.on:
+            return None
+        try:
+            stored = await self._profiles.get(user_id)
+            return VoiceStats.from_text(stored).mllr() if stored else None
+        except Exception as error:  # a damaged record, a store hiccup: hear the note as anyone's
+            log.warning("learned voice not read", extra={"error": type(error).__name__})
+            return None
+
+    def ran(self, user_id: str, pcm: bytes, sample_rate: int, words: str) -> None:
+        """A note whose command ran as heard: learn from it."""
+        if self.on and words.strip():
+            self._later(self._learn(user_id, pcm, sample_rate, words))
+
+    def asked(self, user_id: str, pcm: bytes, sample_rate: int, words: str) -> None:
+        """A note asked about: kept until the user answers (``confirmed``), one per user."""
+        if not self.on or not words.strip():
+            return
+        self._asked.pop(user_id, None)
+        self._asked[user_id] = (time.monotonic() + PENDING_FOR, pcm, sample_rate, words)
+        while len(self._asked) > PENDING_NOTES:
+            self._asked.popitem(last=False)
+
+    def confirmed(self, user_id: str, yes: bool) -> None:
+        """The answer to the question about the user's last note."""
+        kept = self._asked.pop(user_id, None)
+        if yes and kept is not None and kept[0] > time.monotonic():
+            _, pcm, sample_rate, words = kept
+            self._later(self._learn(user_id, pcm, sample_rate, words))
+
+    async def forget(self, user_id: str) -> bool:
+        """Drop what was learned of the user's voice ("forget my voice"). True when there was some."""
+        self._asked.pop(user_id, None)
+        return await self._profiles.forget(user_id)
+
+    async def drain(self) -> None:
+        """Wait for the learning scheduled so far (at shutdown, and in tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _learn(self, user_id: str, pcm: bytes, sample_rate: int, words: str) -> None:
+        async with self._one_at_a_time:
+            learned = await self._engine.learn(pcm, sample_rate, words)  # type: ignore[attr-defined]
+        if learned is None:
+            return  # the words could not be lined up with the audio
+        note = VoiceStats.from_text(learned)
+
+        def add(stored: str | None) -> tuple[str, float]:
+            try:
+                known = VoiceStats.from_text(stored) if stored else VoiceStats()
+            except ValueError:
+                known = VoiceStats()  # unreadable: start afresh rather than never learn again
+            total = known.learned(note)
+            return total.to_text(), total.notes
+
+        await self._profiles.learn(user_id, add)
+
+    def _later(self, work: Coroutine[Any, Any, None]) -> None:
+        if len(self._tasks) >= MAX_PENDING_WORK:
+            work.close()
+            log.info("voice note not learned: too many waiting")
+            return
+
+        async def guarded() -> None:
+            try:
+                await work
+            except Exception as error:  # best effort: learning never troubles a conversation
+                log.warning("voice note not learned", extra={"error": type(error).__name__})
+
+        task = asyncio.get_running_loop().create_task(guarded())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

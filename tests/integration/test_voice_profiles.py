@@ -1,0 +1,78 @@
+"""The learned-voice record on both stores: notes add up, two notes learned at once both count
+(ETags), an unreadable record starts afresh, and a user erased meanwhile gets nothing written."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.voice.adaptation import VoiceStats
+from bot.voice.learning import VoiceLearning
+from persistence.voice_profiles import DOC_ID, VoiceProfiles
+
+
+def adding(note: VoiceStats):
+    def add(stored: str | None) -> tuple[str, float]:
+        total = (VoiceStats.from_text(stored) if stored else VoiceStats()).learned(note)
+        return total.to_text(), total.notes
+
+    return add
+
+
+async def a_user(store, user_id: str = "console:ana") -> str:
+    await store.upsert({"id": user_id, "user_id": user_id, "type": "user", "name": "Ana"})
+    return user_id
+
+
+async def test_notes_add_up_and_concurrent_ones_both_count(store):
+    profiles = VoiceProfiles(store)
+    user = await a_user(store)
+    note = VoiceStats(notes=1.0)
+    note.k[0, 0, 0] = 2.0
+
+    assert await profiles.get(user) is None
+    results = await asyncio.gather(*(profiles.learn(user, adding(note)) for _ in range(2)))
+    assert results == [True, True]
+    assert await profiles.learn(user, adding(note))
+
+    stored = VoiceStats.from_text(await profiles.get(user) or "")
+    assert stored.notes == pytest.approx(1 + 0.98 + 0.98**2)
+    assert stored.k[0, 0, 0] == pytest.approx(2 * (1 + 0.98 + 0.98**2))
+
+
+async def test_a_user_erased_meanwhile_gets_no_record_and_forgetting_drops_it(store):
+    profiles = VoiceProfiles(store)
+    user = await a_user(store)
+    assert await profiles.learn(user, adding(VoiceStats(notes=1.0)))
+    assert await profiles.forget(user)
+    assert await profiles.get(user) is None
+    assert not await profiles.forget(user)
+
+    await store.delete_partition(user)
+    assert not await profiles.learn(user, adding(VoiceStats(notes=1.0)))
+    assert await profiles.get(user) is None
+
+
+class LearningEngine:
+    """An engine that learns: every note adds one note of no evidence."""
+
+    name = "learning"
+    learns_voices = True
+
+    async def learn(self, pcm: bytes, sample_rate: int, text: str) -> str:
+        return VoiceStats(notes=1.0).to_text()
+
+
+async def test_an_unreadable_record_is_heard_as_no_voice_and_learning_starts_afresh(store):
+    user = await a_user(store)
+    await store.upsert({"id": DOC_ID, "user_id": user, "type": "voice", "notes": 9, "stats": "damaged"})
+    learning = VoiceLearning(LearningEngine(), VoiceProfiles(store))  # type: ignore[arg-type]
+    assert await learning.voice_of(user) is None
+
+    for _ in range(3):
+        learning.ran(user, b"\0\0" * 1600, 16000, "water two cups")
+        await learning.drain()
+
+    assert VoiceStats.from_text(await VoiceProfiles(store).get(user) or "").notes == pytest.approx(1 + 0.98 + 0.98**2)
+    assert (await learning.voice_of(user) or "").startswith("1\n3\n13\n")
