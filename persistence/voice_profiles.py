@@ -23,7 +23,26 @@ class VoiceProfiles:
             doc = await self._store.read(user_id, DOC_ID)
         except DocumentMissing:
             return None
-        return str(doc.get("stats") or "") or None
+        return None if doc.get("off") else str(doc.get("stats") or "") or None
+
+    async def status(self, user_id: str) -> tuple[bool, float]:
+        """Whether learning is on for the user, and how many notes it holds (older ones weigh less)."""
+        try:
+            doc = await self._store.read(user_id, DOC_ID)
+        except DocumentMissing:
+            return True, 0.0
+        return not doc.get("off"), float(doc.get("notes") or 0)
+
+    async def turn_off(self, user_id: str) -> None:
+        """Forget the user's voice and learn no more of it: the record keeps only that choice."""
+        await self._store.upsert({"id": DOC_ID, "user_id": user_id, "type": DOC_TYPE, "off": True, "notes": 0})
+
+    async def turn_on(self, user_id: str) -> bool:
+        """Learn again (from nothing). True when it was off."""
+        on, _ = await self.status(user_id)
+        if not on:
+            await self.forget(user_id)
+        return not on
 
     async def learn(self, user_id: str, update: Callable[[str | None], tuple[str, float]]) -> bool:
         """Write ``update(stored)`` (the new stats and their count of notes) as the user's voice.
@@ -34,6 +53,8 @@ class VoiceProfiles:
             if user_id not in docs:
                 return False
             current = docs.get(DOC_ID)
+            if current is not None and current.get("off"):
+                return False  # the user said 'voice learning off'
             stats, notes = update(str(current.get("stats") or "") or None if current else None)
             doc = {"id": DOC_ID, "user_id": user_id, "type": DOC_TYPE, "notes": round(notes, 3), "stats": stats}
             try:
@@ -47,7 +68,7 @@ class VoiceProfiles:
         return False
 
     async def forget(self, user_id: str) -> bool:
-        """Drop the user's learned voice. True when there was one."""
+        """Drop the user's record (what was learned, or the choice not to learn). True when there was one."""
         try:
             await self._store.delete(user_id, DOC_ID)
         except DocumentMissing:

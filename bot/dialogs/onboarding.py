@@ -54,7 +54,8 @@ HELP_TOPICS: dict[str, tuple[str, str]] = {
     ),
     "account": (
         "Account & data",
-        "*dashboard* — your own web page · *token* · *token revoke* · *export my data* · *delete my data*",
+        "*dashboard* — your own web page · *token* · *token revoke* · *export my data* · *delete my data* · "
+        "*voice learning on|off* — your voice notes teach me your voice",
     ),
 }
 TOPIC_WORDS = {
@@ -88,6 +89,7 @@ TOPIC_WORDS = {
     "token": "account",
     "privacy": "account",
     "dashboard": "account",
+    "voice": "account",
 }
 HELP = (
     "Here is what I understand:\n"

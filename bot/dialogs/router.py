@@ -25,7 +25,7 @@ from bot.dialogs.tasks import TaskDialog
 from bot.dialogs.team import TeamDialog
 from bot.dialogs.timesheet import TimesheetDialog
 from bot.dialogs.turn import OPEN_LIST_LIMIT, Turn, answering
-from bot.dialogs.voice import Fetch, VoiceDialog
+from bot.dialogs.voice import NOT_LEARNING, Fetch, VoiceDialog
 from bot.dialogs.work import WorkDialog
 from bot.language.arguments import looks_like_time_range
 from bot.language.parser import Command, MessageTooLong, NotUnderstood, TooLong, parse
@@ -113,6 +113,7 @@ class Dialogs:
             "interrupted": self.focus.interrupted,
             "focus_cancel": self.focus.cancel,
             "focus_status": FocusStatusDialog(focus_status).status,
+            "voice_learning": self._voice_learning,
             "water": self.habits.water,
             "break": self.habits.take_break,
             "lunch": self.habits.lunch,
@@ -202,6 +203,11 @@ class Dialogs:
             return (await self.respond(message, fetch)).replies
         except DomainError as error:
             return [error_reply(error)]
+
+    async def _voice_learning(self, turn: Turn, args: str) -> list[Reply]:
+        if self.voice is None:  # no speech engine at all (REST-only tests): nothing learns
+            return [Reply(NOT_LEARNING, kind="voice_learning")]
+        return await self.voice.learning_switch(turn, args)
 
     async def _listen(self, turn: Turn, audio, fetch: Fetch) -> list[Reply]:
         """A voice note: say what was heard, then run it as if typed, or ask when unsure."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
-from bot.dialogs.turn import yes_no
+from bot.dialogs.turn import Turn, yes_no
 from bot.downloads import FileRefused, FileTooLarge
 from bot.messages import Attachment, IncomingMessage, Reply
 from bot.voice.decode import MAX_BYTES, TooLarge
@@ -70,6 +70,29 @@ class VoiceDialog:
         if self._learning is not None:
             self._learning.confirmed(user_id, yes)
 
+    async def learning_switch(self, turn: Turn, args: str) -> list[Reply]:
+        """'voice learning [on|off]'."""
+        learning = self._learning
+        if learning is None or not learning.on:
+            return [Reply(NOT_LEARNING, kind="voice_learning")]
+        word = args.strip().lower().rstrip(".!")
+        if word in ("off", "no", "stop"):
+            await learning.turn_off(turn.user_id)
+            return [Reply(LEARNING_OFF, kind="voice_learning")]
+        if word in ("on", "yes", "start"):
+            await learning.turn_on(turn.user_id)
+            return [Reply(LEARNING_ON, kind="voice_learning")]
+        on, notes = await learning.status(turn.user_id)
+        if not on:
+            return [Reply(LEARNING_IS_OFF, kind="voice_learning")]
+        return [
+            Reply(
+                f"Voice learning is on: I've learned from {_notes(notes)} of your voice notes. "
+                "Say 'voice learning off' to stop and forget them.",
+                kind="voice_learning",
+            )
+        ]
+
     @staticmethod
     def heard(heard: Heard) -> Reply:
         return Reply(f'Heard: "{heard.text}"', kind="heard")
@@ -94,3 +117,20 @@ class VoiceDialog:
         else:
             text, yes = f'Heard: "{heard.text}". Did you mean *{proposal}*?', "Yes, do it"
         return yes_no(question, text, yes)
+
+
+NOT_LEARNING = (
+    "Your voice notes are heard by a speech service that doesn't learn voices, so there is nothing to switch."
+)
+LEARNING_IS_OFF = "Voice learning is off. Say 'voice learning on' to let your voice notes teach me your voice."
+LEARNING_OFF = "Voice learning off: I forgot what I had learned of your voice and won't learn it again."
+LEARNING_ON = (
+    "Voice learning on: each voice note I run, or that you confirm, teaches me your voice. "
+    "What I keep is a summary of its sound, not the audio."
+)
+
+
+def _notes(notes: float) -> str:
+    """The count of notes learned, as a person would say it (older ones weigh less, so it is a sum)."""
+    count = round(notes)
+    return "no" if count == 0 else "one" if count == 1 else str(count)

@@ -110,6 +110,7 @@ PHRASES: dict[str, str] = {
     "stop focusing": "focus_stop",
     "focus cancel": "focus_cancel",
     "focus status": "focus_status",
+    "voice learning": "voice_learning",
     "cancel focus": "focus_cancel",
     "abort focus": "focus_cancel",
     "interrupted": "interrupted",

@@ -6,8 +6,8 @@ ones of the benchmark, a strong accent, a poor microphone) is misheard the same 
 Each note whose command the user let run (or confirmed with a tap) is aligned with the words it
 turned out to say, and each frame's fit to the model's Gaussians is summed into ``VoiceStats``.
 From those sums one linear map of the model's means per feature stream is solved, and the
-decoder reads it as pocketsphinx's MLLR file. On held-out clips of the benchmark's voices, 15
-earlier notes took the espeak-ng voices from 29/48 to ... (bench/VOICE.md).
+decoder reads it as pocketsphinx's MLLR file. On the benchmark's held-out clips, 30 earlier notes
+of the same voice took the espeak-ng voices from 29/48 to 37/48 (bench/VOICE.md).
 
 Plain NumPy: the model files are read here (pocketsphinx's own formats), the audio side
 (cepstra, alignment) is the recognizer's (``offline.Recognizer.learn``). What is kept per user

@@ -76,10 +76,18 @@ class VoiceLearning:
             _, pcm, sample_rate, words = kept
             self._later(self._learn(user_id, pcm, sample_rate, words))
 
-    async def forget(self, user_id: str) -> bool:
-        """Drop what was learned of the user's voice ("forget my voice"). True when there was some."""
+    async def status(self, user_id: str) -> tuple[bool, float]:
+        """Whether the user's notes teach the engine, and how many it holds (older ones weigh less)."""
+        return await self._profiles.status(user_id)
+
+    async def turn_off(self, user_id: str) -> None:
+        """'voice learning off': forget the user's voice and learn no more of it."""
         self._asked.pop(user_id, None)
-        return await self._profiles.forget(user_id)
+        await self._profiles.turn_off(user_id)
+
+    async def turn_on(self, user_id: str) -> bool:
+        """'voice learning on': learn again, from nothing. True when it was off."""
+        return await self._profiles.turn_on(user_id)
 
     async def drain(self) -> None:
         """Wait for the learning scheduled so far (at shutdown, and in tests)."""

@@ -58,7 +58,8 @@ DESTRUCTIVE = frozenset(
         "pause",
     }
 )
-SWITCHES = {"reminders": ("on", "off")}  # read-only alone, an overwrite with one of these
+# Read-only alone, an overwrite with one of these ("voice learning off" forgets the user's voice).
+SWITCHES = {"reminders": ("on", "off"), "voice_learning": ("on", "off")}
 # A destructive command from voice runs without asking only at or above this confidence; below
 # it the bot asks "I heard 'stop focus'. Do that?". Measured on the 96 held-out clips with the
 # offline engine (``python -m bench.voice_confirm``, bench/VOICE.md; the model of that time, today's

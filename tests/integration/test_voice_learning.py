@@ -86,3 +86,27 @@ async def test_erasing_the_user_erases_their_voice_and_nothing_learned_later_bri
     pcm = decode_audio((FIXTURES / "learn-03.ogg").read_bytes()).pcm
     learning.ran(channel.user_id, pcm, 16000, "water two cups")
     assert await learned_notes(channel) is None
+
+
+async def test_voice_learning_off_forgets_the_voice_and_learns_no_more_until_on(channel):
+    await settled(channel, "hello")
+    await send(channel, CLEAN[0])
+    assert await learned_notes(channel) == pytest.approx(1.0)
+    [status] = await channel.say("voice learning")
+    assert "Voice learning is on: I've learned from one of your voice notes" in status.text
+
+    [off] = await channel.say("voice learning off")
+
+    assert "forgot what I had learned of your voice" in off.text
+    assert await learned_notes(channel) == 0
+    assert await channel.container.voice_learning.voice_of(channel.user_id) is None
+    await send(channel, CLEAN[1])
+    assert await learned_notes(channel) == 0  # not learned
+    [status] = await channel.say("voice learning")
+    assert "Voice learning is off" in status.text
+
+    [on] = await channel.say("voice learning on")
+
+    assert "Voice learning on" in on.text
+    await send(channel, CLEAN[1])
+    assert await learned_notes(channel) == pytest.approx(1.0)

@@ -72,6 +72,8 @@ NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)  # Sunday 10:00 in Madrid
         ("token", "token", ""),
         ("export my data", "export", ""),
         ("dashboard", "dashboard", ""),
+        ("voice learning off", "voice_learning", "off"),
+        ("Voice learning", "voice_learning", ""),
         ("my dashboard", "dashboard", ""),
         ("delete my data", "delete_data", ""),
         ("Done 2.", "done", "2"),
