@@ -39,7 +39,7 @@ class VoiceDialog:
         the engine listens for."""
         if attachment.size is not None and attachment.size > MAX_BYTES:
             raise TooLarge()  # don't download what we would refuse anyway
-        voice = await self._learning.voice_of(user_id) if self._learning else None
+        voice = await self.voice_of(user_id)
         # Admitted before the download: a note that would be refused costs no bandwidth.
         async with self._speech.admit(user_id) as engine:
             try:
@@ -54,6 +54,10 @@ class VoiceDialog:
                 data, attachment.content_type, attachment.name, engine, titles, voice
             )
             return replace(read_transcript(transcript), pcm=audio.pcm, sample_rate=audio.sample_rate)
+
+    async def voice_of(self, user_id: str) -> str | None:
+        """The user's learned voice, for the engine (None: heard as anyone's)."""
+        return await self._learning.voice_of(user_id) if self._learning else None
 
     def ran(self, user_id: str, heard: Heard) -> None:
         """The note's command runs as heard: its words are what it said (voice learning)."""

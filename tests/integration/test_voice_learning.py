@@ -110,3 +110,33 @@ async def test_voice_learning_off_forgets_the_voice_and_learns_no_more_until_on(
     assert "Voice learning on" in on.text
     await send(channel, CLEAN[1])
     assert await learned_notes(channel) == pytest.approx(1.0)
+
+
+async def test_notes_over_rest_are_heard_with_the_voice_and_teach_it_as_chat_notes_do(slack, monkeypatch):
+    from app import CONTAINER_KEY
+
+    voices: list[str | None] = []
+    transcribe = PocketsphinxEngine.transcribe
+
+    async def spy(self, pcm, sample_rate=16000, hints=(), voice=None):
+        voices.append(voice)
+        return await transcribe(self, pcm, sample_rate, hints, voice)
+
+    monkeypatch.setattr(PocketsphinxEngine, "transcribe", spy)
+    user = "slack:T0TEAM:U1"
+    await slack.workspace.say("hello")  # the user exists: a note learned for nobody is not written
+    token = (await slack.rest.json("POST", "/api/tokens", 201, json={"user_id": user}))["token"]
+    for name in (*CLEAN, CLEAN[0]):
+        body = await slack.rest.json(
+            "POST",
+            "/api/voice",
+            200,
+            token=token,
+            data=(FIXTURES / name).read_bytes(),
+            headers={"Content-Type": "audio/ogg"},
+        )
+        assert body["clean"] is True
+        await slack.app[CONTAINER_KEY].voice_learning.drain()
+
+    assert voices[:3] == [None, None, None]
+    assert voices[3] is not None and voices[3].startswith("1\n3\n13\n")
