@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     from bot.voice.decode import decode_audio
     from bot.voice.offline import Recognizer
     from bot.voice.scoring import same_command
+    from bot.voice.transcribe import read_transcript
     from tools.voice_clips import FIXTURES
 
     recognizer = Recognizer().load()
@@ -53,19 +54,21 @@ def main(argv: list[str] | None = None) -> None:
         stats = VoiceStats()
         for note in earlier[voice][: args.notes]:
             started = time.perf_counter()
-            learned = recognizer.learn(note["pcm"], note["text"])
+            learned = recognizer.learn(note["pcm"], note["text"], stats.to_text() if stats.ready else None)
             learn_seconds += time.perf_counter() - started
             if learned is not None:
                 stats = stats.learned(VoiceStats.from_text(learned))
                 learned_notes += 1
-        transform = stats.mllr()
+        transform = stats.to_text()
         for text, name in clips:
             pcm = decode_audio((FIXTURES / name).read_bytes()).pcm
             before = recognizer.recognize(pcm).text
             recognizer.recognize(pcm, voice=transform)  # the adapted decoder is built: not timed
             started = time.perf_counter()
-            after = recognizer.recognize(pcm, voice=transform).text
+            heard = recognizer.recognize(pcm, voice=transform)
             hear_seconds += time.perf_counter() - started
+            after = heard.text
+            reading = read_transcript(heard)
             audio_seconds += len(pcm) / 32000
             rows.append(
                 {
@@ -76,6 +79,8 @@ def main(argv: list[str] | None = None) -> None:
                     "after": after,
                     "right_before": same_command(text, before),
                     "right_after": same_command(text, after),
+                    "confidence": heard.confidence,
+                    "runs_without_asking": reading.clean,
                 }
             )
 
@@ -91,6 +96,12 @@ def main(argv: list[str] | None = None) -> None:
         f"{sum(r['right_after'] for r in rows if r['voice'] == voice)}"
         for voice in sorted(held_out)
     }
+    # What the bot would do with the adapted transcripts: a wrong one that runs without a question
+    # is the mistake that matters (bench/VOICE.md, "Asking before acting").
+    summary["after_wrong_that_run"] = [
+        f"{row['text']} -> {row['after']}" for row in rows if row["runs_without_asking"] and not row["right_after"]
+    ]
+    summary["after_right_that_ask"] = sum(1 for row in rows if row["right_after"] and not row["runs_without_asking"])
     summary["learn_seconds_per_note"] = round(learn_seconds / max(learned_notes, 1), 3)
     summary["rtf_adapted"] = round(hear_seconds / audio_seconds, 4)
     print(json.dumps(summary, indent=1))

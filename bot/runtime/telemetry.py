@@ -367,8 +367,8 @@ class MeasuredSpeech:
     def learns_voices(self) -> bool:
         return learns_voices(self._engine)
 
-    async def learn(self, pcm: bytes, sample_rate: int, text: str) -> Any:
-        return await self._engine.learn(pcm, sample_rate, text)
+    async def learn(self, pcm: bytes, sample_rate: int, text: str, voice: str | None = None) -> Any:
+        return await self._engine.learn(pcm, sample_rate, text, voice)
 
     async def transcribe(
         self, pcm: bytes, sample_rate: int = 16000, hints: Sequence[str] = (), voice: str | None = None

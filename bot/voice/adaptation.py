@@ -1,13 +1,13 @@
-"""Learning a user's voice from their own voice notes: speaker adaptation of the acoustic model
-by maximum likelihood linear regression (MLLR), the method CMU Sphinx documents for it.
+"""Learning a user's voice from their own voice notes: speaker adaptation of the acoustic model,
+MLLR then MAP, the two methods CMU Sphinx documents for it.
 
 pocketsphinx's en-us model was trained on people; a voice far from them (the robotic espeak-ng
 ones of the benchmark, a strong accent, a poor microphone) is misheard the same way every time.
 Each note whose command the user let run (or confirmed with a tap) is aligned with the words it
 turned out to say, and each frame's fit to the model's Gaussians is summed into ``VoiceStats``.
-From those sums one linear map of the model's means per feature stream is solved, and the
-decoder reads it as pocketsphinx's MLLR file. On the benchmark's held-out clips, 30 earlier notes
-of the same voice took the espeak-ng voices from 29/48 to 37/48 (bench/VOICE.md).
+From those sums the model's means are adapted (one linear map per feature stream, then each
+often-heard Gaussian toward what it heard), and the decoder loads them as its means file.
+Held-out numbers are in bench/VOICE.md ("Learning the user's voice").
 
 Plain NumPy: the model files are read here (pocketsphinx's own formats), the audio side
 (cepstra, alignment) is the recognizer's (``offline.Recognizer.learn``). What is kept per user
@@ -36,7 +36,16 @@ MIN_NOTES = 3  # below this the model is used as it is
 # ln of a mixture weight is -value * 2**10 * ln(1.0001): pocketsphinx's 8-bit senone dump.
 MIXW_SCALE = 1024 * np.log(1.0001)
 SILENT = ("SIL", "+NSN+", "+SPN+")  # silence and noise say nothing about the voice
-MAGIC = b"AVV1"
+MAGIC = b"AVV2"
+# MAP: a Gaussian's mean moves halfway to what it heard once it explained this many frames.
+# Chosen on dev clips (bench/VOICE.md): 2, 5, 10 and 20 scored 108, 110, 107 and 106 of 120.
+MAP_WEIGHT = 5.0
+# MAP sums of Gaussians heard less than this (in frames) are not stored: they would barely move.
+# On dev clips 0.05 and 0.5 scored 105 and 107 of 120; 0.5 halves the record (about 170 kB).
+KEPT = 0.5
+CODEBOOKS, DENSITIES = 42, 128  # the en-us model's phonetically tied mixtures
+GAUSSIANS = (CODEBOOKS, STREAMS, DENSITIES)
+GAUSSIAN_COUNT = CODEBOOKS * STREAMS * DENSITIES
 
 
 @dataclass(frozen=True)
@@ -54,31 +63,56 @@ class AcousticModel:
         means = _read_gaussians(directory / "means")
         variances = np.maximum(_read_gaussians(directory / "variances"), 1e-4)
         phones = _read_phones(directory / "mdef")
-        if means.shape[0] != len(phones) or means.shape[1:] != (STREAMS, means.shape[2], DIMENSIONS):
-            raise ValueError(f"{directory} is not a phonetically tied en-us model")
+        if means.shape != (*GAUSSIANS, DIMENSIONS) or len(phones) != CODEBOOKS:
+            raise ValueError(f"{directory} is not pocketsphinx's phonetically tied en-us model")
         log_weights = _read_log_weights(directory / "sendump", means.shape[2])
         return cls(means, variances, log_weights, tuple(phones))
 
 
 class VoiceStats:
-    """Sums over the frames of a user's notes, enough to solve their MLLR transform: per stream
-    and dimension ``i``, G_i = sum of posterior/variance_i * xi xi' and k_i = sum of
-    posterior/variance_i * o_i * xi, where xi is a Gaussian's mean with a leading 1 (Leggetter
-    and Woodland's estimate for diagonal covariances)."""
+    """Sums over the frames of a user's notes, enough to adapt the model to them in two steps.
 
-    def __init__(self, g: np.ndarray | None = None, k: np.ndarray | None = None, notes: float = 0.0) -> None:
+    MLLR (one linear map of the means per stream): per stream and dimension ``i``, G_i = sum of
+    posterior/variance_i * xi xi' and k_i = sum of posterior/variance_i * o_i * xi, where xi is a
+    Gaussian's mean with a leading 1 (Leggetter and Woodland's estimate for diagonal covariances).
+    MAP (each Gaussian on its own, where the notes say enough about it): its occupancy and the
+    posterior-weighted sum of the frames it explained (Gauvain and Lee), with the posteriors of
+    the model as adapted when the note was learned. MLLR moves every mean a little from few
+    notes; MAP then moves the often-heard ones the rest of the way."""
+
+    def __init__(
+        self,
+        g: np.ndarray | None = None,
+        k: np.ndarray | None = None,
+        notes: float = 0.0,
+        occupancy: np.ndarray | None = None,
+        first: np.ndarray | None = None,
+    ) -> None:
         self.g = np.zeros((STREAMS, DIMENSIONS, EXTENDED, EXTENDED)) if g is None else g
         self.k = np.zeros((STREAMS, DIMENSIONS, EXTENDED)) if k is None else k
         self.notes = notes
+        self.occupancy = np.zeros(GAUSSIANS) if occupancy is None else occupancy
+        self.first = np.zeros((*GAUSSIANS, DIMENSIONS)) if first is None else first
+
+    @property
+    def ready(self) -> bool:
+        """Enough notes to adapt the model (``MIN_NOTES``, counted as they decay)."""
+        return self.notes >= MIN_NOTES * DECAY**MIN_NOTES
 
     def learned(self, note: VoiceStats) -> VoiceStats:
         """These sums with one more note's, the older ones weighed down by ``DECAY``."""
-        return VoiceStats(self.g * DECAY + note.g, self.k * DECAY + note.k, self.notes * DECAY + note.notes)
+        return VoiceStats(
+            self.g * DECAY + note.g,
+            self.k * DECAY + note.k,
+            self.notes * DECAY + note.notes,
+            self.occupancy * DECAY + note.occupancy,
+            self.first * DECAY + note.first,
+        )
 
     def transform(self) -> np.ndarray | None:
         """(STREAMS, DIMENSIONS, EXTENDED): per row the bias then the row of A, so that an adapted
-        mean is A mean + b. None until ``MIN_NOTES`` notes."""
-        if self.notes < MIN_NOTES * DECAY**MIN_NOTES:
+        mean is A mean + b. None until the stats are ``ready``."""
+        if not self.ready:
             return None
         rows = np.empty((STREAMS, DIMENSIONS, EXTENDED))
         identity = np.eye(EXTENDED)
@@ -90,24 +124,35 @@ class VoiceStats:
                 )
         return rows if np.isfinite(rows).all() else None
 
-    def mllr(self) -> str | None:
-        """The transform as pocketsphinx's MLLR file (``ps_mllr_read``), or None (see transform)."""
+    def adapted_means(self, model: AcousticModel) -> np.ndarray | None:
+        """The model's means adapted to this voice: MLLR, then MAP toward what the notes heard
+        (a Gaussian seen for ``MAP_WEIGHT`` frames moves halfway). None until ``ready``."""
         rows = self.transform()
         if rows is None:
             return None
-        lines = ["1", str(STREAMS)]  # one regression class, three streams
-        for stream in rows:
-            lines.append(str(DIMENSIONS))
-            lines.extend(" ".join(f"{value:.7g}" for value in row[1:]) for row in stream)
-            lines.append(" ".join(f"{value:.7g}" for value in stream[:, 0]))
-            lines.append(" ".join(["1"] * DIMENSIONS))  # variances unchanged
-        return "\n".join(lines) + "\n"
+        means = mllr_means(model.means, rows)
+        heard = self.occupancy[..., None]
+        return (MAP_WEIGHT * means + self.first) / (MAP_WEIGHT + heard)
 
     def to_text(self) -> str:
-        """Compact and exact: float64 little-endian, G's upper triangles only (it is symmetric)."""
+        """Compact: the MLLR sums exact (float64, G's upper triangles only: it is symmetric); of
+        the MAP sums only the Gaussians heard at all (``KEPT``), occupancy as float32 and the mean
+        frame each explained as float16 (cepstra need no more)."""
         upper = np.triu_indices(EXTENDED)
-        values = np.concatenate([[self.notes], self.g[..., upper[0], upper[1]].ravel(), self.k.ravel()])
-        return base64.b64encode(MAGIC + values.astype("<f8").tobytes()).decode("ascii")
+        exact = np.concatenate([[self.notes], self.g[..., upper[0], upper[1]].ravel(), self.k.ravel()])
+        occupancy = self.occupancy.ravel()
+        kept = np.flatnonzero(occupancy > KEPT)
+        heard = occupancy[kept]
+        mean = self.first.reshape(-1, DIMENSIONS)[kept] / heard[:, None]
+        parts = [
+            MAGIC,
+            exact.astype("<f8").tobytes(),
+            struct.pack("<I", len(kept)),
+            kept.astype("<u2").tobytes(),
+            heard.astype("<f4").tobytes(),
+            mean.astype("<f2").tobytes(),
+        ]
+        return base64.b64encode(b"".join(parts)).decode("ascii")
 
     @classmethod
     def from_text(cls, text: str) -> VoiceStats:
@@ -118,18 +163,55 @@ class VoiceStats:
             raise ValueError("not a voice record") from error
         upper = np.triu_indices(EXTENDED)
         triangle = len(upper[0])
-        expected = 1 + STREAMS * DIMENSIONS * (triangle + EXTENDED)
-        if not raw.startswith(MAGIC) or len(raw) != len(MAGIC) + 8 * expected:
+        exact = 1 + STREAMS * DIMENSIONS * (triangle + EXTENDED)
+        at = len(MAGIC) + 8 * exact
+        if not raw.startswith(MAGIC) or len(raw) < at + 4:
             raise ValueError("not a voice record")
-        values = np.frombuffer(raw, "<f8", offset=len(MAGIC)).astype(np.float64)
-        if not np.isfinite(values).all() or values[0] < 0:
+        (count,) = struct.unpack_from("<I", raw, at)
+        at += 4
+        if count > GAUSSIAN_COUNT or len(raw) != at + count * (2 + 4 + 2 * DIMENSIONS):
+            raise ValueError("not a voice record")
+        values = np.frombuffer(raw, "<f8", exact, len(MAGIC)).astype(np.float64)
+        kept = np.frombuffer(raw, "<u2", count, at).astype(np.int64)
+        heard = np.frombuffer(raw, "<f4", count, at + 2 * count).astype(np.float64)
+        mean = np.frombuffer(raw, "<f2", count * DIMENSIONS, at + 6 * count).astype(np.float64)
+        if (
+            not np.isfinite(values).all()
+            or values[0] < 0
+            or (kept >= GAUSSIAN_COUNT).any()
+            or len(np.unique(kept)) != count
+            or not (np.isfinite(heard) & (heard > 0)).all()
+            or not np.isfinite(mean).all()
+        ):
             raise ValueError("not a voice record")
         g = np.zeros((STREAMS, DIMENSIONS, EXTENDED, EXTENDED))
         packed = values[1 : 1 + STREAMS * DIMENSIONS * triangle].reshape(STREAMS, DIMENSIONS, triangle)
         g[..., upper[0], upper[1]] = packed
         g[..., upper[1], upper[0]] = packed
         k = values[1 + STREAMS * DIMENSIONS * triangle :].reshape(STREAMS, DIMENSIONS, EXTENDED)
-        return cls(g, k, float(values[0]))
+        occupancy = np.zeros(GAUSSIAN_COUNT)
+        occupancy[kept] = heard
+        first = np.zeros((GAUSSIAN_COUNT, DIMENSIONS))
+        first[kept] = mean.reshape(count, DIMENSIONS) * heard[:, None]
+        return cls(g, k, float(values[0]), occupancy.reshape(GAUSSIANS), first.reshape(*GAUSSIANS, DIMENSIONS))
+
+
+def mllr_means(means: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``means`` (codebooks, STREAMS, densities, DIMENSIONS) mapped by a transform's ``rows``."""
+    adapted = np.empty_like(means)
+    for stream in range(STREAMS):
+        adapted[:, stream] = means[:, stream] @ rows[stream, :, 1:].T + rows[stream, :, 0]
+    return adapted
+
+
+def means_file(model_directory: Path, means: np.ndarray) -> bytes:
+    """A sphinx means file like the model's own, holding ``means``. Its checksum line is left out
+    (pocketsphinx checks a checksum only when the header announces one)."""
+    original = (model_directory / "means").read_bytes()
+    at = original.index(b"endhdr\n") + len(b"endhdr\n")
+    header = original[:at].replace(b"chksum0 yes\n", b"")
+    counts = original[at : at + 4 + 12 + 4 * STREAMS + 4]  # byte order, sizes, stream lengths, total
+    return header + counts + means.astype("<f4").tobytes()
 
 
 def features(cepstra: np.ndarray) -> np.ndarray:
@@ -148,9 +230,17 @@ def features(cepstra: np.ndarray) -> np.ndarray:
     return np.concatenate([normal, deltas, double], axis=1)
 
 
-def note_stats(model: AcousticModel, frames: np.ndarray, senones: np.ndarray, phones: list[str]) -> VoiceStats:
+def note_stats(
+    model: AcousticModel,
+    frames: np.ndarray,
+    senones: np.ndarray,
+    phones: list[str],
+    adapted: np.ndarray | None = None,
+) -> VoiceStats:
     """One note's sums: ``frames`` (n, 39) features, ``senones`` and ``phones`` the state and CI
-    phone each frame was aligned to (-1 / "" where none)."""
+    phone each frame was aligned to (-1 / "" where none). ``adapted``: the means as adapted to
+    the user so far (``VoiceStats.adapted_means``), under which the MAP sums are taken; the MLLR
+    sums are always taken under the model's own means, which their estimate maps from."""
     codebook = {phone: index for index, phone in enumerate(model.phones)}
     books = np.array([codebook.get(phone, -1) for phone in phones])
     keep = (senones >= 0) & (books >= 0) & ~np.isin(np.array(phones, dtype=object), SILENT)
@@ -162,17 +252,33 @@ def note_stats(model: AcousticModel, frames: np.ndarray, senones: np.ndarray, ph
         observed = frames[:, stream * DIMENSIONS : (stream + 1) * DIMENSIONS]  # (n, 13)
         means = model.means[books, stream]  # (n, densities, 13)
         variances = model.variances[books, stream]
-        # Each Gaussian's share of each frame: its weight in the frame's senone times its fit.
-        fit = -0.5 * (((observed[:, None, :] - means) ** 2) / variances + np.log(variances)).sum(-1)
-        fit += model.log_weights[stream][:, senones].T
-        fit -= fit.max(axis=1, keepdims=True)
-        share = np.exp(fit)
-        share /= share.sum(axis=1, keepdims=True)  # (n, densities)
+        share = _shares(model, stream, observed, means, variances, senones)
         extended = np.concatenate([np.ones(means.shape[:2] + (1,)), means], axis=-1)
         weighted = share[:, :, None] / variances  # (n, densities, 13)
         stats.g[stream] = np.einsum("tmi,tmj,tmk->ijk", weighted, extended, extended)
         stats.k[stream] = np.einsum("tmi,ti,tmj->ij", weighted, observed, extended)
+        if adapted is not None:
+            share = _shares(model, stream, observed, adapted[books, stream], variances, senones)
+        np.add.at(stats.occupancy[:, stream], books, share)
+        np.add.at(stats.first[:, stream], books, share[:, :, None] * observed[:, None, :])
     return stats
+
+
+def _shares(
+    model: AcousticModel,
+    stream: int,
+    observed: np.ndarray,
+    means: np.ndarray,
+    variances: np.ndarray,
+    senones: np.ndarray,
+) -> np.ndarray:
+    """Each Gaussian's share of each frame (n, densities): its weight in the frame's senone times
+    its fit, normalised per frame."""
+    fit = -0.5 * (((observed[:, None, :] - means) ** 2) / variances + np.log(variances)).sum(-1)
+    fit += model.log_weights[stream][:, senones].T
+    fit -= fit.max(axis=1, keepdims=True)
+    share = np.exp(fit)
+    return share / share.sum(axis=1, keepdims=True)
 
 
 def _read_gaussians(path: Path) -> np.ndarray:

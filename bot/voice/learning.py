@@ -5,7 +5,7 @@ pressed Yes on "I heard '...'. Do that?". A note that was asked about and not co
 no answer) teaches nothing: a mishearing must never be learned as the truth.
 
 Best effort and off the turn's path, like the focus status: the reply goes out first, then the
-note is aligned in the engine's worker (about 0.25 s a note) and added to the user's record. A
+note is aligned in the engine's worker (about 0.3 s a note) and added to the user's record. A
 failure is logged and forgotten. The audio of a note asked about waits in memory for the answer
 (at most ``PENDING_NOTES`` notes, ``PENDING_FOR``); an answer on another instance, or after a
 restart, teaches nothing, which is harmless.
@@ -44,13 +44,13 @@ class VoiceLearning:
         return learns_voices(self._engine)
 
     async def voice_of(self, user_id: str) -> str | None:
-        """The user's learned voice as the engine takes it (``VoiceStats.mllr``); None until a few
-        notes were learned, for engines that don't learn, and whenever the record can't be read."""
+        """The user's learned voice as the engine takes it (``VoiceStats.to_text``); None until a
+        few notes were learned, for engines that don't learn, and whenever the record can't be read."""
         if not self.on:
             return None
         try:
             stored = await self._profiles.get(user_id)
-            return VoiceStats.from_text(stored).mllr() if stored else None
+            return stored if stored and VoiceStats.from_text(stored).ready else None
         except Exception as error:  # a damaged record, a store hiccup: hear the note as anyone's
             log.warning("learned voice not read", extra={"error": type(error).__name__})
             return None
@@ -95,8 +95,9 @@ class VoiceLearning:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def _learn(self, user_id: str, pcm: bytes, sample_rate: int, words: str) -> None:
+        known = await self.voice_of(user_id)  # the note is heard as the model adapted so far hears it
         async with self._one_at_a_time:
-            learned = await self._engine.learn(pcm, sample_rate, words)  # type: ignore[attr-defined]
+            learned = await self._engine.learn(pcm, sample_rate, words, known)  # type: ignore[attr-defined]
         if learned is None:
             return  # the words could not be lined up with the audio
         note = VoiceStats.from_text(learned)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import hashlib
 import logging
 import math
 import multiprocessing
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from bot.voice import frontend, language_model
-from bot.voice.adaptation import AcousticModel, features, note_stats
+from bot.voice.adaptation import AcousticModel, VoiceStats, features, means_file, note_stats
 from bot.voice.audio_format import SAMPLE_RATE
 from bot.voice.engines import SpeechUnavailable, Transcript, Word
 
@@ -86,7 +87,7 @@ class Recognizer:
     ) -> Transcript:
         """The words of a note. ``hints`` are the user's open task titles: with them the note is
         heard with a model that knows those titles (``language_model.build``). ``voice``: the
-        user's learned voice (``VoiceStats.mllr``), which adapts the acoustic model to them."""
+        user's learned voice (``VoiceStats.to_text``), which adapts the acoustic model to them."""
         if sample_rate != SAMPLE_RATE:
             raise ValueError(f"pocketsphinx's en-us model takes {SAMPLE_RATE} Hz audio, not {sample_rate}")
         decoder = self._decoder_for(hints, voice if self.language_model == "commands" else None)
@@ -101,10 +102,11 @@ class Recognizer:
             return Transcript("", 0.0, self.name)
         return Transcript(" ".join(word.text for word in words), _confidence(segments), self.name, words)
 
-    def learn(self, pcm: bytes, text: str) -> str | None:
+    def learn(self, pcm: bytes, text: str, voice: str | None = None) -> str | None:
         """What one note adds to its speaker's learned voice (``VoiceStats.to_text``), given the
-        words it turned out to say; None when they can't be lined up with the audio (a word the
-        model has no pronunciation for, or audio that does not fit them at all)."""
+        words it turned out to say and what was learned before (``voice``); None when they can't
+        be lined up with the audio (a word the model has no pronunciation for, or audio that does
+        not fit them at all)."""
         model_directory = language_model.model_dir() / "en-us"
         cepstra = frontend.cepstra(
             pcm, frontend.model_settings((model_directory / "feat.params").read_text()), self.DECODER_CONFIG
@@ -115,7 +117,9 @@ class Recognizer:
         if alignment is None:
             return None
         senones, phones = alignment
-        stats = note_stats(AcousticModel.load(model_directory), features(cepstra), senones, phones)
+        model = AcousticModel.load(model_directory)
+        adapted = _adapted_means(model, voice)
+        stats = note_stats(model, features(cepstra), senones, phones, adapted)
         return stats.to_text()
 
     def _align(self, cepstra: Any, text: str) -> tuple[Any, list[str]] | None:
@@ -169,22 +173,30 @@ class Recognizer:
                 if any(base.lookup_word(word) is None for word in title.split())
             )
         )
-        if not titles and not voice:
-            return base
-        key = (titles, voice)
+        # The whole learned voice would make a long key: its digest names it.
+        key = (titles, hashlib.sha256(voice.encode()).hexdigest() if voice else None)
         decoder = self._hinted.pop(key, None)
         if decoder is None:
-            try:
-                decoder = self._build(titles, voice)
-            except RuntimeError:  # a learned voice pocketsphinx refuses: hear the note without it
-                log.warning("voice transform refused; listening without it")
-                key, decoder = (titles, None), self._build(titles) if titles else base
+            adapted = _adapted_means(AcousticModel.load(language_model.model_dir() / "en-us"), voice)
+            if adapted is None:  # too few notes yet, or unreadable: as if there were no voice
+                if not titles:
+                    return base
+                key = (titles, None)
+                decoder = self._hinted.pop(key, None)
+            if decoder is None:
+                try:
+                    decoder = self._build(titles, adapted)
+                except RuntimeError:  # adapted means pocketsphinx refuses: hear the note without them
+                    log.warning("learned voice refused; listening without it")
+                    if not titles:
+                        return base
+                    key, decoder = (titles, None), self._build(titles)
         self._hinted[key] = decoder  # the most recently used last
         while len(self._hinted) > self.HINTED_DECODERS:
             del self._hinted[next(iter(self._hinted))]
         return decoder
 
-    def _build(self, hints: Sequence[str] = (), voice: str | None = None) -> Any:
+    def _build(self, hints: Sequence[str] = (), means: Any = None) -> Any:
         from pocketsphinx import Decoder  # imported here: the Azure-only deployment doesn't load it
 
         models = language_model.model_dir()
@@ -200,14 +212,26 @@ class Recognizer:
         with tempfile.TemporaryDirectory(prefix="avanochi-lm-") as directory:
             # The decoder reads the files while it is built; they are not needed afterwards.
             files = language_model.build(Path(directory), hints=hints)
-            if not hints and not voice:
+            if not hints and means is None:
                 log.info("voice language model: %d words, %d sentences", files.words, files.sentences)
             options.update(lm=str(files.language_model), dict=str(files.dictionary))
-            if voice:
-                transform = Path(directory) / "voice.mllr"
-                transform.write_text(voice)
-                options["mllr"] = str(transform)
+            if means is not None:
+                adapted = Path(directory) / "means"
+                adapted.write_bytes(means_file(models / "en-us", means))
+                options["mean"] = str(adapted)
             return Decoder(**{**options, **self._options})
+
+
+def _adapted_means(model: AcousticModel, voice: str | None) -> Any:
+    """The means adapted to a learned voice; None for no voice, too few notes, or a record that
+    does not read (the note is then heard as anyone's)."""
+    if not voice:
+        return None
+    try:
+        return VoiceStats.from_text(voice).adapted_means(model)
+    except ValueError:
+        log.warning("learned voice unreadable; listening without it")
+        return None
 
 
 class PocketsphinxEngine:
@@ -231,11 +255,11 @@ class PocketsphinxEngine:
     ) -> Transcript:
         return await self._in_worker(_worker_recognize, pcm, sample_rate, tuple(hints), voice)
 
-    async def learn(self, pcm: bytes, sample_rate: int, text: str) -> str | None:
-        """What this note, which said ``text``, adds to its speaker's voice (``Recognizer.learn``)."""
+    async def learn(self, pcm: bytes, sample_rate: int, text: str, voice: str | None = None) -> str | None:
+        """What this note, which said ``text``, adds to its speaker's ``voice`` (``Recognizer.learn``)."""
         if sample_rate != SAMPLE_RATE:
             return None
-        return await self._in_worker(_worker_learn, pcm, text)
+        return await self._in_worker(_worker_learn, pcm, text, voice)
 
     async def _in_worker(self, work: Any, *args: Any) -> Any:
         pool = self._executor()
@@ -321,9 +345,9 @@ def _worker_recognize(
     return _worker_recognizer.recognize(pcm, sample_rate, hints, voice)
 
 
-def _worker_learn(pcm: bytes, text: str) -> str | None:
+def _worker_learn(pcm: bytes, text: str, voice: str | None = None) -> str | None:
     assert _worker_recognizer is not None, "the pool initializer loads the recognizer"
-    return _worker_recognizer.learn(pcm, text)
+    return _worker_recognizer.learn(pcm, text, voice)
 
 
 def _word(word: str) -> str:

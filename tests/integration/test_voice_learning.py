@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.voice.adaptation import VoiceStats
 from bot.voice.decode import decode_audio
 from bot.voice.offline import PocketsphinxEngine
 from persistence.port import DocumentMissing
@@ -55,7 +56,7 @@ async def test_notes_that_ran_teach_the_engine_and_the_next_note_is_heard_with_t
     [heard, *_] = await send(channel, "learn-03.ogg")
 
     assert heard.text == 'Heard: "water two cups"'
-    assert voices[-1] is not None and voices[-1].startswith("1\n3\n13\n")  # the user's MLLR transform
+    assert voices[-1] is not None and VoiceStats.from_text(voices[-1]).ready  # the user's learned voice
 
 
 async def test_a_note_asked_about_teaches_only_once_the_user_says_yes(channel):
@@ -139,4 +140,4 @@ async def test_notes_over_rest_are_heard_with_the_voice_and_teach_it_as_chat_not
         await slack.app[CONTAINER_KEY].voice_learning.drain()
 
     assert voices[:3] == [None, None, None]
-    assert voices[3] is not None and voices[3].startswith("1\n3\n13\n")
+    assert voices[3] is not None and VoiceStats.from_text(voices[3]).ready

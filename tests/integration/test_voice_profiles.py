@@ -60,7 +60,7 @@ class LearningEngine:
     name = "learning"
     learns_voices = True
 
-    async def learn(self, pcm: bytes, sample_rate: int, text: str) -> str:
+    async def learn(self, pcm: bytes, sample_rate: int, text: str, voice: str | None = None) -> str:
         return VoiceStats(notes=1.0).to_text()
 
 
@@ -75,4 +75,4 @@ async def test_an_unreadable_record_is_heard_as_no_voice_and_learning_starts_afr
         await learning.drain()
 
     assert VoiceStats.from_text(await VoiceProfiles(store).get(user) or "").notes == pytest.approx(1 + 0.98 + 0.98**2)
-    assert (await learning.voice_of(user) or "").startswith("1\n3\n13\n")
+    assert VoiceStats.from_text(await learning.voice_of(user) or "").ready
