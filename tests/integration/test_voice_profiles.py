@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import numpy as np
 import pytest
 
 from bot.voice.adaptation import VoiceStats
@@ -76,3 +77,22 @@ async def test_an_unreadable_record_is_heard_as_no_voice_and_learning_starts_afr
 
     assert VoiceStats.from_text(await VoiceProfiles(store).get(user) or "").notes == pytest.approx(1 + 0.98 + 0.98**2)
     assert VoiceStats.from_text(await learning.voice_of(user) or "").ready
+
+
+async def test_the_largest_record_fits_and_reads_back(store):
+    """Every Gaussian heard: the most a record can hold (about 700 kB), well under Cosmos DB's
+    2 MB per document."""
+    from bot.voice import adaptation
+
+    rng = np.random.default_rng(2)
+    occupancy = rng.uniform(1, 50, size=adaptation.GAUSSIANS)
+    first = rng.normal(size=(*adaptation.GAUSSIANS, 13)) * occupancy[..., None]
+    full = VoiceStats(notes=40.0, occupancy=occupancy, first=first)
+    profiles = VoiceProfiles(store)
+    user = await a_user(store)
+
+    assert await profiles.learn(user, lambda stored: (full.to_text(), full.notes))
+
+    stored = await profiles.get(user)
+    assert stored is not None and len(stored) < 1_000_000
+    assert np.allclose(VoiceStats.from_text(stored).occupancy, occupancy, rtol=1e-6)
