@@ -334,4 +334,4 @@ def _read_log_weights(path: Path, densities: int) -> np.ndarray:
         raise ValueError(f"{path}: {rows} codewords, not {densities}")
     streams = int(header.get("feature_count", STREAMS))
     quantized = np.frombuffer(data, np.uint8, streams * densities * senones, at)
-    return -MIXW_SCALE * quantized.reshape(streams, densities, senones).astype(np.float64)
+    return (-MIXW_SCALE * quantized.reshape(streams, densities, senones)).astype(np.float32)  # 8 MB, not 16
