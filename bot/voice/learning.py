@@ -27,7 +27,11 @@ from persistence.voice_profiles import VoiceProfiles
 log = logging.getLogger("avanochi.voice")
 
 MAX_PENDING_WORK = 32  # notes waiting to be learned; past it new ones are skipped
-PENDING_NOTES = 256  # notes waiting for a Yes, across users
+# Commands are short (median 1.6 s). A long note would hold the shared worker for seconds
+# (0.27 s of alignment per 1.7 s of audio) and its audio would sit in memory: not learned from.
+MAX_SECONDS = 15.0
+# Notes waiting for a Yes, across users (at most 64 x 15 s of 16-bit audio: 31 MB).
+PENDING_NOTES = 64
 PENDING_FOR = 15 * 60.0  # seconds a note waits for its Yes
 
 
@@ -57,12 +61,12 @@ class VoiceLearning:
 
     def ran(self, user_id: str, pcm: bytes, sample_rate: int, words: str) -> None:
         """A note whose command ran as heard: learn from it."""
-        if self.on and words.strip():
+        if self._worth_learning(pcm, sample_rate, words):
             self._later(self._learn(user_id, pcm, sample_rate, words))
 
     def asked(self, user_id: str, pcm: bytes, sample_rate: int, words: str) -> None:
         """A note asked about: kept until the user answers (``confirmed``), one per user."""
-        if not self.on or not words.strip():
+        if not self._worth_learning(pcm, sample_rate, words):
             return
         self._asked.pop(user_id, None)
         self._asked[user_id] = (time.monotonic() + PENDING_FOR, pcm, sample_rate, words)
@@ -75,6 +79,9 @@ class VoiceLearning:
         if yes and kept is not None and kept[0] > time.monotonic():
             _, pcm, sample_rate, words = kept
             self._later(self._learn(user_id, pcm, sample_rate, words))
+
+    def _worth_learning(self, pcm: bytes, sample_rate: int, words: str) -> bool:
+        return self.on and bool(words.strip()) and len(pcm) / 2 / sample_rate <= MAX_SECONDS
 
     async def status(self, user_id: str) -> tuple[bool, float]:
         """Whether the user's notes teach the engine, and how many it holds (older ones weigh less)."""

@@ -96,3 +96,22 @@ async def test_the_largest_record_fits_and_reads_back(store):
     stored = await profiles.get(user)
     assert stored is not None and len(stored) < 1_000_000
     assert np.allclose(VoiceStats.from_text(stored).occupancy, occupancy, rtol=1e-6)
+
+
+async def test_a_long_note_teaches_nothing_and_holds_no_audio(store):
+    """A minute of audio would hold the shared worker for seconds: only command-length notes teach."""
+    from bot.voice import learning as voice_learning
+
+    user = await a_user(store)
+    learning = VoiceLearning(LearningEngine(), VoiceProfiles(store))  # type: ignore[arg-type]
+    long_note = b"\0\0" * int(16000 * (voice_learning.MAX_SECONDS + 1))
+
+    learning.ran(user, long_note, 16000, "water two cups")
+    learning.asked(user, long_note, 16000, "water two cups")
+    learning.confirmed(user, yes=True)
+    await learning.drain()
+    assert await VoiceProfiles(store).get(user) is None
+
+    learning.ran(user, b"\0\0" * 16000, 16000, "water two cups")
+    await learning.drain()
+    assert await VoiceProfiles(store).get(user) is not None
