@@ -22,6 +22,20 @@ CLEAN = ("learn-03.ogg", "learn-06.ogg", "learn-07.ogg")
 ASKED = "learn-11.ogg"  # "start work", heard "start where day" (0.08): asked about
 
 
+@pytest.fixture
+def voices(monkeypatch) -> list[str | None]:
+    """The learned voice the offline engine was handed with each note, in order."""
+    handed: list[str | None] = []
+    transcribe = PocketsphinxEngine.transcribe
+
+    async def spy(self, pcm, sample_rate=16000, hints=(), voice=None):
+        handed.append(voice)
+        return await transcribe(self, pcm, sample_rate, hints, voice)
+
+    monkeypatch.setattr(PocketsphinxEngine, "transcribe", spy)
+    return handed
+
+
 async def send(channel: Driver, name: str) -> list:
     return await channel.send_file((FIXTURES / name).read_bytes(), name, "audio/ogg")
 
@@ -35,15 +49,7 @@ async def learned_notes(channel: Driver) -> float | None:
     return float(doc["notes"])
 
 
-async def test_notes_that_ran_teach_the_engine_and_the_next_note_is_heard_with_that_voice(channel, monkeypatch):
-    voices: list[str | None] = []
-    transcribe = PocketsphinxEngine.transcribe
-
-    async def spy(self, pcm, sample_rate=16000, hints=(), voice=None):
-        voices.append(voice)
-        return await transcribe(self, pcm, sample_rate, hints, voice)
-
-    monkeypatch.setattr(PocketsphinxEngine, "transcribe", spy)
+async def test_notes_that_ran_teach_the_engine_and_the_next_note_is_heard_with_that_voice(channel, voices):
     await settled(channel, "hello")
 
     for name in CLEAN:
@@ -113,17 +119,9 @@ async def test_voice_learning_off_forgets_the_voice_and_learns_no_more_until_on(
     assert await learned_notes(channel) == pytest.approx(1.0)
 
 
-async def test_notes_over_rest_are_heard_with_the_voice_and_teach_it_as_chat_notes_do(slack, monkeypatch):
+async def test_notes_over_rest_are_heard_with_the_voice_and_teach_it_as_chat_notes_do(slack, voices):
     from app import CONTAINER_KEY
 
-    voices: list[str | None] = []
-    transcribe = PocketsphinxEngine.transcribe
-
-    async def spy(self, pcm, sample_rate=16000, hints=(), voice=None):
-        voices.append(voice)
-        return await transcribe(self, pcm, sample_rate, hints, voice)
-
-    monkeypatch.setattr(PocketsphinxEngine, "transcribe", spy)
     user = "slack:T0TEAM:U1"
     await slack.workspace.say("hello")  # the user exists: a note learned for nobody is not written
     token = (await slack.rest.json("POST", "/api/tokens", 201, json={"user_id": user}))["token"]
