@@ -157,6 +157,19 @@ def seconds(reader: Callable[[str], object], text: str, repeat: int = 3) -> floa
     return best
 
 
+def growth(reader: Callable[[str], object], small: str, large: str, tries: int = 4) -> tuple[float, float]:
+    """The best times at both lengths, measured again (up to ``tries`` rounds) while the larger
+    looks too slow: a preempted run on a busy machine is noise that passes, a cost that grows
+    faster than the text is slow in every round."""
+    at_cap = four_times = float("inf")
+    for _ in range(tries):
+        at_cap = min(at_cap, seconds(reader, small))
+        four_times = min(four_times, seconds(reader, large))
+        if four_times < GROWTH_MAX * at_cap + NOISE:
+            break
+    return at_cap, four_times
+
+
 @pytest.fixture(scope="module", autouse=True)
 def dateparser_loaded():
     """dateparser loads its data on first use (~100 ms, once per process): not the reader's cost."""
@@ -168,7 +181,7 @@ def test_reading_a_text_costs_time_in_proportion_to_its_length(name):
     reader = READERS[name]
     small, large, huge = adversarial(2_000), adversarial(8_000), adversarial(40_000)
     for shape in small:
-        at_cap, four_times = seconds(reader, small[shape]), seconds(reader, large[shape])
+        at_cap, four_times = growth(reader, small[shape], large[shape])
         timings = f"{name} on {shape!r}: {at_cap * 1000:.2f} ms at 2,000 chars, {four_times * 1000:.2f} ms at 8,000"
         assert at_cap < AT_CAP_MAX, timings
         assert four_times < GROWTH_MAX * at_cap + NOISE, timings
