@@ -116,7 +116,7 @@ async def _watch_a_slow_wave(store) -> None:
 async def test_a_second_instance_looking_in_mid_wave_sends_no_nudge_twice(store):
     # The user-visible side: another instance looks for due nudges while the first one is still
     # working through its paced wave. It may take over users not yet claimed (the first one's
-    # shard lease ran out), but must find nothing the first one claimed and has yet to send.
+    # shard lease ran out), but must find nothing the first one claimed and has yet to send or settle.
     clock, services = world(store)
     users = await clocked_in_as(services, clock, crowded_workspace(50))
     clock.set(DUE)
