@@ -259,7 +259,8 @@ class ReminderEngine:
         except DomainError as error:  # nothing read, nothing claimed: they stay due
             log.warning("reading reminder users failed", extra={"error": str(error), "users": len(schedules)})
             return
-        claims = [self._decide(s, snapshot, now) for s, snapshot in zip(schedules, snapshots, strict=True)]
+        leased_at = pass_clock.now()
+        claims = [self._decide(s, snapshot, now, leased_at) for s, snapshot in zip(schedules, snapshots, strict=True)]
         try:
             written = await self._services.reminders.save_schedules([claim.schedule for claim in claims])
         except DomainError as error:  # nothing claimed: they stay due for the next pass
@@ -297,15 +298,17 @@ class ReminderEngine:
                 return None
 
     @staticmethod
-    def _decide(schedule: ReminderSchedule, snapshot: Snapshot, now: datetime) -> Claim:
+    def _decide(schedule: ReminderSchedule, snapshot: Snapshot, now: datetime, leased_at: datetime) -> Claim:
         """Plan the user's nudges and claim and lease them in ``schedule``, in memory: the
-        caller writes it (with the ETag it was read with) before anything is sent."""
+        caller writes it (with the ETag it was read with) before anything is sent. ``now`` is
+        the instant the pass stands for; ``leased_at`` the pass's time as the claim is made, a
+        paced wave's minutes later: the lease must run from then to outlast the wait to send."""
         if snapshot.user is None or snapshot.activity is None:
             schedule.outbox, schedule.next_due = [], FAR_FUTURE
             return Claim(schedule, [], None, 0)
         decided = plan(snapshot.user, snapshot.activity, schedule.sent, now)
         schedule.claim(decided.due, now)
-        leased = schedule.lease(now)
+        leased = schedule.lease(leased_at)
         schedule.reschedule(decided.next_check)
         # The most recently used channel this instance can send through.
         address = max(snapshot.addresses, key=lambda a: a.updated_at) if snapshot.addresses else None
@@ -320,7 +323,7 @@ class ReminderEngine:
             if schedule.next_due > now:
                 return None  # another instance got here first
             snapshot = await reminders.snapshot(user_id, list(self._notifiers), now, schedule)
-            decided = self._decide(schedule, snapshot, now)
+            decided = self._decide(schedule, snapshot, now, pass_clock.now())
             await reminders.save_schedule(decided.schedule)
             return decided
 
