@@ -16,6 +16,7 @@ from azure.cosmos.documents import ConnectionPolicy, RetryOptions
 from persistence.port import Query, StoreUnavailable
 from tests.conftest import opened_store
 from tools.cosmos_server import CosmosServer
+from tools.fakes.loopback import serve
 
 pytestmark = pytest.mark.cosmos
 
@@ -39,12 +40,8 @@ class FaultProxy:
         self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=False))
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.uri = f"http://127.0.0.1:{port}/"
+        self._runner, root = await serve(app)
+        self.uri = root + "/"
         return self
 
     async def __aexit__(self, *exc: object) -> None:

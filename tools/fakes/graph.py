@@ -14,6 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tools.fakes.loopback import serve
+
 TENANT = "11111111-2222-3333-4444-555555555555"
 CLIENT_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 CLIENT_SECRET = "test-graph-secret-0123456789"
@@ -83,12 +85,7 @@ class FakeGraph:
         app = web.Application()
         app.router.add_post("/login/{tenant}/oauth2/v2.0/token", self._token)
         app.router.add_post("/v1.0/users/{user}/presence/{action}", self._presence)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.root = f"http://127.0.0.1:{port}"
+        self._runner, self.root = await serve(app)
 
     async def close(self) -> None:
         if self._runner:

@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tools.fakes.loopback import serve
 from tools.fakes.slack_socket import FakeSocketMode
 
 BOT_TOKEN = "xoxb-test-0000-avanochi"
@@ -137,12 +138,7 @@ class FakeSlackApi:
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_get("/files-pri/{name}", self._download)
         self.socket.add_routes(app)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.root = f"http://127.0.0.1:{port}"
+        self._runner, self.root = await serve(app)
         self.socket.root = self.root
 
     async def close(self) -> None:
