@@ -62,6 +62,21 @@ def make_settings(**overrides: str) -> Settings:
     return Settings.load(CredentialManager(values, env_file=None))
 
 
+def slack_oauth_settings(fake: Any, secret_key: str, **overrides: str) -> Settings:
+    """Settings of a Slack app installed through OAuth against ``fake`` (tests/fake_slack.py's
+    FakeSlackApi), its tokens sealed with ``secret_key``."""
+    from tests.fake_slack import SIGNING_SECRET
+
+    return make_settings(
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_CLIENT_ID=fake.client_id,
+        SLACK_CLIENT_SECRET=fake.client_secret,
+        AVANOCHI_SECRET_KEY=secret_key,
+        SLACK_API_URL=fake.base_url,
+        **overrides,
+    )
+
+
 @asynccontextmanager
 async def serving(store, *, clock=None, speech=None, telemetry=None, **settings: str) -> AsyncIterator[Api]:
     """The whole app on loopback with these settings (and clock, speech engine, telemetry); an

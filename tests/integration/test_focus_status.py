@@ -24,8 +24,8 @@ from persistence.port import DocumentMissing
 from persistence.slack_installations import TokenCipher
 from tests.conformance.drivers import FlakyStore, console_driver
 from tests.fake_connector import teams_world, visible_text
-from tests.fake_slack import NOW, SIGNING_SECRET, TEAM, Call, FakeSlackApi, Workspace
-from tests.integration.conftest import Api, make_settings
+from tests.fake_slack import NOW, TEAM, Call, FakeSlackApi, Workspace
+from tests.integration.conftest import Api, make_settings, slack_oauth_settings
 from tools.fakes.graph import TENANT, FakeGraph
 
 KEY = Fernet.generate_key().decode()
@@ -71,6 +71,15 @@ class SlackWorld:
         _, status, page = await self.install(code, urlsplit(link).path + "?" + urlsplit(link).query)
         assert status == 200 and "Focus status is on" in page, page
 
+    async def focusing(self, previous: tuple[str, str] | None = None) -> None:
+        """A 25-minute focus from 10:00 with consent given, over the status ``previous``
+        (text, emoji) when one is given; its status is up when this returns."""
+        if previous is not None:
+            self.fake.status_of("U1").update(status_text=previous[0], status_emoji=previous[1])
+        await self.say("focus 25")
+        await self.settle()
+        assert self.fake.status_of("U1")["status_text"] == "Focusing until 10:25"
+
     def status_calls(self, since: int = 0) -> list[Call]:
         return [call for call in self.fake.calls[since:] if call.method in STATUS_CALLS]
 
@@ -82,13 +91,7 @@ async def slack_oauth_world(store) -> AsyncIterator[SlackWorld]:
     fake.add_user("U1", "Ada Lovelace", "Europe/Madrid")
     clock = FakeClock(NOW)
     fake.now = lambda: clock.now().timestamp()
-    settings = make_settings(
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_CLIENT_ID=fake.client_id,
-        SLACK_CLIENT_SECRET=fake.client_secret,
-        AVANOCHI_SECRET_KEY=KEY,
-        SLACK_API_URL=fake.base_url,
-    )
+    settings = slack_oauth_settings(fake, KEY)
     app = build_app(settings, store=store, clock=clock)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
@@ -161,10 +164,7 @@ async def test_a_focus_sets_the_status_until_its_end_snoozes_notifications_and_f
 async def test_the_previous_status_comes_back_at_the_planned_end_through_the_reminder_run(store):
     async with slack_oauth_world(store) as world:
         await world.consent()
-        world.fake.status_of("U1").update(status_text="In Lisbon", status_emoji=":palm_tree:")
-        await world.say("focus 25")
-        await world.settle()
-        assert world.fake.status_of("U1")["status_text"] == "Focusing until 10:25"
+        await world.focusing(("In Lisbon", ":palm_tree:"))
 
         at = world.clock.advance(minutes=26)
         await world.rest.json("POST", "/api/reminders/run", 200, json={"now": at.isoformat()})
@@ -181,10 +181,7 @@ async def test_with_reminders_off_the_previous_status_still_comes_back_when_the_
         await world.consent()
         [off] = await world.say("reminders off")  # no focus-end nudge comes now
         assert "off" in off.text.lower()
-        world.fake.status_of("U1").update(status_text="In Lisbon", status_emoji=":palm_tree:")
-        await world.say("focus 25")
-        await world.settle()
-        assert world.fake.status_of("U1")["status_text"] == "Focusing until 10:25"
+        await world.focusing(("In Lisbon", ":palm_tree:"))
 
         said = len(world.fake.replies())
         at = world.clock.advance(minutes=26)  # nobody says 'focus stop'
@@ -208,9 +205,7 @@ async def test_with_reminders_off_the_previous_status_still_comes_back_when_the_
 async def test_two_instances_at_the_planned_end_put_the_status_back_once(store):
     async with slack_oauth_world(store) as world:
         await world.consent()
-        world.fake.status_of("U1").update(status_text="Commuting", status_emoji=":train:")
-        await world.say("focus 25")
-        await world.settle()
+        await world.focusing(("Commuting", ":train:"))
         container = world.app[CONTAINER_KEY]  # type: ignore[index]
         other = build_focus_status(container.settings, store, world.clock)  # a second instance, same store
         since = len(world.fake.calls)
@@ -228,10 +223,7 @@ async def test_two_instances_at_the_planned_end_put_the_status_back_once(store):
 async def test_deleting_my_data_during_a_focus_gives_slack_the_token_back_and_puts_the_status_back(store):
     async with slack_oauth_world(store) as world:
         await world.consent()
-        world.fake.status_of("U1").update(status_text="Commuting", status_emoji=":train:")
-        await world.say("focus 25")
-        await world.settle()
-        assert world.fake.status_of("U1")["status_text"] == "Focusing until 10:25"
+        await world.focusing(("Commuting", ":train:"))
 
         [question] = await world.say("delete my data")
         [gone] = await world.workspace.click(question, "Delete everything")
@@ -247,8 +239,7 @@ async def test_deleting_my_data_during_a_focus_gives_slack_the_token_back_and_pu
 async def test_deleting_my_data_goes_through_when_slack_fails_to_revoke_the_token(store):
     async with slack_oauth_world(store) as world:
         await world.consent()
-        await world.say("focus 25")
-        await world.settle()
+        await world.focusing()
         world.fake.fail("auth.revoke", status=500, times=5)
         world.fake.fail("users.profile.get", status=500, times=5)
 
@@ -285,8 +276,7 @@ async def test_the_focus_reply_does_not_wait_for_slack_and_a_failing_slack_break
 async def test_a_status_the_user_changed_during_the_focus_is_left_alone(store):
     async with slack_oauth_world(store) as world:
         await world.consent()
-        await world.say("focus 25")
-        await world.settle()
+        await world.focusing()
         world.fake.status_of("U1").update(status_text="Lunch", status_emoji=":sandwich:")
 
         await world.say("focus cancel")
@@ -320,8 +310,7 @@ async def test_a_revoked_token_is_forgotten_quietly_and_the_user_is_told_once(st
 async def test_focus_status_off_puts_the_status_back_and_offers_to_revoke_the_token(store):
     async with slack_oauth_world(store) as world:
         await world.consent()
-        await world.say("focus 25")
-        await world.settle()
+        await world.focusing()
 
         [off] = await world.say("focus status off")
         await world.settle()

@@ -30,7 +30,7 @@ from persistence.slack_installations import (
     workspace_partition,
 )
 from tests.fake_slack import NOW, OUTGOING, SIGNING_SECRET, FakeSlackApi, Workspace
-from tests.integration.conftest import Api, make_settings
+from tests.integration.conftest import Api, make_settings, slack_oauth_settings
 
 KEY = Fernet.generate_key().decode()
 ALPHA, BETA = "T0ALPHA", "T0BETA"
@@ -76,14 +76,7 @@ async def oauth_world(store, **overrides: str) -> AsyncIterator[World]:
     fake = FakeSlackApi()
     await fake.start()
     fake.add_user("U1", "Ada Lovelace", "Europe/Madrid")
-    settings = make_settings(
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_CLIENT_ID=fake.client_id,
-        SLACK_CLIENT_SECRET=fake.client_secret,
-        AVANOCHI_SECRET_KEY=KEY,
-        SLACK_API_URL=fake.base_url,
-        **overrides,
-    )
+    settings = slack_oauth_settings(fake, KEY, **overrides)
     server = TestServer(build_app(settings, store=store, clock=FakeClock(NOW)), host="127.0.0.1")
     await server.start_server()
     base = str(server.make_url("")).rstrip("/")
