@@ -365,10 +365,8 @@ class MeasuredSpeech:
 
     @property
     def learns_voices(self) -> bool:
+        """Whether a learned voice is worth handing over (voice learning itself uses the engine)."""
         return learns_voices(self._engine)
-
-    async def learn(self, pcm: bytes, sample_rate: int, text: str, voice: str | None = None) -> Any:
-        return await self._engine.learn(pcm, sample_rate, text, voice)
 
     async def transcribe(
         self, pcm: bytes, sample_rate: int = 16000, hints: Sequence[str] = (), voice: str | None = None

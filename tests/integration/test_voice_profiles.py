@@ -115,3 +115,51 @@ async def test_a_long_note_teaches_nothing_and_holds_no_audio(store):
     learning.ran(user, b"\0\0" * 16000, 16000, "water two cups")
     await learning.drain()
     assert await VoiceProfiles(store).get(user) is not None
+
+
+async def test_a_yes_long_after_the_question_teaches_nothing(store, monkeypatch):
+    """The note's audio waits for its answer a quarter of an hour at most."""
+    from bot.voice import learning as voice_learning
+
+    user = await a_user(store)
+    learning = VoiceLearning(LearningEngine(), VoiceProfiles(store))  # type: ignore[arg-type]
+    learning.asked(user, b"\0\0" * 16000, 16000, "stop focus")
+    later = voice_learning.time.monotonic() + voice_learning.PENDING_FOR + 1
+    monkeypatch.setattr(voice_learning.time, "monotonic", lambda: later)
+
+    learning.confirmed(user, yes=True)
+    await learning.drain()
+    assert await VoiceProfiles(store).get(user) is None
+
+
+async def test_only_a_question_that_says_back_the_words_heard_teaches_when_answered_yes(store):
+    """'Did you mean *done 3*?' over a note heard 'dumb three' proposes other words than were
+    heard: a Yes to it says nothing of what the note said. 'I heard ... Do that?' does."""
+    from bot.dialogs.voice import VoiceDialog
+    from bot.language.parser import NotUnderstood
+    from bot.voice.engines import Transcript
+    from bot.voice.queue import SpeechQueue
+    from bot.voice.transcribe import Heard
+
+    user = await a_user(store)
+    engine = LearningEngine()
+    learning = VoiceLearning(engine, VoiceProfiles(store))  # type: ignore[arg-type]
+    dialog = VoiceDialog(SpeechQueue(engine), learning)  # type: ignore[arg-type]
+    heard = Heard(
+        Transcript("dumb three", 0.4, engine.name),
+        "dumb three",
+        NotUnderstood("dumb three"),
+        clean=False,
+        doubt="unsure",
+        pcm=b"\0\0" * 16000,
+    )
+
+    dialog.asking(user, heard, "done 3")
+    dialog.answered(user, yes=True)
+    await learning.drain()
+    assert await VoiceProfiles(store).get(user) is None
+
+    dialog.asking(user, heard, heard.text)
+    dialog.answered(user, yes=True)
+    await learning.drain()
+    assert await VoiceProfiles(store).get(user) is not None
