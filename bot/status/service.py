@@ -19,6 +19,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from bot.background import BackgroundWork
 from bot.messages import Reply
 from bot.status.providers import ConsentLost, StatusProvider
 from domain.clock import Clock
@@ -51,7 +52,8 @@ class FocusStatusService:
         self._records = records
         self._providers = providers
         self._clock = clock
-        self._tasks: set[asyncio.Task[None]] = set()
+        # Best effort, off the focus's path: a status never breaks a focus.
+        self._background = BackgroundWork(log, "focus status", MAX_PENDING)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self.tell: Teller | None = None
 
@@ -119,8 +121,7 @@ class FocusStatusService:
 
     async def drain(self) -> None:
         """Wait for the status work scheduled so far (at shutdown, and in tests)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._background.drain()
 
     async def close(self) -> None:
         await self.drain()
@@ -130,22 +131,8 @@ class FocusStatusService:
                 await close()
 
     def _later(self, user_id: str, work: Coroutine[Any, Any, None]) -> None:
-        if len(self._tasks) >= MAX_PENDING:
-            work.close()
-            log.warning("focus status skipped: too much status work waiting")
-            return
-
-        async def in_order() -> None:
-            async with self._lock(user_id):
-                try:
-                    await work
-                except Exception as error:  # best effort: a status never breaks a focus
-                    # The kind only: a platform's error may quote the status the user had set.
-                    log.warning("focus status failed", extra={"error": type(error).__name__})
-
-        task = asyncio.get_running_loop().create_task(in_order())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        # One user's status work in order: a quick start-then-stop must not finish the other way round.
+        self._background.later(work, self._lock(user_id))
 
     def _lock(self, user_id: str) -> asyncio.Lock:
         lock = self._locks.get(user_id)

@@ -17,9 +17,8 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Coroutine
-from typing import Any
 
+from bot.background import BackgroundWork
 from bot.voice.adaptation import VoiceStats
 from bot.voice.engines import SpeechToText, learns_voices
 from persistence.voice_profiles import VoiceProfiles
@@ -39,7 +38,7 @@ class VoiceLearning:
     def __init__(self, engine: SpeechToText, profiles: VoiceProfiles) -> None:
         self._engine = engine
         self._profiles = profiles
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._background = BackgroundWork(log, "voice note learning", MAX_PENDING_WORK)
         self._asked: OrderedDict[str, tuple[float, bytes, int, str]] = OrderedDict()
         self._one_at_a_time = asyncio.Lock()  # the worker is shared with everyone's notes
 
@@ -62,7 +61,7 @@ class VoiceLearning:
     def ran(self, user_id: str, pcm: bytes, sample_rate: int, words: str) -> None:
         """A note whose command ran as heard: learn from it."""
         if self._worth_learning(pcm, sample_rate, words):
-            self._later(self._learn(user_id, pcm, sample_rate, words))
+            self._background.later(self._learn(user_id, pcm, sample_rate, words))
 
     def asked(self, user_id: str, pcm: bytes, sample_rate: int, words: str) -> None:
         """A note asked about: kept until the user answers (``confirmed``), one per user."""
@@ -78,7 +77,7 @@ class VoiceLearning:
         kept = self._asked.pop(user_id, None)
         if yes and kept is not None and kept[0] > time.monotonic():
             _, pcm, sample_rate, words = kept
-            self._later(self._learn(user_id, pcm, sample_rate, words))
+            self._background.later(self._learn(user_id, pcm, sample_rate, words))
 
     def _worth_learning(self, pcm: bytes, sample_rate: int, words: str) -> bool:
         return self.on and bool(words.strip()) and len(pcm) / 2 / sample_rate <= MAX_SECONDS
@@ -98,8 +97,7 @@ class VoiceLearning:
 
     async def drain(self) -> None:
         """Wait for the learning scheduled so far (at shutdown, and in tests)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._background.drain()
 
     async def _learn(self, user_id: str, pcm: bytes, sample_rate: int, words: str) -> None:
         known = await self.voice_of(user_id)  # the note is heard as the model adapted so far hears it
@@ -118,19 +116,3 @@ class VoiceLearning:
             return total.to_text(), total.notes
 
         await self._profiles.learn(user_id, add)
-
-    def _later(self, work: Coroutine[Any, Any, None]) -> None:
-        if len(self._tasks) >= MAX_PENDING_WORK:
-            work.close()
-            log.info("voice note not learned: too many waiting")
-            return
-
-        async def guarded() -> None:
-            try:
-                await work
-            except Exception as error:  # best effort: learning never troubles a conversation
-                log.warning("voice note not learned", extra={"error": type(error).__name__})
-
-        task = asyncio.get_running_loop().create_task(guarded())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
